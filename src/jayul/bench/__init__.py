@@ -1,0 +1,1 @@
+"""Benchmark harnesses: pure functions that return their figures as dicts."""

@@ -1,0 +1,1 @@
+"""The `jayul` command line (typer + rich)."""

@@ -1,0 +1,14 @@
+"""`jayul bench ...`: every benchmark harness, each writing its figures with `--report FILE`.
+
+Each harness lives in `jayul.bench.<name>` (pure functions returning a dict of figures) and
+its command in `jayul.cli.bench_<name>`; this module only wires the commands together.
+"""
+
+from __future__ import annotations
+
+import typer
+
+bench_app = typer.Typer(
+    help="Benchmarks: public data sets, policies, throughput. Each accepts --report FILE.",
+    no_args_is_help=True,
+)

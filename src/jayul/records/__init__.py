@@ -1,0 +1,33 @@
+"""The data standard: columnar sample batches and typed event records.
+
+Every arrow of the loop carries one of these. See docs/data-standard.md.
+"""
+
+from jayul.records.events import (
+    Action,
+    ActionKind,
+    Alert,
+    Decision,
+    Event,
+    EventKind,
+    RiskClass,
+    SignalContribution,
+)
+from jayul.records.samples import Quality, Samples
+from jayul.records.timebase import from_ns, to_ns, utc_now_ns
+
+__all__ = [
+    "Action",
+    "ActionKind",
+    "Alert",
+    "Decision",
+    "Event",
+    "EventKind",
+    "Quality",
+    "RiskClass",
+    "Samples",
+    "SignalContribution",
+    "from_ns",
+    "to_ns",
+    "utc_now_ns",
+]
