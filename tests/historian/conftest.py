@@ -12,13 +12,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from jayul.historian import Historian, open_historian
 
 PG_URL = os.environ.get("JAYUL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-STORES = ["duckdb-memory", "duckdb-file"]
+STORES = ["duckdb-memory", "duckdb-file", "postgres"]
 
 
 @dataclass
@@ -33,9 +35,7 @@ class Store:
         return open_historian(self.url)
 
 
-def _pg_connect_or_fail() -> object:
-    import psycopg
-
+def _pg_connect_or_fail() -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
@@ -60,9 +60,9 @@ def pg_schema() -> Iterator[Callable[[], str]]:
     yield make
     if made:
         con = _pg_connect_or_fail()
-        with con:  # type: ignore[attr-defined]
+        with con:
             for name in made:
-                con.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')  # type: ignore[attr-defined]
+                con.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 @pytest.fixture(params=STORES)
@@ -72,7 +72,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, pg_schema: Callable[[]
         return Store(kind, "duckdb://:memory:?threads=1", reopenable=False)
     if kind == "duckdb-file":
         return Store(kind, f"duckdb://{tmp_path / 'historian.duckdb'}?threads=1", reopenable=True)
-    _pg_connect_or_fail().close()  # type: ignore[attr-defined]
+    _pg_connect_or_fail().close()
     sep = "&" if "?" in PG_URL else "?"
     return Store(kind, f"{PG_URL}{sep}schema={pg_schema()}", reopenable=True)
 

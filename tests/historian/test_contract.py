@@ -75,12 +75,12 @@ def test_buckets_match_numpy(historian: Historian) -> None:
     index = (t - start) // width
     want = sorted(set(index.tolist()))
     np.testing.assert_array_equal(got["bucket"].to_numpy(), start + np.array(want) * width)
-    for row, k in zip(got.itertuples(), want, strict=True):
+    for row, k in zip(got.to_dict("records"), want, strict=True):
         chunk = v[index == k]
-        assert row.count == len(chunk)
-        assert row.min == pytest.approx(chunk.min())
-        assert row.max == pytest.approx(chunk.max())
-        assert row.mean == pytest.approx(chunk.mean())
+        assert row["count"] == len(chunk)
+        assert row["min"] == pytest.approx(chunk.min())
+        assert row["max"] == pytest.approx(chunk.max())
+        assert row["mean"] == pytest.approx(chunk.mean())
 
 
 def test_events_round_trip_and_filters(historian: Historian) -> None:

@@ -27,7 +27,10 @@ def _pop_query(url: str, key: str) -> tuple[str, str | None]:
 def open_historian(url: str) -> Historian:
     """Open (creating if needed) the historian that `url` names; see the module docstring."""
     if url.startswith(("postgresql://", "postgres://")):
-        raise NotImplementedError("the PostgreSQL historian is on its way (next commit)")
+        from jayul.historian.postgres_store import PostgresHistorian
+
+        conninfo, schema = _pop_query(url, "schema")
+        return PostgresHistorian(conninfo, schema=schema or "public")
     threads: str | None = None
     path = url
     if url.startswith("duckdb:"):
