@@ -1,0 +1,49 @@
+"""Degradation: a gamma process per failure mode, and its effect on the signals.
+
+The health index h of a failure mode starts at 0 after a repair or maintenance and grows by
+independent gamma increments: over `dt` running hours the increment has shape
+`shape_per_h * dt` and mean `wear_per_h * dt` (idle hours wear at a tenth of that rate, and a
+setpoint that drives the machine harder multiplies the rate by the load squared). A gamma
+process never heals itself, is monotone like physical wear, and its shape parameter sets how
+predictable a machine's life is. The machine fails when h reaches 1.
+
+A failure mode shows in its signals only past its onset: effect(h) = max(0, (h - onset) /
+(1 - onset))^2 times the signal change named in the plant file, so early wear is invisible and
+late wear accelerates, as bearing and seal wear do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from jayul.plant.model import FailureMode
+
+IDLE_WEAR = 0.1
+
+
+def wear_weight(running: bool, standing: bool, load: float) -> float:
+    """Wear hours per clock hour: load squared while running, a tenth while standing ready."""
+    if running:
+        return max(load, 0.1) ** 2
+    return IDLE_WEAR if standing else 0.0
+
+
+def gamma_increment(mode: FailureMode, effective_h: float, rng: np.random.Generator) -> float:
+    """The health-index growth of one failure mode over `effective_h` wear hours."""
+    if effective_h <= 0:
+        return 0.0
+    shape = mode.shape_per_h * effective_h
+    scale = mode.wear_per_h / mode.shape_per_h
+    return float(rng.gamma(shape, scale))
+
+
+def effect_level(mode: FailureMode, health: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """How far into its visible range a failure mode is, 0 (hidden) to 1 (failure)."""
+    x = np.clip((health - mode.onset) / (1.0 - mode.onset), 0.0, 1.0)
+    return x * x
+
+
+def mean_life_h(mode: FailureMode) -> float:
+    """Expected running hours to failure at full load (health 0 to 1)."""
+    return 1.0 / mode.wear_per_h
