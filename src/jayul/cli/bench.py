@@ -12,3 +12,7 @@ bench_app = typer.Typer(
     help="Benchmarks: public data sets, policies, throughput. Each accepts --report FILE.",
     no_args_is_help=True,
 )
+
+from jayul.cli.bench_historian import bench_historian  # noqa: E402
+
+bench_app.command("historian")(bench_historian)

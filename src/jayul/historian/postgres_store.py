@@ -266,6 +266,14 @@ class PostgresHistorian(Historian):
             rows = self._con.execute(query.encode()).fetchall()
         return [DeadLetter(int(t), str(s), str(r), bytes(raw)) for t, s, r, raw in rows]
 
+    def drop_schema(self) -> None:
+        """Drop this historian's schema with everything in it, then close (tests, benchmarks)."""
+        with self._lock:
+            self._con.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+            )
+            self._con.close()
+
     def close(self) -> None:
         with self._lock:
             self._con.close()

@@ -1,0 +1,120 @@
+"""`jayul bench historian`: append throughput and bucketed 1-day query latency of a store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import psycopg
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from jayul.bench.historian import NS_PER_S, run_historian_bench
+from jayul.cli.report import write_report
+from jayul.historian import DuckDBHistorian, Historian
+from jayul.historian.postgres_store import PostgresHistorian
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class StoreKind(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+
+
+def _open(store: StoreKind, path: Path | None, url: str, threads: int | None) -> Historian:
+    if store is StoreKind.duckdb and path is not None:
+        return DuckDBHistorian(path, threads=threads)
+    try:
+        return PostgresHistorian(url, schema=f"jayul_bench_{uuid.uuid4().hex[:10]}")
+    except psycopg.OperationalError as exc:
+        raise typer.BadParameter(f"cannot connect to {url}: {exc}", param_hint="--url") from exc
+
+
+def _cleanup(h: Historian, temp_dir: Path | None) -> None:
+    """Drop what the run made: the benchmark schema, or the temporary DuckDB file."""
+    if isinstance(h, PostgresHistorian):
+        h.drop_schema()
+        return
+    h.close()
+    if temp_dir is not None:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def bench_historian(
+    samples: Annotated[
+        int | None, typer.Option(help="Samples to store (default 100 M DuckDB, 10 M Postgres)")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Samples per append_samples call")] = 100_000,
+    store: Annotated[StoreKind, typer.Option(help="Which historian")] = StoreKind.duckdb,
+    path: Annotated[
+        Path | None, typer.Option(help="DuckDB file to create (default: a temporary file)")
+    ] = None,
+    url: Annotated[str, typer.Option(help="PostgreSQL URL (a fresh schema is used)")] = (
+        os.environ.get("JAYUL_TEST_PG", DEFAULT_PG)
+    ),
+    threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all)")] = None,
+    queries: Annotated[int, typer.Option(help="Bucketed 1-day queries to time")] = 20,
+    bucket_s: Annotated[int, typer.Option(help="Bucket width in seconds")] = 60,
+    keep: Annotated[bool, typer.Option(help="Keep the filled store afterwards")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here")] = None,
+) -> None:
+    """Fill a fresh historian with synthetic samples; time appends and bucketed queries."""
+    n = samples if samples is not None else (100_000_000 if store is StoreKind.duckdb else 10**7)
+    if n <= 0 or batch <= 0 or queries <= 0 or bucket_s <= 0:
+        raise typer.BadParameter("--samples, --batch, --queries and --bucket-s must be positive")
+    if path is not None and path.exists():
+        raise typer.BadParameter(f"{path} already exists; give a new file", param_hint="--path")
+    temp_dir: Path | None = None
+    if store is StoreKind.duckdb and path is None:
+        temp_dir = Path(tempfile.mkdtemp(prefix="jayul-bench-"))
+        path = temp_dir / "bench.duckdb"
+    console = Console()
+    historian = _open(store, path, url, threads)
+    try:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task(f"appending to {store.value}", total=n)
+            figures: dict[str, Any] = {"store": store.value}
+            figures.update(
+                run_historian_bench(
+                    historian,
+                    n,
+                    batch,
+                    queries=queries,
+                    bucket_ns=bucket_s * NS_PER_S,
+                    progress=lambda k: progress.advance(task, k),
+                )
+            )
+    finally:
+        if keep:
+            historian.close()
+            console.print(f"kept the store: {path if store is StoreKind.duckdb else url}")
+        else:
+            _cleanup(historian, temp_dir)
+    write_report(report, figures)
+    table = Table("figure", "value")
+    for key in (
+        "stored_samples",
+        "append_samples_per_s",
+        "query_ms_median",
+        "query_ms_p95",
+        "samples_per_query_median",
+        "append_target_met",
+        "query_target_met",
+    ):
+        value = figures[key]
+        table.add_row(key, f"{value:,.1f}" if isinstance(value, float) else str(value))
+    console.print(table)
