@@ -1,0 +1,44 @@
+"""The plant database (a DuckDB file) as governance and the gate use it.
+
+The historian keeps its own tables (`samples`, `events`, `dead_letters`, ...) in the same file;
+governance and the gate keep theirs (`audit_log`, `audit_head`, `approvals`, `autonomy`,
+`models`) and never touch the historian's. DuckDB allows one writing process per file, so the
+command line opens the file only when no running demo holds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = "plant.duckdb"
+
+Connection = duckdb.DuckDBPyConnection
+
+
+def connect(path: str | Path = ":memory:", read_only: bool = False) -> Connection:
+    """Open (or create) the plant database; a clear `OSError` when another process holds it."""
+    target = str(path)
+    if target != ":memory:":
+        if read_only and not Path(target).exists():
+            raise FileNotFoundError(f"{target}: no such plant database")
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        raise OSError(f"{target}: cannot open the plant database ({exc})") from None
+
+
+def as_connection(db: str | Path | Connection) -> Connection:
+    """Accept a path, ":memory:" or an open connection (shared with the historian)."""
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        return db
+    return connect(db)
+
+
+def has_table(con: Connection, name: str) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(rows[0][0])
