@@ -148,11 +148,26 @@ class DuckDBHistorian(Historian):
     def append_events(self, events: Sequence[Event]) -> None:
         if not events:
             return
+        rows = [event_row(e) for e in events]
+        # One Arrow batch instead of executemany: DuckDB inserts row by row otherwise.
+        table = pa.table(
+            {
+                "id": [r[0] for r in rows],
+                "time": pa.array([r[1] for r in rows], pa.int64()),
+                "machine": pa.array([r[2] for r in rows], pa.string()),
+                "kind": [r[3] for r in rows],
+                "payload": [r[4] for r in rows],
+            }
+        )
         with self._lock:
-            self._con.executemany(
-                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)",
-                [event_row(e) for e in events],
-            )
+            self._con.register("_events", table)
+            try:
+                self._con.execute(
+                    "INSERT OR IGNORE INTO events "
+                    "SELECT DISTINCT ON (id) id, time, machine, kind, payload FROM _events"
+                )
+            finally:
+                self._con.unregister("_events")
 
     def append_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if letters:
