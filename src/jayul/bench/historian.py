@@ -155,6 +155,8 @@ def run_historian_bench(
     figures: dict[str, Any] = {
         "samples": n_samples,
         "batch": batch_size,
+        "machines": machines,
+        "signals": signals,
         "series": machines * signals,
         "step_s": step_ns / NS_PER_S,
     }
