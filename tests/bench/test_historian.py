@@ -36,6 +36,13 @@ def test_run_on_duckdb_counts_what_it_stored() -> None:
     assert figures["at_target_scale"] is False
 
 
+def test_dedupe_run_stores_each_sample_once() -> None:
+    with DuckDBHistorian(":memory:", threads=1) as h:
+        figures = run_historian_bench(h, 20_000, 5_000, queries=2, dedupe=True)
+    assert figures["dedupe"] is True and figures["stored_samples"] == 20_000
+    assert figures["append_target_met"] is False  # the target is for the plain path only
+
+
 def test_cli_writes_a_report(tmp_path: Path) -> None:
     report = tmp_path / "historian.json"
     result = CliRunner().invoke(

@@ -77,14 +77,15 @@ def measure_append(
     historian: Historian,
     batches: Iterator[Samples],
     progress: Progress | None = None,
+    dedupe: bool = False,
 ) -> dict[str, Any]:
-    """Append every batch, timing only the appends."""
+    """Append every batch (with `dedupe` as given), timing only the appends."""
     seconds = 0.0
     written = 0
     count = 0
     for batch in batches:
         t0 = time.perf_counter()
-        written += historian.append_samples(batch)
+        written += historian.append_samples(batch, dedupe=dedupe)
         seconds += time.perf_counter() - t0
         count += 1
         if progress is not None:
@@ -147,6 +148,7 @@ def run_historian_bench(
     queries: int = 20,
     bucket_ns: int = 60 * NS_PER_S,
     progress: Progress | None = None,
+    dedupe: bool = False,
 ) -> dict[str, Any]:
     """Fill an empty historian with `n_samples` synthetic samples, then query it; the figures."""
     if historian.count_samples() != 0:
@@ -159,9 +161,10 @@ def run_historian_bench(
         "signals": signals,
         "series": machines * signals,
         "step_s": step_ns / NS_PER_S,
+        "dedupe": dedupe,
     }
     batches = synthetic_batches(n_samples, batch_size, machines, signals, step_ns)
-    figures.update(measure_append(historian, batches, progress))
+    figures.update(measure_append(historian, batches, progress, dedupe))
     figures["stored_samples"] = historian.count_samples()
     span_ns = -(-n_samples // (machines * signals)) * step_ns
     figures["span_days"] = span_ns / DAY_NS
@@ -170,7 +173,10 @@ def run_historian_bench(
     )
     figures["target_append_samples_per_s"] = TARGET_APPEND_PER_S
     figures["target_query_ms"] = TARGET_QUERY_MS
-    figures["append_target_met"] = figures["append_samples_per_s"] >= TARGET_APPEND_PER_S
+    # the append target is for the plain (fast) path
+    figures["append_target_met"] = (
+        not dedupe and figures["append_samples_per_s"] >= TARGET_APPEND_PER_S
+    )
     figures["query_target_met"] = figures["query_ms_p95"] <= TARGET_QUERY_MS
     # the query target is stated for 100 M stored samples; smaller runs only exercise the code
     figures["at_target_scale"] = n_samples >= 100_000_000

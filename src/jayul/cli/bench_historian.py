@@ -81,6 +81,9 @@ def bench_historian(
     threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all)")] = None,
     queries: Annotated[int, typer.Option(help="Bucketed 1-day queries to time")] = 20,
     bucket_s: Annotated[int, typer.Option(help="Bucket width in seconds")] = 60,
+    dedupe: Annotated[
+        bool, typer.Option(help="Append with dedupe=True (the anti-join path) instead")
+    ] = False,
     keep: Annotated[bool, typer.Option(help="Keep the filled store afterwards")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here")] = None,
 ) -> None:
@@ -114,6 +117,7 @@ def bench_historian(
                     queries=queries,
                     bucket_ns=bucket_s * NS_PER_S,
                     progress=lambda k: progress.advance(task, k),
+                    dedupe=dedupe,
                 )
             )
         if isinstance(historian, PostgresHistorian):
