@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from jayul.cli.bench import bench_app
+from jayul.cli.gate_cmds import gate_app
+from jayul.cli.govern_cmds import govern_app
 
 app = typer.Typer(
     help="jayul: the autonomous-manufacturing loop (sense, judge, decide, verify, act, govern).",
@@ -12,6 +14,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bench_app, name="bench")
+app.add_typer(gate_app)  # approvals, autonomy, kill
+app.add_typer(govern_app)  # models, audit
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,262 @@
+"""`jayul approvals ...`, `jayul autonomy ...`, `jayul kill`: the gate from the command line.
+
+They work on the plant database file (`--db`, default plant.duckdb). DuckDB lets one process
+write a file at a time, so run them while no demo holds the file; a running autopilot picks
+up decisions at its next tick. Names and roles are declared (`--by`, `--role`), not
+authenticated: the HTTP server is where callers are authenticated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jayul.gate.approvals import OPEN, Approval, ApprovalQueue
+from jayul.gate.autonomy import KILL_SCOPE, AutonomyConfig, scope_name
+from jayul.gate.levels import AutonomyLevel
+from jayul.govern.audit import AuditLog
+from jayul.govern.db import DEFAULT_DB, Connection, connect
+from jayul.plant.load import PlantFileError, load_plant
+from jayul.records.events import ActionKind
+from jayul.records.timebase import from_ns, utc_now_ns
+
+gate_app = typer.Typer(no_args_is_help=True)
+approvals_app = typer.Typer(help="The approval queue: list, approve, reject.", no_args_is_help=True)
+autonomy_app = typer.Typer(
+    help="Autonomy levels per plant, line, action class.", no_args_is_help=True
+)
+gate_app.add_typer(approvals_app, name="approvals")
+gate_app.add_typer(autonomy_app, name="autonomy")
+
+console = Console()
+DbOption = typer.Option(DEFAULT_DB, "--db", help="the plant database (DuckDB file)")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def plant_db(path: Path, must_exist: bool = True) -> Iterator[tuple[Connection, AuditLog]]:
+    """Open the plant database and its audit log; flush and close on the way out."""
+    if must_exist and not path.exists():
+        raise fail(f"{path}: no plant database here (run the demo or pass --db)")
+    try:
+        con = connect(path)
+    except OSError as exc:
+        raise fail(str(exc)) from None
+    audit = AuditLog(con)
+    try:
+        yield con, audit
+    finally:
+        audit.close()
+        con.close()
+
+
+def _when(ns: int | None) -> str:
+    return "-" if ns is None else from_ns(ns).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _find(queue: ApprovalQueue, prefix: str) -> Approval:
+    matches = [a for a in queue.requests() if a.id.startswith(prefix)]
+    if len(matches) != 1:
+        what = "no" if not matches else f"{len(matches)}"
+        raise fail(f"{what} approval requests match id {prefix!r}")
+    return matches[0]
+
+
+@approvals_app.command("list")
+def approvals_list(
+    db: Path = DbOption,
+    all_: bool = typer.Option(False, "--all", help="also decided and expired requests"),
+) -> None:
+    """Show approval requests (open ones unless --all)."""
+    with plant_db(db) as (con, audit):
+        queue = ApprovalQueue(con, audit)
+        items = queue.requests(None if all_ else OPEN)
+    table = Table(title=f"approval requests in {db}")
+    for col in (
+        "id",
+        "machine",
+        "action",
+        "params",
+        "why a person",
+        "requested",
+        "expires",
+        "roles",
+        "status",
+    ):
+        table.add_column(col)
+    for a in items:
+        table.add_row(
+            a.id[:10],
+            a.action.machine,
+            a.action.kind.value,
+            str(a.action.params),
+            a.reason,
+            _when(a.requested_at),
+            _when(a.expires_at),
+            ",".join(sorted(a.roles)),
+            a.status,
+        )
+    console.print(table)
+    if not items:
+        console.print("no requests" + ("" if all_ else " open"))
+
+
+def _decide(db: Path, approval_id: str, approve: bool, by: str, role: str, note: str) -> None:
+    with plant_db(db) as (con, audit):
+        queue = ApprovalQueue(con, audit)
+        item = _find(queue, approval_id)
+        try:
+            done = queue.decide(item.id, approve, by, role, utc_now_ns(), note)
+        except (PermissionError, ValueError) as exc:
+            raise fail(str(exc), 1) from None
+    verb = "approved" if approve else "rejected"
+    console.print(f"{done.id[:10]} {verb} by {by} ({role}).")
+    if approve:
+        console.print("The gate executes it at its next tick, after checking the envelope again.")
+
+
+@approvals_app.command("approve")
+def approvals_approve(
+    approval_id: str = typer.Argument(..., help="request id (a unique prefix is enough)"),
+    by: str = typer.Option(..., "--by", help="your name"),
+    role: str = typer.Option(..., "--role", help="operator, engineer or manager"),
+    note: str = typer.Option("", "--note"),
+    db: Path = DbOption,
+) -> None:
+    """Approve an open request (your role must be one the request allows)."""
+    _decide(db, approval_id, True, by, role, note)
+
+
+@approvals_app.command("reject")
+def approvals_reject(
+    approval_id: str = typer.Argument(..., help="request id (a unique prefix is enough)"),
+    by: str = typer.Option(..., "--by", help="your name"),
+    role: str = typer.Option(..., "--role", help="operator, engineer or manager"),
+    note: str = typer.Option("", "--note"),
+    db: Path = DbOption,
+) -> None:
+    """Reject an open request: it will not run."""
+    _decide(db, approval_id, False, by, role, note)
+
+
+def _check_line(plant: Path | None, line: str | None) -> None:
+    if plant is None or line is None:
+        return
+    try:
+        lines = load_plant(plant).lines
+    except PlantFileError as exc:
+        raise fail(str(exc)) from None
+    if line not in lines:
+        raise fail(f"line {line!r} is not in {plant} (lines: {', '.join(lines)})")
+
+
+def _kind(action: str | None) -> ActionKind | None:
+    if action is None:
+        return None
+    try:
+        return ActionKind(action)
+    except ValueError:
+        raise fail(
+            f"action class {action!r}: expected one of {', '.join(k.value for k in ActionKind)}"
+        ) from None
+
+
+@autonomy_app.command("set")
+def autonomy_set(
+    level: str = typer.Argument(..., help="L0 monitor, L1 advise, L2 approve, L3, L4"),
+    by: str = typer.Option(..., "--by", help="your name"),
+    reason: str = typer.Option(..., "--reason", help="why (goes into the audit trail)"),
+    role: str = typer.Option(..., "--role", help="only an engineer may change autonomy"),
+    line: str | None = typer.Option(None, "--line", help="only this line"),
+    action: str | None = typer.Option(None, "--action", help="only this action class"),
+    plant: Path | None = typer.Option(None, "--plant", help="plant file to check --line"),
+    db: Path = DbOption,
+) -> None:
+    """Set the autonomy level of the plant, a line, an action class or both (audited)."""
+    try:
+        parsed = AutonomyLevel.parse(level)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if role != "engineer":
+        raise fail(f"role {role!r} may not change autonomy (engineer only)", 1)
+    _check_line(plant, line)
+    kind = _kind(action)
+    with plant_db(db, must_exist=False) as (con, audit):
+        scope = AutonomyConfig(con, audit).set_level(parsed, by, utc_now_ns(), reason, line, kind)
+    console.print(f"{scope}: {parsed.name} ({parsed.label})")
+
+
+@autonomy_app.command("clear")
+def autonomy_clear(
+    by: str = typer.Option(..., "--by"),
+    reason: str = typer.Option(..., "--reason"),
+    role: str = typer.Option(..., "--role", help="engineer only"),
+    line: str | None = typer.Option(None, "--line"),
+    action: str | None = typer.Option(None, "--action"),
+    db: Path = DbOption,
+) -> None:
+    """Remove a line or action-class override (the plant level then applies)."""
+    if role != "engineer":
+        raise fail(f"role {role!r} may not change autonomy (engineer only)", 1)
+    scope = scope_name(line, _kind(action))
+    with plant_db(db) as (con, audit):
+        try:
+            AutonomyConfig(con, audit).clear_level(by, utc_now_ns(), reason, scope)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    console.print(f"{scope}: override removed")
+
+
+@autonomy_app.command("show")
+def autonomy_show(db: Path = DbOption) -> None:
+    """Show every autonomy setting and whether the kill switch is on."""
+    with plant_db(db) as (con, audit):
+        config = AutonomyConfig(con, audit)
+        settings = config.settings()
+        default = config.default
+    if KILL_SCOPE in settings:
+        k = settings[KILL_SCOPE]
+        console.print(
+            f"[bold red]KILL SWITCH ON[/bold red] since {_when(k.set_at)} by "
+            f"{k.set_by}: {k.reason}. Everything runs at L0."
+        )
+    table = Table(title="autonomy (most specific scope wins)")
+    for col in ("scope", "level", "meaning", "set by", "set at", "reason"):
+        table.add_column(col)
+    if "plant" not in settings:
+        table.add_row("plant", default.name, default.label, "(default)", "-", "")
+    for s in sorted(settings.values(), key=lambda s: (s.scope.count("/"), s.scope)):
+        if s.scope != KILL_SCOPE:
+            table.add_row(s.scope, s.level.name, s.level.label, s.set_by, _when(s.set_at), s.reason)
+    console.print(table)
+
+
+@gate_app.command("kill")
+def kill(
+    by: str = typer.Option(..., "--by", help="your name"),
+    reason: str = typer.Option(..., "--reason", help="why (goes into the audit trail)"),
+    clear: bool = typer.Option(False, "--clear", help="release the kill switch (engineer)"),
+    role: str = typer.Option("operator", "--role", help="anyone may kill; engineers clear"),
+    db: Path = DbOption,
+) -> None:
+    """Drop the whole plant to L0 at once (or, with --clear, release it)."""
+    with plant_db(db, must_exist=False) as (con, audit):
+        config = AutonomyConfig(con, audit)
+        if clear:
+            try:
+                config.clear_kill(by, role, utc_now_ns(), reason)
+            except PermissionError as exc:
+                raise fail(str(exc), 1) from None
+            console.print("kill switch released: the stored autonomy levels apply again")
+        else:
+            config.kill(by, utc_now_ns(), reason)
+            console.print("[bold red]KILL SWITCH ON[/bold red]: the whole plant is at L0")

@@ -1,0 +1,160 @@
+"""`jayul models ...` and `jayul audit ...`: the registry and the audit trail from the shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from jayul.cli.gate_cmds import DbOption, console, fail, plant_db
+from jayul.govern.audit_chain import AuditReport
+from jayul.govern.audit_file import verify_trail_file
+from jayul.govern.registry import ModelRecord, Registry
+from jayul.records.timebase import utc_now_ns
+
+govern_app = typer.Typer(no_args_is_help=True)
+models_app = typer.Typer(
+    help="The model registry: list, card, scorecard, promote.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The hash-chained audit trail: verify, export.", no_args_is_help=True)
+govern_app.add_typer(models_app, name="models")
+govern_app.add_typer(audit_app, name="audit")
+
+
+def _get(reg: Registry, name: str, version: int | None) -> ModelRecord:
+    try:
+        return reg.get(name, version)
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+
+
+@models_app.command("list")
+def models_list(db: Path = DbOption) -> None:
+    """Every registered model version with its status and risk."""
+    with plant_db(db) as (con, audit):
+        models = Registry(con, audit).models()
+    table = Table(title=f"models in {db}")
+    for col in (
+        "name",
+        "version",
+        "class",
+        "status",
+        "risk",
+        "max autonomy",
+        "fingerprint",
+        "metrics",
+    ):
+        table.add_column(col)
+    for m in models:
+        risk = m.scorecard.overall.value if m.scorecard else "unscored"
+        cap = m.scorecard.max_autonomy.name if m.scorecard else "-"
+        metrics = ", ".join(f"{k}={v:.3g}" for k, v in sorted(m.metrics.items()))
+        table.add_row(
+            m.name,
+            str(m.version),
+            m.class_name.rsplit(".", 1)[-1],
+            m.status,
+            risk,
+            cap,
+            m.fingerprint[:12],
+            metrics,
+        )
+    console.print(table)
+
+
+@models_app.command("card")
+def models_card(
+    name: str, version: int | None = typer.Option(None, "--version"), db: Path = DbOption
+) -> None:
+    """Print a model's card (markdown)."""
+    with plant_db(db) as (con, audit):
+        m = _get(Registry(con, audit), name, version)
+    if m.card is None:
+        raise fail(f"{name} version {m.version} has no model card", 1)
+    console.print(m.card.to_markdown(f"{m.name} v{m.version} ({m.class_name})"), highlight=False)
+    console.print(f"params: {m.params}\ntraining data fingerprint: {m.fingerprint}")
+
+
+@models_app.command("scorecard")
+def models_scorecard(
+    name: str, version: int | None = typer.Option(None, "--version"), db: Path = DbOption
+) -> None:
+    """Print a model's risk scorecard with its evidence."""
+    with plant_db(db) as (con, audit):
+        m = _get(Registry(con, audit), name, version)
+    if m.scorecard is None:
+        raise fail(f"{name} version {m.version} has no scorecard yet", 1)
+    sc = m.scorecard
+    table = Table(
+        title=f"{m.name} v{m.version}: overall {sc.overall.value}, "
+        f"may drive up to {sc.max_autonomy.name}"
+    )
+    table.add_column("dimension")
+    table.add_column("level")
+    table.add_column("evidence", overflow="fold")
+    for dim, rating in sc.ratings().items():
+        table.add_row(dim, rating.level.value, rating.evidence)
+    console.print(table)
+
+
+@models_app.command("promote")
+def models_promote(
+    name: str,
+    version: int,
+    by: str = typer.Option(..., "--by", help="your name"),
+    approver: str | None = typer.Option(None, "--approver", help="named approver (high risk)"),
+    db: Path = DbOption,
+) -> None:
+    """Deploy a version through the deployment gate (high risk needs --approver)."""
+    with plant_db(db) as (con, audit):
+        reg = Registry(con, audit)
+        _get(reg, name, version)
+        decision = reg.promote(name, version, by, utc_now_ns(), approver)
+    if not decision.allowed:
+        raise fail(f"not deployed: {decision.reason}", 1)
+    console.print(f"{name} v{version} deployed ({decision.reason})")
+
+
+def _report(report: AuditReport, head: str | None) -> None:
+    if report.ok and head is not None and head != report.head:
+        raise fail(
+            f"chain intact ({report.records} records) but its head {report.head} is not "
+            f"the published head {head}: the trail was rewritten or cut",
+            1,
+        )
+    if not report.ok:
+        raise fail(report.summary(), 1)
+    console.print(report.summary(), highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: Path = DbOption,
+    file: Path | None = typer.Option(None, "--file", help="verify an exported trail instead"),
+    head: str | None = typer.Option(None, "--head", help="a head hash published earlier"),
+) -> None:
+    """Check the trail: any change, deletion, reordering or insertion is reported (exit 1)."""
+    if file is not None:
+        try:
+            report = verify_trail_file(file)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    else:
+        with plant_db(db) as (_con, audit):
+            report = audit.verify()
+    _report(report, head)
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Path = typer.Option(..., "--out", help="the JSON-lines file to write"),
+    db: Path = DbOption,
+) -> None:
+    """Write the trail as JSON lines that `jayul audit verify --file` checks on its own."""
+    with plant_db(db) as (_con, audit):
+        report = audit.verify()
+        if not report.ok:
+            raise fail(f"refusing to export a broken trail: {report.summary()}", 1)
+        count = audit.export(out)
+    console.print(f"{count} records written to {out}; head {report.head}", highlight=False)
