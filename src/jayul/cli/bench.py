@@ -13,6 +13,14 @@ bench_app = typer.Typer(
     no_args_is_help=True,
 )
 
+from jayul.cli.bench_jsp import bench_jsp  # noqa: E402
+
+bench_app.command("jsp")(bench_jsp)
+
 from jayul.cli.bench_historian import bench_historian  # noqa: E402
 
 bench_app.command("historian")(bench_historian)
+
+from jayul.cli.bench_skab import bench_skab  # noqa: E402
+
+bench_app.command("skab")(bench_skab)

@@ -1,0 +1,70 @@
+"""`jayul bench jsp`: JSPLIB instances solved by jayul's job-shop model and a plain CP-SAT peer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from jayul.bench.jsp import read_index, run_instance, summarise
+from jayul.cli.report import write_report
+
+
+def bench_jsp(
+    data: Annotated[Path, typer.Option(help="JSPLIB folder: instances.json and instances/")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for one <instance>.csv per instance")],
+    instances: Annotated[
+        str | None, typer.Option(help="Comma-separated instance names (default: all)")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds per instance and model")] = 60.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT workers for both models")] = 2,
+    peer: Annotated[bool, typer.Option(help="Also solve with the plain CP-SAT peer")] = True,
+    report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here")] = None,
+) -> None:
+    """Solve JSPLIB instances for minimum makespan; report makespan, optimum, gap and time."""
+    console = Console()
+    try:
+        entries = read_index(data)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--data") from exc
+    if instances:
+        wanted = [n.strip() for n in instances.split(",") if n.strip()]
+        known = {e.name: e for e in entries}
+        missing = [n for n in wanted if n not in known]
+        if missing:
+            raise typer.BadParameter(
+                f"unknown instances: {', '.join(missing)}", param_hint="--instances"
+            )
+        entries = [known[n] for n in wanted]
+    rows: list[dict[str, Any]] = []
+    with Progress(console=console) as progress:
+        task = progress.add_task("JSPLIB", total=len(entries))
+        for entry in entries:
+            progress.update(task, description=f"JSPLIB {entry.name}")
+            try:
+                rows.append(run_instance(entry, time_limit, workers, out, with_peer=peer))
+            except ValueError as exc:
+                console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(2) from exc
+            # Partial reports survive an interrupted hour-long run.
+            write_report(report, {"summary": summarise(rows), "instances": rows})
+            progress.advance(task)
+    table = Table("instance", "makespan", "optimum", "gap %", "time s", "peer", "peer gap %")
+    for r in rows:
+        table.add_row(
+            r["instance"],
+            str(r["makespan"]),
+            str(r["optimum"]),
+            "-" if r["gap_pct"] is None else f"{r['gap_pct']:.2f}",
+            f"{r['time_s']:.1f}",
+            str(r.get("peer_makespan", "-")),
+            "-" if r.get("peer_gap_pct") is None else f"{r['peer_gap_pct']:.2f}",
+        )
+    console.print(table)
+    summary = summarise(rows)
+    console.print(summary)
+    write_report(report, {"summary": summary, "instances": rows})
