@@ -24,3 +24,8 @@ bench_app.command("historian")(bench_historian)
 from jayul.cli.bench_skab import bench_skab  # noqa: E402
 
 bench_app.command("skab")(bench_skab)
+
+from jayul.cli.bench_gate import bench_audit, bench_gate  # noqa: E402
+
+bench_app.command("gate")(bench_gate)
+bench_app.command("audit")(bench_audit)

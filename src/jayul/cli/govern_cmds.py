@@ -125,7 +125,7 @@ def _report(report: AuditReport, head: str | None) -> None:
         )
     if not report.ok:
         raise fail(report.summary(), 1)
-    console.print(report.summary(), highlight=False)
+    console.print(report.summary(), highlight=False, soft_wrap=True)
 
 
 @audit_app.command("verify")
@@ -157,4 +157,6 @@ def audit_export(
         if not report.ok:
             raise fail(f"refusing to export a broken trail: {report.summary()}", 1)
         count = audit.export(out)
-    console.print(f"{count} records written to {out}; head {report.head}", highlight=False)
+    console.print(
+        f"{count} records written to {out}; head {report.head}", highlight=False, soft_wrap=True
+    )

@@ -212,6 +212,8 @@ def _diagnose(links: Sequence[Link], i: int, expected_prev: str, self_ok: bool) 
     if seq == i:  # intact itself, but it no longer links to the record before it
         return broken("changed", f"record {i - 1} was rewritten (the link to it broke)", i - 1)
     # seq > i: the record for seq i is not here; is it somewhere else?
+    if sum(1 for link in links if link[0] == seq) > 1:
+        return broken("inserted", f"a copy of record {seq} stands before seq {i}")
     follower = next((j for j, link in enumerate(links) if link[1] == expected_prev), None)
     elsewhere = next((j for j, link in enumerate(links) if link[0] == i and j != i), None)
     if follower is not None and digest(links[follower][3]) != links[follower][2]:

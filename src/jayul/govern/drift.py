@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import ks_2samp
 
 from jayul.govern.scorecard import Rating
 from jayul.records.events import RiskClass
@@ -100,6 +99,8 @@ _ORDER = [RiskClass.LOW, RiskClass.MEDIUM, RiskClass.HIGH, RiskClass.CRITICAL]
 
 
 def _compare(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    from scipy.stats import ks_2samp  # imported here: scipy.stats costs ~1 s at start-up
+
     ref = np.asarray(ref, dtype=float)
     cur = np.asarray(cur, dtype=float)
     a, b = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
