@@ -1,0 +1,59 @@
+"""PCA monitoring: Hotelling T² in the principal subspace plus Q (SPE) in the residual."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jayul.health.detector import FloatArray
+from jayul.health.feature_detector import FeatureDetector
+
+
+class PcaDetector(FeatureDetector):
+    """Classical multivariate statistical process control on trailing features.
+
+    The principal components kept explain `variance` of the training features. T² measures
+    how far a row is inside the normal subspace (in units of each component's spread), Q how
+    far it is off it; the score is T²/k + Q/mean training Q, both about 1 on normal rows.
+    Per-signal parts: T² split by the complete-decomposition contributions z_j (P z)_j
+    (negatives clipped), Q by the squared residual of each signal.
+    """
+
+    def __init__(
+        self,
+        window: int = 10,
+        slow_autocorr: float = 0.8,
+        slow_mode: str = "rate",
+        variance: float = 0.9,
+    ) -> None:
+        self.window = window
+        self.slow_autocorr = slow_autocorr
+        self.slow_mode = slow_mode
+        self.variance = variance
+
+    def _fit_features(self, Z: FloatArray) -> None:
+        center = Z.mean(axis=0)
+        _, singular, vt = np.linalg.svd(Z - center, full_matrices=False)
+        eigen = singular**2 / max(len(Z) - 1, 1)
+        ratio = np.cumsum(eigen) / max(eigen.sum(), 1e-12)
+        k = int(np.searchsorted(ratio, self.variance) + 1)
+        k = min(k, Z.shape[1])
+        self.center_ = center
+        self.loadings_ = vt[:k].T  # (signals, k)
+        self.eigen_ = np.maximum(eigen[:k], 1e-9)
+        self.n_components_ = k
+        # T² precision restricted to the principal subspace: P Λ^-1 Pᵀ
+        self.t2_matrix_ = (self.loadings_ / self.eigen_) @ self.loadings_.T
+        residual = self._residual(Z)
+        self.q_scale_ = max(float((residual**2).sum(axis=1).mean()), 1e-9)
+
+    def _residual(self, Z: FloatArray) -> FloatArray:
+        centred = Z - self.center_
+        result: FloatArray = centred - (centred @ self.loadings_) @ self.loadings_.T
+        return result
+
+    def _parts(self, Z: FloatArray) -> FloatArray:
+        centred = Z - self.center_
+        t2_parts = np.maximum(centred * (centred @ self.t2_matrix_), 0.0) / self.n_components_
+        q_parts = self._residual(Z) ** 2 / self.q_scale_
+        result: FloatArray = t2_parts + q_parts
+        return result

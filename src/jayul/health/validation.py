@@ -1,0 +1,187 @@
+"""Choosing the default detector from normal data only: synthetic faults on anomaly-free rows.
+
+The rule never reads a benchmark's test labels. Segments of normal rows (the training parts of
+the benchmark files, which the protocol already assumes normal, and SKAB's anomaly-free file)
+are cut into episodes: `train_rows` to fit on, `test_rows` to score. In each episode's test
+part one signal (taken in turn) gets a step fault of `magnitudes` training standard deviations
+for `fault_rows` rows from `fault_start`, up or down at random. Every candidate (detector,
+threshold, hysteresis) is fitted and alarmed exactly as in the benchmark, and scored point-wise
+over all episodes. The default is the candidate with the best F1 among those whose false alarm
+rate stays within `max_far` % (the lowest false alarm rate if none does): F1 alone would
+favour alarming all the time, since faults fill much of each test part. Because the rows
+around each fault are normal, drift that a candidate mistakes for a fault costs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jayul.health.detector import Detector, FloatArray
+from jayul.health.ecdf import EcdfDetector
+from jayul.health.ensemble import EnsembleDetector
+from jayul.health.forecast import ForecastDetector
+from jayul.health.iforest import IsolationForestDetector
+from jayul.health.mset import KernelSimilarityDetector
+from jayul.health.pca import PcaDetector
+from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, Threshold
+from jayul.health.zscore import ZScoreDetector
+
+
+@dataclass(frozen=True)
+class AlarmConfig:
+    """A full alarm recipe: detector, threshold rule and hysteresis, identical for every file."""
+
+    name: str
+    detector: Callable[[], Detector]
+    threshold: str = "quantile"  # "quantile" or "pot"
+    quantile: float = 0.99
+    margin: float = 1.0
+    raise_k: int = 5
+    raise_n: int = 5
+    clear_m: int = 5
+
+    def threshold_for(self, detector: Detector) -> Threshold:
+        if self.threshold == "pot":
+            return PotThreshold(detector, margin=self.margin)
+        return QuantileThreshold(detector, quantile=self.quantile, margin=self.margin)
+
+    def hysteresis(self) -> Hysteresis:
+        return Hysteresis(raise_k=self.raise_k, raise_n=self.raise_n, clear_m=self.clear_m)
+
+    def alarm(self, train: FloatArray, rows: FloatArray) -> NDArray[np.int8]:
+        """Fit on `train` (normal), then the 0/1 alarm of every row of `rows` (all of the
+        stream, training part first, so trailing windows have their history)."""
+        threshold = self.threshold_for(self.detector()).fit(train)
+        return self.hysteresis().update(threshold.score(rows), threshold.level_)
+
+
+@dataclass
+class ValidationResult:
+    name: str
+    f1: float
+    far: float
+    mar: float
+
+
+@dataclass
+class Validation:
+    """The synthetic-fault episodes cut from normal rows."""
+
+    segments: list[FloatArray]
+    train_rows: int = 250
+    test_rows: int = 150
+    fault_start: int = 40
+    fault_rows: int = 70
+    magnitudes: tuple[float, ...] = (1.0, 2.0, 4.0)
+    seed: int = 0
+    max_far: float = 15.0
+    episodes: list[tuple[FloatArray, NDArray[np.int8]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        rng = np.random.default_rng(self.seed)
+        length = self.train_rows + self.test_rows
+        self.episodes = []
+        starts = [
+            (segment, start)
+            for segment in self.segments
+            for start in range(0, len(segment) - length + 1, length)
+        ]
+        for k, (segment, start) in enumerate(starts):
+            rows = segment[start : start + length].copy()
+            n_signals = rows.shape[1]
+            train = rows[: self.train_rows]
+            signal = k % n_signals
+            sign = 1.0 if rng.random() < 0.5 else -1.0
+            size = self.magnitudes[k % len(self.magnitudes)] * float(train[:, signal].std())
+            a = self.train_rows + self.fault_start
+            rows[a : a + self.fault_rows, signal] += sign * size
+            truth = np.zeros(self.test_rows, dtype=np.int8)
+            truth[self.fault_start : self.fault_start + self.fault_rows] = 1
+            self.episodes.append((rows, truth))
+        if not self.episodes:
+            raise ValueError(f"need at least {length} normal rows for one validation episode")
+
+    def evaluate(self, config: AlarmConfig) -> ValidationResult:
+        tp = fp = fn = tn = 0
+        for rows, truth in self.episodes:
+            predicted = config.alarm(rows[: self.train_rows], rows)[self.train_rows :]
+            t, p = truth.astype(bool), predicted.astype(bool)
+            tp += int(np.sum(t & p))
+            fp += int(np.sum(~t & p))
+            fn += int(np.sum(t & ~p))
+            tn += int(np.sum(~t & ~p))
+        f1 = tp / max(tp + (fp + fn) / 2, 1e-12)
+        return ValidationResult(
+            config.name, f1, 100.0 * fp / max(fp + tn, 1), 100.0 * fn / max(fn + tp, 1)
+        )
+
+    def select(self, configs: Iterable[AlarmConfig]) -> tuple[AlarmConfig, list[ValidationResult]]:
+        """The best configuration by the rule above, and every result."""
+        results: list[tuple[AlarmConfig, ValidationResult]] = [
+            (c, self.evaluate(c)) for c in configs
+        ]
+        within = [cr for cr in results if cr[1].far <= self.max_far]
+        if within:
+            best = max(within, key=lambda cr: cr[1].f1)
+        else:
+            best = min(results, key=lambda cr: cr[1].far)
+        return best[0], [r for _, r in results]
+
+
+THRESHOLD_RULES = (("quantile", 1.0), ("quantile", 1.5), ("quantile", 2.0), ("pot", 1.0))
+
+
+def candidate_configs() -> list[AlarmConfig]:
+    """The candidates the validation rule chooses among (every detector family)."""
+    families: dict[str, Callable[[int, str], Detector]] = {
+        "zscore": lambda w, m: ZScoreDetector(window=w, slow_mode=m),
+        "pca": lambda w, m: PcaDetector(window=w, slow_mode=m),
+        "kernel": lambda w, m: KernelSimilarityDetector(window=w, slow_mode=m),
+        "forecast": lambda w, m: ForecastDetector(window=w, slow_mode=m),
+        "ensemble": lambda w, m: EnsembleDetector(
+            [
+                ZScoreDetector(window=w, slow_mode=m),
+                PcaDetector(window=w, slow_mode=m),
+                KernelSimilarityDetector(window=w, slow_mode=m),
+                ForecastDetector(window=w, slow_mode=m),
+            ]
+        ),
+    }
+    configs: list[AlarmConfig] = []
+    for family, make in families.items():
+        for window in (5, 10, 20):
+            for mode in ("rate", "ignore"):
+                for rule, margin in THRESHOLD_RULES:
+                    for clear_m in (5, 30):
+                        configs.append(
+                            AlarmConfig(
+                                name=f"{family} w={window} slow={mode} {rule} x{margin} "
+                                f"clear={clear_m}",
+                                detector=_bind(make, window, mode),
+                                threshold=rule,
+                                margin=margin,
+                                clear_m=clear_m,
+                            )
+                        )
+    for window in (5, 10):
+        configs.append(
+            AlarmConfig(
+                name=f"ecdf w={window} slow=ignore quantile x1.0 clear=5",
+                detector=_bind(lambda w, m: EcdfDetector(window=w, slow_mode=m), window, "ignore"),
+            )
+        )
+    configs.append(
+        AlarmConfig(
+            name="iforest w=10 slow=ignore quantile x1.0 clear=5",
+            detector=lambda: IsolationForestDetector(window=10, slow_mode="ignore"),
+        )
+    )
+    return configs
+
+
+def _bind(make: Callable[[int, str], Detector], window: int, mode: str) -> Callable[[], Detector]:
+    return lambda: make(window, mode)
