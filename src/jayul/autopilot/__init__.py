@@ -1,1 +1,7 @@
-"""jayul.autopilot."""
+"""The autopilot: the loop that ties source, historian, health, policy, gate and executor."""
+
+from jayul.autopilot.executor import ActionExecutor, TwinExecutor
+from jayul.autopilot.loop import Autopilot, Counters
+from jayul.autopilot.monitor import HealthMonitor
+
+__all__ = ["ActionExecutor", "Autopilot", "Counters", "HealthMonitor", "TwinExecutor"]

@@ -25,6 +25,10 @@ from jayul.cli.bench_skab import bench_skab  # noqa: E402
 
 bench_app.command("skab")(bench_skab)
 
+from jayul.cli.bench_policies import bench_policies  # noqa: E402
+
+bench_app.command("policies")(bench_policies)
+
 from jayul.cli.bench_gate import bench_audit, bench_gate  # noqa: E402
 
 bench_app.command("gate")(bench_gate)

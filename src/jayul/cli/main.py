@@ -5,14 +5,18 @@ from __future__ import annotations
 import typer
 
 from jayul.cli.bench import bench_app
+from jayul.cli.demo import demo
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
+from jayul.cli.query import query_app
 
 app = typer.Typer(
     help="jayul: the autonomous-manufacturing loop (sense, judge, decide, verify, act, govern).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("demo")(demo)
+app.add_typer(query_app, name="query")
 app.add_typer(bench_app, name="bench")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit

@@ -40,8 +40,12 @@ class Twin:
         record_events: bool = True,
         speed: float | None = None,
         dispatcher: Dispatcher | None = None,
+        signal_period_s: float | None = None,
     ) -> None:
         self.plant = plant
+        # One sampling period for every signal, instead of the plant file's: coarser signals
+        # make long policy benchmarks affordable.
+        self.signal_period_s = signal_period_s
         self.seed = seed
         self.tick_h = tick_h
         self.signals = signals
@@ -352,12 +356,19 @@ class Twin:
         m.unavailable_since_h = None
         self.ledger.maintenances += 1
         self.ledger.maintenance_downtime_h += down
-        self.ledger.maintenance_cost += action.cost + mt.downtime_cost_per_h * down
+        cost = action.cost + mt.downtime_cost_per_h * down
+        self.ledger.maintenance_cost += cost
+        for mode in action.restores:
+            self._charge(m, mode, cost / len(action.restores))
         self._emit(EventKind.MAINTENANCE_END, mid, action=action.id, downtime_h=down)
         self._release_crew(crew)
         if m.pending_maintenance and m.status is Status.IDLE:
             self._begin_unavailable(m, "maint")
         self._dispatch()
+
+    def _charge(self, m: MachineState, mode: str, cost: float) -> None:
+        key = f"{m.type}/{mode}"
+        self.ledger.cost_by_mode[key] = self.ledger.cost_by_mode.get(key, 0.0) + cost
 
     def _fail(self, m: MachineState, mode_id: str) -> None:
         if m.status is Status.WAIT_CREW:
@@ -383,7 +394,9 @@ class Twin:
         m.unavailable_since_h, m.failed_mode = None, None
         self.ledger.failure_downtime_h += down
         mt = self.plant.machine_type(mid)
-        self.ledger.failure_cost += mode.repair_cost + mt.downtime_cost_per_h * down
+        cost = mode.repair_cost + mt.downtime_cost_per_h * down
+        self.ledger.failure_cost += cost
+        self._charge(m, mode.id, cost)
         self._emit(EventKind.REPAIR_END, mid, mode=mode.id, downtime_h=down)
         self._release_crew(crew)
         self._dispatch()
@@ -403,6 +416,7 @@ class Twin:
                         self.plant.ambient_swing_c,
                         self.start_ns,
                         self.rng_sensors,
+                        self.signal_period_s,
                     )
                 )
             m.segments = [Segment(self.now_h, m.load, self._health_list(m))]

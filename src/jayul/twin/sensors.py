@@ -56,6 +56,7 @@ def machine_samples(
     ambient_swing_c: float,
     start_ns: int,
     rng: np.random.Generator,
+    period_override_s: float | None = None,
 ) -> Samples:
     """All samples of one machine over consecutive segments (one tick)."""
     t0_h, t1_h = segments[0].t0, segments[-1].t1
@@ -66,7 +67,7 @@ def machine_samples(
     seg_h1 = np.array([s.h1 for s in segments]).reshape(len(segments), -1)
     by_period: dict[float, list[int]] = {}
     for i, sig in enumerate(mtype.signals):
-        by_period.setdefault(sig.period_s, []).append(i)
+        by_period.setdefault(period_override_s or sig.period_s, []).append(i)
     batches = []
     for period, sig_idx in by_period.items():
         times = sample_times(t0_h, t1_h, period)

@@ -1,0 +1,122 @@
+"""The autopilot: source -> historian -> health -> policy -> (gate) -> executor, tick by tick."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jayul.autopilot.executor import ActionExecutor, TwinExecutor
+from jayul.autopilot.monitor import HealthMonitor
+from jayul.decide.policy import MachineView, Observation, Policy
+from jayul.historian.base import Historian
+from jayul.records import Action, Alert, Event, EventKind, Samples
+from jayul.twin import Twin
+from jayul.twin.kpis import Kpis
+
+
+@dataclass
+class Counters:
+    alerts: int = 0
+    actions_proposed: int = 0
+    actions_executed: int = 0
+    actions_declined: int = 0
+    samples: int = 0
+    events: int = 0
+    recent_alerts: list[Alert] = field(default_factory=list)
+
+
+class Autopilot:
+    """Runs a plant (here the twin) under a policy, with monitoring and a record of it all."""
+
+    def __init__(
+        self,
+        twin: Twin,
+        policy: Policy,
+        *,
+        historian: Historian | None = None,
+        monitor: HealthMonitor | None = None,
+        executor: ActionExecutor | None = None,
+        tick_h: float = 1.0,
+        flush_every: int = 24,
+    ) -> None:
+        self.twin = twin
+        self.policy = policy
+        self.historian = historian
+        self.monitor = monitor
+        self.executor: ActionExecutor = executor or TwinExecutor(twin)
+        self.tick_h = tick_h
+        self.flush_every = flush_every  # ticks between historian writes: big batches are cheap
+        self.counters = Counters()
+        self._pending_samples: list[Samples] = []
+        self._pending_events: list[Event] = []
+        self._ticks = 0
+
+    def observe(self, alerts: list[Alert]) -> Observation:
+        indicators = self.monitor.indicators() if self.monitor else {}
+        views = {}
+        for mid, m in self.twin.machines.items():
+            suspect = self.monitor.machines[mid].suspect_mode if self.monitor else None
+            views[mid] = MachineView(
+                id=mid,
+                type=m.type,
+                status=m.status.value,
+                run_hours_since=dict(m.run_hours_since),
+                pending_maintenance=tuple(m.pending_maintenance),
+                indicator=indicators.get(mid),
+                suspect_mode=suspect,
+            )
+        return Observation(self.twin.time_ns(), self.twin.now_h, views, tuple(alerts))
+
+    def tick(self) -> None:
+        """One step of the loop."""
+        self.twin.step(self.tick_h)
+        samples = self.twin.drain_samples() if self.twin.signals else None
+        events = self.twin.drain_events()
+        alerts: list[Alert] = []
+        if samples is not None and len(samples):
+            self.counters.samples += len(samples)
+            self._pending_samples.append(samples)
+            if self.monitor is not None:
+                alerts = self.monitor.update(samples)
+        if self.monitor is not None:
+            for e in events:
+                if e.kind in (EventKind.MAINTENANCE_END, EventKind.REPAIR_END) and e.machine:
+                    self.monitor.reset_machine(e.machine)
+        self.counters.alerts += len(alerts)
+        self.counters.recent_alerts = (self.counters.recent_alerts + alerts)[-20:]
+        actions = self.policy.decide(self.twin.plant, self.observe(alerts))
+        records: list[Event] = [*events, *(a.to_event() for a in alerts)]
+        for action in actions:
+            records.append(action.to_event())
+            self._carry_out(action)
+        self.counters.events += len(records)
+        self._pending_events.extend(records)
+        self._ticks += 1
+        if self._ticks % self.flush_every == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what the loop has buffered to the historian."""
+        if self.historian is not None:
+            if self._pending_samples:
+                self.historian.append_samples(Samples.concat(self._pending_samples))
+            if self._pending_events:
+                self.historian.append_events(self._pending_events)
+        self._pending_samples, self._pending_events = [], []
+
+    def _carry_out(self, action: Action) -> None:
+        self.counters.actions_proposed += 1
+        if self.executor.execute(action):
+            self.counters.actions_executed += 1
+        else:
+            self.counters.actions_declined += 1
+
+    def run(self, hours: float, progress: Callable[[float], None] | None = None) -> Kpis:
+        """Run for `hours` of plant time; `progress` gets the hours done after each tick."""
+        end = self.twin.now_h + hours
+        while self.twin.now_h < end - 1e-9:
+            self.tick()
+            if progress is not None:
+                progress(self.tick_h)
+        self.flush()
+        return self.twin.kpis()

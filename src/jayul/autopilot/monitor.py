@@ -1,0 +1,223 @@
+"""The health monitor: scores each machine's signals as they stream, raises alerts, and keeps a
+per-machine health indicator and the failure mode it points at.
+
+Each machine gets its own detector, fitted on its first `fit_h` hours of data (the
+commissioning period, when the machine is new), a threshold calibrated on those rows, and
+hysteresis so that one abnormal episode raises one alert. The indicator is an exponentially
+weighted mean of score / level: about 0 to 0.5 on a healthy machine, 1 at the alarm level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from jayul.health.detector import Detector, StreamScorer
+from jayul.health.pca import PcaDetector
+from jayul.health.threshold import Hysteresis, QuantileThreshold
+from jayul.plant.model import Plant
+from jayul.records import Alert, Samples, SignalContribution
+from jayul.records.timebase import NS_PER_H
+
+
+def default_detector() -> Detector:
+    """PCA (T² and Q) on 10-row trailing means of the signals' levels. The twin's machines
+    switch between standing and running for hours at a time, so every signal is slowly
+    varying; slow_autocorr above 1 keeps all of them as levels (wear shows as a level shift
+    off the load axis), rather than as rates of change."""
+    return PcaDetector(window=10, slow_autocorr=1.01)
+
+
+@dataclass
+class MachineHealth:
+    """What the monitor knows of one machine."""
+
+    machine: str
+    signals: list[str]
+    train_rows: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    train_from_ns: int | None = None
+    threshold: QuantileThreshold | None = None
+    scorer: StreamScorer | None = None
+    hysteresis: Hysteresis = field(default_factory=Hysteresis)
+    alpha: float = 0.0  # smoothing weight per row, set once the sampling period is known
+    indicator: float = 0.0
+    suspect_mode: str | None = None
+    last_row: npt.NDArray[np.float64] | None = None
+    last_alert: Alert | None = None
+
+
+def pivot_rows(
+    batch: Samples, machine: str, signals: list[str], last: npt.NDArray[np.float64] | None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """One machine's samples as rows (time, signals in plant order); a missing or BAD value
+    repeats the last good one (the detector needs finite rows)."""
+    mask = batch.machine == machine
+    if not mask.any():
+        return np.empty(0, dtype=np.int64), np.empty((0, len(signals)))
+    t, s, v, q = batch.time[mask], batch.signal[mask], batch.value[mask], batch.quality[mask]
+    times, t_idx = np.unique(t, return_inverse=True)
+    col = {name: j for j, name in enumerate(signals)}
+    s_idx = np.fromiter((col.get(x, -1) for x in s), dtype=np.int64, count=len(s))
+    keep = (s_idx >= 0) & (q == 0) & np.isfinite(v)
+    rows = np.full((len(times), len(signals)), np.nan)
+    rows[t_idx[keep], s_idx[keep]] = v[keep]
+    prev = last if last is not None else np.nanmean(rows, axis=0)
+    for i in range(len(rows)):
+        bad = np.isnan(rows[i])
+        if bad.any():
+            rows[i, bad] = prev[bad]
+        prev = rows[i]
+    return times, np.nan_to_num(rows)
+
+
+class HealthMonitor:
+    """Per-machine streaming anomaly scoring for a plant."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        fit_h: float = 96.0,
+        detector_factory: Callable[[], Detector] = default_detector,
+        quantile: float = 0.999,
+        margin: float = 1.2,
+        smoothing_h: float = 2.0,
+        raise_h: float = 1.0,
+        clear_h: float = 24.0,
+    ) -> None:
+        self.plant = plant
+        self.fit_h = fit_h
+        self.detector_factory = detector_factory
+        self.quantile = quantile
+        self.margin = margin
+        self.smoothing_h = smoothing_h  # time constant of the indicator
+        self.raise_h = raise_h  # alarm when above the level for half of this window
+        self.clear_h = clear_h  # clear after this long below 0.7 x the level
+        self.machines = {
+            m.id: MachineHealth(m.id, [s.id for s in plant.machine_types[m.type].signals])
+            for m in plant.machines
+        }
+        self.signatures = {
+            m.id: {
+                f.id: {s: float(np.sign(c)) for s, c in f.effects.items()}
+                for f in plant.machine_types[m.type].failure_modes
+            }
+            for m in plant.machines
+        }
+
+    def update(self, batch: Samples) -> list[Alert]:
+        """Score a batch of samples; return the alerts it raised."""
+        alerts: list[Alert] = []
+        for mid, mh in self.machines.items():
+            times, rows = pivot_rows(batch, mid, mh.signals, mh.last_row)
+            if len(rows) == 0:
+                continue
+            mh.last_row = rows[-1]
+            if mh.scorer is None:
+                self._train(mh, times, rows)
+                continue
+            alert = self._score(mh, times, rows)
+            if alert is not None:
+                alerts.append(alert)
+        return alerts
+
+    def _train(
+        self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]
+    ) -> None:
+        mh.train_rows.append(rows)
+        if mh.train_from_ns is None:
+            mh.train_from_ns = int(times[0])
+        if (int(times[-1]) - mh.train_from_ns) / NS_PER_H < self.fit_h:
+            return
+        X = np.vstack(mh.train_rows)
+        mh.train_rows = []
+        period_h = max((int(times[-1]) - mh.train_from_ns) / NS_PER_H / max(len(X) - 1, 1), 1e-6)
+        mh.alpha = 2.0 / (self.smoothing_h / period_h + 1.0)
+        raise_n = max(round(self.raise_h / period_h), 1)
+        mh.hysteresis = Hysteresis(
+            max(raise_n // 2, 1), raise_n, max(round(self.clear_h / period_h), 1), 0.7
+        )
+        mh.threshold = QuantileThreshold(self.detector_factory(), self.quantile, self.margin)
+        mh.threshold.fit(X)
+        mh.scorer = StreamScorer(mh.threshold.detector)
+        mh.scorer.score(X[-mh.threshold.detector.context_rows :])  # history for the stream
+
+    def _score(
+        self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]
+    ) -> Alert | None:
+        assert mh.scorer is not None and mh.threshold is not None
+        level = mh.threshold.level_
+        scores = mh.scorer.score(rows)
+        ind = mh.indicator
+        smooth = np.empty(len(scores))
+        for i, s in enumerate(scores / level):
+            ind += mh.alpha * (min(s, 20.0) - ind)
+            smooth[i] = ind
+        mh.indicator = float(ind)
+        alarm = mh.hysteresis.update(smooth, 1.0)
+        was_active = mh.last_alert is not None
+        if not alarm[-1]:
+            mh.last_alert = None
+        started = np.flatnonzero(np.diff(np.concatenate([[int(was_active)], alarm])) == 1)
+        if not len(started):
+            return None
+        i = int(started[0])
+        # The explanation of the rows that raised the alarm, averaged: one noisy row is not
+        # the reason, the episode is.
+        explanation = mh.scorer.explain_last()
+        lo = max(0, i - mh.hysteresis.raise_n + 1)
+        shares = explanation.shares[lo : i + 1].mean(axis=0)
+        z = explanation.z[lo : i + 1].mean(axis=0)
+        mh.suspect_mode = self._attribute(mh.machine, mh.signals, shares, z)
+        order = np.argsort(-shares, kind="stable")[:4]
+        contributions = [
+            SignalContribution(
+                signal=mh.signals[j],
+                share=float(shares[j]),
+                direction=int(np.sign(z[j])),
+                z=float(z[j]),
+            )
+            for j in order
+        ]
+        mh.last_alert = Alert(
+            time=int(times[i]),
+            machine=mh.machine,
+            detector=type(mh.threshold.detector).__name__,
+            score=float(smooth[i] * level),  # the smoothed score that crossed the level
+            threshold=float(level),
+            contributions=contributions,
+        )
+        return mh.last_alert
+
+    def _attribute(
+        self,
+        machine: str,
+        signals: list[str],
+        shares: npt.NDArray[np.float64],
+        z: npt.NDArray[np.float64],
+    ) -> str | None:
+        """The failure mode whose known signature (signals and directions in the plant file)
+        best matches the signals that drive the score."""
+        best, best_fit = None, 0.0
+        for mode, signature in self.signatures[machine].items():
+            fit = sum(
+                shares[j] * (1.0 if np.sign(z[j]) == signature[s] else -0.5)
+                for j, s in enumerate(signals)
+                if s in signature
+            )
+            if fit > best_fit:
+                best, best_fit = mode, fit
+        return best
+
+    def indicators(self) -> dict[str, float]:
+        return {mid: mh.indicator for mid, mh in self.machines.items()}
+
+    def reset_machine(self, machine: str) -> None:
+        """After maintenance: the machine is healthy again; start its alarm state afresh."""
+        mh = self.machines[machine]
+        mh.hysteresis.reset()
+        mh.indicator = 0.0
+        mh.last_alert = None
+        mh.suspect_mode = None

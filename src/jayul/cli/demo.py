@@ -1,0 +1,114 @@
+"""`jayul demo`: the demo plant under the autopilot, with a KPI table at the end."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.cli.errors import fail
+from jayul.cli.policies import POLICY_NAMES, make_policy
+from jayul.cli.report import write_report
+from jayul.historian.open import open_historian
+from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.twin import Twin
+
+console = Console()
+
+
+def demo(
+    days: float = typer.Option(30.0, min=0.05, help="Simulated days to run."),
+    policy: str = typer.Option("condition", help=f"Maintenance policy: {', '.join(POLICY_NAMES)}."),
+    seed: int = typer.Option(0, help="Random seed of the twin (same seed, same run)."),
+    db: Path = typer.Option(
+        Path("jayul-demo.duckdb"), help="DuckDB file for the historian (replaced each run)."
+    ),
+    plant_file: Path | None = typer.Option(None, "--plant", help="Plant file (default: demo)."),
+    report: Path | None = typer.Option(None, help="Write the KPIs as JSON to this file."),
+    no_ui: bool = typer.Option(False, "--no-ui", help="Run headless (the console comes later)."),
+) -> None:
+    """Simulate the plant under the autopilot and print its KPIs."""
+    try:
+        plant = load_plant(plant_file or demo_plant_path())
+        pol = make_policy(policy, plant)
+    except (PlantFileError, ValueError) as exc:
+        fail(str(exc))
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    twin = Twin(plant, seed=seed)
+    started = time.perf_counter()
+    with open_historian(str(db)) as historian:
+        pilot = Autopilot(twin, pol, historian=historian, monitor=HealthMonitor(plant))
+        with Progress(
+            TextColumn("[bold]simulating[/] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:.0f}/{task.total:.0f} h"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        ) as bar:
+            task = bar.add_task(f"{plant.name} under {policy}", total=days * 24)
+            kpis = pilot.run(days * 24, progress=lambda h: bar.advance(task, h))
+    elapsed = time.perf_counter() - started
+    figures = {
+        "policy": policy,
+        "days": days,
+        "seed": seed,
+        "oee": kpis.oee,
+        "availability": kpis.availability,
+        "performance": kpis.performance,
+        "quality": kpis.quality,
+        "throughput": kpis.throughput,
+        "on_time_rate": kpis.on_time_rate,
+        "failures": kpis.failures,
+        "downtime_h": kpis.downtime_h,
+        "maintenance_cost": kpis.maintenance_cost,
+        "failure_cost": kpis.failure_cost,
+        "tardiness_cost": kpis.tardiness_cost,
+        "total_cost": kpis.total_cost,
+        "maintenances": kpis.maintenances,
+        "orders_done": kpis.orders_done,
+        "alerts": pilot.counters.alerts,
+        "actions_executed": pilot.counters.actions_executed,
+        "samples": pilot.counters.samples,
+        "wall_s": elapsed,
+        "db": str(db),
+    }
+    _print(figures, pilot)
+    write_report(report, figures)
+
+
+def _print(f: dict[str, object], pilot: Autopilot) -> None:
+    table = Table(title=f"{f['days']:g} days, policy {f['policy']}, seed {f['seed']}")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    rows = [
+        ("OEE", f"{f['oee']:.1%}"),
+        ("  availability", f"{f['availability']:.1%}"),
+        ("  performance", f"{f['performance']:.1%}"),
+        ("  quality", f"{f['quality']:.1%}"),
+        ("throughput (orders/day)", f"{f['throughput']:.1f}"),
+        ("on-time delivery", f"{f['on_time_rate']:.1%}"),
+        ("failures", str(f["failures"])),
+        ("planned maintenances", str(f["maintenances"])),
+        ("downtime (h)", f"{f['downtime_h']:.0f}"),
+        ("maintenance cost", f"{f['maintenance_cost']:,.0f}"),
+        ("failure cost", f"{f['failure_cost']:,.0f}"),
+        ("tardiness cost", f"{f['tardiness_cost']:,.0f}"),
+        ("total cost", f"{f['total_cost']:,.0f}"),
+        ("alerts raised", str(f["alerts"])),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    for alert in pilot.counters.recent_alerts[-5:]:
+        console.print(f"[yellow]alert[/] {alert.machine}: {alert.reason()}")
+    console.print(
+        f"{f['samples']:,} samples in {f['db']} ({f['wall_s']:.1f} s); "
+        f"read them with [bold]jayul query --db {f['db']} ...[/]"
+    )

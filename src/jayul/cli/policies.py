@@ -1,0 +1,47 @@
+"""Building a policy by name, with its tuned settings."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
+from jayul.decide.policy import Policy
+from jayul.plant.model import Plant
+
+POLICY_NAMES = ("reactive", "preventive", "condition")
+
+
+def tuned_settings(plant: Plant) -> dict[str, Any]:
+    """The baselines' tuned settings for this plant, from `jayul tune` (shipped for the demo
+    plant in jayul/decide/tuned/<plant>.json); empty when none were tuned."""
+    path = Path(str(resources.files("jayul.decide").joinpath(f"tuned/{plant.name}.json")))
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def default_intervals(plant: Plant) -> dict[tuple[str, str], float]:
+    """Untuned preventive intervals: half of each failure mode's mean life at full load."""
+    return {
+        (name, f.id): 0.5 / f.wear_per_h
+        for name, mt in plant.machine_types.items()
+        for f in mt.failure_modes
+    }
+
+
+def make_policy(name: str, plant: Plant, settings: dict[str, Any] | None = None) -> Policy:
+    """The policy called `name`, with `settings` or the tuned ones for the plant."""
+    settings = tuned_settings(plant) if settings is None else settings
+    if name == "reactive":
+        return Reactive()
+    if name == "preventive":
+        raw = settings.get("preventive", {}).get("intervals")
+        intervals = parse_intervals(raw) if raw else default_intervals(plant)
+        return Preventive(intervals)
+    if name == "condition":
+        return ConditionBased(float(settings.get("condition", {}).get("threshold", 1.0)))
+    raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

@@ -1,0 +1,50 @@
+"""What a maintenance policy sees and what it returns.
+
+A policy sees only what a plant really offers: machine states, operating-hour counters,
+pending work, the health monitor's indicators and alerts, and RUL distributions when a model
+provides them. It never sees the twin's hidden health index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from jayul.plant.model import MaintenanceAction, Plant
+from jayul.records import Action, Alert
+
+
+@dataclass(frozen=True)
+class MachineView:
+    id: str
+    type: str
+    status: str
+    run_hours_since: Mapping[str, float]  # operating hours since each failure mode's restoration
+    pending_maintenance: Sequence[str]
+    indicator: float | None = None  # health monitor: about 1 at the alarm level
+    suspect_mode: str | None = None  # the failure mode the monitor's explanation points at
+
+
+@dataclass(frozen=True)
+class Observation:
+    now_ns: int
+    now_h: float
+    machines: Mapping[str, MachineView]
+    alerts: Sequence[Alert] = field(default_factory=tuple)
+
+
+class Policy(Protocol):
+    """Decides maintenance from what the plant shows. Stateless between calls or not."""
+
+    name: str
+
+    def decide(self, plant: Plant, obs: Observation) -> list[Action]: ...
+
+
+def cheapest_action_for(plant: Plant, machine_id: str, mode: str) -> MaintenanceAction:
+    """The cheapest maintenance action that restores `mode` on this machine."""
+    options = [a for a in plant.machine_type(machine_id).maintenance if mode in a.restores]
+    if not options:
+        raise ValueError(f"no maintenance action of {machine_id!r} restores {mode!r}")
+    return min(options, key=lambda a: (a.cost, a.duration_h))
