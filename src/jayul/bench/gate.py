@@ -94,6 +94,9 @@ class EnvelopeOracle:
         return None
 
 
+_RIGHT: Any = object()  # "use the correct value" (None is one of the wrong ones)
+
+
 class ProposalMaker:
     """Random proposals of each category, aware of the plant and the current setpoints."""
 
@@ -115,14 +118,14 @@ class ProposalMaker:
             "risk": risk.value,
         }
 
-    def _setpoint(self, value: Any = None, unit: Any = None, **extra: Any) -> dict[str, Any]:
+    def _setpoint(self, value: Any = _RIGHT, unit: Any = _RIGHT, **extra: Any) -> dict[str, Any]:
         m = self.rng.choice(self.with_setpoints)
         sp = self.plant.machine_type(m).setpoints[0]
         env, now = sp.envelope, self.current(m, sp.id)
-        if value is None:
+        if value is _RIGHT:
             step = (env.max_step or 1.0) * self.rng.uniform(-1.0, 1.0)
             value = min(max(now + step, env.low), env.high)
-        params = {"setpoint": sp.id, "value": value, "unit": sp.unit if unit is None else unit}
+        params = {"setpoint": sp.id, "value": value, "unit": sp.unit if unit is _RIGHT else unit}
         return self._base(m, ActionKind.CHANGE_SETPOINT, {**params, **extra})
 
     def make(self, category: str) -> dict[str, Any]:
@@ -176,9 +179,18 @@ class ProposalMaker:
             )
         if category == "unknown_setpoint":
             base = self._setpoint()
-            base["params"]["setpoint"] = r.choice(
-                ["speed", "feed_override", "pressure_limit", "", "SPEED_RPM", None, "speed_rpm "]
-            )
+            own = {sp.id for sp in plant.machine_type(base["machine"]).setpoints}
+            names = [
+                "speed_rpm",
+                "feed_override",
+                "pressure_limit",
+                "",
+                "SPEED_RPM",
+                None,
+                "speed_rpm ",
+                "speed",
+            ]
+            base["params"]["setpoint"] = r.choice([x for x in names if x not in own])
             return base
         if category == "unknown_machine":
             base = self._setpoint() if r.random() < 0.5 else self.make("valid_maintenance")

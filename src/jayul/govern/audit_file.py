@@ -12,7 +12,14 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from jayul.govern.audit_chain import AuditRecord, AuditReport, Link, canonical, verify_chain
+from jayul.govern.audit_chain import (
+    AuditRecord,
+    AuditReport,
+    Link,
+    canonical,
+    json_string,
+    verify_chain,
+)
 
 _KEYS = {"seq", "time", "actor", "kind", "subject", "reason", "payload", "prev", "hash"}
 
@@ -49,7 +56,7 @@ def _parse_line(line: str) -> Link | None:
         return None
     if not isinstance(actor, str):
         return None
-    cut = len('{"actor":') + len(json.dumps(actor, ensure_ascii=False)) + 1
+    cut = len('{"actor":') + len(json_string(actor)) + 1
     segment = f'"hash":"{hash_}",'
     if not line.startswith(segment, cut):
         return None

@@ -17,16 +17,26 @@ DEFAULT_DB = "plant.duckdb"
 Connection = duckdb.DuckDBPyConnection
 
 
-def connect(path: str | Path = ":memory:", read_only: bool = False) -> Connection:
-    """Open (or create) the plant database; a clear `OSError` when another process holds it."""
+def connect(
+    path: str | Path = ":memory:", read_only: bool = False, threads: int | None = None
+) -> Connection:
+    """Open (or create) the plant database; a clear `OSError` when it cannot be opened.
+
+    In a process that already holds the file (the historian opens it with `threads=N`), open
+    it with the same `threads`, or better pass a cursor of that connection to the gate and
+    governance classes: DuckDB refuses a second configuration for the same file.
+    """
     target = str(path)
     if target != ":memory:":
         if read_only and not Path(target).exists():
             raise FileNotFoundError(f"{target}: no such plant database")
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if threads is not None:
+        config["threads"] = threads
     try:
-        return duckdb.connect(target, read_only=read_only)
-    except duckdb.IOException as exc:
+        return duckdb.connect(target, read_only=read_only, config=config)
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise OSError(f"{target}: cannot open the plant database ({exc})") from None
 
 
