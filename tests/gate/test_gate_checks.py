@@ -161,3 +161,13 @@ def test_every_outcome_is_audited_with_its_reason(gate: Gate) -> None:
     c = gate.counters()
     assert (c["actions_executed"], c["actions_refused"], c["approvals_pending"]) == (1, 2, 1)
     assert c["escalations"] == 1
+
+
+def test_a_plant_that_declines_is_recorded_as_failed(plant, executed) -> None:  # type: ignore[no-untyped-def]
+    from jayul.gate import Origins
+
+    origins = Origins()
+    origins.register("policy:cbm")
+    g = Gate(plant, ":memory:", lambda action: False, origins, default_level=AutonomyLevel.L4)
+    out = g.propose(maintenance(), verified(), T0)
+    assert out.status is OutcomeStatus.FAILED and "declined" in out.reason

@@ -41,7 +41,8 @@ from jayul.govern.db import Connection, as_connection
 from jayul.plant.model import Plant
 from jayul.records.events import Action, ActionKind, RiskClass
 
-Executor = Callable[[Action], None]
+Executor = Callable[[Action], bool | None]
+"""Carries an action out; returns False (or raises) when the plant declines it."""
 
 
 class Gate:
@@ -230,16 +231,14 @@ class Gate:
         approval_id: str | None,
     ) -> GateOutcome:
         try:
-            self.executor(action)
+            done = self.executor(action)
         except Exception as exc:  # the plant said no: record it, never retry silently
-            out = GateOutcome(
-                action.id,
-                OutcomeStatus.FAILED,
-                "executor",
-                f"{type(exc).__name__}: {exc}",
-                level,
-                approval_id,
-            )
+            why = f"{type(exc).__name__}: {exc}"
+            out = GateOutcome(action.id, OutcomeStatus.FAILED, "executor", why, level, approval_id)
+            return self._finish(action, ctx, now, out)
+        if done is False:
+            why = "the plant declined it (e.g. machine down or crew busy)"
+            out = GateOutcome(action.id, OutcomeStatus.FAILED, "executor", why, level, approval_id)
             return self._finish(action, ctx, now, out)
         if action.kind is ActionKind.CHANGE_SETPOINT:
             key = (action.machine, str(action.params["setpoint"]))
