@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from jayul.bench.skab import run_skab, select_config
 from jayul.bench.skab_data import SkabDataError, read_skab_csv, skab_paths
+from jayul.bench.skab_validation import changepoint_candidates
 from jayul.cli.main import app
 from jayul.health.validation import AlarmConfig, candidate_configs
 from jayul.health.zscore import ZScoreDetector
@@ -96,9 +97,11 @@ def test_predictions_do_not_depend_on_labels(small_skab: Path, tmp_path: Path) -
 def test_validation_picks_among_candidates_without_test_labels(small_skab: Path) -> None:
     files = [read_skab_csv(p, f) for f, p in skab_paths(small_skab)]
     few = [c for c in candidate_configs() if c.name.startswith("zscore w=5 slow=ignore")][:3]
-    best, table = select_config(files, None, few)
+    cps = changepoint_candidates()[:2]
+    best, changepoints, table = select_config(files, None, few, cps)
     assert best.name in {c.name for c in few}
-    assert len(table) == 3
+    assert changepoints is None or changepoints in cps
+    assert len(table["alarm"]) == 3 and len(table["changepoints"]) == 3
 
 
 def test_cli_reports_and_rejects_bad_input(small_skab: Path, tmp_path: Path) -> None:

@@ -61,6 +61,7 @@ def bench_skab(
 def _print(console: Console, figures: dict[str, Any]) -> None:
     console.print(f"{figures['files']} files, {figures['test_rows']} test rows")
     console.print(f"default: {figures['default']}")
+    console.print(f"changepoints: {figures['changepoints']}")
     table = Table(title="SKAB (point-wise outliers, NAB on changepoints)")
     for column in (
         "detector",
@@ -86,6 +87,11 @@ def _print(console: Console, figures: dict[str, Any]) -> None:
             f"{rate:,.0f}" if rate else "-",
         )
     console.print(table)
+    only = figures["jayul_nab_alarm_switches_only"]
+    console.print(
+        "jayul NAB from its alarm's switches alone (standard / low-FP / low-FN): "
+        f"{only['standard']:.1f} / {only['low_fp']:.1f} / {only['low_fn']:.1f}"
+    )
     console.print(
         "default detector throughput (8 signals, one batch, shared machine): "
         f"{figures['throughput_rows_per_second_8_signals']:,.0f} rows/s"

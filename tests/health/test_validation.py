@@ -1,0 +1,33 @@
+"""The validation rule: synthetic faults on normal rows, F1 within a false-alarm budget."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jayul.health.validation import AlarmConfig, Validation
+from jayul.health.zscore import ZScoreDetector
+
+
+def segments() -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=(400, 4)) for _ in range(4)]
+
+
+def test_episodes_carry_a_step_fault_and_its_labels() -> None:
+    v = Validation(segments(), magnitudes=(3.0,))
+    assert len(v.episodes) == 4
+    rows, truth = v.episodes[0]
+    assert truth.sum() == v.fault_rows
+    fault = rows[v.train_rows + v.fault_start : v.train_rows + v.fault_start + v.fault_rows, 0]
+    assert abs(fault.mean()) > 2.0  # signal 0 of episode 0 is shifted by 3 sd
+
+
+def test_the_rule_prefers_the_sensible_recipe_over_alarming_always() -> None:
+    v = Validation(segments(), magnitudes=(2.0, 4.0))
+    sensible = AlarmConfig("z", lambda: ZScoreDetector(window=5), margin=1.5)
+    always = AlarmConfig("always", lambda: ZScoreDetector(window=5), quantile=0.0, margin=0.0)
+    best, results = v.select([always, sensible])
+    assert best.name == "z"
+    by_name = {r.name: r for r in results}
+    assert by_name["always"].far > 90.0
+    assert by_name["z"].far <= v.max_far
