@@ -1,0 +1,33 @@
+"""Remaining useful life: the `RulModel` interface, features, labels, calibration, metrics.
+
+Histories are 2-D arrays (rows = time steps, oldest first; columns = signals); remaining life
+is counted in rows. The default model is `BoostedWindowRul` (LightGBM, CPU, no torch).
+"""
+
+from jayul.health.rul.boosting import BoostedWindowRul
+from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
+from jayul.health.rul.features import WindowFeatures
+from jayul.health.rul.labels import piecewise_linear_rul, remaining_life
+from jayul.health.rul.metrics import interval_coverage, phm08_score, rmse
+from jayul.health.rul.model import (
+    RulDistribution,
+    RulModel,
+    as_histories,
+    histories_from_frame,
+)
+
+__all__ = [
+    "DEFAULT_LEVELS",
+    "BoostedWindowRul",
+    "MondrianResidualCalibrator",
+    "RulDistribution",
+    "RulModel",
+    "WindowFeatures",
+    "as_histories",
+    "histories_from_frame",
+    "interval_coverage",
+    "phm08_score",
+    "piecewise_linear_rul",
+    "remaining_life",
+    "rmse",
+]

@@ -1,0 +1,123 @@
+"""Windowed features of a history, generic in its signals (no C-MAPSS specifics here).
+
+At each row t of a history the features summarise rows 0..t only (causal): for each signal
+and each window w, the mean, the least-squares slope and (for w >= 10) the spread of the last
+w rows; optionally the change of each window mean from the unit's own baseline (the mean of
+its first `baseline_rows` rows), which removes unit-to-unit offsets; and the row count (age).
+A linear health index (a ridge fit of the training label on the signals) can be added as one
+more, less noisy signal before windowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _window_sums(cum: FloatArray, window: int) -> tuple[FloatArray, FloatArray]:
+    """Sum over the last `window` rows at every row (partial windows at the start), and n."""
+    n_rows = cum.shape[0] - 1
+    end = np.arange(1, n_rows + 1)
+    start = np.maximum(end - window, 0)
+    return cum[end] - cum[start], (end - start).astype(np.float64)
+
+
+def window_stats(x: FloatArray, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Rolling mean, slope (per row) and standard deviation over the last `window` rows.
+
+    Computed from cumulative sums, so the cost does not grow with the window.
+    """
+    n_rows = x.shape[0]
+    t = np.arange(n_rows, dtype=np.float64)[:, None]
+    zero = np.zeros((1, x.shape[1]))
+    s_x, n = _window_sums(np.vstack([zero, np.cumsum(x, axis=0)]), window)
+    s_xx, _ = _window_sums(np.vstack([zero, np.cumsum(x * x, axis=0)]), window)
+    s_tx, _ = _window_sums(np.vstack([zero, np.cumsum(t * x, axis=0)]), window)
+    tt = np.arange(n_rows + 1, dtype=np.float64)[:, None]
+    s_t, _ = _window_sums(np.concatenate([[[0.0]], np.cumsum(tt[:-1], axis=0)]), window)
+    s_t2, _ = _window_sums(np.concatenate([[[0.0]], np.cumsum(tt[:-1] ** 2, axis=0)]), window)
+    n = n[:, None]
+    mean = s_x / n
+    var = np.maximum(s_xx / n - mean**2, 0.0)
+    t_var = s_t2 - s_t**2 / n
+    slope = np.where(t_var > 0, (s_tx - s_t * s_x / n) / np.where(t_var > 0, t_var, 1.0), 0.0)
+    return mean, slope, np.sqrt(var)
+
+
+class WindowFeatures:
+    """Turns histories into one feature row per history row (see the module docstring).
+
+    Hyperparameters: `windows` (rows), `baseline_rows` (0 turns the baseline change off),
+    `health_index` (add the ridge health index), `constant_tol` (signals whose training
+    spread is below it are dropped), `spread_min_window` (smallest window that gets a spread).
+    """
+
+    def __init__(
+        self,
+        windows: Sequence[int] = (5, 10, 20, 30),
+        baseline_rows: int = 20,
+        health_index: bool = True,
+        constant_tol: float = 1e-8,
+        spread_min_window: int = 10,
+    ) -> None:
+        self.windows = windows
+        self.baseline_rows = baseline_rows
+        self.health_index = health_index
+        self.constant_tol = constant_tol
+        self.spread_min_window = spread_min_window
+
+    def fit(self, histories: Sequence[FloatArray], labels: Sequence[FloatArray] | None) -> Self:
+        """Learn which signals to keep, their scale, and (with labels) the health index."""
+        rows = np.vstack(histories)
+        spread = rows.std(axis=0)
+        self.keep_ = np.flatnonzero(spread > self.constant_tol)
+        if self.keep_.size == 0:
+            raise ValueError("every signal is constant in the training histories")
+        self.center_ = rows[:, self.keep_].mean(axis=0)
+        self.scale_ = spread[self.keep_]
+        self.index_weights_: FloatArray | None = None
+        if self.health_index and labels is not None:
+            z = (rows[:, self.keep_] - self.center_) / self.scale_
+            y = np.concatenate(labels)
+            y = (y - y.mean()) / max(float(y.std()), 1e-12)
+            # A little ridge keeps the index stable when signals are nearly collinear.
+            gram = z.T @ z + 1e-3 * len(z) * np.eye(z.shape[1])
+            self.index_weights_ = np.linalg.solve(gram, z.T @ y)
+        return self
+
+    def _signals(self, history: FloatArray) -> FloatArray:
+        z: FloatArray = (history[:, self.keep_] - self.center_) / self.scale_
+        if self.index_weights_ is not None:
+            z = np.column_stack([z, z @ self.index_weights_])
+        return z
+
+    def transform_all(self, history: FloatArray) -> FloatArray:
+        """Features at every row of one history: shape (rows, n_features)."""
+        z = self._signals(history)
+        n_rows = z.shape[0]
+        blocks: list[FloatArray] = [z]
+        baseline: FloatArray | None = None
+        if self.baseline_rows > 0:
+            baseline, _, _ = window_stats(z[: self.baseline_rows], self.baseline_rows)
+            # Past the baseline period the baseline is fixed at the mean of its first rows.
+            if n_rows > self.baseline_rows:
+                tail = np.repeat(baseline[-1:], n_rows - self.baseline_rows, axis=0)
+                baseline = np.vstack([baseline, tail])
+        for window in self.windows:
+            mean, slope, spread = window_stats(z, window)
+            blocks += [mean, slope]
+            if window >= self.spread_min_window:
+                blocks.append(spread)
+            if baseline is not None:
+                blocks.append(mean - baseline)
+        blocks.append(np.arange(1, n_rows + 1, dtype=np.float64)[:, None])
+        return np.hstack(blocks)
+
+    def transform_last(self, histories: Sequence[FloatArray]) -> FloatArray:
+        """Features at the last row of each history: shape (histories, n_features)."""
+        return np.vstack([self.transform_all(h)[-1:] for h in histories])

@@ -1,0 +1,36 @@
+import numpy as np
+
+from jayul.health.rul import WindowFeatures
+from jayul.health.rul.features import window_stats
+
+
+def test_window_stats_match_direct_computation() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3)).cumsum(axis=0)
+    mean, slope, spread = window_stats(x, 7)
+    for t in (0, 1, 5, 6, 20, 39):
+        window = x[max(0, t - 6) : t + 1]
+        np.testing.assert_allclose(mean[t], window.mean(axis=0), atol=1e-9)
+        np.testing.assert_allclose(spread[t], window.std(axis=0), atol=1e-6)
+        if len(window) > 1:
+            fitted = np.polyfit(np.arange(len(window)), window, 1)[0]
+            np.testing.assert_allclose(slope[t], fitted, atol=1e-9)
+        else:
+            assert np.all(slope[t] == 0)
+
+
+def test_features_are_causal_and_drop_constant_signals() -> None:
+    rng = np.random.default_rng(1)
+    histories = [
+        np.column_stack([rng.normal(size=n), np.full(n, 3.0), np.linspace(0, 1, n)])
+        for n in (50, 60)
+    ]
+    labels = [np.arange(len(h))[::-1].astype(float) for h in histories]
+    features = WindowFeatures(windows=(5, 20), baseline_rows=10).fit(histories, labels)
+    assert features.keep_.tolist() == [0, 2]
+    full = features.transform_all(histories[0])
+    prefix = features.transform_all(histories[0][:30])
+    # Row 29 sees the same past whether or not later rows exist.
+    np.testing.assert_allclose(full[29], prefix[29])
+    np.testing.assert_allclose(features.transform_last([histories[0][:30]])[0], prefix[-1])
+    assert full[-1, -1] == 50  # the age (row count) is the last feature
