@@ -33,3 +33,11 @@ from jayul.cli.bench_gate import bench_audit, bench_gate  # noqa: E402
 
 bench_app.command("gate")(bench_gate)
 bench_app.command("audit")(bench_audit)
+
+from jayul.cli.bench_cmapss import bench_cmapss  # noqa: E402
+
+bench_app.command("cmapss")(bench_cmapss)
+
+from jayul.cli.bench_twin import bench_twin  # noqa: E402
+
+bench_app.command("twin")(bench_twin)

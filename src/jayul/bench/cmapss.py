@@ -1,0 +1,157 @@
+"""C-MAPSS benchmark: train on one subset's run-to-failure engines, predict another's test
+engines at their last cycle, score the median (RMSE, PHM08) and the 80 % interval (coverage).
+
+Protocol (see the data README): training labels are piecewise-linear RUL capped at 125;
+one prediction per test engine at its last cycle against the true RUL as `RUL_FDxxx.txt` gives
+it (not capped). Nothing here looks at the test RULs except to score.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from jayul.bench.cmapss_data import SENSORS, CmapssSplit, ConditionNormaliser, load_cmapss
+from jayul.health.rul import (
+    BoostedWindowRul,
+    histories_from_frame,
+    interval_coverage,
+    phm08_score,
+    rmse,
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """One seed's predictions (test-unit order) and figures."""
+
+    seed: int
+    units: list[int]
+    p10: FloatArray
+    p50: FloatArray
+    p90: FloatArray
+    figures: dict[str, float]
+
+
+def run_seed(
+    split: CmapssSplit,
+    seed: int,
+    model_params: Mapping[str, Any] | None = None,
+    max_train_units: int | None = None,
+) -> SeedRun:
+    """Fit on the training engines (sensors normalised per operating condition), predict and
+    score the test engines. `max_train_units` keeps the first units only (for quick tests)."""
+    train_runs = split.train
+    if max_train_units is not None:
+        keep = np.sort(train_runs["unit"].unique())[:max_train_units]
+        train_runs = train_runs[train_runs["unit"].isin(keep)]
+    normaliser = ConditionNormaliser().fit(train_runs)
+    train_histories, _ = histories_from_frame(normaliser.transform(train_runs), features=SENSORS)
+    test_histories, test_units = histories_from_frame(
+        normaliser.transform(split.test), features=SENSORS
+    )
+
+    model = BoostedWindowRul(seed=seed, **dict(model_params or {}))
+    start = time.perf_counter()
+    model.fit(train_histories)
+    train_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    distribution = model.predict(test_histories)
+    predict_seconds = time.perf_counter() - start
+
+    true = split.test_rul
+    p10, p50, p90 = distribution.p10, distribution.p50, distribution.p90
+    figures = {
+        "rmse": rmse(p50, true),
+        "phm08_score": phm08_score(p50, true),
+        "coverage_80": interval_coverage(p10, p90, true),
+        "mean_interval_width_80": float(np.mean(p90 - p10)),
+        "train_seconds": train_seconds,
+        "predict_seconds": predict_seconds,
+        "cv_rmse_capped": min(model.cv_rmse_),
+    }
+    units = [int(str(u)) for u in test_units]
+    return SeedRun(seed, units, p10, p50, p90, figures)
+
+
+def summarise(runs: Sequence[SeedRun]) -> dict[str, dict[str, float]]:
+    """Mean, standard deviation, min and max of each figure over the seeds."""
+    out: dict[str, dict[str, float]] = {}
+    for name in runs[0].figures:
+        values = np.array([r.figures[name] for r in runs])
+        out[name] = {
+            "mean": float(values.mean()),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "min": float(values.min()),
+            "max": float(values.max()),
+        }
+    return out
+
+
+def predictions_table(runs: Sequence[SeedRun]) -> pd.DataFrame:
+    """One row per test unit: the quantiles averaged over the seeds."""
+    return pd.DataFrame(
+        {
+            "unit": runs[0].units,
+            "rul_p10": np.mean([r.p10 for r in runs], axis=0),
+            "rul_p50": np.mean([r.p50 for r in runs], axis=0),
+            "rul_p90": np.mean([r.p90 for r in runs], axis=0),
+        }
+    )
+
+
+def run_cmapss(
+    data_dir: Path,
+    train: str = "FD001",
+    test: str = "FD001",
+    seeds: int = 5,
+    model_params: Mapping[str, Any] | None = None,
+    max_train_units: int | None = None,
+    on_seed_done: Callable[[SeedRun], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The whole benchmark: `seeds` independent fits (seeds 0..seeds-1).
+
+    Returns the predictions table (seed-averaged quantiles) and the report figures: each
+    figure's mean and spread over the seeds, the per-seed figures, and the figures of the
+    seed-averaged predictions that are written out.
+    """
+    if seeds < 1:
+        raise ValueError(f"seeds must be >= 1, got {seeds}")
+    split = load_cmapss(data_dir, train, test)
+    runs = []
+    for seed in range(seeds):
+        run = run_seed(split, seed, model_params, max_train_units)
+        runs.append(run)
+        if on_seed_done is not None:
+            on_seed_done(run)
+    table = predictions_table(runs)
+    true = split.test_rul
+    report: dict[str, Any] = {
+        "benchmark": "cmapss",
+        "train": train,
+        "test": test,
+        "seeds": seeds,
+        "n_train_units": int(split.train["unit"].nunique())
+        if max_train_units is None
+        else min(max_train_units, int(split.train["unit"].nunique())),
+        "n_test_units": len(table),
+        "model": "BoostedWindowRul",
+        "model_params": dict(model_params or {}),
+        "summary": summarise(runs),
+        "per_seed": [{"seed": r.seed, **r.figures} for r in runs],
+        "seed_averaged_predictions": {
+            "rmse": rmse(table["rul_p50"], true),
+            "phm08_score": phm08_score(table["rul_p50"], true),
+            "coverage_80": interval_coverage(table["rul_p10"], table["rul_p90"], true),
+        },
+    }
+    return table, report

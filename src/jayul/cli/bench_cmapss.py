@@ -1,0 +1,79 @@
+"""`jayul bench cmapss`: remaining-useful-life benchmark on NASA C-MAPSS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jayul.bench.cmapss import SeedRun, run_cmapss
+from jayul.bench.cmapss_data import CmapssDataError
+from jayul.cli.report import write_report
+
+_FIGURES = (
+    ("rmse", "RMSE (median)", "{:.2f}"),
+    ("phm08_score", "PHM08 score (median)", "{:.1f}"),
+    ("coverage_80", "80 % interval coverage", "{:.3f}"),
+    ("mean_interval_width_80", "80 % interval width", "{:.1f}"),
+    ("train_seconds", "training time (s)", "{:.1f}"),
+    ("predict_seconds", "prediction time (s)", "{:.3f}"),
+)
+
+
+def bench_cmapss(
+    data: Path = typer.Option(..., "--data", help="Folder with train_/test_/RUL_FDxxx.txt."),
+    train: str = typer.Option("FD001", "--train", help="Training subset (FD001..FD004)."),
+    test: str = typer.Option("FD001", "--test", help="Test subset (FD001..FD004)."),
+    out: Path = typer.Option(..., "--out", help="CSV: unit,rul_p10,rul_p50,rul_p90."),
+    seeds: int = typer.Option(5, "--seeds", min=1, help="Independent fits (seeds 0..N-1)."),
+    report: Path | None = typer.Option(None, "--report", help="Write the figures as JSON."),
+) -> None:
+    """Train on a C-MAPSS training file, predict each test engine's RUL at its last cycle.
+
+    Prints RMSE and PHM08 score of the median, 80 % interval coverage and training time as
+    mean ± standard deviation over the seeds; PRED.csv holds the seed-averaged quantiles.
+    """
+    console = Console()
+    with Progress(
+        TextColumn("[bold]C-MAPSS {task.fields[pair]}"),
+        BarColumn(),
+        TextColumn("seed {task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("seeds", total=seeds, pair=f"{train} -> {test}")
+
+        def done(run: SeedRun) -> None:
+            progress.advance(task)
+            f = run.figures
+            progress.console.print(
+                f"seed {run.seed}: RMSE {f['rmse']:.2f}  score {f['phm08_score']:.1f}  "
+                f"coverage {f['coverage_80']:.2f}  train {f['train_seconds']:.1f} s"
+            )
+
+        try:
+            table, figures = run_cmapss(data, train, test, seeds, on_seed_done=done)
+        except CmapssDataError as error:
+            console.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2) from error
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.3f")
+    summary = figures["summary"]
+    result = Table(title=f"C-MAPSS train {train} -> test {test}, {seeds} seed(s)")
+    result.add_column("figure")
+    result.add_column("mean", justify="right")
+    result.add_column("std", justify="right")
+    for key, label, fmt in _FIGURES:
+        result.add_row(label, fmt.format(summary[key]["mean"]), fmt.format(summary[key]["std"]))
+    console.print(result)
+    averaged = figures["seed_averaged_predictions"]
+    console.print(
+        f"written predictions (seed-averaged): RMSE {averaged['rmse']:.2f}, "
+        f"score {averaged['phm08_score']:.1f}, coverage {averaged['coverage_80']:.2f} -> {out}"
+    )
+    write_report(report, figures)
