@@ -12,8 +12,8 @@ from rich.table import Table
 
 from jayul.autopilot import Autopilot, HealthMonitor
 from jayul.cli.errors import fail
-from jayul.cli.policies import POLICY_NAMES, make_policy
 from jayul.cli.report import write_report
+from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.twin import Twin

@@ -21,7 +21,7 @@ from jayul.records.timebase import NS_PER_H, to_ns
 from jayul.twin.degradation import gamma_increment, wear_weight
 from jayul.twin.dispatch import Dispatcher, EarliestDueDate
 from jayul.twin.kpis import Kpis, compute_kpis
-from jayul.twin.sensors import Segment, machine_samples
+from jayul.twin.sensors import Segment, SensorModel, machine_samples
 from jayul.twin.state import Ledger, MachineState, Operation, Order, Status, Timer
 
 _UNAVAILABLE = (Status.WAIT_CREW, Status.MAINTENANCE, Status.DOWN)
@@ -46,6 +46,9 @@ class Twin:
         # One sampling period for every signal, instead of the plant file's: coarser signals
         # make long policy benchmarks affordable.
         self.signal_period_s = signal_period_s
+        self._sensor_models = {
+            name: SensorModel(mt, signal_period_s) for name, mt in plant.machine_types.items()
+        }
         self.seed = seed
         self.tick_h = tick_h
         self.signals = signals
@@ -123,7 +126,8 @@ class Twin:
         """An independent copy at the current instant. With `seed`, its future randomness
         (wear, orders, sensor noise) is drawn afresh: one sampled future per seed."""
         clone = copy.copy(self)
-        state = {k: v for k, v in self.__dict__.items() if k not in ("env", "plant", "dispatcher")}
+        shared = ("env", "plant", "dispatcher", "_sensor_models")  # immutable or rebuilt
+        state = {k: v for k, v in self.__dict__.items() if k not in shared}
         clone.__dict__.update(copy.deepcopy(state))
         clone.signals = signals
         clone._samples, clone._events = [], []
@@ -407,16 +411,14 @@ class Twin:
         for m in self.machines.values():
             self._wear(m)
             if self.signals:
-                mt = self.plant.machine_types[m.type]
                 self._samples.append(
                     machine_samples(
                         m.id,
-                        mt,
+                        self._sensor_models[m.type],
                         m.segments,
                         self.plant.ambient_swing_c,
                         self.start_ns,
                         self.rng_sensors,
-                        self.signal_period_s,
                     )
                 )
             m.segments = [Segment(self.now_h, m.load, self._health_list(m))]

@@ -20,7 +20,6 @@ import numpy.typing as npt
 from jayul.plant.model import MachineType
 from jayul.records import Quality, Samples
 from jayul.records.timebase import NS_PER_H
-from jayul.twin.degradation import effect_level
 
 
 def ambient(t_h: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -49,14 +48,37 @@ class Segment:
         self.h1 = h0
 
 
+class SensorModel:
+    """A machine type's signals as arrays, computed once: the per-tick work is a few matrix
+    operations whatever the number of signals."""
+
+    def __init__(self, mtype: MachineType, period_override_s: float | None = None) -> None:
+        sigs = mtype.signals
+        self.modes = mtype.failure_modes
+        self.names = np.array([s.id for s in sigs], dtype=object)
+        self.nominal = np.array([s.nominal for s in sigs])
+        self.load_gain = np.array([s.load_gain for s in sigs])
+        self.ambient_gain = np.array([s.ambient_gain for s in sigs])
+        self.noise = np.array([s.noise for s in sigs])
+        self.low = np.array([s.low for s in sigs])
+        self.high = np.array([s.high for s in sigs])
+        # change of each signal at full effect of each failure mode: (modes, signals)
+        self.effects = np.array([[f.effects.get(s.id, 0.0) for s in sigs] for f in self.modes])
+        self.onset = np.array([f.onset for f in self.modes])
+        periods = {period_override_s or s.period_s for s in sigs}
+        self.groups = [
+            (p, np.array([i for i, s in enumerate(sigs) if (period_override_s or s.period_s) == p]))
+            for p in sorted(periods)
+        ]
+
+
 def machine_samples(
     machine_id: str,
-    mtype: MachineType,
+    model: SensorModel,
     segments: list[Segment],
     ambient_swing_c: float,
     start_ns: int,
     rng: np.random.Generator,
-    period_override_s: float | None = None,
 ) -> Samples:
     """All samples of one machine over consecutive segments (one tick)."""
     t0_h, t1_h = segments[0].t0, segments[-1].t1
@@ -65,49 +87,38 @@ def machine_samples(
     seg_load = np.array([s.load for s in segments])
     seg_h0 = np.array([s.h0 for s in segments]).reshape(len(segments), -1)
     seg_h1 = np.array([s.h1 for s in segments]).reshape(len(segments), -1)
-    by_period: dict[float, list[int]] = {}
-    for i, sig in enumerate(mtype.signals):
-        by_period.setdefault(period_override_s or sig.period_s, []).append(i)
     batches = []
-    for period, sig_idx in by_period.items():
+    for period, cols in model.groups:
         times = sample_times(t0_h, t1_h, period)
         if len(times) == 0:
             continue
-        idx = np.clip(np.searchsorted(seg_t0, times, side="right") - 1, 0, len(segments) - 1)
+        idx = np.searchsorted(seg_t0, times, side="right") - 1
+        np.clip(idx, 0, len(segments) - 1, out=idx)
         load = seg_load[idx]
         frac = np.clip((times - seg_t0[idx]) / seg_span[idx], 0.0, 1.0)
+        health = seg_h0[idx] + (seg_h1[idx] - seg_h0[idx]) * frac[:, None]  # (n, modes)
+        visible = np.clip((health - model.onset) / (1.0 - model.onset), 0.0, 1.0)
+        levels = visible * visible * (0.5 + 0.5 * load)[:, None]  # see degradation.effect_level
         amb = ambient(times) * ambient_swing_c
-        n, k = len(times), len(sig_idx)
-        values = np.empty((n, k))
-        stress = 0.5 + 0.5 * load
-        levels = []
-        for mi, mode in enumerate(mtype.failure_modes):
-            h = seg_h0[idx, mi] + (seg_h1[idx, mi] - seg_h0[idx, mi]) * frac
-            levels.append(effect_level(mode, h) * stress)
-        for j, si in enumerate(sig_idx):
-            sig = mtype.signals[si]
-            v = sig.nominal + sig.load_gain * (load - 1.0) + sig.ambient_gain * amb
-            for mi, mode in enumerate(mtype.failure_modes):
-                change = mode.effects.get(sig.id)
-                if change:
-                    v = v + change * levels[mi]
-            values[:, j] = v
-        noise = np.array([mtype.signals[si].noise for si in sig_idx])
-        values += rng.standard_normal((n, k)) * noise
-        low = np.array([mtype.signals[si].low for si in sig_idx])
-        high = np.array([mtype.signals[si].high for si in sig_idx])
+        values = (
+            model.nominal[cols]
+            + np.outer(load - 1.0, model.load_gain[cols])
+            + np.outer(amb, model.ambient_gain[cols])
+            + levels @ model.effects[:, cols]
+            + rng.standard_normal((len(times), len(cols))) * model.noise[cols]
+        )
+        low, high = model.low[cols], model.high[cols]
         bad = (values < low) | (values > high)
-        values = np.clip(values, low, high)
+        np.clip(values, low, high, out=values)
+        n, k = values.shape
         t_ns = start_ns + np.round(times * NS_PER_H).astype(np.int64)
-        names = np.array([mtype.signals[si].id for si in sig_idx], dtype=object)
-        quality = np.where(bad, np.uint8(Quality.BAD), np.uint8(Quality.GOOD)).astype(np.uint8)
         batches.append(
             Samples(
                 time=np.repeat(t_ns, k),
                 machine=np.full(n * k, machine_id, dtype=object),
-                signal=np.tile(names, n),
+                signal=np.tile(model.names[cols], n),
                 value=values.reshape(-1),
-                quality=quality.reshape(-1),
+                quality=(bad.reshape(-1) * np.uint8(Quality.BAD)).astype(np.uint8),
             )
         )
-    return Samples.concat(batches)
+    return batches[0] if len(batches) == 1 else Samples.concat(batches)

@@ -1,4 +1,4 @@
-"""Building a policy by name, with its tuned settings."""
+"""Policies by name, with the tuned settings shipped for a plant."""
 
 from __future__ import annotations
 
