@@ -179,3 +179,18 @@ def test_unreadable_file_gives_a_clear_error(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(ValueError, match="empty"):
         verify_trail_file(empty)
+
+
+def test_standalone_verifier(tmp_path: Path) -> None:
+    from jayul.govern.verify_trail import main
+
+    path = tmp_path / "trail.jsonl"
+    log = filled(n=20)
+    log.export(path)
+    assert main([str(path)]) == 0
+    assert main([str(path), log.head]) == 0
+    assert main([str(path), "f" * 64]) == 1
+    assert main([str(tmp_path / "missing")]) == 2
+    assert main([]) == 2
+    path.write_text(path.read_text().replace('"seq":3', '"seq":4', 1))
+    assert main([str(path)]) == 1

@@ -66,9 +66,12 @@ def fill(log: AuditLog, n: int, rng: random.Random) -> None:
         )
 
 
-def _cli_seconds(args: list[str]) -> tuple[float, int]:
-    """Wall time of `jayul audit verify ...` as a separate process (start-up included)."""
+def _cli_seconds(args: list[str], standalone: bool = False) -> tuple[float, int]:
+    """Wall time of `jayul audit verify ...` (or of `python -m jayul.govern.verify_trail`) as
+    a separate process, start-up included."""
     cmd = [sys.executable, "-c", "from jayul.cli.main import app; app()", "audit", "verify", *args]
+    if standalone:
+        cmd = [sys.executable, "-m", "jayul.govern.verify_trail", *args]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return time.perf_counter() - t0, done.returncode
@@ -145,6 +148,11 @@ def run_audit_bench(
         figures["cli_verify_db_s"], figures["cli_verify_db_rc"] = _cli_seconds(["--db", str(db)])
         file_args = ["--file", str(trail)]
         figures["cli_verify_file_s"], figures["cli_verify_file_rc"] = _cli_seconds(file_args)
+        standalone = _cli_seconds([str(trail)], standalone=True)
+        figures["standalone_verify_file_s"], figures["standalone_verify_file_rc"] = standalone
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import jayul.cli.main"], check=False)
+        figures["cli_import_only_s"] = time.perf_counter() - t0
     return figures
 
 
