@@ -132,3 +132,47 @@ def test_autonomy_settings_persist_in_the_file(plant: Plant, tmp_path: Path) -> 
     assert g.level_for(maintenance(machine="pump3")) == AutonomyLevel.L3
     assert g.level_for(maintenance(machine="pump1")) == AutonomyLevel.L1  # the default
     con.close()
+
+
+def test_kill_from_another_process_while_the_gate_holds_the_file(
+    plant: Plant, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "plant.duckdb"
+    origins = Origins()
+    origins.register("policy:cbm")
+    done = Recorder()
+    gate = Gate(plant, db, done, origins, default_level=AutonomyLevel.L4)
+    assert gate.propose(maintenance(), verified(), T0).status == "executed"
+    cmd = [
+        sys.executable,
+        "-c",
+        "from jayul.cli.gate_cmds import gate_app; gate_app()",
+        "kill",
+        "--by",
+        "olga",
+        "--reason",
+        "smoke",
+        "--db",
+        str(db),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "held by a running process" in result.stdout
+    assert (tmp_path / "plant.duckdb.kill").exists()
+    out = gate.propose(maintenance(machine="pump2"), verified(), T0 + 1)
+    assert out.status is OutcomeStatus.MONITORED and len(done.done) == 1
+    assert not (tmp_path / "plant.duckdb.kill").exists()
+    kill = gate.audit.records(kind="kill")[-1]
+    assert (kill.actor, kill.reason) == ("olga", "smoke (via kill file)")
+
+
+def test_an_unreadable_kill_file_still_kills(plant: Plant, tmp_path: Path) -> None:
+    origins = Origins()
+    origins.register("policy:cbm")
+    gate = Gate(plant, tmp_path / "p.duckdb", Recorder(), origins, default_level=AutonomyLevel.L4)
+    (tmp_path / "p.duckdb.kill").write_text("not json")
+    gate.tick(T0)
+    assert gate.autonomy.killed

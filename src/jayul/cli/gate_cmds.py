@@ -17,7 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from jayul.gate.approvals import OPEN, Approval, ApprovalQueue
-from jayul.gate.autonomy import KILL_SCOPE, AutonomyConfig, scope_name
+from jayul.gate.autonomy import (
+    KILL_SCOPE,
+    AutonomyConfig,
+    kill_file_for,
+    scope_name,
+    write_kill_file,
+)
 from jayul.gate.levels import AutonomyLevel
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import DEFAULT_DB, Connection, connect
@@ -248,15 +254,34 @@ def kill(
     role: str = typer.Option("operator", "--role", help="anyone may kill; engineers clear"),
     db: Path = DbOption,
 ) -> None:
-    """Drop the whole plant to L0 at once (or, with --clear, release it)."""
-    with plant_db(db, must_exist=False) as (con, audit):
-        config = AutonomyConfig(con, audit)
-        if clear:
-            try:
-                config.clear_kill(by, role, utc_now_ns(), reason)
-            except PermissionError as exc:
-                raise fail(str(exc), 1) from None
-            console.print("kill switch released: the stored autonomy levels apply again")
-        else:
-            config.kill(by, utc_now_ns(), reason)
-            console.print("[bold red]KILL SWITCH ON[/bold red]: the whole plant is at L0")
+    """Drop the whole plant to L0 at once (or, with --clear, release it).
+
+    If a running demo holds the database, a kill file is left next to it instead; the gate
+    engages the kill switch before its next proposal.
+    """
+    now = utc_now_ns()
+    if not clear:
+        try:
+            con = connect(db)
+        except OSError:
+            write_kill_file(kill_file_for(db), by, now, reason)
+            console.print(
+                f"[bold red]KILL[/bold red]: {db} is held by a running process; "
+                f"wrote {kill_file_for(db)}, the gate engages the kill switch before "
+                "its next proposal"
+            )
+            return
+        audit = AuditLog(con)
+        try:
+            AutonomyConfig(con, audit).kill(by, now, reason)
+        finally:
+            audit.close()
+            con.close()
+        console.print("[bold red]KILL SWITCH ON[/bold red]: the whole plant is at L0")
+        return
+    with plant_db(db) as (con, audit):
+        try:
+            AutonomyConfig(con, audit).clear_kill(by, role, now, reason)
+        except PermissionError as exc:
+            raise fail(str(exc), 1) from None
+    console.print("kill switch released: the stored autonomy levels apply again")

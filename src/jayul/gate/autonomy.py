@@ -4,10 +4,16 @@ Scopes, most specific first: `line:<id>/action:<kind>`, `action:<kind>`, `line:<
 `plant`. The most specific setting wins. The kill switch forces L0 everywhere until an
 engineer clears it. Settings live in the `autonomy` table of the plant database so the command
 line and a running autopilot share them; every change is audited.
+
+DuckDB lets one process write a file, so while a demo holds the database `jayul kill` cannot
+reach the table. It then writes a kill file next to the database (`<db>.kill`); the gate looks
+for it before every proposal and at every tick, engages the kill switch (audited) and removes
+the file. Pulling the kill switch never waits for a lock.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +41,15 @@ def scope_name(line: str | None = None, kind: ActionKind | str | None = None) ->
     return "/".join(parts) or "plant"
 
 
+def kill_file_for(db: str | Path) -> Path:
+    """Where `jayul kill` leaves word for a gate that holds the database `db`."""
+    return Path(f"{db}.kill")
+
+
+def write_kill_file(path: Path, by: str, now: int, reason: str) -> None:
+    path.write_text(json.dumps({"by": by, "at": now, "reason": reason}))
+
+
 @dataclass(frozen=True)
 class Setting:
     scope: str
@@ -52,8 +67,12 @@ class AutonomyConfig:
         db: str | Path | Connection,
         audit: AuditLog,
         default: AutonomyLevel = AutonomyLevel.L1,
+        kill_file: Path | None = None,
     ) -> None:
         self.con = as_connection(db)
+        if kill_file is None and isinstance(db, str | Path) and str(db) != ":memory:":
+            kill_file = kill_file_for(db)
+        self.kill_file = kill_file
         self.audit = audit
         self.default = default
         self.con.execute(SCHEMA)
@@ -130,6 +149,19 @@ class AutonomyConfig:
         self.con.execute("DELETE FROM autonomy WHERE scope = ?", [KILL_SCOPE])
         self._cache = None
         self.audit.append(now, by, "kill", "plant", reason, {"engaged": False, "role": role})
+
+    def check_kill_file(self, now: int) -> bool:
+        """Engage the kill switch if a kill file is waiting (then remove it); True if so."""
+        if self.kill_file is None or not self.kill_file.exists():
+            return False
+        try:
+            note = json.loads(self.kill_file.read_text())
+            by, reason = str(note["by"]), str(note["reason"])
+        except (OSError, ValueError, KeyError, TypeError):
+            by, reason = "unknown", "unreadable kill file"  # still a kill: fail safe
+        self.kill(by, now, f"{reason} (via kill file)")
+        self.kill_file.unlink(missing_ok=True)
+        return True
 
     def _store(self, s: Setting) -> None:
         self.con.execute(

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jayul.gate.approvals import Approval, ApprovalQueue
-from jayul.gate.autonomy import AutonomyConfig
+from jayul.gate.autonomy import AutonomyConfig, kill_file_for
 from jayul.gate.context import (
     GateContext,
     GateOutcome,
@@ -60,11 +60,14 @@ class Gate:
         audit: AuditLog | None = None,
         default_level: AutonomyLevel = AutonomyLevel.L1,
         approval_timeout_ns: int | None = None,
+        kill_file: Path | None = None,
     ) -> None:
         self.plant = plant
         self.con = as_connection(db)
         self.audit = audit or AuditLog(self.con)
-        self.autonomy = AutonomyConfig(self.con, self.audit, default_level)
+        if kill_file is None and isinstance(db, str | Path) and str(db) != ":memory:":
+            kill_file = kill_file_for(db)
+        self.autonomy = AutonomyConfig(self.con, self.audit, default_level, kill_file)
         queue_args = {} if approval_timeout_ns is None else {"timeout_ns": approval_timeout_ns}
         self.approvals = ApprovalQueue(self.con, self.audit, **queue_args)
         self.executor = executor
@@ -99,6 +102,7 @@ class Gate:
 
     def propose(self, action: Action, ctx: GateContext, now: int) -> GateOutcome:
         """Run the checks in order and act on the first that decides; always audited."""
+        self.autonomy.check_kill_file(now)
         refused = self._refusal(action, ctx, now)
         if refused is not None:
             return self._finish(action, ctx, now, refused)
@@ -193,6 +197,7 @@ class Gate:
     def tick(self, now: int) -> list[GateOutcome]:
         """Escalate or expire timed-out requests; run requests approved from elsewhere (CLI)."""
         self.autonomy.reload()
+        self.autonomy.check_kill_file(now)
         self.counts["approval_timeouts"] += len(self.approvals.expire(now))
         return [self._run_approved(item, now) for item in self.approvals.requests(("approved",))]
 
