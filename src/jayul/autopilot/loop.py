@@ -38,6 +38,7 @@ class Autopilot:
         executor: ActionExecutor | None = None,
         tick_h: float = 1.0,
         flush_every: int = 24,
+        repropose_after_h: float = 24.0,
     ) -> None:
         self.twin = twin
         self.policy = policy
@@ -46,6 +47,10 @@ class Autopilot:
         self.executor: ActionExecutor = executor or TwinExecutor(twin)
         self.tick_h = tick_h
         self.flush_every = flush_every  # ticks between historian writes: big batches are cheap
+        # A proposal that was not carried out (refused, waiting for a person, declined) is not
+        # proposed again for this long: the gate and the verifier are not asked every tick.
+        self.repropose_after_h = repropose_after_h
+        self._quiet_until: dict[tuple[str, str, str], float] = {}
         self.counters = Counters()
         self._pending_samples: list[Samples] = []
         self._pending_events: list[Event] = []
@@ -70,6 +75,9 @@ class Autopilot:
     def tick(self) -> None:
         """One step of the loop."""
         self.twin.step(self.tick_h)
+        on_tick = getattr(self.executor, "on_tick", None)
+        if on_tick is not None:
+            on_tick()
         samples = self.twin.drain_samples() if self.twin.signals else None
         events = self.twin.drain_events()
         alerts: list[Alert] = []
@@ -87,8 +95,15 @@ class Autopilot:
         actions = self.policy.decide(self.twin.plant, self.observe(alerts))
         records: list[Event] = [*events, *(a.to_event() for a in alerts)]
         for action in actions:
+            key = (action.machine, action.kind.value, str(sorted(action.params.items())))
+            if self._quiet_until.get(key, -1.0) > self.twin.now_h:
+                continue
             records.append(action.to_event())
-            self._carry_out(action)
+            if not self._carry_out(action):
+                self._quiet_until[key] = self.twin.now_h + self.repropose_after_h
+        drain = getattr(self.executor, "drain_events", None)
+        if drain is not None:
+            records.extend(drain())
         self.counters.events += len(records)
         self._pending_events.extend(records)
         self._ticks += 1
@@ -104,12 +119,13 @@ class Autopilot:
                 self.historian.append_events(self._pending_events)
         self._pending_samples, self._pending_events = [], []
 
-    def _carry_out(self, action: Action) -> None:
+    def _carry_out(self, action: Action) -> bool:
         self.counters.actions_proposed += 1
         if self.executor.execute(action):
             self.counters.actions_executed += 1
-        else:
-            self.counters.actions_declined += 1
+            return True
+        self.counters.actions_declined += 1
+        return False
 
     def run(self, hours: float, progress: Callable[[float], None] | None = None) -> Kpis:
         """Run for `hours` of plant time; `progress` gets the hours done after each tick."""

@@ -10,10 +10,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.autopilot import Autopilot
+from jayul.autopilot.setup import assemble
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.decide.named import POLICY_NAMES, make_policy
+from jayul.gate import AutonomyLevel
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.twin import Twin
@@ -30,12 +32,21 @@ def demo(
     ),
     plant_file: Path | None = typer.Option(None, "--plant", help="Plant file (default: demo)."),
     report: Path | None = typer.Option(None, help="Write the KPIs as JSON to this file."),
+    autonomy: str = typer.Option(
+        "L3",
+        help="Autonomy level plant-wide: L0 monitor, L1 advise, L2 approve each action, "
+        "L3 act within the envelope and escalate exceptions, L4 act alone; 'off' bypasses "
+        "the gate and the verifier (a benchmark of the bare policy).",
+    ),
     no_ui: bool = typer.Option(False, "--no-ui", help="Run headless (the console comes later)."),
 ) -> None:
     """Simulate the plant under the autopilot and print its KPIs."""
     try:
         plant = load_plant(plant_file or demo_plant_path())
-        pol = make_policy(policy, plant)
+        make_policy(policy, plant)
+        level = None if autonomy.lower() == "off" else AutonomyLevel[autonomy.upper()]
+    except KeyError:
+        fail(f"--autonomy {autonomy!r}: use L0, L1, L2, L3, L4 or off")
     except (PlantFileError, ValueError) as exc:
         fail(str(exc))
     for stale in (db, db.with_name(db.name + ".wal")):
@@ -43,7 +54,8 @@ def demo(
     twin = Twin(plant, seed=seed)
     started = time.perf_counter()
     with open_historian(str(db)) as historian:
-        pilot = Autopilot(twin, pol, historian=historian, monitor=HealthMonitor(plant))
+        assembly = assemble(plant, twin, policy, historian, str(db), level)
+        pilot = assembly.pilot
         with Progress(
             TextColumn("[bold]simulating[/] {task.description}"),
             BarColumn(),
@@ -78,13 +90,21 @@ def demo(
         "samples": pilot.counters.samples,
         "wall_s": elapsed,
         "db": str(db),
+        "autonomy": autonomy.upper(),
     }
+    if assembly.gate is not None:
+        figures.update(assembly.gate.counters())
+    else:
+        figures.update(actions_refused=0, escalations=0, approvals_pending=0)
     _print(figures, pilot)
     write_report(report, figures)
 
 
 def _print(f: dict[str, object], pilot: Autopilot) -> None:
-    table = Table(title=f"{f['days']:g} days, policy {f['policy']}, seed {f['seed']}")
+    table = Table(
+        title=f"{f['days']:g} days, policy {f['policy']}, autonomy {f['autonomy']}, "
+        f"seed {f['seed']}"
+    )
     table.add_column("KPI")
     table.add_column("value", justify="right")
     rows = [
@@ -102,6 +122,10 @@ def _print(f: dict[str, object], pilot: Autopilot) -> None:
         ("tardiness cost", f"{f['tardiness_cost']:,.0f}"),
         ("total cost", f"{f['total_cost']:,.0f}"),
         ("alerts raised", str(f["alerts"])),
+        ("actions executed", str(f["actions_executed"])),
+        ("actions refused", str(f["actions_refused"])),
+        ("escalations to a person", str(f["escalations"])),
+        ("approvals pending", str(f["approvals_pending"])),
     ]
     for name, value in rows:
         table.add_row(name, value)

@@ -126,11 +126,13 @@ class Twin:
         """An independent copy at the current instant. With `seed`, its future randomness
         (wear, orders, sensor noise) is drawn afresh: one sampled future per seed."""
         clone = copy.copy(self)
-        shared = ("env", "plant", "dispatcher", "_sensor_models")  # immutable or rebuilt
+        # not copied: immutable, rebuilt, or outputs the fork must not inherit
+        shared = ("env", "plant", "dispatcher", "_sensor_models", "_samples", "_events")
         state = {k: v for k, v in self.__dict__.items() if k not in shared}
         clone.__dict__.update(copy.deepcopy(state))
         clone.signals = signals
         clone._samples, clone._events = [], []
+        clone._sensor_models = self._sensor_models
         if seed is not None:
             seeds = np.random.SeedSequence([self.seed, seed]).spawn(3)
             clone.rng_wear = np.random.default_rng(seeds[0])
@@ -385,6 +387,7 @@ class Twin:
         m.failed_mode = mode_id
         self.ledger.failures += 1
         self.ledger.failures_by_mode[mode_id] = self.ledger.failures_by_mode.get(mode_id, 0) + 1
+        self.ledger.failures_by_machine[m.id] = self.ledger.failures_by_machine.get(m.id, 0) + 1
         self._emit(EventKind.FAILURE, m.id, mode=mode_id)
         m.unavailable_since_h = self.now_h
         self._begin_unavailable(m, "repair")

@@ -91,6 +91,7 @@ class Ledger:
     orders_on_time: int = 0
     tardiness_h: float = 0.0
     failures_by_mode: dict[str, int] = field(default_factory=dict)
+    failures_by_machine: dict[str, int] = field(default_factory=dict)
     # Maintenance and failure cost per "machine type/failure mode" (an action's cost is split
     # over the modes it restores), so each mode's policy can be judged on its own.
     cost_by_mode: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""Actions through the verifier and the gate: the only way the autopilot touches the plant
+when a gate is configured.
+
+For each proposal: the verifier tries it on forked twins (maintenance against the same action
+deferred to the horizon's end), the verdict goes to the gate with the proposer's identity,
+and the gate decides (interlock, origin, rate limit, verdict, agreement, uncertainty,
+autonomy level, approvals). Approved requests are carried out at the next tick.
+"""
+
+from __future__ import annotations
+
+from jayul.gate import Gate, GateContext, OutcomeStatus
+from jayul.records import Action, ActionKind, Event, EventKind
+from jayul.twin import Twin
+from jayul.verify import Verifier
+
+
+class GatedExecutor:
+    """An `ActionExecutor` that verifies and gates every action before the twin sees it."""
+
+    def __init__(
+        self,
+        twin: Twin,
+        gate: Gate,
+        verifier: Verifier | None = None,
+        proposer: str = "autopilot",
+    ) -> None:
+        self.twin = twin
+        self.gate = gate
+        self.verifier = verifier
+        self.proposer = proposer
+        self.events: list[Event] = []  # verdicts, for the historian
+
+    def execute(self, action: Action) -> bool:
+        verdict: bool | None = None
+        reason = ""
+        if self.verifier is not None and action.kind is ActionKind.START_MAINTENANCE:
+            v = self.verifier.verify(self.twin, [(0.0, action)])
+            verdict, reason = v.accept, v.reason
+            self.events.append(
+                Event(
+                    time=self.twin.time_ns(),
+                    machine=action.machine,
+                    kind=EventKind.VERDICT,
+                    payload={"action_id": action.id, **v.summary()},
+                )
+            )
+        ctx = GateContext(proposer=self.proposer, verdict=verdict, verdict_reason=reason)
+        out = self.gate.propose(action, ctx, self.twin.time_ns())
+        return out.status is OutcomeStatus.EXECUTED
+
+    def on_tick(self) -> None:
+        """Expire or escalate timed-out approvals; carry out those a person approved."""
+        self.gate.tick(self.twin.time_ns())
+
+    def drain_events(self) -> list[Event]:
+        out, self.events = self.events, []
+        return out

@@ -1,0 +1,159 @@
+"""Virtual commissioning: try a plan on forked twins before it touches the plant.
+
+`Verifier.verify` forks the twin at its current state once per sampled future (a new seed for
+wear, orders and noise), runs the proposed plan and the current plan side by side in that same
+future over the horizon, and compares them:
+
+- expected KPIs of both (mean over the futures);
+- constraint checks in every future: the plant accepted every action (the safe envelope and
+  the machine's own maintenance catalogue) and no crew was over-allocated. Failures and late
+  orders are priced in the expected cost rather than judged future by future: once two plans
+  differ, their futures' random draws differ too, so one future's extra failure is noise;
+- accept when the proposal is safe in every future and not worse in expectation (total cost
+  plus the value of the health it leaves, see below); otherwise reject, with the reason.
+
+A plan is a list of (hours from now, action). When a maintenance proposal has no current plan
+to compare with, the current plan is taken as "the same action, deferred to the horizon's
+end": both plans then leave the machine renewed, and the comparison prices what doing it now
+costs or saves (downtime in busy hours, late orders, failures in between). Wear still carried
+at the horizon's end is charged at the cost of the failure it is heading for, in proportion to
+its health index, so a plan that merely pushes wear past the horizon does not look cheaper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from jayul.autopilot.executor import TwinExecutor
+from jayul.records import Action, ActionKind
+from jayul.twin import Twin
+from jayul.twin.kpis import Kpis
+
+Plan = Sequence[tuple[float, Action]]
+
+
+@dataclass(frozen=True)
+class FutureResult:
+    seed: int
+    proposed_cost: float
+    current_cost: float
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verifier's judgement: accept or reject, why, and the evidence behind it."""
+
+    accept: bool
+    reason: str
+    expected_proposed: dict[str, float]
+    expected_current: dict[str, float]
+    futures: list[FutureResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "accept": self.accept,
+            "reason": self.reason,
+            "expected_cost_proposed": self.expected_proposed["total_cost"],
+            "expected_cost_current": self.expected_current["total_cost"],
+            "futures": len(self.futures),
+            "unsafe_futures": sum(1 for f in self.futures if f.problems),
+        }
+
+
+def _wear_value(twin: Twin) -> float:
+    """What the wear a twin still carries will cost: each failure mode's health index times
+    its repair cost and repair downtime (the failure it is heading for)."""
+    total = 0.0
+    for m in twin.machines.values():
+        mt = twin.plant.machine_types[m.type]
+        for mode in mt.failure_modes:
+            failure = mode.repair_cost + mt.downtime_cost_per_h * mode.repair_h
+            total += m.health[mode.id] * failure
+    return total
+
+
+KPI_KEYS = (
+    "total_cost",
+    "maintenance_cost",
+    "failure_cost",
+    "tardiness_cost",
+    "failures",
+    "downtime_h",
+    "oee",
+    "on_time_rate",
+)
+
+
+class Verifier:
+    """Runs plans on forked twins. `futures` sampled futures over `horizon_h` hours."""
+
+    def __init__(self, futures: int = 8, horizon_h: float = 7 * 24, tolerance: float = 0.0):
+        self.futures = futures
+        self.horizon_h = horizon_h
+        self.tolerance = tolerance  # accept a proposal costing up to this much more
+
+    def deferred(self, action: Action) -> Plan:
+        """The default current plan for a maintenance proposal: do it at the horizon's end."""
+        return [(self.horizon_h, action)] if action.kind is ActionKind.START_MAINTENANCE else []
+
+    def verify(self, twin: Twin, proposed: Plan, current: Plan | None = None) -> Verdict:
+        """Judge `proposed` against `current` (default: each action deferred) on `twin`."""
+        if current is None:
+            current = [step for _, a in proposed for step in self.deferred(a)]
+        results, kpis_p, kpis_c = [], [], []
+        for k in range(self.futures):
+            run_p, problems_p, value_p = self._run(twin, proposed, k)
+            run_c, _, value_c = self._run(twin, current, k)
+            problems = tuple(problems_p)
+            kp, kc = run_p.kpis(), run_c.kpis()
+            kpis_p.append(kp)
+            kpis_c.append(kc)
+            results.append(
+                FutureResult(k, kp.total_cost + value_p, kc.total_cost + value_c, problems)
+            )
+        exp_p, exp_c = _expect(kpis_p), _expect(kpis_c)
+        cost_p = float(np.mean([r.proposed_cost for r in results]))
+        cost_c = float(np.mean([r.current_cost for r in results]))
+        exp_p["total_cost_with_wear"], exp_c["total_cost_with_wear"] = cost_p, cost_c
+        unsafe = [r for r in results if r.problems]
+        if unsafe:
+            reason = f"unsafe in {len(unsafe)} of {len(results)} futures: {unsafe[0].problems[0]}"
+            return Verdict(False, reason, exp_p, exp_c, results)
+        if cost_p > cost_c + self.tolerance:
+            reason = f"worse in expectation: {cost_p:,.0f} against {cost_c:,.0f} (current plan)"
+            return Verdict(False, reason, exp_p, exp_c, results)
+        reason = (
+            f"expected cost {cost_p:,.0f} against {cost_c:,.0f}; safe in {len(results)} futures"
+        )
+        return Verdict(True, reason, exp_p, exp_c, results)
+
+    def _run(self, twin: Twin, plan: Plan, seed: int) -> tuple[Twin, list[str], float]:
+        fork = twin.fork(seed=seed)
+        fork.record_events = False
+        executor = TwinExecutor(fork)
+        start = fork.now_h
+        problems: list[str] = []
+        for offset, action in sorted(plan, key=lambda s: s[0]):
+            if offset > self.horizon_h:
+                break
+            fork.run_until(start + offset)
+            try:
+                if not executor.execute(action):
+                    problems.append(f"the plant declined {action.kind.value} on {action.machine}")
+            except ValueError as exc:
+                problems.append(str(exc))
+            if any(v < 0 for v in fork.crews_free.values()):
+                problems.append("a crew was over-allocated")
+        fork.run_until(start + self.horizon_h)
+        if any(v < 0 for v in fork.crews_free.values()):
+            problems.append("a crew was over-allocated")
+        return fork, problems, _wear_value(fork)
+
+
+def _expect(kpis: list[Kpis]) -> dict[str, float]:
+    return {key: float(np.mean([getattr(k, key) for k in kpis])) for key in KPI_KEYS}
