@@ -41,3 +41,7 @@ bench_app.command("cmapss")(bench_cmapss)
 from jayul.cli.bench_twin import bench_twin  # noqa: E402
 
 bench_app.command("twin")(bench_twin)
+
+from jayul.cli.bench_jsp import bench_replan  # noqa: E402
+
+bench_app.command("replan")(bench_replan)

@@ -1,4 +1,4 @@
-"""`jayul bench jsp`: JSPLIB instances solved by jayul's job-shop model and a plain CP-SAT peer."""
+"""`jayul bench jsp` (JSPLIB: jayul's job-shop model vs a plain CP-SAT peer) and `bench replan`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jayul.bench.jsp import read_index, run_instance, summarise
+from jayul.bench.jsp import read_index, replan_benchmark, run_instance, summarise
 from jayul.cli.report import write_report
 
 
@@ -68,3 +68,33 @@ def bench_jsp(
     summary = summarise(rows)
     console.print(summary)
     write_report(report, {"summary": summary, "instances": rows})
+
+
+def bench_replan(
+    machines: Annotated[int, typer.Option(help="Machines in each random problem")] = 20,
+    operations: Annotated[int, typer.Option(help="Open operations in each random problem")] = 200,
+    time_limit: Annotated[float, typer.Option(help="Wall-clock seconds per (re-)plan")] = 2.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
+    seeds: Annotated[int, typer.Option(help="How many random problems")] = 3,
+    report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here")] = None,
+) -> None:
+    """Time the planner's re-plan after a machine failure on random problems (target <= 2 s)."""
+    if machines < 1 or operations < 1 or seeds < 1 or time_limit <= 0:
+        raise typer.BadParameter("machines, operations and seeds must be >= 1, time limit > 0")
+    console = Console()
+    with console.status("planning and re-planning"):
+        figures = replan_benchmark(machines, operations, time_limit, workers, seeds)
+    table = Table("seed", "first s", "re-plan s", "status", "feasible", "cost", "dispatch cost")
+    for r in figures["runs"]:
+        table.add_row(
+            str(r["seed"]),
+            f"{r['first_plan_s']:.2f}",
+            f"{r['replan_s']:.2f}",
+            r["replan_status"],
+            str(r["replan_feasible"]),
+            f"{r['replan_cost']:.0f}",
+            f"{r['dispatch_cost']:.0f}",
+        )
+    console.print(table)
+    console.print(figures["summary"])
+    write_report(report, figures)

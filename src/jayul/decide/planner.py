@@ -1,0 +1,220 @@
+"""The joint maintenance + production planner on CP-SAT.
+
+Minimises expected total cost over the horizon: order tardiness, maintenance cost and planned
+downtime, and expected failure cost (the chance the machine fails before its maintenance starts,
+read from its RUL distribution, times what a failure costs). Operations and maintenance share
+each machine (no overlap); maintenance needs a crew (cumulative per crew). Re-planning is
+warm-started: the previous plan, repaired by the dispatcher into a complete feasible solution,
+is the solver's hint, so the solver always has a feasible plan to improve and returns the best
+one found within the time limit. If it finds none, the dispatch plan is returned, marked
+FALLBACK_GREEDY.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from jayul.decide.cost import to_plan
+from jayul.decide.discrete import Discretised, DSolution, discretise
+from jayul.decide.dispatch import dispatch
+from jayul.decide.model import MachineIntervals, TaskVars, add_precedence, add_task
+from jayul.decide.plan import Plan
+from jayul.decide.problem import PlanningProblem
+
+# Main costs (cents) are multiplied by this; order completion minutes are added once each as a
+# tie-breaker, so among equally cheap plans the solver prefers the one that finishes work early.
+_COST_WEIGHT = 1000
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    """Solver settings: wall-clock limit for the whole call (model building included), CP-SAT
+    workers, the maintenance start grid (minutes), and the random seed."""
+
+    time_limit_s: float = 2.0
+    workers: int = 2
+    maintenance_step_min: int = 15
+    seed: int = 0
+
+
+def _guides(
+    d: Discretised, previous: Plan | None
+) -> tuple[dict[tuple[str, int], tuple[str, int]] | None, dict[str, tuple[str, int]] | None]:
+    if previous is None:
+        return None, None
+    now = d.problem.now_h
+    ops = {
+        (o.order_id, o.index): (o.machine, round((o.start_h - now) * 60))
+        for o in previous.operations
+    }
+    maint = {m.machine: (m.action_id, round((m.start_h - now) * 60)) for m in previous.maintenance}
+    return ops, maint
+
+
+def dispatch_plan(problem: PlanningProblem, config: PlannerConfig | None = None) -> Plan:
+    """The earliest-due-date dispatch plan on its own (status DISPATCH)."""
+    t0 = time.perf_counter()
+    d = discretise(problem, (config or PlannerConfig()).maintenance_step_min)
+    return to_plan(d, dispatch(d), "DISPATCH", time.perf_counter() - t0)
+
+
+class Planner:
+    """Plans and re-plans: `plan(problem, previous)` returns the best plan found in time."""
+
+    def __init__(self, config: PlannerConfig | None = None) -> None:
+        self.config = config or PlannerConfig()
+
+    def plan(self, problem: PlanningProblem, previous: Plan | None = None) -> Plan:
+        """Solve `problem`, warm-started from `previous` (a plan for an earlier instant)."""
+        t0 = time.perf_counter()
+        d = discretise(problem, self.config.maintenance_step_min)
+        hint = dispatch(d)
+        if previous is not None:
+            # The previous plan, repaired to fit the new problem, is the natural warm start; but
+            # after a big event a fresh dispatch can be cheaper, so hint whichever costs less.
+            guided = dispatch(d, *_guides(d, previous))
+            if to_plan(d, guided, "", 0.0).objective <= to_plan(d, hint, "", 0.0).objective:
+                hint = guided
+        model, tasks, maint_vars, tardies = _build(d)
+        _add_hints(model, d, hint, tasks, maint_vars)
+        for i, tardy in tardies:
+            due = d.ops[i].due
+            model.add_hint(tardy, max(0, hint.op_end(d, i) - (due or 0)))
+        solver = cp_model.CpSolver()
+        # Keep ~0.15 s of the wall-clock budget for the solver's wind-down and building the Plan.
+        solver.parameters.max_time_in_seconds = max(
+            0.05, self.config.time_limit_s - (time.perf_counter() - t0) - 0.15
+        )
+        solver.parameters.num_workers = self.config.workers
+        solver.parameters.random_seed = self.config.seed
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            sol = _extract(d, solver, tasks, maint_vars)
+            return to_plan(d, sol, solver.status_name(status), time.perf_counter() - t0)
+        return to_plan(d, hint, "FALLBACK_GREEDY", time.perf_counter() - t0)
+
+
+# Per machine and maintenance option: (presence literal, start var, step-reached literals).
+_MaintVars = dict[str, list[tuple[cp_model.IntVar, cp_model.IntVar, list[cp_model.IntVar]]]]
+
+
+def _build(
+    d: Discretised,
+) -> tuple[cp_model.CpModel, list[TaskVars[str]], _MaintVars, list[tuple[int, cp_model.IntVar]]]:
+    model = cp_model.CpModel()
+    machines = MachineIntervals()
+    longest = sum(max(op.durations.values()) for op in d.ops)
+    maint_total = sum(max((o.duration for o in opts), default=0) for opts in d.options.values())
+    ub = d.horizon + max(d.available.values(), default=0) + longest + maint_total
+    for machine_id, avail in d.available.items():
+        if avail > 0:  # the machine is busy or down until `avail`
+            machines.add(
+                machine_id, model.new_fixed_size_interval_var(0, avail, f"down_{machine_id}")
+            )
+    tasks: list[TaskVars[str]] = []
+    for i, op in enumerate(d.ops):
+        task = add_task(model, f"op{i}", op.durations, op.release, ub, machines)
+        if op.pred is not None:
+            add_precedence(model, tasks[op.pred], task)
+        tasks.append(task)
+
+    objective: list[cp_model.LinearExprT] = []
+    tardies: list[tuple[int, cp_model.IntVar]] = []
+    for i in d.last_ops():
+        op = d.ops[i]
+        objective.append(tasks[i].end)  # tie-breaker: finish early
+        if op.due is not None and op.tardy_cents_per_min > 0:
+            tardy = model.new_int_var(0, ub, f"tardy{i}")
+            model.add(tardy >= tasks[i].end - op.due)
+            tardies.append((i, tardy))
+            objective.append(_COST_WEIGHT * op.tardy_cents_per_min * tardy)
+
+    maint_vars: _MaintVars = {}
+    crew_intervals: dict[str, list[tuple[cp_model.IntervalVar, int]]] = {}
+    for m in d.problem.machines:
+        present = []
+        for k, opt in enumerate(d.options.get(m.id, ())):
+            lit = model.new_bool_var(f"maint_{m.id}_{k}")
+            start = model.new_int_var(opt.earliest, opt.latest, f"ms_{m.id}_{k}")
+            interval = model.new_optional_interval_var(
+                start, opt.duration, start + opt.duration, lit, f"mi_{m.id}_{k}"
+            )
+            machines.add(m.id, interval)
+            crew_intervals.setdefault(opt.option.crew, []).append((interval, opt.option.crew_size))
+            # Step cost: base when done; each later breakpoint reached adds its increment. The
+            # step literal is forced on once the start reaches it; the objective keeps it off
+            # otherwise (increments are non-negative).
+            objective.append(_COST_WEIGHT * opt.steps[0][1] * lit)
+            steps = []
+            for j in range(1, len(opt.steps)):
+                minute, cents = opt.steps[j]
+                reached = model.new_bool_var(f"step_{m.id}_{k}_{j}")
+                model.add(start < minute).only_enforce_if([lit, ~reached])
+                model.add_implication(reached, lit)
+                objective.append(_COST_WEIGHT * (cents - opt.steps[j - 1][1]) * reached)
+                steps.append(reached)
+            present.append(lit)
+            maint_vars.setdefault(m.id, []).append((lit, start, steps))
+        if present:
+            model.add_at_most_one(present)
+        if m.maintain_by_h is not None:
+            model.add_bool_or(present)  # infeasible without options: caught as fallback
+        none_cents = d.no_maintenance_cents[m.id]
+        if none_cents:
+            if present:
+                objective.append(_COST_WEIGHT * none_cents * (1 - sum(present)))
+            else:
+                objective.append(_COST_WEIGHT * none_cents)
+    machines.post(model)
+    for crew, items in crew_intervals.items():
+        model.add_cumulative([iv for iv, _ in items], [c for _, c in items], d.problem.crews[crew])
+    model.minimize(sum(objective))
+    return model, tasks, maint_vars, tardies
+
+
+def _add_hints(
+    model: cp_model.CpModel,
+    d: Discretised,
+    hint: DSolution,
+    tasks: list[TaskVars[str]],
+    maint: _MaintVars,
+) -> None:
+    for i, task in enumerate(tasks):
+        model.add_hint(task.start, hint.starts[i])
+        model.add_hint(task.end, hint.op_end(d, i))
+        for m, lit in task.presence.items():
+            if not isinstance(lit, bool):
+                model.add_hint(lit, m == hint.machines[i])
+    for m, options in maint.items():
+        chosen = hint.maintenance.get(m)
+        for k, (lit, start, steps) in enumerate(options):
+            opt = d.options[m][k]
+            on = chosen is not None and chosen[0] == k
+            at = chosen[1] if on and chosen is not None else opt.earliest
+            model.add_hint(lit, on)
+            model.add_hint(start, at)
+            for j, reached in enumerate(steps, start=1):
+                model.add_hint(reached, on and at >= opt.steps[j][0])
+
+
+def _extract(
+    d: Discretised, solver: cp_model.CpSolver, tasks: list[TaskVars[str]], maint: _MaintVars
+) -> DSolution:
+    machines, starts = [], []
+    for task in tasks:
+        chosen = next(
+            m
+            for m, lit in task.presence.items()
+            if isinstance(lit, bool) or solver.boolean_value(lit)
+        )
+        machines.append(str(chosen))
+        starts.append(solver.value(task.start))
+    maintenance = {}
+    for m, options in maint.items():
+        for k, (lit, start, _) in enumerate(options):
+            if solver.boolean_value(lit):
+                maintenance[m] = (k, solver.value(start))
+    return DSolution(machines, starts, maintenance)
