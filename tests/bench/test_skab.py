@@ -107,7 +107,7 @@ def test_validation_picks_among_candidates_without_test_labels(small_skab: Path)
 def test_cli_reports_and_rejects_bad_input(small_skab: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     report = tmp_path / "r.json"
-    name = "zscore w=5 slow=ignore pot x1.0 clear=5"
+    name = "zscore w=5 slow=ignore pot x1.0 raise=5/5 clear=5"
     result = runner.invoke(
         app,
         [

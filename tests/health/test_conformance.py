@@ -21,6 +21,7 @@ from jayul.health.zscore import ZScoreDetector
 FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore": lambda: ZScoreDetector(window=5),
     "zscore_ignore_slow": lambda: ZScoreDetector(window=5, slow_mode="ignore"),
+    "zscore_max": lambda: ZScoreDetector(window=5, aggregate="max"),
     "pca": lambda: PcaDetector(window=5),
     "kernel": lambda: KernelSimilarityDetector(window=5, memory=32),
     "forecast": lambda: ForecastDetector(window=5),

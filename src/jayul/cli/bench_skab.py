@@ -30,7 +30,8 @@ def bench_skab(
     ] = False,
 ) -> None:
     """Fit on each file's first 400 rows, label every later row causally, score F1/FAR/MAR/NAB."""
-    console = Console()
+    # a report is often piped to a file or a CI log: keep the table readable there too
+    console = Console() if Console().is_terminal else Console(width=120)
     candidates = {c.name: c for c in candidate_configs()}
     if list_candidates:
         for name in candidates:

@@ -43,6 +43,7 @@ class AlarmConfig:
     raise_k: int = 5
     raise_n: int = 5
     clear_m: int = 5
+    clear_ratio: float = 1.0
 
     def threshold_for(self, detector: Detector) -> Threshold:
         if self.threshold == "pot":
@@ -50,7 +51,12 @@ class AlarmConfig:
         return QuantileThreshold(detector, quantile=self.quantile, margin=self.margin)
 
     def hysteresis(self) -> Hysteresis:
-        return Hysteresis(raise_k=self.raise_k, raise_n=self.raise_n, clear_m=self.clear_m)
+        return Hysteresis(
+            raise_k=self.raise_k,
+            raise_n=self.raise_n,
+            clear_m=self.clear_m,
+            clear_ratio=self.clear_ratio,
+        )
 
     def alarm(self, train: FloatArray, rows: FloatArray) -> NDArray[np.int8]:
         """Fit on `train` (normal), then the 0/1 alarm of every row of `rows` (all of the
@@ -133,12 +139,16 @@ class Validation:
 
 
 THRESHOLD_RULES = (("quantile", 1.0), ("quantile", 1.5), ("quantile", 2.0), ("pot", 1.0))
+# (raise_k, raise_n, clear_m, clear_ratio): quick to clear, slow to clear, and two with a
+# lower clearing level (classic hysteresis: raise above the level, clear below half of it)
+HYSTERESIS_RULES = ((5, 5, 5, 1.0), (5, 5, 30, 1.0), (5, 5, 10, 0.5), (3, 5, 10, 0.5))
 
 
 def candidate_configs() -> list[AlarmConfig]:
     """The candidates the validation rule chooses among (every detector family)."""
     families: dict[str, Callable[[int, str], Detector]] = {
         "zscore": lambda w, m: ZScoreDetector(window=w, slow_mode=m),
+        "zscore-max": lambda w, m: ZScoreDetector(window=w, slow_mode=m, aggregate="max"),
         "pca": lambda w, m: PcaDetector(window=w, slow_mode=m),
         "kernel": lambda w, m: KernelSimilarityDetector(window=w, slow_mode=m),
         "forecast": lambda w, m: ForecastDetector(window=w, slow_mode=m),
@@ -156,27 +166,31 @@ def candidate_configs() -> list[AlarmConfig]:
         for window in (5, 10, 20):
             for mode in ("rate", "ignore"):
                 for rule, margin in THRESHOLD_RULES:
-                    for clear_m in (5, 30):
+                    for raise_k, raise_n, clear_m, clear_ratio in HYSTERESIS_RULES:
                         configs.append(
                             AlarmConfig(
                                 name=f"{family} w={window} slow={mode} {rule} x{margin} "
-                                f"clear={clear_m}",
+                                f"raise={raise_k}/{raise_n} clear={clear_m}"
+                                + (f"@{clear_ratio}" if clear_ratio != 1.0 else ""),
                                 detector=_bind(make, window, mode),
                                 threshold=rule,
                                 margin=margin,
+                                raise_k=raise_k,
+                                raise_n=raise_n,
                                 clear_m=clear_m,
+                                clear_ratio=clear_ratio,
                             )
                         )
     for window in (5, 10):
         configs.append(
             AlarmConfig(
-                name=f"ecdf w={window} slow=ignore quantile x1.0 clear=5",
+                name=f"ecdf w={window} slow=ignore quantile x1.0 raise=5/5 clear=5",
                 detector=_bind(lambda w, m: EcdfDetector(window=w, slow_mode=m), window, "ignore"),
             )
         )
     configs.append(
         AlarmConfig(
-            name="iforest w=10 slow=ignore quantile x1.0 clear=5",
+            name="iforest w=10 slow=ignore quantile x1.0 raise=5/5 clear=5",
             detector=lambda: IsolationForestDetector(window=10, slow_mode="ignore"),
         )
     )
