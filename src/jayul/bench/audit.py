@@ -10,6 +10,7 @@ swapped. Every trial must be detected.
 from __future__ import annotations
 
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -66,15 +67,27 @@ def fill(log: AuditLog, n: int, rng: random.Random) -> None:
         )
 
 
-def _cli_seconds(args: list[str], standalone: bool = False) -> tuple[float, int]:
-    """Wall time of `jayul audit verify ...` (or of `python -m jayul.govern.verify_trail`) as
-    a separate process, start-up included."""
+def _cli_seconds(args: list[str], standalone: bool = False) -> tuple[float, float, int]:
+    """Wall and CPU seconds (user + system) of `jayul audit verify ...` (or of `python -m
+    jayul.govern.verify_trail`) as a separate process, start-up included. CPU time is the
+    steadier figure when other work shares the machine."""
     cmd = [sys.executable, "-c", "from jayul.cli.main import app; app()", "audit", "verify", *args]
     if standalone:
         cmd = [sys.executable, "-m", "jayul.govern.verify_trail", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    return time.perf_counter() - t0, done.returncode
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.returncode
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """Result, wall seconds and CPU seconds of this process."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - w0, time.process_time() - c0
 
 
 def run_audit_bench(
@@ -95,21 +108,19 @@ def run_audit_bench(
     fill(log, n, rng)
     log.flush()
     append_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    db_report = verify_database(con)
-    verify_db_s = time.perf_counter() - t0
+    db_report, verify_db_s, verify_db_cpu_s = _timed(lambda: verify_database(con))
     log.export(trail)
-    t0 = time.perf_counter()
-    file_report = verify_trail_file(trail)
-    verify_file_s = time.perf_counter() - t0
+    file_report, verify_file_s, verify_file_cpu_s = _timed(lambda: verify_trail_file(trail))
     figures: dict[str, Any] = {
         "records": n,
         "seed": seed,
         "append_s": append_s,
         "append_per_s": n / append_s if append_s else None,
         "verify_db_s": verify_db_s,
+        "verify_db_cpu_s": verify_db_cpu_s,
         "verify_db_ok": db_report.ok,
         "verify_file_s": verify_file_s,
+        "verify_file_cpu_s": verify_file_cpu_s,
         "verify_file_ok": file_report.ok,
         "trail_bytes": trail.stat().st_size,
     }
@@ -145,14 +156,21 @@ def run_audit_bench(
     figures["undetected_total"] = sum(total.values()) - sum(detected.values())
     figures["reported_kinds"] = dict(sorted(kinds.items()))
     if with_cli:
-        figures["cli_verify_db_s"], figures["cli_verify_db_rc"] = _cli_seconds(["--db", str(db)])
-        file_args = ["--file", str(trail)]
-        figures["cli_verify_file_s"], figures["cli_verify_file_rc"] = _cli_seconds(file_args)
-        standalone = _cli_seconds([str(trail)], standalone=True)
-        figures["standalone_verify_file_s"], figures["standalone_verify_file_rc"] = standalone
+        runs = {
+            "cli_verify_db": _cli_seconds(["--db", str(db)]),
+            "cli_verify_file": _cli_seconds(["--file", str(trail)]),
+            "standalone_verify_file": _cli_seconds([str(trail)], standalone=True),
+        }
+        for name, (wall, cpu, rc) in runs.items():
+            figures.update({f"{name}_s": wall, f"{name}_cpu_s": cpu, f"{name}_rc": rc})
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import jayul.cli.main"], check=False)
         figures["cli_import_only_s"] = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures["cli_import_only_cpu_s"] = (
+            after.ru_utime - before.ru_utime + (after.ru_stime - before.ru_stime)
+        )
     return figures
 
 
