@@ -19,7 +19,7 @@ from jayul.decide import (
     random_problem,
 )
 
-ONE_CORE = PlannerConfig(time_limit_s=3.0, workers=1)
+ONE_CORE = PlannerConfig(time_limit_s=2.0, workers=1)
 
 
 def _gap_problem(failure_cost: float) -> PlanningProblem:

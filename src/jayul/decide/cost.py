@@ -81,9 +81,15 @@ def _explain(d: Discretised, machine_id: str, option_index: int, start: int) -> 
             f"P(fail in horizon if skipped) {machine.failure.prob_before(problem.end_h):.0%}"
         )
     why = "required by maintain-by rule; " if machine.maintain_by_h is not None else ""
+    # "Why now": what the same action would cost later (8 h later, or at the horizon's end).
+    later_h = min(start_h + 8.0, problem.end_h)
+    wait = ""
+    if later_h > start_h:
+        later = expected_maintenance_cost(problem, machine, option, later_h)
+        wait = f"; waiting {later_h - start_h:.0f} h would add {later - with_it:.0f}"
     return (
         f"{machine_id}: {option.action_id} at {start_h:.1f} h: {why}{risk}; expected cost "
-        f"{with_it:.0f} vs {without:.0f} without, saves {without - with_it:.0f}"
+        f"{with_it:.0f} vs {without:.0f} without, saves {without - with_it:.0f}{wait}"
     )
 
 

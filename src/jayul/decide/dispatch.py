@@ -1,4 +1,4 @@
-"""Greedy earliest-due-date dispatch: the planner's fallback and its warm-start hint.
+"""Greedy earliest-due-date (or least-slack) dispatch: the planner's fallback and warm-start hint.
 
 List scheduling on the integer view: among operations whose predecessor is placed, take the one
 with the smallest key (the order's due date; or, when guided by a previous plan, its previous
@@ -17,12 +17,21 @@ from collections.abc import Mapping
 from jayul.decide.discrete import Discretised, DSolution
 
 
-def _order_due(d: Discretised) -> dict[str, float]:
+def _op_due(d: Discretised, slack: bool) -> list[float]:
+    """Each operation's priority key: its order's due date, or (slack rule) the latest start
+    that still meets it: the due date minus the shortest remaining work of the order."""
     due: dict[str, float] = {}
     for i in d.last_ops():
         op = d.ops[i]
         due[op.order_id] = math.inf if op.due is None else op.due
-    return due
+    keys = [due[op.order_id] for op in d.ops]
+    if slack:
+        remaining: dict[str, float] = {}
+        for i in reversed(range(len(d.ops))):  # ops are sorted by (order, index)
+            op = d.ops[i]
+            remaining[op.order_id] = remaining.get(op.order_id, 0.0) + min(op.durations.values())
+            keys[i] = keys[i] - remaining[op.order_id]
+    return keys
 
 
 def _maintenance_choice(
@@ -48,11 +57,12 @@ def dispatch(
     d: Discretised,
     guide_ops: Mapping[tuple[str, int], tuple[str, int]] | None = None,
     guide_maintenance: Mapping[str, tuple[str, int]] | None = None,
+    slack: bool = False,
 ) -> DSolution:
     """A feasible solution by list scheduling (see module doc). Guides map an operation's
     (order_id, index) to its previous (machine, start minute), and a machine to its previous
-    (action_id, start minute)."""
-    due = _order_due(d)
+    (action_id, start minute). `slack` orders by least slack instead of earliest due date."""
+    due = _op_due(d, slack)
     n = len(d.ops)
     machines = [""] * n
     starts = [0] * n
@@ -113,12 +123,12 @@ def dispatch(
 def _op_key(
     d: Discretised,
     i: int,
-    due: Mapping[str, float],
+    due: list[float],
     guide_ops: Mapping[tuple[str, int], tuple[str, int]] | None,
 ) -> float:
     op = d.ops[i]
     if guide_ops and (op.order_id, op.index) in guide_ops:
         return float(guide_ops[(op.order_id, op.index)][1])
-    key = due[op.order_id]
+    key = due[i]
     # Guided: operations new since the previous plan come after the ones it placed, by due date.
     return key if guide_ops is None else 1e9 + min(key, 1e9)

@@ -9,10 +9,52 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from jayul.plant.model import MaintenanceAction, Plant
 from jayul.records import Action, Alert
+
+if TYPE_CHECKING:
+    from jayul.health.rul.model import RulDistribution
+
+
+@dataclass(frozen=True)
+class RulView:
+    """One failure mode's remaining useful life in hours from now, as a RUL model predicts it:
+    a quantile grid (`levels`, `hours`), `age_h` hours after the mode's last restoration."""
+
+    levels: tuple[float, ...]
+    hours: tuple[float, ...]
+    age_h: float = 0.0
+
+    def _distribution(self) -> RulDistribution:
+        from jayul.health.rul.model import RulDistribution  # the model side owns the maths
+
+        return RulDistribution(
+            np.asarray(self.levels, dtype=np.float64), np.asarray([self.hours], dtype=np.float64)
+        )
+
+    def quantile(self, level: float) -> float:
+        """The `level` quantile of the remaining life (hours)."""
+        return float(self._distribution().quantile(level)[0])
+
+    @property
+    def p10(self) -> float:
+        return self.quantile(0.1)
+
+    @property
+    def p50(self) -> float:
+        return self.quantile(0.5)
+
+    @property
+    def p90(self) -> float:
+        return self.quantile(0.9)
+
+    def prob_fail_before(self, hours: float) -> float:
+        """P(the mode fails within `hours` from now)."""
+        return float(self._distribution().prob_fail_before(hours)[0])
 
 
 @dataclass(frozen=True)
@@ -24,6 +66,7 @@ class MachineView:
     pending_maintenance: Sequence[str]
     indicator: float | None = None  # health monitor: about 1 at the alarm level
     suspect_mode: str | None = None  # the failure mode the monitor's explanation points at
+    rul: Mapping[str, RulView] | None = None  # per failure mode, when a RUL monitor runs
 
 
 @dataclass(frozen=True)
