@@ -28,6 +28,9 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "ecdf": lambda: EcdfDetector(window=5),
     "iforest": lambda: IsolationForestDetector(window=5, n_estimators=20),
     "ensemble": lambda: EnsembleDetector([ZScoreDetector(window=5), PcaDetector(window=5)]),
+    "ensemble_max": lambda: EnsembleDetector(
+        [ZScoreDetector(window=3), ZScoreDetector(window=12)], combine="max"
+    ),
     "peer_hst": lambda: HalfSpaceTreesPeer(n_trees=5, height=6, window_size=100),
     "peer_iforest": lambda: IsolationForestPeer(n_estimators=20),
 }

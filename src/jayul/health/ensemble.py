@@ -11,15 +11,23 @@ from jayul.health.detector import Detector, Explanation, FloatArray, as_rows, sh
 
 
 class EnsembleDetector(Detector):
-    """Mean of member scores, each divided by its `reference_quantile` on the training rows.
+    """Mean (or max) of member scores, each divided by its `reference_quantile` on the
+    training rows. With members that differ only in window, `combine="max"` is a multi-scale
+    detector: short windows catch large shifts fast, long ones small shifts late.
 
     Members are fitted on the same rows. The explanation is the members' shares weighted by
     their normalised scores, so a member that alarms explains more.
     """
 
-    def __init__(self, members: Sequence[Detector], reference_quantile: float = 0.99) -> None:
+    def __init__(
+        self,
+        members: Sequence[Detector],
+        reference_quantile: float = 0.99,
+        combine: str = "mean",
+    ) -> None:
         self.members = list(members)
         self.reference_quantile = reference_quantile
+        self.combine = combine
 
     @property
     def context_rows(self) -> int:
@@ -29,6 +37,8 @@ class EnsembleDetector(Detector):
         X = as_rows(X)
         if not self.members:
             raise ValueError("an ensemble needs at least one member")
+        if self.combine not in ("mean", "max"):
+            raise ValueError(f"combine must be 'mean' or 'max', not {self.combine!r}")
         self.fitted_members_ = [m.clone().fit(X) for m in self.members]
         skip = min(self.context_rows - 1, len(X) - 1)
         self.references_ = np.array(
@@ -49,7 +59,10 @@ class EnsembleDetector(Detector):
 
     def score(self, X: FloatArray) -> FloatArray:
         self._check_fitted()
-        result: FloatArray = self._normalised(as_rows(X, self.n_signals_)).mean(axis=0)
+        normalised = self._normalised(as_rows(X, self.n_signals_))
+        result: FloatArray = (
+            normalised.mean(axis=0) if self.combine == "mean" else normalised.max(axis=0)
+        )
         return result
 
     def explain(self, X: FloatArray) -> Explanation:
