@@ -1,0 +1,99 @@
+"""Serving the console for a running autopilot: what `jayul demo` (without --no-ui) and
+`jayul serve` call.
+
+`run_console(plant, pilot, historian, port, speed, db_path)` wraps the autopilot in a
+`LiveState`, creates a first admin when the plant database has no users (printing its
+password once), optionally warms the loop up unpaced, then ticks it paced to the wall clock in
+a background thread while uvicorn serves the API and console until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import uvicorn
+from rich.console import Console
+
+from jayul.autopilot import Autopilot
+from jayul.gate import Gate
+from jayul.historian.base import Historian
+from jayul.plant.model import Plant
+from jayul.server.app import create_app
+from jayul.server.live import LiveState
+from jayul.server.users import Role
+
+console = Console()
+
+
+def ensure_admin(state: LiveState, name: str = "admin") -> tuple[str, str] | None:
+    """A first admin with a random password when there are no users yet; its login, or None."""
+    with state.lock:
+        if state.users.list():
+            return None
+        password = secrets.token_urlsafe(12)
+        state.users.add(name, Role.ADMIN, password, by="jayul")
+    return name, password
+
+
+def pace_ticks(pilot: Autopilot, speed: float) -> float:
+    """Tick about once a wall-clock second (between one plant minute and one plant hour per
+    tick), and make the twin emit its signals at the same step, so live charts move smoothly
+    instead of jumping an hour at a time. Returns the tick length in plant hours."""
+    tick_h = min(max(speed / 3600.0, 1.0 / 60.0), 1.0)
+    pilot.tick_h = tick_h
+    pilot.twin.tick_h = tick_h  # takes effect from the twin's next tick
+    return tick_h
+
+
+def prepare(
+    plant: Plant,
+    pilot: Autopilot,
+    historian: Historian | None,
+    speed: float,
+    db_path: str | Path,
+    *,
+    gate: Gate | None = None,
+    warmup_h: float = 0.0,
+) -> LiveState:
+    """The live state, warmed up and paced, not yet ticking in the background."""
+    if speed <= 0:
+        raise ValueError(f"--speed must be positive, got {speed}")
+    state = LiveState(plant, pilot, historian, str(db_path), speed=speed, gate=gate)
+    if warmup_h > 0:
+        gate_ = state.gate
+        state.warm_up(warmup_h, until=(lambda: gate_.approvals.count_open() > 0) if gate_ else None)
+    pace_ticks(pilot, speed)
+    return state
+
+
+def run_console(
+    plant: Plant,
+    pilot: Autopilot,
+    historian: Historian | None,
+    port: int,
+    speed: float,
+    db_path: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    gate: Gate | None = None,
+    warmup_h: float = 0.0,
+) -> None:
+    """Serve the console for `pilot` until Ctrl-C; prints the address and a first login."""
+    state = prepare(plant, pilot, historian, speed, db_path, gate=gate, warmup_h=warmup_h)
+    login = ensure_admin(state)
+    app = create_app(state)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    console.print(f"[bold]jayul console[/] at http://{shown}:{port}/  (API docs: /api/docs)")
+    if login is not None:
+        console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
+        console.print("  (shown once; add people with the Users page or `jayul users add`)")
+    console.print(
+        f"plant time runs {speed:g}x the wall clock; plant hour {state.twin.now_h:.1f}; "
+        "Ctrl-C stops"
+    )
+    state.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        state.stop()

@@ -1,0 +1,1 @@
+"""The operator console: static ES modules served by jayul itself (see docs/console.md)."""

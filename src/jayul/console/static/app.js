@@ -1,0 +1,110 @@
+// The console's shell: login, navigation by URL hash, the status line, page dispatch.
+import { api, ApiError, esc, when } from "./lib.js";
+import { overviewPage, alertsPage, approvalsPage, autonomyPage, modelsPage, auditPage,
+  kpiPage, usersPage } from "./pages.js";
+import { machinePage } from "./machine.js";
+import { planPage } from "./plan.js";
+
+const main = document.getElementById("main");
+let me = null;
+let cleanup = null; // the current page's teardown (timers, streams, charts)
+
+const routes = [
+  [/^#?\/?$/, () => overviewPage],
+  [/^#\/machine\/([\w.-]+)$/, (m) => (el, ctx) => machinePage(el, ctx, m[1])],
+  [/^#\/alerts$/, () => alertsPage],
+  [/^#\/plan$/, () => planPage],
+  [/^#\/approvals$/, () => approvalsPage],
+  [/^#\/autonomy$/, () => autonomyPage],
+  [/^#\/models$/, () => modelsPage],
+  [/^#\/audit$/, () => auditPage],
+  [/^#\/kpis$/, () => kpiPage],
+  [/^#\/users$/, () => usersPage],
+];
+
+function showLogin(message = "") {
+  document.getElementById("nav").hidden = true;
+  document.getElementById("status").textContent = "";
+  main.innerHTML = `
+    <form class="card login" id="login">
+      <h1>Sign in to jayul</h1>
+      <label for="username">User</label><input id="username" autocomplete="username" required>
+      <label for="password">Password</label>
+      <input id="password" type="password" autocomplete="current-password" required>
+      <p class="error" id="login-error">${esc(message)}</p>
+      <button class="primary" type="submit">Sign in</button>
+    </form>`;
+  document.getElementById("login").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", "/api/login", {
+        username: document.getElementById("username").value,
+        password: document.getElementById("password").value,
+      });
+      await start();
+    } catch (err) {
+      document.getElementById("login-error").textContent = err.message;
+    }
+  });
+}
+
+async function refreshStatus() {
+  try {
+    const [plant, open] = await Promise.all([api("GET", "/api/plant"), api("GET", "/api/approvals")]);
+    const g = plant.counters.gate;
+    document.getElementById("nav-approvals").textContent = open.length ? `(${open.length})` : "";
+    document.getElementById("status").innerHTML =
+      `${esc(plant.name)} · plant time <span id="plant-time">${when(plant.now_ns)}</span> ` +
+      `· ${plant.speed}× · ${esc(me.user)} (${esc(me.role)}) ` +
+      `<button id="logout">Sign out</button>` + (g ? "" : " · gate off");
+    document.getElementById("logout").onclick = async () => {
+      await api("POST", "/api/logout").catch(() => {});
+      me = null;
+      showLogin();
+    };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) showLogin("Your session ended.");
+  }
+}
+
+async function render() {
+  if (!me) return;
+  if (cleanup) { cleanup(); cleanup = null; }
+  const hash = location.hash || "#/";
+  for (const a of document.querySelectorAll("nav a")) {
+    const target = a.getAttribute("href");
+    a.classList.toggle("active", target === hash || (target !== "#/" && hash.startsWith(target)));
+  }
+  for (const [re, make] of routes) {
+    const m = hash.match(re);
+    if (m) {
+      main.innerHTML = "";
+      try {
+        cleanup = (await make(m)(main, { me, refreshStatus })) || null;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return showLogin("Please sign in.");
+        main.innerHTML = `<p class="error">${esc(err.message)}</p>`;
+      }
+      return;
+    }
+  }
+  main.innerHTML = `<p>No such page. <a href="#/">Back to the plant</a>.</p>`;
+}
+
+let statusTimer = null;
+async function start() {
+  try {
+    me = await api("GET", "/api/me");
+  } catch {
+    return showLogin();
+  }
+  document.getElementById("nav").hidden = false;
+  document.getElementById("nav-users").hidden = me.role !== "admin";
+  await refreshStatus();
+  clearInterval(statusTimer);
+  statusTimer = setInterval(refreshStatus, 5000);
+  await render();
+}
+
+window.addEventListener("hashchange", render);
+start();

@@ -1,0 +1,211 @@
+"""The live plant behind the API: the autopilot ticking in a background thread, paced to the
+wall clock, and thread-safe access to what it knows.
+
+One lock (`LiveState.lock`) guards the twin, the gate and the plant database connection the
+gate, governance and users share: the runner holds it for one tick, an API write (approve,
+autonomy, kill) holds it for its change, so a person's decision and the loop never interleave.
+What the console reads many times a second (machine states, KPIs, recent rows) comes from a
+snapshot published after every tick and from the signal rings, without taking the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.decide.plan import Plan
+from jayul.gate import Gate, Origins
+from jayul.govern.audit import AuditLog
+from jayul.govern.db import Connection, as_connection
+from jayul.govern.registry import Registry
+from jayul.historian.base import Historian
+from jayul.plant.model import Plant
+from jayul.server.tap import LiveTap, finite_or_none
+from jayul.server.users import Sessions, UserStore
+from jayul.twin import Twin
+
+MANUAL_ORIGIN = "console"  # the origin of actions a person proposes through the API
+
+RulProvider = Callable[[str], dict[str, Any] | None]
+"""Machine id -> RUL distribution as JSON ({"median_h", "low_h", "high_h", "level", ...})."""
+PlanProvider = Callable[[], Plan | None]
+
+
+@dataclass
+class Snapshot:
+    """What the loop knew after its last tick, as plain JSON-ready values."""
+
+    now_ns: int = 0
+    now_h: float = 0.0
+    machines: list[dict[str, Any]] = field(default_factory=list)
+    kpis: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, Any] = field(default_factory=dict)
+
+
+class LiveState:
+    """The plant, its autopilot and the stores the API reads and writes."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        pilot: Autopilot,
+        historian: Historian | None,
+        db: str | Connection,
+        speed: float = 60.0,
+        gate: Gate | None = None,
+        rul_provider: RulProvider | None = None,
+        plan_provider: PlanProvider | None = None,
+        approval_timeout_wall_s: float = 900.0,
+    ) -> None:
+        self.plant = plant
+        self.pilot = pilot
+        self.twin: Twin = pilot.twin
+        self.historian = historian
+        self.speed = speed
+        self.gate = gate if gate is not None else getattr(pilot.executor, "gate", None)
+        self.lock = threading.RLock()
+        if self.gate is not None:
+            self.con = self.gate.con
+            self.audit = self.gate.audit
+            # The gate's timeouts are in plant time; a paced twin runs `speed` times faster
+            # than a person reads, so give people at least this much wall-clock time.
+            wanted = int(approval_timeout_wall_s * speed * 1e9)
+            self.gate.approvals.timeout_ns = max(self.gate.approvals.timeout_ns, wanted)
+            if MANUAL_ORIGIN not in self.gate.origins:
+                self.gate.origins.register(MANUAL_ORIGIN)
+        else:
+            self.con = as_connection(db)
+            self.audit = AuditLog(self.con, flush_every=1)
+        self.registry = Registry(self.con, self.audit)
+        self.users = UserStore(self.con, self.audit)
+        self.sessions = Sessions()
+        monitor = pilot.monitor or HealthMonitor(plant)
+        self.tap = monitor if isinstance(monitor, LiveTap) else LiveTap(monitor)
+        pilot.monitor = self.tap
+        # Alerts, actions and maintenance events reach the historian at each flush: every few
+        # ticks, so the console's event views lag by seconds, not by a simulated day.
+        pilot.flush_every = min(pilot.flush_every, 5)
+        self.rul_provider = rul_provider
+        self.plan_provider = plan_provider
+        self.kpi_history: deque[dict[str, Any]] = deque(maxlen=2000)
+        self.snapshot = Snapshot()
+        self.started_wall = time.time()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.tick_errors = 0
+        self.last_error = ""
+        self.publish()
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One autopilot tick and a fresh snapshot."""
+        with self.lock:
+            self.pilot.tick()
+            self.publish()
+
+    def warm_up(self, hours: float, until: Callable[[], bool] | None = None) -> None:
+        """Run `hours` of plant time as fast as possible (e.g. the detectors' training
+        period), stopping early when `until()` becomes true."""
+        end = self.twin.now_h + hours
+        while self.twin.now_h < end - 1e-9:
+            self.tick()
+            if until is not None and until():
+                break
+        with self.lock:
+            self.pilot.flush()
+
+    def start(self) -> None:
+        """Tick in a background thread, one tick per `tick_h * 3600 / speed` wall seconds."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="jayul-autopilot", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        with self.lock:
+            self.pilot.flush()
+            self.audit.flush()
+
+    def _run(self) -> None:
+        period = self.pilot.tick_h * 3600.0 / self.speed
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception as exc:  # keep serving: the console shows the error
+                self.tick_errors += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+            next_at += period
+            delay = next_at - time.monotonic()
+            if delay < -5 * period:  # fell far behind (a slow tick): do not try to catch up
+                next_at = time.monotonic()
+            self._stop.wait(max(delay, 0.0))
+
+    # -- what the API reads -----------------------------------------------------------------
+
+    def publish(self) -> None:
+        """Build the snapshot from the twin, the monitor and the gate (caller holds the lock
+        or nothing else runs yet)."""
+        twin, tap = self.twin, self.tap
+        machines = []
+        for spec in self.plant.machines:
+            m = twin.machines[spec.id]
+            mh = tap.machines[spec.id]
+            last = mh.last_alert
+            machines.append(
+                {
+                    "id": spec.id,
+                    "type": spec.type,
+                    "line": spec.line,
+                    "status": m.status.value,
+                    "fitted": tap.fitted(spec.id),
+                    "indicator": finite_or_none(mh.indicator) if tap.fitted(spec.id) else None,
+                    "suspect_mode": mh.suspect_mode,
+                    "alert_active": last is not None,
+                    "pending_maintenance": list(m.pending_maintenance),
+                    "failed_mode": m.failed_mode,
+                    "run_hours_since": {k: round(v, 1) for k, v in m.run_hours_since.items()},
+                    "setpoints": dict(m.setpoints),
+                }
+            )
+        kpis = twin.kpis().as_dict()
+        c = self.pilot.counters
+        counters: dict[str, Any] = {
+            "alerts": c.alerts,
+            "actions_proposed": c.actions_proposed,
+            "actions_executed": c.actions_executed,
+            "actions_declined": c.actions_declined,
+            "samples": c.samples,
+            "tick_errors": self.tick_errors,
+        }
+        if self.gate is not None:
+            counters["gate"] = self.gate.counters()
+        now_ns = twin.time_ns()
+        last_h = self.kpi_history[-1]["hours"] if self.kpi_history else -1.0
+        if twin.now_h - last_h >= 1.0 - 1e-9 or not self.kpi_history:
+            self.kpi_history.append({"time": now_ns, **kpis})
+        self.snapshot = Snapshot(now_ns, twin.now_h, machines, kpis, counters)
+
+    def machine_ids(self) -> list[str]:
+        return [m.id for m in self.plant.machines]
+
+    def rul(self, machine: str) -> dict[str, Any] | None:
+        return self.rul_provider(machine) if self.rul_provider is not None else None
+
+    def plan(self) -> Plan | None:
+        return self.plan_provider() if self.plan_provider is not None else None
+
+    @property
+    def origins(self) -> Origins | None:
+        return self.gate.origins if self.gate is not None else None
