@@ -239,7 +239,14 @@ def autonomy_show(db: Path = DbOption) -> None:
     for col in ("scope", "level", "meaning", "set by", "set at", "reason"):
         table.add_column(col)
     if "plant" not in settings:
-        table.add_row("plant", default.name, default.label, "(default)", "-", "")
+        table.add_row(
+            "plant",
+            default.name,
+            default.label,
+            "(not set)",
+            "-",
+            "a running gate uses its own start-up default until this is set",
+        )
     for s in sorted(settings.values(), key=lambda s: (s.scope.count("/"), s.scope)):
         if s.scope != KILL_SCOPE:
             table.add_row(s.scope, s.level.name, s.level.label, s.set_by, _when(s.set_at), s.reason)
