@@ -65,3 +65,11 @@ def login() -> Login:
 def client(live: LiveState) -> Iterator[TestClient]:
     with TestClient(create_app(live)) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def fuzz_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveState]:
+    """A separate plant, barely warmed up, for tests whose writes change everything."""
+    state = build_state(tmp_path_factory.mktemp("fuzz") / "plant.duckdb", warmup_h=3.0)
+    yield state
+    state.stop()
