@@ -107,3 +107,17 @@ def test_other_dimensions() -> None:
 def test_rating_round_trip(level: RiskClass) -> None:
     r = Rating(level=level, evidence="e")
     assert Rating.model_validate_json(r.model_dump_json()) == r
+
+
+def test_forward_fill_wrapper_turns_a_crash_into_a_measured_response() -> None:
+    from jayul.govern.probes import with_forward_fill
+
+    wrapped = {r.probe: r for r in run_probes(with_forward_fill(crashing), X)}
+    assert not wrapped["dropouts"].crashed
+    assert wrapped["dropouts"].nan_fraction == 0.0
+    holes = X[:5].copy()
+    holes[0, 1] = np.nan
+    holes[2, 0] = np.nan
+    seen: list[np.ndarray] = []
+    with_forward_fill(lambda rows: seen.append(rows) or np.zeros(len(rows)))(holes)
+    assert np.isfinite(seen[0]).all() and seen[0][2, 0] == holes[1, 0]

@@ -145,3 +145,21 @@ def robustness_rating(results: Sequence[ProbeResult]) -> Rating:
     level = worst(r.level for r in results)
     evidence = "; ".join(f"{r.probe}: {r.level.value} ({r.detail})" for r in results)
     return Rating(level=level, evidence=evidence or "no probes run")
+
+
+def with_forward_fill(score: ScoreFn) -> ScoreFn:
+    """`score` behind the autopilot monitor's gap filling (a missing reading repeats the last
+    good one; leading gaps take the column mean), so the probes judge the deployed path."""
+
+    def filled(rows: np.ndarray) -> np.ndarray:
+        out = np.array(rows, dtype=float, copy=True)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            with np.errstate(all="ignore"):
+                means = np.nanmean(np.where(bad, np.nan, out), axis=0)
+            out[0] = np.where(bad[0], np.nan_to_num(means), out[0])
+            for i in np.flatnonzero(bad[1:].any(axis=1)) + 1:
+                out[i] = np.where(bad[i], out[i - 1], out[i])
+        return score(out)
+
+    return filled
