@@ -1,10 +1,10 @@
 """Actions through the verifier and the gate: the only way the autopilot touches the plant
 when a gate is configured.
 
-For each proposal: the verifier tries it on forked twins (maintenance against the same action
-deferred to the horizon's end), the verdict goes to the gate with the proposer's identity,
-and the gate decides (interlock, origin, rate limit, verdict, agreement, uncertainty,
-autonomy level, approvals). Approved requests are carried out at the next tick.
+For each proposal: the verifier tries it on forked twins (against doing nothing), the verdict
+goes to the gate with the proposer's identity, and the gate decides (interlock, origin, rate
+limit, verdict, agreement, uncertainty, autonomy level, approvals). Approved requests are
+carried out at the next tick.
 """
 
 from __future__ import annotations

@@ -42,6 +42,10 @@ from jayul.cli.bench_twin import bench_twin  # noqa: E402
 
 bench_app.command("twin")(bench_twin)
 
+from jayul.cli.bench_verify import bench_verify  # noqa: E402
+
+bench_app.command("verify")(bench_verify)
+
 from jayul.cli.bench_jsp import bench_replan  # noqa: E402
 
 bench_app.command("replan")(bench_replan)

@@ -57,10 +57,7 @@ class Twin:
         self.dispatcher: Dispatcher = dispatcher or EarliestDueDate()
         self.start_ns = to_ns(plant.start)
         self.now_h = 0.0
-        seeds = np.random.SeedSequence(seed).spawn(3)
-        self.rng_wear = np.random.default_rng(seeds[0])
-        self.rng_orders = np.random.default_rng(seeds[1])
-        self.rng_sensors = np.random.default_rng(seeds[2])
+        self._seed_streams(np.random.SeedSequence(seed))
         self.machines: dict[str, MachineState] = {}
         for spec in plant.machines:
             mt = plant.machine_types[spec.type]
@@ -83,6 +80,20 @@ class Twin:
         self._start_env()
         self._schedule(self._interarrival(), "order_arrival", ())
         self._schedule(self.tick_h, "tick", ())
+
+    def _seed_streams(self, root: np.random.SeedSequence) -> None:
+        """Independent random streams: order arrivals, sensor noise, and per machine its wear
+        and its operations (load, scrap). Per-machine streams keep what happens to one machine
+        from shifting the random draws of the others, so two plans tried on forks of the same
+        future differ by what the plans did, not by reshuffled luck."""
+        ids = [m.id for m in self.plant.machines]
+        seeds = root.spawn(2 + 2 * len(ids))
+        self.rng_orders = np.random.default_rng(seeds[0])
+        self.rng_sensors = np.random.default_rng(seeds[1])
+        self.rng_wear = {mid: np.random.default_rng(seeds[2 + i]) for i, mid in enumerate(ids)}
+        self.rng_ops = {
+            mid: np.random.default_rng(seeds[2 + len(ids) + i]) for i, mid in enumerate(ids)
+        }
 
     # ----------------------------------------------------------------- clock and timers
     def _start_env(self) -> None:
@@ -134,10 +145,7 @@ class Twin:
         clone._samples, clone._events = [], []
         clone._sensor_models = self._sensor_models
         if seed is not None:
-            seeds = np.random.SeedSequence([self.seed, seed]).spawn(3)
-            clone.rng_wear = np.random.default_rng(seeds[0])
-            clone.rng_orders = np.random.default_rng(seeds[1])
-            clone.rng_sensors = np.random.default_rng(seeds[2])
+            clone._seed_streams(np.random.SeedSequence([self.seed, seed]))
         clone._start_env()
         return clone
 
@@ -198,7 +206,7 @@ class Twin:
             running = m.status is Status.BUSY
             weight = wear_weight(running, m.status in (Status.IDLE, Status.WAIT_CREW), m.load)
             for mode in self.plant.machine_types[m.type].failure_modes:
-                inc = gamma_increment(mode, elapsed * weight, self.rng_wear)
+                inc = gamma_increment(mode, elapsed * weight, self.rng_wear[m.id])
                 m.health[mode.id] = min(m.health[mode.id] + inc, 1.0)
                 if running:
                     m.run_hours_since[mode.id] += elapsed
@@ -239,7 +247,7 @@ class Twin:
         self.ready.remove(op)
         factor = self._speed_factor(m)
         duration = self.plant.machine_type(m.id).operations[op.name] * op.work / factor
-        load = factor * float(self.rng_orders.uniform(0.85, 1.15))
+        load = factor * float(self.rng_ops[m.id].uniform(0.85, 1.15))
         m.op, m.op_started_h = (op.order_id, op.index), self.now_h
         self._change(m, Status.BUSY, load)
         self._schedule(duration, "op_end", (m.id, op.order_id, op.index))
@@ -256,7 +264,7 @@ class Twin:
             (max(0.0, (m.health[f.id] - f.onset) / (1 - f.onset)) ** 2 for f in mt.failure_modes),
             default=0.0,
         )
-        scrapped = self.rng_orders.random() < 0.005 + 0.2 * severity
+        scrapped = self.rng_ops[mid].random() < 0.005 + 0.2 * severity
         m.op = None
         self._change(m, Status.IDLE, 0.0)
         self.ledger.ops_completed += 1

@@ -12,12 +12,12 @@ future over the horizon, and compares them:
 - accept when the proposal is safe in every future and not worse in expectation (total cost
   plus the value of the health it leaves, see below); otherwise reject, with the reason.
 
-A plan is a list of (hours from now, action). When a maintenance proposal has no current plan
-to compare with, the current plan is taken as "the same action, deferred to the horizon's
-end": both plans then leave the machine renewed, and the comparison prices what doing it now
-costs or saves (downtime in busy hours, late orders, failures in between). Wear still carried
-at the horizon's end is charged at the cost of the failure it is heading for, in proportion to
-its health index, so a plan that merely pushes wear past the horizon does not look cheaper.
+A plan is a list of (hours from now, action); with no current plan given, the current plan is
+to do nothing within the horizon. Wear still carried at the horizon's end is charged at what
+restoring it will cost: each failure mode's health index times its cheapest planned restoration
+(the action's cost and downtime). So a plan that leaves a machine worn is charged for it, and a
+needless maintenance of a fresh machine costs its full price against a small saving, while the
+risk of failing before the horizon's end is priced by the futures themselves.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from jayul.autopilot.executor import TwinExecutor
-from jayul.records import Action, ActionKind
+from jayul.records import Action
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
 
@@ -66,14 +66,21 @@ class Verdict:
 
 
 def _wear_value(twin: Twin) -> float:
-    """What the wear a twin still carries will cost: each failure mode's health index times
-    its repair cost and repair downtime (the failure it is heading for)."""
+    """What restoring the wear a twin still carries will cost: each failure mode's health index
+    times its cheapest planned restoration (action cost plus its downtime)."""
     total = 0.0
     for m in twin.machines.values():
         mt = twin.plant.machine_types[m.type]
         for mode in mt.failure_modes:
-            failure = mode.repair_cost + mt.downtime_cost_per_h * mode.repair_h
-            total += m.health[mode.id] * failure
+            price = min(
+                (
+                    a.cost + mt.downtime_cost_per_h * a.duration_h
+                    for a in mt.maintenance
+                    if mode.id in a.restores
+                ),
+                default=mode.repair_cost + mt.downtime_cost_per_h * mode.repair_h,
+            )
+            total += m.health[mode.id] * price
     return total
 
 
@@ -97,14 +104,9 @@ class Verifier:
         self.horizon_h = horizon_h
         self.tolerance = tolerance  # accept a proposal costing up to this much more
 
-    def deferred(self, action: Action) -> Plan:
-        """The default current plan for a maintenance proposal: do it at the horizon's end."""
-        return [(self.horizon_h, action)] if action.kind is ActionKind.START_MAINTENANCE else []
-
     def verify(self, twin: Twin, proposed: Plan, current: Plan | None = None) -> Verdict:
-        """Judge `proposed` against `current` (default: each action deferred) on `twin`."""
-        if current is None:
-            current = [step for _, a in proposed for step in self.deferred(a)]
+        """Judge `proposed` against `current` (default: nothing done) on `twin`."""
+        current = current or []
         results, kpis_p, kpis_c = [], [], []
         for k in range(self.futures):
             run_p, problems_p, value_p = self._run(twin, proposed, k)
