@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jayul.bench.twin import time_demo, time_twin
+from jayul.bench.twin import time_alert_latency, time_demo, time_twin
 from jayul.plant import load_demo_plant
 
 
@@ -15,3 +15,9 @@ def test_time_twin_and_demo_small(tmp_path: Path) -> None:
     assert twin["samples"] == signals * 12 * 60
     demo = time_demo(plant, 0.5, tmp_path / "x.duckdb", policy="reactive")
     assert demo["samples"] == twin["samples"] and demo["wall_s"] > 0
+
+
+def test_alert_latency_harness_small() -> None:
+    figures = time_alert_latency(load_demo_plant(), hours=0.2)
+    assert figures["ticks"] == 12
+    assert figures["latency_s"]["max"] >= figures["latency_s"]["median"] > 0

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from jayul.bench.twin import time_demo, time_twin
+from jayul.bench.twin import time_alert_latency, time_demo, time_twin
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
@@ -36,6 +36,14 @@ def bench_twin(
         f"({twin['samples_per_s']:,.0f} samples/s)"
     )
     figures = {"plant": plant.name, "twin": twin}
+    with console.status("alert latency, one tick per sampling period"):
+        latency = time_alert_latency(plant)
+    lat = latency["latency_s"]
+    console.print(
+        f"monitor latency per {latency['period_s']:g} s tick: median "
+        f"{lat['median'] * 1000:.1f} ms, max {lat['max'] * 1000:.1f} ms"
+    )
+    figures["alert_latency"] = latency
     if demo_days > 0:
         with tempfile.TemporaryDirectory() as tmp:
             demo = time_demo(plant, demo_days, Path(tmp) / "bench.duckdb")
