@@ -49,3 +49,7 @@ bench_app.command("verify")(bench_verify)
 from jayul.cli.bench_jsp import bench_replan  # noqa: E402
 
 bench_app.command("replan")(bench_replan)
+
+from jayul.cli.bench_api import bench_api  # noqa: E402
+
+bench_app.command("api")(bench_api)

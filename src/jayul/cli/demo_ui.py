@@ -41,8 +41,13 @@ def pace_ticks(pilot: Autopilot, speed: float) -> float:
     tick), and make the twin emit its signals at the same step, so live charts move smoothly
     instead of jumping an hour at a time. Returns the tick length in plant hours."""
     tick_h = min(max(speed / 3600.0, 1.0 / 60.0), 1.0)
+    # The twin's next tick is already scheduled at its old step; run up to it (unpaced) so
+    # that the new step applies from now on, not an old step later.
+    old = pilot.twin.tick_h
+    pilot.twin.tick_h = tick_h
+    pilot.tick_h = old
+    pilot.tick()
     pilot.tick_h = tick_h
-    pilot.twin.tick_h = tick_h  # takes effect from the twin's next tick
     return tick_h
 
 
@@ -63,7 +68,9 @@ def prepare(
     if warmup_h > 0:
         gate_ = state.gate
         state.warm_up(warmup_h, until=(lambda: gate_.approvals.count_open() > 0) if gate_ else None)
-    pace_ticks(pilot, speed)
+    with state.lock:
+        pace_ticks(pilot, speed)
+        state.publish()
     return state
 
 
