@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jayul.autopilot.executor import ActionExecutor, TwinExecutor
 from jayul.autopilot.monitor import HealthMonitor
@@ -12,6 +13,9 @@ from jayul.historian.base import Historian
 from jayul.records import Action, Alert, Event, EventKind, Samples
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
+
+if TYPE_CHECKING:  # imported lazily: the RUL models pull in LightGBM
+    from jayul.autopilot.rul_monitor import RulMonitor
 
 
 @dataclass
@@ -39,11 +43,13 @@ class Autopilot:
         tick_h: float = 1.0,
         flush_every: int = 24,
         repropose_after_h: float = 24.0,
+        rul_monitor: RulMonitor | None = None,
     ) -> None:
         self.twin = twin
         self.policy = policy
         self.historian = historian
         self.monitor = monitor
+        self.rul_monitor = rul_monitor  # live RUL per machine and failure mode, when given
         self.executor: ActionExecutor = executor or TwinExecutor(twin)
         self.tick_h = tick_h
         self.flush_every = flush_every  # ticks between historian writes: big batches are cheap
@@ -69,6 +75,7 @@ class Autopilot:
                 pending_maintenance=tuple(m.pending_maintenance),
                 indicator=indicators.get(mid),
                 suspect_mode=suspect,
+                rul=self.rul_monitor.view(mid) if self.rul_monitor else None,
             )
         return Observation(self.twin.time_ns(), self.twin.now_h, views, tuple(alerts))
 
@@ -90,6 +97,8 @@ class Autopilot:
             for e in events:
                 if e.kind in (EventKind.MAINTENANCE_END, EventKind.REPAIR_END) and e.machine:
                     self.monitor.reset_machine(e.machine)
+        if self.rul_monitor is not None:
+            self.rul_monitor.update(samples, events, self.twin.time_ns())
         self.counters.alerts += len(alerts)
         self.counters.recent_alerts = (self.counters.recent_alerts + alerts)[-20:]
         actions = self.policy.decide(self.twin.plant, self.observe(alerts))
