@@ -52,7 +52,7 @@ def load_engines(
         raise ValueError(f"unknown C-MAPSS sensors {unknown}; expected names s1..s21")
     runs = read_runs(Path(data_dir) / f"train_{check_subset(subset)}.txt")
     return {
-        int(unit): rows[list(sensors)].to_numpy(dtype=np.float64)
+        int(str(unit)): rows[list(sensors)].to_numpy(dtype=np.float64)
         for unit, rows in runs.groupby("unit", sort=True)
     }
 
