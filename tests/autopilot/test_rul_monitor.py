@@ -109,10 +109,6 @@ def test_live_rul_shrinks_towards_failure_and_its_interval_holds_it(
             continue
         covered.append(early[0] <= horizon <= early[2])
         shrank.append(late[1] < early[1])
-    print(
-        f"failures {len(failures)} judged {len(covered)} coverage {np.mean(covered):.2f} "
-        f"shrank {np.mean(shrank):.2f} predictions {monitor.predictions_made}"
-    )
     assert len(covered) >= 15
     coverage = float(np.mean(covered))
     # a nominal 80 % interval: over ~20-40 failures anything in this band is consistent
