@@ -18,9 +18,7 @@ from jayul.server.live import LiveState
 from jayul.server.users import Session
 
 router = APIRouter(prefix="/api", tags=["plant"])
-NOT_AVAILABLE_RUL = (
-    "no RUL model is attached to the live loop"
-)
+NOT_AVAILABLE_RUL = "no RUL model is attached to the live loop"
 NOT_AVAILABLE_PLAN = "no planner is attached to the live loop"
 
 
@@ -269,10 +267,13 @@ def events(
     kind: EventKind | None = Query(None),
     machine: str | None = Query(None),
     limit: int = Query(200, ge=1, le=5000),
+    days: float = Query(7.0, gt=0, le=366, description="how far back, plant days"),
     state: LiveState = Depends(live_state),
     _: Session = Depends(current_session),
 ) -> list[dict[str, Any]]:
     if state.historian is None:
         return []
-    found = state.historian.query_events(machine=machine, kinds=[kind] if kind else None)
+    end = state.snapshot.now_ns + 1
+    start = end - int(days * 24 * NS_PER_H)
+    found = state.historian.query_events(start, end, machine, [kind] if kind else None)
     return [e.model_dump(mode="json") for e in found[-limit:]]
