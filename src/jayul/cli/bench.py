@@ -53,3 +53,7 @@ bench_app.command("replan")(bench_replan)
 from jayul.cli.bench_api import bench_api  # noqa: E402
 
 bench_app.command("api")(bench_api)
+
+from jayul.cli.bench_rul_twin import bench_rul_twin  # noqa: E402
+
+bench_app.command("rul-twin")(bench_rul_twin)
