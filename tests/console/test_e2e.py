@@ -143,6 +143,11 @@ def test_operator_approves_maintenance_end_to_end(server: Server) -> None:
         expect(page.locator("main")).to_contain_text("No model is registered")
         page.goto(f"{server.url}/#/plan")
         expect(page.locator("#plan-na")).to_contain_text("not available yet")
+        page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+        for name, where in (("overview", "#/"), ("machine", f"#/machine/{machine}")):
+            page.goto(f"{server.url}/{where}")
+            page.wait_for_timeout(1500)
+            shot(page, f"10-tablet-{name}")
         assert not errors, errors
         browser.close()
 
