@@ -104,7 +104,9 @@ def serve(
 
 
 @contextmanager
-def user_store(db: Path) -> Iterator[UserStore]:
+def user_store(db: Path, create: bool = False) -> Iterator[UserStore]:
+    if not create and not db.exists():
+        fail(f"{db}: no such plant database")
     try:
         con = connect(db)
     except OSError as exc:
@@ -128,7 +130,7 @@ def users_add(
     db: Path = DB_OPTION,
 ) -> None:
     """Add a user with a role; the password is hashed with scrypt."""
-    with user_store(db) as store:
+    with user_store(db, create=True) as store:
         try:
             user = store.add(name, role, password, by)
         except ValueError as exc:
