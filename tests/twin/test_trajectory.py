@@ -13,6 +13,7 @@ from jayul.records.timebase import NS_PER_H
 from jayul.twin.state import Status
 from jayul.twin.trajectory import (
     TrajectoryTwin,
+    cmapss_setup,
     load_engines,
     split_engines,
     trajectory_plant,
@@ -140,12 +141,12 @@ def test_cmapss_engines_split_disjointly_and_fit_a_demo_machine_type() -> None:
     assert len(engines) == 100
     train, replay = split_engines(engines, 0.5, seed=0)
     assert len(train) == len(replay) == 50 and not set(train) & set(replay)
-    plant = trajectory_plant(load_demo_plant(), "pump", "bearing_wear", train)
-    assert len(plant.machine_types["pump"].signals) == 16
-    twin = TrajectoryTwin(
-        plant, list(replay.values()), "pump", "bearing_wear", signal_period_s=3600
-    )
+    setup = cmapss_setup(load_demo_plant(), DATA, "pump", "bearing_wear")
+    assert setup.train_engines.keys() == train.keys()  # the same seeded split
+    assert len(setup.plant.machine_types["pump"].signals) == 16
+    twin = setup.make_twin(0, signal_period_s=3600)
     twin.run_until(48)
     s = twin.drain_samples()
     s2 = s.value[(s.machine == "pump1") & (s.signal == "s2")]
     assert 640 < s2.mean() < 645  # raw FD001 s2 (total temperature at LPC outlet, degR)
+    assert twin.replayed_engine("pump1") < len(setup.replay_engines)

@@ -39,7 +39,7 @@ from jayul.health.rul.fleet import (
 from jayul.health.rul.labels import remaining_life
 from jayul.plant.model import Plant
 from jayul.twin import Twin
-from jayul.twin.trajectory import TrajectoryTwin, load_engines, split_engines, trajectory_plant
+from jayul.twin.trajectory import cmapss_setup
 
 HORIZONS_H = (50, 100, 250)
 Step = Callable[[float, str], None]
@@ -167,23 +167,19 @@ def run_trajectory_benchmark(
     """C-MAPSS engines replayed as `machine_type`/`mode`: the RUL model is trained on twin
     runs replaying one half of the engines, judged on runs replaying the other half; then
     reactive and condition-based maintenance compared on the replayed half."""
-    engines = load_engines(data_dir)
-    train, replay = split_engines(engines, 0.5, seed=0)
-    tplant = trajectory_plant(plant, machine_type, mode, train)
+    setup = cmapss_setup(plant, data_dir, machine_type, mode, cycle_h=cycle_h)
+    train, replay, tplant = setup.train_engines, setup.replay_engines, setup.plant
 
-    def maker(library: Mapping[int, FloatArray]) -> Callable[[Plant, int, float], Twin]:
+    def maker(replayed: bool) -> Callable[[Plant, int, float], Twin]:
         def make(p: Plant, seed: int, period: float) -> Twin:
-            return TrajectoryTwin(
-                p, list(library.values()), machine_type, mode, cycle_h=cycle_h, seed=seed,
-                signal_period_s=period,
-            )  # fmt: skip
+            return setup.make_twin(seed, replay=replayed, signal_period_s=period)
 
         return make
 
     started = time.perf_counter()
     tag = f"traj-{machine_type}-{mode}-{cycle_h:g}h-train{len(train)}"
     models, _, cached = load_or_train(
-        tplant, settings, cache_dir=cache_dir, make_twin=maker(train), cache_tag=tag,
+        tplant, settings, cache_dir=cache_dir, make_twin=maker(False), cache_tag=tag,
         progress=progress,
     )  # fmt: skip
     figures: dict[str, Any] = {
@@ -196,13 +192,13 @@ def run_trajectory_benchmark(
     }
     step = _stepper(progress, len(eval_seeds) * int(np.ceil(settings.days)))
     held_out = twin_fleet_histories(
-        tplant, settings, seeds=eval_seeds, make_twin=maker(replay), progress=step
+        tplant, settings, seeds=eval_seeds, make_twin=maker(True), progress=step
     )
     pair = (machine_type, mode)
     figures["held_out"] = evaluate(models, {pair: held_out.get(pair, [])})
     policies: dict[str, dict[str, float]] = {}
     for name in ("reactive", "condition"):
-        twin = maker(replay)(tplant, eval_seeds[0], settings.signal_period_s)
+        twin = maker(True)(tplant, eval_seeds[0], settings.signal_period_s)
         pol = make_policy(name, tplant)  # the demo plant's tuned settings, as shipped
         monitor = HealthMonitor(tplant) if name == "condition" else None
         kpis = Autopilot(twin, pol, monitor=monitor).run(policy_days * 24)

@@ -269,3 +269,59 @@ class TrajectoryTwin(Twin):
             if recent:
                 del replay.knots[: recent[-1]]
         return batch
+
+
+@dataclass(frozen=True)
+class TrajectorySetup:
+    """Everything a benchmark needs to run a plant on recorded degradation: the plant with
+    the recorded sensors, the engines the RUL model may learn from, and the (other) engines
+    the compared twins replay. `make_twin(seed)` builds a replaying twin."""
+
+    plant: Plant
+    machine_type: str
+    mode: str
+    train_engines: Mapping[int, FloatArray]
+    replay_engines: Mapping[int, FloatArray]
+    sensors: tuple[str, ...] = DEFAULT_SENSORS
+    cycle_h: float = 8.0
+
+    def make_twin(self, seed: int, *, replay: bool = True, **twin_options: Any) -> TrajectoryTwin:
+        """A twin replaying the held-out engines (or, `replay=False`, the training ones)."""
+        engines = self.replay_engines if replay else self.train_engines
+        return TrajectoryTwin(
+            self.plant,
+            list(engines.values()),
+            self.machine_type,
+            self.mode,
+            sensors=self.sensors,
+            cycle_h=self.cycle_h,
+            seed=seed,
+            **twin_options,
+        )
+
+
+def cmapss_setup(
+    plant: Plant,
+    data_dir: Path,
+    machine_type: str = "pump",
+    mode: str = "bearing_wear",
+    *,
+    subset: str = "FD001",
+    cycle_h: float = 8.0,
+    replay_share: float = 0.5,
+    split_seed: int = 0,
+) -> TrajectorySetup:
+    """C-MAPSS training engines of `subset` in `data_dir`, split into training and replayed
+    halves, replayed as `machine_type`/`mode` of `plant` (raises `CmapssDataError`, a
+    ValueError naming the file, when the data is missing or malformed)."""
+    engines = load_engines(data_dir, subset)
+    train, replay = split_engines(engines, replay_share, split_seed)
+    return TrajectorySetup(
+        trajectory_plant(plant, machine_type, mode, train),
+        machine_type,
+        mode,
+        train,
+        replay,
+        DEFAULT_SENSORS,
+        cycle_h,
+    )
