@@ -91,6 +91,9 @@ class LiveState:
         # ticks, so the console's event views lag by seconds, not by a simulated day.
         pilot.flush_every = min(pilot.flush_every, 5)
         self.rul_provider = rul_provider
+        if rul_provider is None and getattr(pilot, "rul_monitor", None) is not None:
+            self.rul_provider = self._from_rul_monitor
+        self._rul: dict[str, dict[str, Any] | None] = {}
         self.plan_provider = plan_provider
         self.kpi_history: deque[dict[str, Any]] = deque(maxlen=2000)
         self.snapshot = Snapshot()
@@ -195,13 +198,29 @@ class LiveState:
         last_h = self.kpi_history[-1]["hours"] if self.kpi_history else -1.0
         if twin.now_h - last_h >= 1.0 - 1e-9 or not self.kpi_history:
             self.kpi_history.append({"time": now_ns, **kpis})
+        if self.rul_provider is not None:
+            self._rul = {m.id: self.rul_provider(m.id) for m in self.plant.machines}
         self.snapshot = Snapshot(now_ns, twin.now_h, machines, kpis, counters)
 
     def machine_ids(self) -> list[str]:
         return [m.id for m in self.plant.machines]
 
     def rul(self, machine: str) -> dict[str, Any] | None:
-        return self.rul_provider(machine) if self.rul_provider is not None else None
+        """The RUL computed at the last tick (computing it reads the loop's state)."""
+        return self._rul.get(machine)
+
+    def _from_rul_monitor(self, machine: str) -> dict[str, Any] | None:
+        """The autopilot's RUL monitor as JSON: per failure mode the 10/50/90 % quantiles in
+        plant hours; the machine's figure is the mode that is soonest expected to fail."""
+        views = self.pilot.rul_monitor.view(machine) if self.pilot.rul_monitor else None
+        if not views:
+            return None
+        modes = {
+            mode: {"median_h": v.p50, "low_h": v.p10, "high_h": v.p90, "age_h": v.age_h}
+            for mode, v in views.items()
+        }
+        soonest = min(modes, key=lambda m: modes[m]["median_h"])
+        return {**modes[soonest], "mode": soonest, "level": 0.8, "modes": modes}
 
     def plan(self) -> Plan | None:
         return self.plan_provider() if self.plan_provider is not None else None

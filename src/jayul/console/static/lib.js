@@ -42,7 +42,7 @@ export function healthBar(indicator) {
 export function rulText(rul) {
   if (!rul) return `<span class="na">RUL not available yet</span>`;
   return `RUL ${num(rul.median_h)} h (${num(rul.low_h)}–${num(rul.high_h)} h, ` +
-    `${pct(rul.level ?? 0.9)} interval)`;
+    `${pct(rul.level ?? 0.8)} interval)${rul.mode ? ` for <b>${esc(rul.mode)}</b>` : ""}`;
 }
 
 export function contributions(alert) {
