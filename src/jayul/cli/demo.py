@@ -38,9 +38,19 @@ def demo(
         "L3 act within the envelope and escalate exceptions, L4 act alone; 'off' bypasses "
         "the gate and the verifier (a benchmark of the bare policy).",
     ),
-    no_ui: bool = typer.Option(False, "--no-ui", help="Run headless (the console comes later)."),
+    no_ui: bool = typer.Option(
+        False, "--no-ui", help="Run headless for --days and print the KPIs (no console)."
+    ),
+    port: int = typer.Option(8080, min=1, max=65535, help="Console port (with the UI)."),
+    speed: float = typer.Option(
+        600.0, min=0.001, help="Plant seconds per wall-clock second (with the UI)."
+    ),
 ) -> None:
-    """Simulate the plant under the autopilot and print its KPIs."""
+    """Run the demo plant under the autopilot.
+
+    By default the console serves the plant live (paced by --speed, after 96 unpaced hours in
+    which the detectors commission) until Ctrl-C; with --no-ui it simulates --days as fast as
+    it can and prints the KPIs."""
     try:
         plant = load_plant(plant_file or demo_plant_path())
         make_policy(policy, plant)
@@ -56,6 +66,11 @@ def demo(
     with open_historian(str(db)) as historian:
         assembly = assemble(plant, twin, policy, historian, str(db), level)
         pilot = assembly.pilot
+        if not no_ui:
+            from jayul.cli.demo_ui import run_console  # the web stack only when serving
+
+            run_console(plant, pilot, historian, port, speed, db, gate=assembly.gate, warmup_h=96.0)
+            return
         with Progress(
             TextColumn("[bold]simulating[/] {task.description}"),
             BarColumn(),
@@ -66,6 +81,8 @@ def demo(
         ) as bar:
             task = bar.add_task(f"{plant.name} under {policy}", total=days * 24)
             kpis = pilot.run(days * 24, progress=lambda h: bar.advance(task, h))
+        if assembly.gate is not None:
+            assembly.gate.audit.flush()  # the trail is complete on disk before we report
     elapsed = time.perf_counter() - started
     figures = {
         "policy": policy,
