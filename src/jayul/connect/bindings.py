@@ -1,0 +1,266 @@
+"""The plant file's `connect:` section: which sources feed which signals, where actions go.
+
+It sits beside `plant:` in the same YAML file (or beside `plant_file:`, a path to a plant file
+relative to this one), and is read by `load_bindings(path)`, which also checks every machine
+and signal it names against the plant. Errors name the file, the field path and the problem,
+like `jayul.plant.load`.
+
+    connect:
+      historian: duckdb:///jayul.duckdb       # or postgresql://...
+      buffer: jayul-buffer                    # durable buffer directory (relative to cwd)
+      limits: {max_message_bytes: 1048576, max_future_s: 300, max_age_s: 604800}
+      sources:
+        - {kind: mqtt, host: 127.0.0.1, port: 1883}
+        - {kind: opcua, endpoint: opc.tcp://127.0.0.1:4840}
+        - kind: modbus
+          port: 5020
+          registers:
+            - {machine: pump1, signal: flow, address: 0, type: int16, scale: 0.01}
+      sinks:
+        - {kind: mqtt, host: 127.0.0.1}
+      server: {port: 4840, security: {mode: none}}
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from jayul.plant import Plant, PlantFileError, load_plant, parse_plant
+from jayul.plant.load import _field_path
+
+
+class BindingsError(Exception):
+    """A connect section that cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Strict):
+    """What counts as malformed input; anything outside goes to the dead-letter table."""
+
+    max_message_bytes: int = Field(default=1_048_576, gt=0, description="larger messages")
+    max_future_s: float | None = Field(
+        default=300.0, ge=0, description="samples stamped further ahead of the wall clock"
+    )
+    max_age_s: float | None = Field(
+        default=7 * 86_400.0, gt=0, description="samples older than this (None: no limit)"
+    )
+
+
+class Security(_Strict):
+    """OPC UA security: none for local trials, or Basic256Sha256 SignAndEncrypt."""
+
+    mode: Literal["none", "sign_and_encrypt"] = "none"
+    certificate: str | None = Field(default=None, description="own certificate (DER or PEM)")
+    private_key: str | None = Field(default=None, description="own private key (PEM)")
+    peer_certificate: str | None = Field(
+        default=None, description="client: the server's certificate; server: a trusted client's"
+    )
+    user: str | None = None
+    password_env: str | None = Field(
+        default=None, description="environment variable holding the user's password"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> Security:
+        if self.mode == "sign_and_encrypt" and not (self.certificate and self.private_key):
+            raise ValueError("sign_and_encrypt needs certificate and private_key")
+        if (self.user is None) != (self.password_env is None):
+            raise ValueError("user and password_env go together")
+        return self
+
+    def password(self) -> str | None:
+        if self.password_env is None:
+            return None
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise BindingsError(f"environment variable {self.password_env} (password) is not set")
+        return value
+
+
+class MqttSource(_Strict):
+    kind: Literal["mqtt"]
+    name: str = "mqtt"
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, gt=0, lt=65536)
+    client_id: str = Field(
+        default="jayul-ingest", description="fixed: the broker keeps the session"
+    )
+    topic_root: str | None = Field(default=None, description="default jayul/<plant name>")
+    format: Literal["json", "sparkplug"] = "json"
+    qos: Literal[0, 1] = 1
+
+
+class OpcUaNode(_Strict):
+    machine: str
+    signal: str
+    node_id: str = Field(description="e.g. ns=2;s=pump1.flow")
+
+
+class OpcUaSource(_Strict):
+    kind: Literal["opcua"]
+    name: str = "opcua"
+    endpoint: str = "opc.tcp://127.0.0.1:4840"
+    security: Security = Security()
+    publishing_interval_ms: float = Field(default=500.0, gt=0)
+    queue_size: int = Field(default=10, ge=1, description="values the server keeps per item")
+    nodes: list[OpcUaNode] | None = Field(
+        default=None, description="explicit node ids; default: jayul's own address-space scheme"
+    )
+
+
+ByteOrder = Literal["big", "little"]
+
+
+class Register(_Strict):
+    machine: str
+    signal: str
+    address: int = Field(ge=0, lt=65536)
+    type: Literal["int16", "uint16", "int32", "uint32", "float32"] = "int16"
+    table: Literal["holding", "input"] = "holding"
+    scale: float = 1.0
+    offset: float = 0.0
+    byte_order: ByteOrder = "big"
+    word_order: ByteOrder = "big"
+
+    @property
+    def words(self) -> int:
+        return 1 if self.type in ("int16", "uint16") else 2
+
+
+class ModbusSource(_Strict):
+    kind: Literal["modbus"]
+    name: str = "modbus"
+    host: str = "127.0.0.1"
+    port: int = Field(default=502, gt=0, lt=65536)
+    unit: int = Field(default=1, ge=0, le=247)
+    poll_s: float = Field(default=1.0, gt=0)
+    registers: list[Register] = Field(min_length=1)
+
+
+Source = Annotated[MqttSource | OpcUaSource | ModbusSource, Field(discriminator="kind")]
+
+
+class MqttSink(_Strict):
+    """Actions as JSON on `<topic_root>/<machine>/cmd`, QoS 1."""
+
+    kind: Literal["mqtt"]
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, gt=0, lt=65536)
+    topic_root: str | None = None
+
+
+class OpcUaSink(_Strict):
+    """Setpoint writes and maintenance method calls on a jayul-scheme OPC UA server."""
+
+    kind: Literal["opcua"]
+    endpoint: str = "opc.tcp://127.0.0.1:4840"
+    security: Security = Security()
+
+
+Sink = Annotated[MqttSink | OpcUaSink, Field(discriminator="kind")]
+
+
+class ServerConfig(_Strict):
+    """`jayul twin serve`: the twin as an OPC UA server."""
+
+    port: int = Field(default=4840, gt=0, lt=65536)
+    host: str = "0.0.0.0"
+    security: Security = Security()
+    speed: float = Field(default=60.0, gt=0, description="simulated seconds per wall second")
+
+
+class Connect(_Strict):
+    historian: str = "duckdb:///jayul.duckdb"
+    buffer: str = "jayul-buffer"
+    limits: Limits = Limits()
+    sources: list[Source] = Field(default_factory=list)
+    sinks: list[Sink] = Field(default_factory=list)
+    server: ServerConfig = ServerConfig()
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """A plant and its connect section, with relative paths resolved against the file."""
+
+    plant: Plant
+    connect: Connect
+    path: Path
+
+    def topic_root(self, configured: str | None) -> str:
+        return configured or f"jayul/{self.plant.name}"
+
+    def resolve(self, file: str | None) -> Path | None:
+        """A path named in the file, relative to the file's folder."""
+        if file is None:
+            return None
+        p = Path(file)
+        return p if p.is_absolute() else self.path.parent / p
+
+
+def _check_references(plant: Plant, connect: Connect) -> list[str]:
+    problems = []
+    known = {m.id: {s.id for s in plant.machine_type(m.id).signals} for m in plant.machines}
+    for i, src in enumerate(connect.sources):
+        refs: list[tuple[str, str, str]] = []
+        if isinstance(src, ModbusSource):
+            refs = [(f"registers[{j}]", r.machine, r.signal) for j, r in enumerate(src.registers)]
+        elif isinstance(src, OpcUaSource) and src.nodes:
+            refs = [(f"nodes[{j}]", n.machine, n.signal) for j, n in enumerate(src.nodes)]
+        for where, machine, signal in refs:
+            loc = f"connect.sources[{i}].{where}"
+            if machine not in known:
+                problems.append(f"  - {loc}.machine: unknown machine {machine!r}")
+            elif signal not in known[machine]:
+                problems.append(f"  - {loc}.signal: machine {machine!r} has no signal {signal!r}")
+    return problems
+
+
+def parse_bindings(text: str, source: Path) -> Bindings:
+    """Validate a plant file with a connect section; raise `BindingsError` naming the fields."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BindingsError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise BindingsError(f"{source}: expected a mapping with 'plant:' and 'connect:' keys")
+    try:
+        if "plant_file" in data:
+            plant = load_plant(source.parent / str(data["plant_file"]))
+        else:
+            plant = parse_plant(text, str(source))
+    except PlantFileError as exc:
+        raise BindingsError(str(exc)) from None
+    section = data.get("connect", {})
+    if not isinstance(section, dict):
+        raise BindingsError(f"{source}: 'connect:' must be a mapping")
+    try:
+        connect = Connect.model_validate(section)
+    except ValidationError as exc:
+        lines = [f"{source}: {exc.error_count()} problem(s) in the connect section:"]
+        for err in exc.errors():
+            lines.append(f"  - {_field_path(('connect', *err['loc']))}: {err['msg']}")
+        raise BindingsError("\n".join(lines)) from None
+    problems = _check_references(plant, connect)
+    if problems:
+        head = f"{source}: {len(problems)} problem(s) in the connect section:"
+        raise BindingsError("\n".join([head, *problems]))
+    return Bindings(plant, connect, source)
+
+
+def load_bindings(path: Path | str) -> Bindings:
+    """Read a plant file and its connect section."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise BindingsError(f"{p}: cannot read the plant file: {exc.strerror}") from None
+    return parse_bindings(text, p)

@@ -1,0 +1,116 @@
+"""Action sinks: carrying out actions on real equipment, like `TwinExecutor` does on the twin.
+
+Each sink has `execute(action) -> bool` (False when the plant declined or could not be
+reached), so the autopilot and the gate use them interchangeably with the twin's executor.
+
+- `OpcUaSink`: CHANGE_SETPOINT writes ``<machine>.setpoint.<id>``; START_MAINTENANCE calls
+  ``<machine>.StartMaintenance(action)`` on a jayul-scheme server (`jayul twin serve`).
+- `MqttCommandSink`: publishes the action as JSON on ``<root>/<machine>/cmd`` with QoS 1 and
+  waits for the broker's PUBACK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from asyncua import ua
+from asyncua.client.client import Client
+from asyncua.ua.uaerrors import UaStatusCodeError
+from paho.mqtt.enums import CallbackAPIVersion
+
+from jayul.connect.bindings import Security
+from jayul.connect.opcua_common import (
+    configure_client,
+    method_id,
+    namespace_uri,
+    node_id,
+    setpoint_id,
+)
+from jayul.records import Action, ActionKind
+
+log = logging.getLogger(__name__)
+
+
+class OpcUaSink:
+    """Actions as OPC UA writes and method calls (one short session per action)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        plant_name: str,
+        security: Security | None = None,
+        base: Path = Path("."),
+    ) -> None:
+        self.endpoint = endpoint
+        self.plant_name = plant_name
+        self.security = security or Security()
+        self.base = base
+
+    def execute(self, action: Action) -> bool:
+        try:
+            return asyncio.run(self._execute(action))
+        except UaStatusCodeError as exc:  # refused by the server (e.g. outside envelope)
+            log.warning("OPC UA refused %s on %s: %s", action.kind.value, action.machine, exc)
+            return False
+        except (OSError, TimeoutError, ConnectionError) as exc:
+            log.warning("OPC UA server %s unreachable: %s", self.endpoint, exc)
+            return False
+
+    async def _execute(self, action: Action) -> bool:
+        client = Client(self.endpoint, timeout=10)
+        await configure_client(client, self.security, self.base)
+        async with client:
+            ns = await client.get_namespace_index(namespace_uri(self.plant_name))
+            if action.kind is ActionKind.CHANGE_SETPOINT:
+                sp = str(action.params["setpoint"])
+                node = client.get_node(node_id(setpoint_id(action.machine, sp), ns))
+                await node.write_value(
+                    ua.DataValue(ua.Variant(float(action.params["value"]), ua.VariantType.Double))
+                )
+                return True
+            if action.kind is ActionKind.START_MAINTENANCE:
+                machine = client.get_node(node_id(action.machine, ns))
+                result = await machine.call_method(
+                    node_id(method_id(action.machine, "StartMaintenance"), ns),
+                    ua.Variant(str(action.params["action"]), ua.VariantType.String),
+                )
+                return bool(result)
+        raise ValueError(f"the OPC UA sink cannot carry out {action.kind.value!r} actions")
+
+
+class MqttCommandSink:
+    """Actions as JSON commands on ``<root>/<machine>/cmd`` (QoS 1)."""
+
+    def __init__(self, host: str, port: int, topic_root: str, timeout_s: float = 5.0) -> None:
+        self.topic_root = topic_root.rstrip("/")
+        self.timeout_s = timeout_s
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        self.client.connect_async(host, port)
+        self.client.loop_start()
+
+    def topic(self, machine: str) -> str:
+        return f"{self.topic_root}/{machine}/cmd"
+
+    def execute(self, action: Action) -> bool:
+        body = {
+            "id": action.id,
+            "t": action.time,
+            "action": action.kind.value,
+            "params": action.params,
+            "origin": action.origin,
+        }
+        info = self.client.publish(self.topic(action.machine), json.dumps(body), qos=1)
+        try:
+            info.wait_for_publish(self.timeout_s)
+        except (RuntimeError, ValueError) as exc:
+            log.warning("MQTT command for %s not sent: %s", action.machine, exc)
+            return False
+        return info.is_published()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
