@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from jayul.cli.bench import bench_app
+from jayul.cli.connect_cmds import register_connect
 from jayul.cli.console_cmds import register_console
 from jayul.cli.demo import demo
 from jayul.cli.gate_cmds import gate_app
@@ -21,6 +22,7 @@ app.add_typer(query_app, name="query")
 app.add_typer(bench_app, name="bench")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit
+register_connect(app)  # twin serve, run
 register_console(app)  # serve, users
 
 
