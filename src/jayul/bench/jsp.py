@@ -213,7 +213,7 @@ def replan_benchmark(
     the independent checker, and its expected cost compared with the dispatch plan's.
     """
     planner = Planner(PlannerConfig(time_limit_s=time_limit_s, workers=workers))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for seed in range(seeds):
         problem = random_problem(n_machines, n_operations, seed=seed)
         t0 = time.perf_counter()

@@ -2,10 +2,12 @@
 
 `solve_jobshop` is what `jayul bench jsp` measures: the tasks, machine no-overlaps and
 precedences come from `jayul.decide.model`, the code the planner uses. On top of a plain model
-it adds what is known to help CP-SAT on job shops: a tight horizon from the best of several
-dispatch-rule schedules (an upper bound), a lower bound on the makespan (machine loads, job
-lengths), head/tail bounds on every start, the best dispatch schedule as a solution hint, and a
-optional two-phase search (default portfolio, then large-neighbourhood search only).
+it adds a tight horizon from the best of several dispatch-rule schedules (an upper bound; the
+dispatch schedule is also the fallback), head/tail bounds on every start, optionally that
+schedule as a solution hint (`use_hint`, off: in a 43-instance run with the hint the plain
+model did better on five of the seven instances neither proved, and without the hint four of
+those five improved; see docs/benchmarks/jsp.md), and an optional two-phase search (default
+portfolio, then large-neighbourhood search only).
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ def solve_jobshop(
     workers: int = 2,
     seed: int = 0,
     proof_share: float = 1.0,
+    use_hint: bool = False,
 ) -> JobShopSchedule:
     """Minimise the makespan with CP-SAT; returns the best schedule found within the limit
     (the dispatch schedule if CP-SAT finds nothing better, which the hint makes unlikely)."""
@@ -188,10 +191,11 @@ def solve_jobshop(
         if remaining <= 0.01:
             break
         model.clear_hints()  # type: ignore[no-untyped-call]
-        for row, hint_row in zip(tasks, starts, strict=True):
-            for task, s in zip(row, hint_row, strict=True):
-                model.add_hint(task.start, s)
-        model.add_hint(makespan, best)
+        if use_hint or phase == 2:
+            for row, hint_row in zip(tasks, starts, strict=True):
+                for task, s in zip(row, hint_row, strict=True):
+                    model.add_hint(task.start, s)
+            model.add_hint(makespan, best)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = min(remaining, share * time_limit_s)
         solver.parameters.num_workers = workers
