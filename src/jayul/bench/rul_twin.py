@@ -201,10 +201,16 @@ def run_trajectory_benchmark(
         twin = maker(True)(tplant, eval_seeds[0], settings.signal_period_s)
         pol = make_policy(name, tplant)  # the demo plant's tuned settings, as shipped
         monitor = HealthMonitor(tplant) if name == "condition" else None
-        kpis = Autopilot(twin, pol, monitor=monitor).run(policy_days * 24)
+        pilot = Autopilot(twin, pol, monitor=monitor)
+        kpis = pilot.run(policy_days * 24)
         key = f"{machine_type}/{mode}"
         policies[name] = {
             "total_cost": kpis.total_cost,
+            "failures": float(kpis.failures),
+            "maintenances": float(kpis.maintenances),
+            "alerts": float(pilot.counters.alerts),
+            "maintenance_cost": kpis.maintenance_cost,
+            "failure_cost": kpis.failure_cost,
             "failures_replayed_mode": float(twin.ledger.failures_by_mode.get(mode, 0)),
             "cost_replayed_mode": twin.ledger.cost_by_mode.get(key, 0.0),
         }

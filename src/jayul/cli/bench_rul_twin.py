@@ -104,7 +104,8 @@ def bench_rul_twin(
         console.print(_held_out_table("trajectory twin, replayed engines", t["held_out"]))
         for name, p in t["policies_on_replayed_engines"].items():
             console.print(
-                f"{name}: total cost {p['total_cost']:.0f}, replayed-mode failures "
-                f"{p['failures_replayed_mode']:.0f}, its cost {p['cost_replayed_mode']:.0f}"
+                f"{name}: total cost {p['total_cost']:.0f}, failures {p['failures']:.0f} "
+                f"(replayed mode {p['failures_replayed_mode']:.0f}), maintenances "
+                f"{p['maintenances']:.0f}, replayed mode's cost {p['cost_replayed_mode']:.0f}"
             )
     write_report(report, figures)
