@@ -92,6 +92,7 @@ class TwinServer:
         self.base = base
         self.nodes: dict[tuple[str, str], ua.NodeId] = {}
         self.ns = 0
+        self.published = 0  # signal values written so far
         users = None
         sec: Security = config.security
         if sec.user is not None:
@@ -227,6 +228,7 @@ class TwinServer:
             )
             await self.server.write_attribute_value(nid, dv)
             written += 1
+        self.published += written
         return written
 
     def wall_ns(self, twin_ns: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -88,7 +89,10 @@ class MqttCommandSink:
     def __init__(self, host: str, port: int, topic_root: str, timeout_s: float = 5.0) -> None:
         self.topic_root = topic_root.rstrip("/")
         self.timeout_s = timeout_s
+        self.connected = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        self.client.on_connect = lambda *_a: self.connected.set()
+        self.client.on_disconnect = lambda *_a: self.connected.clear()
         self.client.connect_async(host, port)
         self.client.loop_start()
 
@@ -103,6 +107,9 @@ class MqttCommandSink:
             "params": action.params,
             "origin": action.origin,
         }
+        if not self.connected.wait(self.timeout_s):
+            log.warning("MQTT command for %s not sent: no broker connection", action.machine)
+            return False
         info = self.client.publish(self.topic(action.machine), json.dumps(body), qos=1)
         try:
             info.wait_for_publish(self.timeout_s)
