@@ -53,6 +53,16 @@ def test_hourly_rows_average_each_hour_and_wait_for_its_end() -> None:
     assert closed[1][1][rows.machines.index("pump2"), vib] == 0.0
 
 
+def test_hourly_rows_stay_one_per_hour_when_an_hour_has_no_sample() -> None:
+    rows = HourlyRows(PLANT)
+    rows.add(pump_batch([1.5, 3.5], [4.0, 8.0]))  # every two hours, from hour 1
+    closed = rows.close_until(at(5.0))
+    vib = rows.signals["pump1"].index("vib_rms")
+    pump = rows.machines.index("pump1")
+    assert [h for h, _ in closed] == [1, 2, 3, 4]
+    assert [m[pump, vib] for _, m in closed] == [4.0, 4.0, 8.0, 8.0]
+
+
 def event(kind: EventKind, hours: float, **payload: str) -> Event:
     return Event(time=at(hours), machine="pump1", kind=kind, payload=payload)
 

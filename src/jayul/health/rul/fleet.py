@@ -62,6 +62,7 @@ class HourlyRows:
         self._sums: dict[int, FloatArray] = {}  # hour -> (machines, width) sums
         self._counts: dict[int, FloatArray] = {}
         self._last = np.zeros((len(self.machines), width))
+        self._next_hour: int | None = None  # the first hour not closed yet
         self.width = width
 
     def add(self, batch: Samples) -> None:
@@ -103,13 +104,22 @@ class HourlyRows:
 
     def close_until(self, now_ns: int) -> list[tuple[int, FloatArray]]:
         """The hours that ended at or before `now_ns`, oldest first: (hour, machines x width)."""
-        end_hour = (now_ns - self.start_ns) // NS_PER_H  # hours < end_hour are complete
+        end_hour = int((now_ns - self.start_ns) // NS_PER_H)  # hours < end_hour are complete
+        if self._next_hour is None:
+            if not self._sums:
+                return []
+            self._next_hour = min(self._sums)
         out = []
-        for h in sorted(k for k in self._sums if k < end_hour):
-            sums, counts = self._sums.pop(h), self._counts.pop(h)
-            means = np.where(counts > 0, sums / np.maximum(counts, 1.0), self._last)
-            self._last = means
-            out.append((h, means))
+        # every hour from the first sampled one on gets a row, so rows stay one per hour
+        # (an hour without any sample, e.g. with a sampling period above an hour, repeats)
+        for h in range(self._next_hour, end_hour):
+            if h in self._sums:
+                sums, counts = self._sums.pop(h), self._counts.pop(h)
+                self._last = np.where(counts > 0, sums / np.maximum(counts, 1.0), self._last)
+            out.append((h, self._last.copy()))
+        self._next_hour = max(self._next_hour, end_hour)
+        for h in [k for k in self._sums if k < end_hour]:  # late samples of closed hours
+            del self._sums[h], self._counts[h]
         return out
 
 
