@@ -74,7 +74,10 @@ def test_trajectory_benchmark_on_a_tiny_cmapss_folder(tmp_path: Path) -> None:
         fast_pumps(), tmp_path, settings, [6], tmp_path / "cache", cycle_h=4.0, policy_days=10
     )
     assert not set(figures["engines_train"]) & set(figures["engines_replayed"])
-    assert set(figures["policies_on_replayed_engines"]) == {"reactive", "condition"}
+    compared = figures["policies_on_replayed_engines"]
+    assert {"reactive", "condition", "rul"} <= set(compared)
+    assert compared["rul_p"] in (0.1, 0.25, 0.5)
+    assert compared["reactive"]["maintenances"] == 0
     assert figures["held_out"]["pump/bearing_wear"]["histories"] >= 4
 
 
@@ -89,3 +92,20 @@ def test_cli_reports_a_missing_data_folder_cleanly(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "nope.yaml" in result.output
     assert not (tmp_path / "r.json").exists()
+
+
+def test_rul_threshold_maintains_the_riskiest_mode_only_past_p() -> None:
+    from jayul.bench.rul_policy import RulThreshold
+    from jayul.decide.policy import MachineView, Observation, RulView
+
+    levels = (0.1, 0.5, 0.9)
+    soon = RulView(levels, (10.0, 30.0, 60.0))  # P(fail within 48 h) about 0.7
+    later = RulView(levels, (300.0, 500.0, 800.0))
+    view = MachineView(
+        "pump0", "pump", "idle", {}, (), rul={"bearing_wear": later, "impeller_wear": soon}
+    )
+    obs = Observation(0, 0.0, {"pump0": view})
+    plant = fast_pumps()
+    (action,) = RulThreshold(0.5).decide(plant, obs)
+    assert action.params == {"action": "overhaul"}  # the cheapest action restoring the impeller
+    assert RulThreshold(0.9).decide(plant, obs) == []

@@ -20,15 +20,14 @@ from typing import Any
 import numpy as np
 
 from jayul.autopilot import Autopilot
-from jayul.autopilot.monitor import HealthMonitor
 from jayul.autopilot.rul_monitor import (
     RulMonitor,
     TrainingProgress,
     load_or_train,
     twin_fleet_histories,
 )
+from jayul.bench.rul_policy import compare
 from jayul.decide.baselines import Reactive
-from jayul.decide.named import make_policy
 from jayul.health.rul.fleet import (
     FleetRulModels,
     FleetRulSettings,
@@ -162,11 +161,13 @@ def run_trajectory_benchmark(
     mode: str = "bearing_wear",
     cycle_h: float = 8.0,
     policy_days: float = 365.0,
+    tune_seed: int = 3001,
     progress: TrainingProgress | None = None,
 ) -> dict[str, Any]:
     """C-MAPSS engines replayed as `machine_type`/`mode`: the RUL model is trained on twin
     runs replaying one half of the engines, judged on runs replaying the other half; then
-    reactive and condition-based maintenance compared on the replayed half."""
+    reactive, condition-based and RUL-threshold maintenance compared on the replayed half
+    (`jayul.bench.rul_policy.compare`)."""
     setup = cmapss_setup(plant, data_dir, machine_type, mode, cycle_h=cycle_h)
     train, replay, tplant = setup.train_engines, setup.replay_engines, setup.plant
 
@@ -196,27 +197,16 @@ def run_trajectory_benchmark(
     )
     pair = (machine_type, mode)
     figures["held_out"] = evaluate(models, {pair: held_out.get(pair, [])})
-    policies: dict[str, dict[str, float]] = {}
-    for name in ("reactive", "condition"):
-        twin = maker(True)(tplant, eval_seeds[0], settings.signal_period_s)
-        pol = make_policy(name, tplant)  # the demo plant's tuned settings, as shipped
-        monitor = HealthMonitor(tplant) if name == "condition" else None
-        pilot = Autopilot(twin, pol, monitor=monitor)
-        kpis = pilot.run(policy_days * 24)
-        key = f"{machine_type}/{mode}"
-        policies[name] = {
-            "total_cost": kpis.total_cost,
-            "failures": float(kpis.failures),
-            "maintenances": float(kpis.maintenances),
-            "alerts": float(pilot.counters.alerts),
-            "maintenance_cost": kpis.maintenance_cost,
-            "failure_cost": kpis.failure_cost,
-            "failures_replayed_mode": float(twin.ledger.failures_by_mode.get(mode, 0)),
-            "cost_replayed_mode": twin.ledger.cost_by_mode.get(key, 0.0),
-        }
-        if progress:
-            progress(1.0, 1.0, f"policy {name} on replayed engines")
-    figures["policies_on_replayed_engines"] = policies
+    figures["policies_on_replayed_engines"] = compare(
+        tplant,
+        lambda seed: maker(True)(tplant, seed, settings.signal_period_s),
+        models,
+        seed=eval_seeds[0],
+        tune_seed=tune_seed,
+        days=policy_days,
+        tune_days=policy_days / 2,
+        progress=(lambda message: progress(1.0, 1.0, message)) if progress else None,
+    )
     return figures
 
 
