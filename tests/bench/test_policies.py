@@ -15,6 +15,7 @@ def test_small_policy_benchmark() -> None:
         signal_period_s=1800,
         preventive_grid=(300.0, 800.0),
         condition_grid=(1.0,),
+        predictive=False,  # its RUL models are trained in tests/decide/test_predictive.py
     )
     policies = figures["policies"]
     assert set(policies) == {"reactive", "preventive", "condition"}

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jayul.autopilot.executor import TwinExecutor
+from jayul.autopilot.executor import ActionExecutor, TwinExecutor
 from jayul.autopilot.gated import GatedExecutor
 from jayul.autopilot.loop import Autopilot
 from jayul.autopilot.monitor import HealthMonitor
+from jayul.autopilot.production import PlanDispatcher, production_view
+from jayul.autopilot.rul_monitor import RulMonitor, TrainingProgress, load_or_train
 from jayul.decide.named import POLICY_NAMES, make_policy
+from jayul.decide.policy import Policy
+from jayul.decide.predictive import Predictive
 from jayul.gate import AutonomyLevel, Gate, Origins
+from jayul.health.rul.fleet import FleetRulModels
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.records.timebase import NS_PER_H
@@ -22,6 +27,36 @@ from jayul.verify import Verifier
 class Assembly:
     pilot: Autopilot
     gate: Gate | None
+
+
+def pilot_for(
+    plant: Plant,
+    twin: Twin,
+    policy: str | Policy,
+    historian: Historian | None = None,
+    executor: ActionExecutor | None = None,
+    rul_models: FleetRulModels | None = None,
+    progress: TrainingProgress | None = None,
+) -> Autopilot:
+    """An autopilot running `policy` on `twin`, with what the policy reads: the health monitor
+    always; for the predictive policy also the live RUL monitor (its fleet models loaded from
+    the cache or trained on twin histories, `progress` reporting), the production view, and a
+    dispatcher that follows its plan."""
+    pol = make_policy(policy, plant) if isinstance(policy, str) else policy
+    rul_monitor = None
+    if isinstance(pol, Predictive):
+        models = rul_models or load_or_train(plant, progress=progress)[0]
+        rul_monitor = RulMonitor(plant, models)
+        pol.production = lambda: production_view(twin)
+        twin.dispatcher = PlanDispatcher(lambda: pol.plan_)
+    return Autopilot(
+        twin,
+        pol,
+        historian=historian,
+        monitor=HealthMonitor(plant),
+        executor=executor,
+        rul_monitor=rul_monitor,
+    )
 
 
 def assemble(
@@ -36,10 +71,8 @@ def assemble(
 ) -> Assembly:
     """The autopilot for `policy`; with `autonomy`, every action goes through the verifier and
     the gate (state and audit trail in the plant database `db`), at that level plant-wide."""
-    pol = make_policy(policy, plant)
-    monitor = HealthMonitor(plant)
     if autonomy is None:
-        return Assembly(Autopilot(twin, pol, historian=historian, monitor=monitor), None)
+        return Assembly(pilot_for(plant, twin, policy, historian), None)
     plant_side = TwinExecutor(twin)
     origins = Origins()
     for name in POLICY_NAMES:
@@ -55,5 +88,4 @@ def assemble(
     now = twin.time_ns()
     gate.autonomy.set_level(autonomy, "demo", now, f"jayul demo --autonomy {autonomy.name}")
     executor = GatedExecutor(twin, gate, verifier or Verifier())
-    pilot = Autopilot(twin, pol, historian=historian, monitor=monitor, executor=executor)
-    return Assembly(pilot, gate)
+    return Assembly(pilot_for(plant, twin, policy, historian, executor), gate)

@@ -17,9 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.autopilot import Autopilot
+from jayul.autopilot.rul_monitor import load_or_train
+from jayul.autopilot.setup import pilot_for
 from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
 from jayul.decide.policy import Policy
+from jayul.decide.predictive import Predictive
+from jayul.health.rul.fleet import FleetRulModels
 from jayul.plant.model import Plant
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
@@ -43,15 +47,22 @@ def needs_signals(policy: Policy) -> bool:
 
 
 def run_policy(
-    plant: Plant, policy: Policy, seed: int, days: float, signal_period_s: float = 600.0
+    plant: Plant,
+    policy: Policy,
+    seed: int,
+    days: float,
+    signal_period_s: float = 600.0,
+    rul_models: FleetRulModels | None = None,
 ) -> RunResult:
     """One run of the twin under `policy` for `days`."""
     signals = needs_signals(policy)
     twin = Twin(
         plant, seed=seed, signals=signals, record_events=signals, signal_period_s=signal_period_s
     )
-    monitor = HealthMonitor(plant) if signals else None
-    pilot = Autopilot(twin, policy, monitor=monitor)
+    if signals:
+        pilot = pilot_for(plant, twin, policy, rul_models=rul_models)
+    else:
+        pilot = Autopilot(twin, policy)
     kpis = pilot.run(days * 24)
     return RunResult(policy.name, seed, kpis, dict(twin.ledger.cost_by_mode), pilot.counters.alerts)
 
@@ -130,6 +141,7 @@ def compare(
     days: float,
     signal_period_s: float = 600.0,
     progress: Progress | None = None,
+    rul_models: FleetRulModels | None = None,
 ) -> dict[str, Any]:
     """Every policy on every seed; the summary per policy (reactive always included)."""
     factories = {"reactive": Reactive, **policies}
@@ -137,7 +149,7 @@ def compare(
     for name, factory in factories.items():
         runs[name] = []
         for seed in seeds:
-            runs[name].append(run_policy(plant, factory(), seed, days, signal_period_s))
+            runs[name].append(run_policy(plant, factory(), seed, days, signal_period_s, rul_models))
             if progress:
                 progress(f"{name} seed {seed}")
     return {name: summarise(r, runs["reactive"]) for name, r in runs.items()}
@@ -153,23 +165,29 @@ def run_benchmark(
     preventive_grid: Sequence[float] = PREVENTIVE_GRID,
     condition_grid: Sequence[float] = CONDITION_GRID,
     progress: Progress | None = None,
+    predictive: bool = True,
+    rul_models: FleetRulModels | None = None,
 ) -> dict[str, Any]:
-    """Tune the baselines on seeds 1000.., then compare every policy on seeds 0..seeds-1."""
+    """Tune the baselines on seeds 1000.., then compare every policy on seeds 0..seeds-1.
+    The predictive policy's RUL models come from the fleet cache or are trained on their own
+    twin seeds (`FleetRulSettings.seeds`), never on a comparison seed."""
     tuning = [1000 + i for i in range(tune_seeds)]
     tdays = tune_days or days
     intervals = tune_preventive(plant, tuning, tdays, preventive_grid, progress)
     threshold = tune_condition(plant, tuning, tdays, condition_grid, signal_period_s, progress)
     pairs = parse_intervals(intervals)
+    factories: dict[str, Callable[[], Policy]] = {
+        "preventive": lambda: Preventive(pairs),
+        "condition": lambda: ConditionBased(threshold),
+    }
+    if predictive:
+        rul_models = rul_models or load_or_train(plant)[0]
+        overlap = set(rul_models.settings.seeds) & set(range(seeds))
+        if overlap:
+            raise ValueError(f"RUL training seeds {sorted(overlap)} overlap comparison seeds")
+        factories["predictive"] = lambda: Predictive(fallback_threshold=threshold)
     summary = compare(
-        plant,
-        {
-            "preventive": lambda: Preventive(pairs),
-            "condition": lambda: ConditionBased(threshold),
-        },
-        list(range(seeds)),
-        days,
-        signal_period_s,
-        progress,
+        plant, factories, list(range(seeds)), days, signal_period_s, progress, rul_models
     )
     return {
         "plant": plant.name,

@@ -28,6 +28,9 @@ def bench_policies(
     plant_file: Path | None = typer.Option(None, "--plant", help="Plant file (default: demo)."),
     report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
     save_tuned: Path | None = typer.Option(None, help="Write the tuned settings to this file."),
+    predictive: bool = typer.Option(
+        True, "--predictive/--no-predictive", help="Include jayul's predictive planner."
+    ),
 ) -> None:
     """Tune the baselines, then compare every policy over the same seeds and orders."""
     try:
@@ -44,6 +47,7 @@ def bench_policies(
             tune_days=tune_days,
             signal_period_s=signal_period,
             progress=lambda what: bar.update(task, description=what, advance=1),
+            predictive=predictive,
         )
     _print(figures)
     write_report(report, figures)

@@ -9,9 +9,10 @@ from typing import Any
 
 from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
 from jayul.decide.policy import Policy
+from jayul.decide.predictive import Predictive
 from jayul.plant.model import Plant
 
-POLICY_NAMES = ("reactive", "preventive", "condition")
+POLICY_NAMES = ("reactive", "preventive", "condition", "predictive")
 
 
 def tuned_settings(plant: Plant) -> dict[str, Any]:
@@ -44,4 +45,8 @@ def make_policy(name: str, plant: Plant, settings: dict[str, Any] | None = None)
         return Preventive(intervals)
     if name == "condition":
         return ConditionBased(float(settings.get("condition", {}).get("threshold", 1.0)))
+    if name == "predictive":
+        # the autopilot attaches the production view and follows the plan (autopilot.setup)
+        threshold = float(settings.get("condition", {}).get("threshold", 1.0))
+        return Predictive(fallback_threshold=threshold)
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

@@ -1,0 +1,184 @@
+"""jayul's predictive policy: maintenance and production planned together on CP-SAT from live
+RUL distributions, re-planned on events, followed by the plant's dispatcher.
+
+Each re-plan builds a `PlanningProblem` from what the plant shows: the open operations and
+when each machine is free (`ProductionView`), and for each machine the chance it fails before
+any time in the horizon, combined over its failure modes from their RUL distributions
+(P = 1 - prod(1 - P_mode)). Each maintenance action is offered with the share of that risk it
+removes (the risk of the modes it restores). The planner weighs expected failure cost against
+maintenance cost, downtime and late orders, and places maintenance where it is cheapest: in an
+idle gap when one comes soon enough. Tasks due to start now become actions, each with the
+planner's one-line reason; the rest wait for the next re-plan.
+
+Re-plans happen on events (an alert, a machine failing or coming back, a maintenance ending)
+and at least every `replan_every_h` hours, warm-started from the previous plan. A machine
+with no RUL distribution yet (its model still commissioning) is judged by the condition rule,
+so no machine is left unwatched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from jayul.decide.baselines import ConditionBased
+from jayul.decide.plan import Plan
+from jayul.decide.planner import Planner, PlannerConfig
+from jayul.decide.policy import MachineView, Observation, RulView
+from jayul.decide.problem import (
+    FailureRisk,
+    MachineState,
+    MaintenanceOption,
+    OpenOperation,
+    PlanningProblem,
+)
+from jayul.decide.production import ProductionView
+from jayul.plant.model import Plant
+from jayul.records import Action, ActionKind, RiskClass
+
+
+class Predictive:
+    """Plans maintenance and production together; see the module docstring."""
+
+    name = "predictive"
+
+    def __init__(
+        self,
+        horizon_h: float = 72.0,
+        replan_every_h: float = 12.0,
+        time_limit_s: float = 0.5,
+        fallback_threshold: float = 1.0,
+        risk_points: int = 13,
+        production: Callable[[], ProductionView] | None = None,
+    ) -> None:
+        self.horizon_h = horizon_h
+        self.replan_every_h = replan_every_h
+        self.planner = Planner(PlannerConfig(time_limit_s=time_limit_s, presolve=False))
+        self.fallback = ConditionBased(fallback_threshold)
+        self.risk_points = risk_points
+        self.plan_: Plan | None = None
+        self.planned_at_h = -1e9
+        self.replans_ = 0
+        self._statuses: dict[str, str] = {}
+        self.production = production  # the plant's production state (MES, or the twin)
+
+    def decide(self, plant: Plant, obs: Observation) -> list[Action]:
+        # machines that stopped or came back (failure, repair, maintenance): a plan event;
+        # machines merely switching between busy and idle are not
+        statuses = {
+            mid: m.status for mid, m in obs.machines.items() if m.status in ("down", "maintenance")
+        }
+        changed = statuses != self._statuses
+        self._statuses = statuses
+        due = obs.now_h - self.planned_at_h >= self.replan_every_h
+        if self.production is not None and (due or changed or obs.alerts):
+            problem = self.problem(plant, obs, self.production())
+            self.plan_ = self.planner.plan(problem, self.plan_)
+            self.planned_at_h = obs.now_h
+            self.replans_ += 1
+        actions = self._start_due(plant, obs)
+        watched = {mid for mid, m in obs.machines.items() if m.rul}
+        for action in self.fallback.decide(plant, obs):
+            if action.machine not in watched and action.machine not in {a.machine for a in actions}:
+                actions.append(action)
+        return actions
+
+    # ------------------------------------------------------------------ the problem
+    def problem(self, plant: Plant, obs: Observation, prod: ProductionView) -> PlanningProblem:
+        now = obs.now_h
+        ops = tuple(
+            OpenOperation(
+                order_id=op.order_id,
+                index=op.index,
+                eligible=dict(op.eligible),
+                release_h=now,
+                due_h=op.due_h,
+                tardiness_cost_per_h=prod.tardiness_cost_per_h,
+            )
+            for op in prod.ops
+        )
+        machines = tuple(
+            self._machine(plant, view, prod.free_at_h.get(mid, now), now)
+            for mid, view in obs.machines.items()
+        )
+        crews = {c: max(n, 0) for c, n in plant.crews.items()}
+        return PlanningProblem(now, self.horizon_h, ops, machines, crews)
+
+    def _machine(self, plant: Plant, view: MachineView, free_at: float, now: float) -> MachineState:
+        mt = plant.machine_type(view.id)
+        base = MachineState(
+            id=view.id,
+            available_from_h=max(free_at, now),
+            downtime_cost_per_h=mt.downtime_cost_per_h,
+        )
+        if not view.rul or view.status == "down" or view.pending_maintenance:
+            return base  # no known risk, or already being restored
+        risk, shares = self._risk(view.rul, now)
+        if risk is None:
+            return base
+        total = sum(shares.get(m.id, 0.0) for m in mt.failure_modes) or 1.0
+        repair_h = sum(shares.get(m.id, 0.0) * m.repair_h for m in mt.failure_modes) / total
+        repair_cost = sum(shares.get(m.id, 0.0) * m.repair_cost for m in mt.failure_modes) / total
+        options = tuple(
+            MaintenanceOption(
+                action_id=a.id,
+                duration_h=a.duration_h,
+                crew=a.crew,
+                cost=a.cost,
+                restores=min(1.0, sum(shares.get(r, 0.0) for r in a.restores) / total),
+            )
+            for a in mt.maintenance
+        )
+        return MachineState(
+            id=view.id,
+            available_from_h=base.available_from_h,
+            downtime_cost_per_h=mt.downtime_cost_per_h,
+            maintenance=options,
+            failure=risk,
+            corrective_repair_h=repair_h,
+            corrective_cost=repair_cost,
+        )
+
+    def _risk(
+        self, rul: Mapping[str, RulView], now: float
+    ) -> tuple[FailureRisk | None, dict[str, float]]:
+        """The machine's combined failure CDF over the horizon and each mode's share of the
+        risk at the horizon's end."""
+        times = [self.horizon_h * k / (self.risk_points - 1) for k in range(self.risk_points)]
+        survive = [1.0] * len(times)
+        shares: dict[str, float] = {}
+        for mode, view in rul.items():
+            probs = [min(max(view.prob_fail_before(t), 0.0), 1.0) for t in times]
+            shares[mode] = probs[-1]
+            survive = [s * (1.0 - p) for s, p in zip(survive, probs, strict=True)]
+        if not shares:
+            return None, shares
+        grid, best = [], 0.0
+        for t, s in zip(times, survive, strict=True):
+            best = max(best, min(1.0 - s, 1.0))  # a CDF never decreases
+            grid.append((now + t, best))
+        return FailureRisk(tuple(grid)), shares
+
+    # ------------------------------------------------------------------ acting on the plan
+    def _start_due(self, plant: Plant, obs: Observation) -> list[Action]:
+        if self.plan_ is None:
+            return []
+        actions = []
+        for task in self.plan_.maintenance:
+            view = obs.machines.get(task.machine)
+            if view is None or view.status == "down" or view.pending_maintenance:
+                continue
+            if task.start_h <= obs.now_h + 1e-6 or (
+                task.start_h <= obs.now_h + 1.0 and view.status == "idle"
+            ):
+                actions.append(
+                    Action(
+                        time=obs.now_ns,
+                        machine=task.machine,
+                        kind=ActionKind.START_MAINTENANCE,
+                        params={"action": task.action_id},
+                        origin=self.name,
+                        expected_effect=task.reason,
+                        risk=RiskClass.MEDIUM,
+                    )
+                )
+        return actions
