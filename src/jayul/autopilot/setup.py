@@ -68,11 +68,12 @@ def assemble(
     autonomy: AutonomyLevel | None,
     verifier: Verifier | None = None,
     approval_timeout_h: float = 24.0,
+    progress: TrainingProgress | None = None,
 ) -> Assembly:
     """The autopilot for `policy`; with `autonomy`, every action goes through the verifier and
     the gate (state and audit trail in the plant database `db`), at that level plant-wide."""
     if autonomy is None:
-        return Assembly(pilot_for(plant, twin, policy, historian), None)
+        return Assembly(pilot_for(plant, twin, policy, historian, progress=progress), None)
     plant_side = TwinExecutor(twin)
     origins = Origins()
     for name in POLICY_NAMES:
@@ -88,4 +89,5 @@ def assemble(
     now = twin.time_ns()
     gate.autonomy.set_level(autonomy, "demo", now, f"jayul demo --autonomy {autonomy.name}")
     executor = GatedExecutor(twin, gate, verifier or Verifier())
-    return Assembly(pilot_for(plant, twin, policy, historian, executor), gate)
+    pilot = pilot_for(plant, twin, policy, historian, executor, progress=progress)
+    return Assembly(pilot, gate)

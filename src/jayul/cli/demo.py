@@ -25,7 +25,9 @@ console = Console()
 
 def demo(
     days: float = typer.Option(30.0, min=0.05, help="Simulated days to run."),
-    policy: str = typer.Option("condition", help=f"Maintenance policy: {', '.join(POLICY_NAMES)}."),
+    policy: str = typer.Option(
+        "predictive", help=f"Maintenance policy: {', '.join(POLICY_NAMES)}."
+    ),
     seed: int = typer.Option(0, help="Random seed of the twin (same seed, same run)."),
     db: Path = typer.Option(
         Path("jayul-demo.duckdb"), help="DuckDB file for the historian (replaced each run)."
@@ -64,7 +66,13 @@ def demo(
     twin = Twin(plant, seed=seed)
     started = time.perf_counter()
     with open_historian(str(db)) as historian:
-        assembly = assemble(plant, twin, policy, historian, str(db), level)
+        with Progress(console=console, transient=True) as training:
+            task_id = training.add_task("RUL models (trained once, then cached)", total=None)
+
+            def trained(done: float, total: float, what: str) -> None:
+                training.update(task_id, completed=done, total=total, description=what)
+
+            assembly = assemble(plant, twin, policy, historian, str(db), level, progress=trained)
         pilot = assembly.pilot
         if not no_ui:
             from jayul.cli.demo_ui import run_console  # the web stack only when serving
