@@ -34,7 +34,21 @@ def test_demo_seven_days_report_is_consistent(tmp_path: Path) -> None:
     report = tmp_path / "kpis.json"
     db = tmp_path / "plant.duckdb"
     result = runner.invoke(
-        app, ["demo", "--days", "7", "--no-ui", "--db", str(db), "--report", str(report)]
+        app,
+        # the condition policy: the predictive one's RUL models train on first use, which
+        # tests/decide/test_predictive.py covers with small settings
+        [
+            "demo",
+            "--days",
+            "7",
+            "--no-ui",
+            "--policy",
+            "condition",
+            "--db",
+            str(db),
+            "--report",
+            str(report),
+        ],
     )
     assert result.exit_code == 0, result.output
     k = json.loads(report.read_text())
