@@ -11,10 +11,13 @@ import time
 import uuid
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
-from jayul.bench.ingest import audit_store, bench_bindings, machine_signals, read_publisher_log
+from jayul.bench.ingest import (
+    audit_store,
+    bench_bindings,
+    ensure_session,
+    machine_signals,
+    read_publisher_log,
+)
 from jayul.bench.ingest_publisher import OVERSIZE_LIMIT, PublishPlan, run_publisher
 from jayul.connect.ingest import Ingest
 from jayul.historian import open_historian
@@ -118,13 +121,7 @@ def test_sigkill_of_the_ingesting_process_loses_nothing(
     )
     # the session exists before jayul first runs (as in a deployment): the broker keeps
     # everything published for it while the process is down
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
-    c.connect("127.0.0.1", broker)
-    c.loop_start()
-    c.subscribe(f"{root}/#", qos=1)[1]
-    time.sleep(0.3)
-    c.disconnect()
-    c.loop_stop()
+    ensure_session("127.0.0.1", broker, client_id, root)
     jayul = [sys.executable, "-c", "from jayul.cli.main import app; app()"]
     cmd = [*jayul, "run", "--plant", str(plant_file), "--fit-h", "1000"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

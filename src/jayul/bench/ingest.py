@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -114,6 +115,26 @@ def audit_store(historian_url: str, log_path: Path, plant: Plant) -> dict[str, i
             lost += int((both["_merge"] == "left_only").sum())
             extra += int((both["_merge"] == "right_only").sum())
     return {"acked": expected_total, "lost": lost, "duplicates": duplicates, "extra": extra}
+
+
+def ensure_session(host: str, port: int, client_id: str, root: str) -> None:
+    """Create the ingest client's persistent session and subscription on the broker, as a
+    deployment has it before jayul's first start: from now on the broker keeps what is
+    published for it, whether the process is up or not."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    done = threading.Event()
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+    c.on_subscribe = lambda *_a: done.set()
+    c.connect(host, port)
+    c.loop_start()
+    c.subscribe(f"{root}/#", qos=1)
+    ok = done.wait(10)
+    c.disconnect()
+    c.loop_stop()
+    if not ok:
+        raise RuntimeError(f"no SUBACK from the broker at {host}:{port}")
 
 
 def start_publisher(plan: PublishPlan) -> Any:

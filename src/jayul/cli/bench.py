@@ -57,3 +57,7 @@ bench_app.command("api")(bench_api)
 from jayul.cli.bench_rul_twin import bench_rul_twin  # noqa: E402
 
 bench_app.command("rul-twin")(bench_rul_twin)
+
+from jayul.cli.bench_ingest import bench_ingest  # noqa: E402
+
+bench_app.command("ingest")(bench_ingest)

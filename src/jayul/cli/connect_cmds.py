@@ -84,6 +84,9 @@ def run(
     ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
     tick_s: float = typer.Option(1.0, min=0.05, help="Seconds between autopilot ticks."),
+    ingest_only: bool = typer.Option(
+        False, "--ingest-only", help="Only store what the sources send (no monitor, no policy)."
+    ),
 ) -> None:
     """Run the autopilot against the plant the file binds: sources -> durable buffer ->
     historian, health monitor, policy, action sinks."""
@@ -113,8 +116,9 @@ def run(
         elif isinstance(cfg, MqttSink):
             sinks.append(MqttCommandSink(cfg.host, cfg.port, bindings.topic_root(cfg.topic_root)))
     pilot = SourcePilot(bindings.plant, chosen, HealthMonitor(bindings.plant, fit_h=fit_h), sinks)
+    on_stored = None if ingest_only else pilot.on_stored
     try:
-        ingest = Ingest(bindings, historian=historian, buffer=buffer, on_stored=pilot.on_stored)
+        ingest = Ingest(bindings, historian=historian, buffer=buffer, on_stored=on_stored)
     except (OSError, ValueError) as exc:
         fail(f"cannot start the ingest pipeline: {exc}")
     stopping = False
@@ -134,7 +138,7 @@ def run(
     last_report = started
     while not stopping and (seconds is None or time.monotonic() - started < seconds):
         time.sleep(tick_s)
-        events = pilot.tick()
+        events = [] if ingest_only else pilot.tick()
         if events:
             ingest.writer.add_events(events)
         if time.monotonic() - last_report >= 10:

@@ -112,6 +112,7 @@ class OpcUaSource(_Strict):
     security: Security = Security()
     publishing_interval_ms: float = Field(default=500.0, gt=0)
     queue_size: int = Field(default=10, ge=1, description="values the server keeps per item")
+    timeout_s: float = Field(default=30.0, gt=0, description="per request, and the watchdog")
     nodes: list[OpcUaNode] | None = Field(
         default=None, description="explicit node ids; default: jayul's own address-space scheme"
     )

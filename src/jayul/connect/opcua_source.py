@@ -125,7 +125,13 @@ class OpcUaSource:
 
     async def _session(self) -> None:
         assert self._stop is not None
-        client = Client(self.config.endpoint, timeout=10)
+        # asyncua probes the server every `watchdog_intervall` s with that as the timeout (1 s by
+        # default): a server busy with thousands of items answers later, which is not a loss
+        client = Client(
+            self.config.endpoint,
+            timeout=self.config.timeout_s,
+            watchdog_intervall=self.config.timeout_s / 3,
+        )
         await configure_client(client, self.config.security, self.bindings.path.parent)
         async with client:
             self.stats.sessions += 1
@@ -134,10 +140,12 @@ class OpcUaSource:
                 self.config.publishing_interval_ms, None, queue_maxsize=0
             )
             nodes = [client.get_node(n) for n in names]
-            results = await sub.subscribe_data_change(  # type: ignore[call-overload]
-                nodes, queuesize=self.config.queue_size, sampling_interval=0.0
-            )
-            self.stats.subscribed = sum(1 for r in results if isinstance(r, int))
+            self.stats.subscribed = 0
+            for i in range(0, len(nodes), 1000):  # in chunks, so the server keeps answering
+                results = await sub.subscribe_data_change(  # type: ignore[call-overload]
+                    nodes[i : i + 1000], queuesize=self.config.queue_size, sampling_interval=0.0
+                )
+                self.stats.subscribed += sum(1 for r in results if isinstance(r, int))
             self.subscribed.set()
             await self._pump(client, sub, names)
 
@@ -164,7 +172,7 @@ class OpcUaSource:
                 rows, pending[:] = list(pending), []
                 self._flush(rows)
                 ticks += 1
-                if ticks % max(int(2.0 / self.flush_s), 1) == 0:
+                if ticks % max(int(self.config.timeout_s / 3 / self.flush_s), 1) == 0:
                     # a dead session shows here (a read times out), not in the queue
                     await client.nodes.server_state.read_value()
         finally:
