@@ -114,3 +114,51 @@ def test_live_rul_shrinks_towards_failure_and_its_interval_holds_it(
     # a nominal 80 % interval: over ~20-40 failures anything in this band is consistent
     assert 0.6 <= coverage <= 0.95, coverage
     assert np.mean(shrank) >= 0.8
+
+
+def test_monitor_shifts_between_predictions_and_restarts_with_the_life() -> None:
+    from jayul.records import Event, EventKind, Samples
+    from jayul.records.timebase import NS_PER_H
+
+    plant = load_demo_plant()
+    rng = np.random.default_rng(0)
+    units = []
+    for _ in range(8):
+        life = int(rng.integers(150, 250))
+        wear = np.linspace(0, 1, life) ** 2
+        units.append(np.outer(wear, np.ones(6)) + rng.normal(0, 0.05, (life, 6)))
+    settings = FleetRulSettings(cap=100, windows=(5, 20), baseline_rows=10, n_estimators=20)
+    models = FleetRulModels(settings).fit({("pump", "bearing_wear"): units})
+    monitor = RulMonitor(plant, models, predict_every_h=4)
+    start = monitor.tracker.hourly.start_ns
+    signals = [s.id for s in plant.machine_types["pump"].signals]
+
+    def hour(h: int, events: list[Event] | None = None) -> None:
+        batch = Samples.build(
+            np.full(6, start + h * NS_PER_H + NS_PER_H // 2), "pump1", signals, np.full(6, 0.1)
+        )
+        monitor.update(batch, events or [], start + (h + 1) * NS_PER_H)
+
+    for h in range(9):
+        hour(h)
+    view = monitor.view("pump1")
+    assert view is not None and set(view) == {"bearing_wear"}  # no model for the impeller
+    made, before = monitor.predictions_made, view["bearing_wear"]
+    hour(9)  # not due: the last prediction, one hour on
+    after = monitor.distribution("pump1", "bearing_wear")
+    assert monitor.predictions_made == made and after is not None
+    assert after.hours == tuple(max(x - 1.0, 0.0) for x in before.hours)
+    assert after.age_h == before.age_h + 1
+    failure = Event(
+        time=start + 10 * NS_PER_H, machine="pump1", kind=EventKind.FAILURE,
+        payload={"mode": "bearing_wear"},
+    )  # fmt: skip
+    hour(10, [failure])
+    assert monitor.view("pump1") is None  # failed: unknown until repaired
+    repaired = Event(
+        time=start + 11 * NS_PER_H, machine="pump1", kind=EventKind.REPAIR_END,
+        payload={"mode": "bearing_wear"},
+    )  # fmt: skip
+    hour(11, [repaired])
+    fresh = monitor.distribution("pump1", "bearing_wear")
+    assert fresh is not None and fresh.age_h == 1  # predicted at once on the new life
