@@ -3,57 +3,57 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from jayul.autopilot import Autopilot
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
 from jayul.decide.check import check_plan
 from jayul.decide.predictive import Predictive
-from jayul.health.rul.fleet import FleetRulModels, FleetRulSettings
+from jayul.health.rul.fleet import FleetRulSettings
 from jayul.plant import load_demo_plant
 from jayul.twin import Twin
 
 
 @pytest.fixture(scope="module")
-def models() -> FleetRulModels:
-    settings = FleetRulSettings(seeds=(1001,), days=120, n_estimators=30, n_folds=2)
-    return load_or_train(load_demo_plant(), settings, cache_dir=Path(""))[0]
-
-
-def test_predictive_plans_are_feasible_and_maintenance_happens(models: FleetRulModels) -> None:
+def run() -> dict[str, Any]:
     plant = load_demo_plant()
-    twin = Twin(plant, seed=7, signal_period_s=1800)
-    policy = Predictive(time_limit_s=0.3)
+    settings = FleetRulSettings(seeds=(1001,), days=120, n_estimators=30, n_folds=2)
+    models = load_or_train(plant, settings, cache_dir=Path(""))[0]
+    twin = Twin(plant, seed=7, signal_period_s=3600)
+    policy = Predictive(time_limit_s=0.2, replan_every_h=24)
     pilot = pilot_for(plant, twin, policy, rul_models=models)
-    problems = []
+    problems: list[str] = []
     original = policy.planner.plan
 
     def checked(problem, previous=None):  # type: ignore[no-untyped-def]
         plan = original(problem, previous)
-        problems.extend(check_plan(problem, plan))
+        problems.extend(check_plan(problem, plan))  # an independent feasibility check
         return plan
 
     policy.planner.plan = checked  # type: ignore[method-assign]
-    kpis = pilot.run(24 * 75)
+    kpis = pilot.run(24 * 60)
+    return {"plant": plant, "policy": policy, "pilot": pilot, "kpis": kpis, "problems": problems}
+
+
+def test_plans_are_feasible_and_maintenance_happens(run: dict[str, Any]) -> None:
+    policy: Predictive = run["policy"]
     assert policy.replans_ > 10
-    assert problems == []
-    assert kpis.maintenances > 0
-    # every maintenance the policy started came with the planner's reason
-    assert pilot.counters.actions_executed >= kpis.maintenances
+    assert run["problems"] == []
+    assert run["kpis"].maintenances > 0
+    pilot: Autopilot = run["pilot"]
+    assert pilot.counters.actions_executed >= run["kpis"].maintenances
 
 
-def test_problem_reads_risk_from_rul(models: FleetRulModels) -> None:
-    plant = load_demo_plant()
-    twin = Twin(plant, seed=3, signal_period_s=1800)
-    policy = Predictive()
-    pilot = pilot_for(plant, twin, policy, rul_models=models)
-    pilot.run(24 * 50)
-    obs = pilot.observe([])
+def test_problem_reads_risk_from_rul(run: dict[str, Any]) -> None:
+    policy: Predictive = run["policy"]
+    pilot: Autopilot = run["pilot"]
     assert policy.production is not None
-    problem = policy.problem(plant, obs, policy.production())
+    problem = policy.problem(run["plant"], pilot.observe([]), policy.production())
     with_risk = [m for m in problem.machines if m.failure is not None]
-    assert with_risk, "after 50 days every machine has a RUL view"
+    assert with_risk, "after 60 days the machines have RUL views"
     for m in with_risk:
         assert m.maintenance and all(0.0 <= o.restores <= 1.0 for o in m.maintenance)
         assert m.failure is not None
