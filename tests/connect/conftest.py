@@ -95,6 +95,9 @@ def own_broker(tmp_path: Path) -> Iterator[OwnBroker]:
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
         f"persistence_location {tmp_path}/\nmax_queued_messages 0\n"
+        # as root, mosquitto drops to its own user, which cannot write our directory: its
+        # sessions and queued messages would not survive a restart
+        + ("user root\n" if os.geteuid() == 0 else "")
     )
     b = OwnBroker(port, conf)
     b.start()
