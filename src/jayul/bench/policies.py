@@ -27,10 +27,12 @@ from jayul.health.rul.fleet import FleetRulModels
 from jayul.plant.model import Plant
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
+from jayul.twin.trajectory import TrajectorySetup
 
 PREVENTIVE_GRID = (200.0, 300.0, 400.0, 500.0, 650.0, 800.0, 1000.0, 1300.0)
 CONDITION_GRID = (0.6, 0.8, 1.0, 1.3)
 Progress = Callable[[str], None]
+TwinMaker = Callable[..., Twin]  # (seed, signals=, record_events=, signal_period_s=) -> twin
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,17 @@ def run_policy(
     days: float,
     signal_period_s: float = 600.0,
     rul_models: FleetRulModels | None = None,
+    make_twin: TwinMaker | None = None,
 ) -> RunResult:
-    """One run of the twin under `policy` for `days`."""
+    """One run of the twin (or of `make_twin`'s, e.g. one replaying recorded degradation)
+    under `policy` for `days`."""
     signals = needs_signals(policy)
-    twin = Twin(
-        plant, seed=seed, signals=signals, record_events=signals, signal_period_s=signal_period_s
-    )
+    options: dict[str, Any] = {
+        "signals": signals,
+        "record_events": signals,
+        "signal_period_s": signal_period_s,
+    }
+    twin = make_twin(seed, **options) if make_twin else Twin(plant, seed=seed, **options)
     if signals:
         pilot = pilot_for(plant, twin, policy, rul_models=rul_models)
     else:
@@ -73,13 +80,14 @@ def tune_preventive(
     days: float,
     grid: Sequence[float] = PREVENTIVE_GRID,
     progress: Progress | None = None,
+    make_twin: TwinMaker | None = None,
 ) -> dict[str, float]:
     """The interval per "type/mode" with the lowest mean cost of that mode over `seeds`."""
     pairs = [(t, f.id) for t, mt in plant.machine_types.items() for f in mt.failure_modes]
     cost: dict[str, list[float]] = {f"{t}/{m}": [] for t, m in pairs}
     for interval in grid:
         policy = Preventive({pair: interval for pair in pairs})
-        runs = [run_policy(plant, policy, s, days) for s in seeds]
+        runs = [run_policy(plant, policy, s, days, make_twin=make_twin) for s in seeds]
         for key in cost:
             cost[key].append(float(np.mean([r.cost_by_mode.get(key, 0.0) for r in runs])))
         if progress:
@@ -94,12 +102,16 @@ def tune_condition(
     grid: Sequence[float] = CONDITION_GRID,
     signal_period_s: float = 600.0,
     progress: Progress | None = None,
+    make_twin: TwinMaker | None = None,
 ) -> float:
     """The indicator threshold with the lowest mean total cost over `seeds`."""
     means = []
     for threshold in grid:
         runs = [
-            run_policy(plant, ConditionBased(threshold), s, days, signal_period_s) for s in seeds
+            run_policy(
+                plant, ConditionBased(threshold), s, days, signal_period_s, make_twin=make_twin
+            )
+            for s in seeds
         ]
         means.append(float(np.mean([r.kpis.total_cost for r in runs])))
         if progress:
@@ -142,6 +154,7 @@ def compare(
     signal_period_s: float = 600.0,
     progress: Progress | None = None,
     rul_models: FleetRulModels | None = None,
+    make_twin: TwinMaker | None = None,
 ) -> dict[str, Any]:
     """Every policy on every seed; the summary per policy (reactive always included)."""
     factories = {"reactive": Reactive, **policies}
@@ -167,19 +180,33 @@ def run_benchmark(
     progress: Progress | None = None,
     predictive: bool = True,
     rul_models: FleetRulModels | None = None,
+    trajectories: TrajectorySetup | None = None,
 ) -> dict[str, Any]:
     """Tune the baselines on seeds 1000.., then compare every policy on seeds 0..seeds-1.
     The predictive policy's RUL models come from the fleet cache or are trained on their own
     twin seeds (`FleetRulSettings.seeds`), never on a comparison seed."""
+    make_twin: TwinMaker | None = None
+    if trajectories is not None:  # every twin replays the held-out recorded engines
+        plant = trajectories.plant
+        make_twin = trajectories.make_twin
     tuning = [1000 + i for i in range(tune_seeds)]
     tdays = tune_days or days
-    intervals = tune_preventive(plant, tuning, tdays, preventive_grid, progress)
-    threshold = tune_condition(plant, tuning, tdays, condition_grid, signal_period_s, progress)
+    intervals = tune_preventive(plant, tuning, tdays, preventive_grid, progress, make_twin)
+    threshold = tune_condition(
+        plant, tuning, tdays, condition_grid, signal_period_s, progress, make_twin
+    )
     pairs = parse_intervals(intervals)
     factories: dict[str, Callable[[], Policy]] = {
         "preventive": lambda: Preventive(pairs),
         "condition": lambda: ConditionBased(threshold),
     }
+    if predictive and rul_models is None and trajectories is not None:
+        setup = trajectories  # the RUL models learn from the training engines only
+        rul_models = load_or_train(
+            plant,
+            make_twin=lambda p, s, per: setup.make_twin(s, replay=False, signal_period_s=per),
+            cache_tag=f"traj-{setup.machine_type}-{setup.mode}-{len(setup.train_engines)}",
+        )[0]
     if predictive:
         rul_models = rul_models or load_or_train(plant)[0]
         overlap = set(rul_models.settings.seeds) & set(range(seeds))
@@ -187,7 +214,14 @@ def run_benchmark(
             raise ValueError(f"RUL training seeds {sorted(overlap)} overlap comparison seeds")
         factories["predictive"] = lambda: Predictive(fallback_threshold=threshold)
     summary = compare(
-        plant, factories, list(range(seeds)), days, signal_period_s, progress, rul_models
+        plant,
+        factories,
+        list(range(seeds)),
+        days,
+        signal_period_s,
+        progress,
+        rul_models,
+        make_twin,
     )
     return {
         "plant": plant.name,
@@ -195,6 +229,15 @@ def run_benchmark(
         "seeds": seeds,
         "tune_seeds": tuning,
         "signal_period_s": signal_period_s,
+        "trajectories": None
+        if trajectories is None
+        else {
+            "machine_type": trajectories.machine_type,
+            "mode": trajectories.mode,
+            "train_engines": len(trajectories.train_engines),
+            "replayed_engines": len(trajectories.replay_engines),
+            "cycle_h": trajectories.cycle_h,
+        },
         "tuned": {"preventive": {"intervals": intervals}, "condition": {"threshold": threshold}},
         "policies": summary,
     }

@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from jayul.bench.cmapss_data import CmapssDataError
 from jayul.bench.policies import run_benchmark
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.twin.trajectory import cmapss_setup
 
 console = Console()
 
@@ -31,12 +33,23 @@ def bench_policies(
     predictive: bool = typer.Option(
         True, "--predictive/--no-predictive", help="Include jayul's predictive planner."
     ),
+    trajectories: Path | None = typer.Option(
+        None,
+        help="C-MAPSS folder: the pumps' bearing wear replays held-out recorded engines "
+        "(the RUL models learn from the other half).",
+    ),
 ) -> None:
     """Tune the baselines, then compare every policy over the same seeds and orders."""
     try:
         plant = load_plant(plant_file or demo_plant_path())
     except PlantFileError as exc:
         fail(str(exc))
+    setup = None
+    if trajectories is not None:
+        try:
+            setup = cmapss_setup(plant, trajectories)
+        except CmapssDataError as exc:
+            fail(str(exc))
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("policies", total=None)
         figures = run_benchmark(
@@ -48,6 +61,7 @@ def bench_policies(
             signal_period_s=signal_period,
             progress=lambda what: bar.update(task, description=what, advance=1),
             predictive=predictive,
+            trajectories=setup,
         )
     _print(figures)
     write_report(report, figures)
