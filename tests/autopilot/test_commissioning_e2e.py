@@ -58,4 +58,5 @@ def test_risky_rejected_good_approved_and_carried_out() -> None:
     assert twin.machines[worn_machine].health[worn_mode] < 0.2
     kinds = [r.kind for r in gate.audit.records()]
     assert "action_refused" in kinds and "action_executed" in kinds
+    assert kinds.count("verdict") == 2  # both verdicts, with their reasons
     assert gate.audit.verify().ok

@@ -45,9 +45,16 @@ class GatedExecutor:
                     payload={"action_id": action.id, **v.summary()},
                 )
             )
+            self.gate.audit.append_event(self.events[-1], "verifier")
         ctx = GateContext(proposer=self.proposer, verdict=verdict, verdict_reason=reason)
         out = self.gate.propose(action, ctx, self.twin.time_ns())
         return out.status is OutcomeStatus.EXECUTED
+
+    def record(self, events: list[Event]) -> None:
+        """Put the monitor's alerts in the audit trail beside the decisions they led to."""
+        for event in events:
+            if event.kind is EventKind.ALERT:
+                self.gate.audit.append_event(event, "health-monitor")
 
     def on_tick(self) -> None:
         """Expire or escalate timed-out approvals; carry out those a person approved."""

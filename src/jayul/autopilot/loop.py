@@ -103,6 +103,9 @@ class Autopilot:
         self.counters.recent_alerts = (self.counters.recent_alerts + alerts)[-20:]
         actions = self.policy.decide(self.twin.plant, self.observe(alerts))
         records: list[Event] = [*events, *(a.to_event() for a in alerts)]
+        record = getattr(self.executor, "record", None)
+        if record is not None and alerts:
+            record(records[len(events) :])  # the alerts, into the gate's audit trail
         for action in actions:
             key = (action.machine, action.kind.value, str(sorted(action.params.items())))
             if self._quiet_until.get(key, -1.0) > self.twin.now_h:
