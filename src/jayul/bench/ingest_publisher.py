@@ -123,7 +123,7 @@ def run_publisher(plan: PublishPlan) -> None:
         sent += rows * len(signals)
         k += 1
         if plan.malformed_every and bad < plan.malformed_total and k % plan.malformed_every == 0:
-            for _ in range(plan.malformed_per_valid):
+            for _ in range(min(plan.malformed_per_valid, plan.malformed_total - bad)):
                 kind = malformed_kind(bad)
                 suffix, body = malformed_payload(kind, machine, next(iter(signals)), t0)
                 publish(f"{plan.root}/{suffix}", body, f"bad {kind}\n")
