@@ -4,23 +4,24 @@ and (unless switched off) the verifier and the gate in front of the plant."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jayul.autopilot.executor import ActionExecutor, TwinExecutor
 from jayul.autopilot.gated import GatedExecutor
 from jayul.autopilot.loop import Autopilot
 from jayul.autopilot.monitor import HealthMonitor
-from jayul.autopilot.production import PlanDispatcher, production_view
-from jayul.autopilot.rul_monitor import RulMonitor, TrainingProgress, load_or_train
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.decide.policy import Policy
-from jayul.decide.predictive import Predictive
 from jayul.gate import AutonomyLevel, Gate, Origins
-from jayul.health.rul.fleet import FleetRulModels
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.records.timebase import NS_PER_H
 from jayul.twin import Twin
 from jayul.verify import Verifier
+
+if TYPE_CHECKING:  # the RUL stack (LightGBM) and the planner (OR-Tools) load only when used
+    from jayul.autopilot.rul_monitor import TrainingProgress
+    from jayul.health.rul.fleet import FleetRulModels
 
 
 @dataclass
@@ -44,7 +45,12 @@ def pilot_for(
     dispatcher that follows its plan."""
     pol = make_policy(policy, plant) if isinstance(policy, str) else policy
     rul_monitor = None
-    if isinstance(pol, Predictive):
+    if getattr(pol, "name", "") == "predictive":
+        from jayul.autopilot.production import PlanDispatcher, production_view
+        from jayul.autopilot.rul_monitor import RulMonitor, load_or_train
+        from jayul.decide.predictive import Predictive
+
+        assert isinstance(pol, Predictive)
         models = rul_models or load_or_train(plant, progress=progress)[0]
         rul_monitor = RulMonitor(plant, models)
         pol.production = lambda: production_view(twin)

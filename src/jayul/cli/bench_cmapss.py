@@ -9,8 +9,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jayul.bench.cmapss import SeedRun, run_cmapss
-from jayul.bench.cmapss_data import CmapssDataError
 from jayul.cli.report import write_report
 
 _FIGURES = (
@@ -36,6 +34,9 @@ def bench_cmapss(
     Prints RMSE and PHM08 score of the median, 80 % interval coverage and training time as
     mean ± standard deviation over the seeds; PRED.csv holds the seed-averaged quantiles.
     """
+    from jayul.bench.cmapss import SeedRun, run_cmapss
+    from jayul.bench.cmapss_data import CmapssDataError
+
     console = Console()
     with Progress(
         TextColumn("[bold]C-MAPSS {task.fields[pair]}"),

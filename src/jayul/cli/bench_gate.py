@@ -12,8 +12,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from jayul.bench.audit import run_audit_bench
-from jayul.bench.gate import run_gate_bench
 from jayul.cli.report import write_report
 
 console = Console()
@@ -45,6 +43,8 @@ def bench_gate(
     report: Path | None = typer.Option(None, "--report", help="write the figures as JSON"),
 ) -> None:
     """Randomized and adversarial proposals against the gate on the demo plant."""
+    from jayul.bench.gate import run_gate_bench
+
     with _progress() as bar:
         task = bar.add_task("proposals", total=n)
         figures = run_gate_bench(n, seed, lambda done: bar.update(task, completed=done))
@@ -67,6 +67,8 @@ def bench_audit(
     report: Path | None = typer.Option(None, "--report", help="write the figures as JSON"),
 ) -> None:
     """Verification time of an N-record trail and detection of tampering with it."""
+    from jayul.bench.audit import run_audit_bench
+
     temp = workdir is None
     where = Path(tempfile.mkdtemp(prefix="jayul-audit-")) if workdir is None else workdir
     where.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jayul.bench.jsp import read_index, replan_benchmark, run_instance, summarise
 from jayul.cli.report import write_report
 
 
@@ -26,6 +25,8 @@ def bench_jsp(
     report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here")] = None,
 ) -> None:
     """Solve JSPLIB instances for minimum makespan; report makespan, optimum, gap and time."""
+    from jayul.bench.jsp import read_index, run_instance, summarise
+
     console = Console()
     try:
         entries = read_index(data)
@@ -79,6 +80,8 @@ def bench_replan(
     report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here")] = None,
 ) -> None:
     """Time the planner's re-plan after a machine failure on random problems (target <= 2 s)."""
+    from jayul.bench.jsp import replan_benchmark
+
     if machines < 1 or operations < 1 or seeds < 1 or time_limit <= 0:
         raise typer.BadParameter("machines, operations and seeds must be >= 1, time limit > 0")
     console = Console()

@@ -11,12 +11,9 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jayul.bench.cmapss_data import CmapssDataError
-from jayul.bench.policies import run_benchmark
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
-from jayul.twin.trajectory import cmapss_setup
 
 console = Console()
 
@@ -40,6 +37,10 @@ def bench_policies(
     ),
 ) -> None:
     """Tune the baselines, then compare every policy over the same seeds and orders."""
+    from jayul.bench.cmapss_data import CmapssDataError
+    from jayul.bench.policies import run_benchmark
+    from jayul.twin.trajectory import cmapss_setup
+
     try:
         plant = load_plant(plant_file or demo_plant_path())
     except PlantFileError as exc:

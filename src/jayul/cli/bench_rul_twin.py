@@ -11,8 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jayul.bench.cmapss_data import CmapssDataError
-from jayul.bench.rul_twin import quick_settings, run_benchmark, run_trajectory_benchmark
 from jayul.cli.report import write_report
 from jayul.plant.load import PlantFileError, load_demo_plant, load_plant
 
@@ -53,6 +51,9 @@ def bench_rul_twin(
 ) -> None:
     """Train (or load from the cache) one RUL model per machine type and failure mode on
     reactive twin runs, judge them on held-out seeds, and time the live monitor per tick."""
+    from jayul.bench.cmapss_data import CmapssDataError
+    from jayul.bench.rul_twin import quick_settings, run_benchmark, run_trajectory_benchmark
+
     console = Console()
     try:
         plant = load_plant(plant_file) if plant_file else load_demo_plant()

@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from jayul.bench.twin import time_alert_latency, time_demo, time_twin
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
@@ -24,6 +23,8 @@ def bench_twin(
     report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
 ) -> None:
     """Time the twin alone (1-minute signals) and the main job's loop."""
+    from jayul.bench.twin import time_alert_latency, time_demo, time_twin
+
     try:
         plant = load_plant(plant_file or demo_plant_path())
     except PlantFileError as exc:

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from jayul.bench.verify import time_verification
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
@@ -23,6 +22,8 @@ def bench_verify(
     report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
 ) -> None:
     """Verify a maintenance proposal on the demo plant and time it."""
+    from jayul.bench.verify import time_verification
+
     try:
         plant = load_plant(plant_file or demo_plant_path())
     except PlantFileError as exc:

@@ -7,7 +7,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # a message stays one line, greppable
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

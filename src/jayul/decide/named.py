@@ -9,7 +9,6 @@ from typing import Any
 
 from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
 from jayul.decide.policy import Policy
-from jayul.decide.predictive import Predictive
 from jayul.plant.model import Plant
 
 POLICY_NAMES = ("reactive", "preventive", "condition", "predictive")
@@ -46,6 +45,8 @@ def make_policy(name: str, plant: Plant, settings: dict[str, Any] | None = None)
     if name == "condition":
         return ConditionBased(float(settings.get("condition", {}).get("threshold", 1.0)))
     if name == "predictive":
+        from jayul.decide.predictive import Predictive  # OR-Tools only when planning
+
         # the autopilot attaches the production view and follows the plan (autopilot.setup)
         threshold = float(settings.get("condition", {}).get("threshold", 1.0))
         return Predictive(fallback_threshold=threshold)
