@@ -94,7 +94,9 @@ class MqttSource(_Strict):
     client_id: str = Field(
         default="jayul-ingest", description="fixed: the broker keeps the session"
     )
-    topic_root: str | None = Field(default=None, description="default jayul/<plant name>")
+    topic_root: str | None = Field(
+        default=None, description="default jayul/<plant name> (json), spBv1.0 (sparkplug)"
+    )
     format: Literal["json", "sparkplug"] = "json"
     qos: Literal[0, 1] = 1
 

@@ -38,7 +38,9 @@ def make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
     if isinstance(cfg, MqttSource):
         from jayul.connect.mqtt_source import MqttSource as Mqtt
 
-        return Mqtt(cfg, bindings.topic_root(cfg.topic_root), intake, limits.max_message_bytes)
+        root = (cfg.topic_root or "spBv1.0") if cfg.format == "sparkplug" else None
+        root = root or bindings.topic_root(cfg.topic_root)
+        return Mqtt(cfg, root, intake, limits.max_message_bytes)
     if isinstance(cfg, OpcUaSource):
         from jayul.connect.opcua_source import OpcUaSource as OpcUa
 
