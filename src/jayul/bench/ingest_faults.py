@@ -55,9 +55,9 @@ class Broker:
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"persistence_location {work}/\nmax_queued_messages 0\n"
-        # as root, mosquitto drops to its own user, which cannot write our directory: its
-        # sessions and queued messages would not survive a restart
-        + ("user root\n" if os.geteuid() == 0 else "")
+            # as root, mosquitto drops to its own user, which cannot write our directory: its
+            # sessions and queued messages would not survive a restart
+            + ("user root\n" if os.geteuid() == 0 else "")
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
