@@ -87,6 +87,16 @@ def run(
     ingest_only: bool = typer.Option(
         False, "--ingest-only", help="Only store what the sources send (no monitor, no policy)."
     ),
+    autonomy: str = typer.Option(
+        "L2",
+        help="Autonomy level for actions on the real plant (L2: a person approves each, "
+        "with `jayul approvals approve`; L0 monitor, L1 advise, L3/L4 see docs/autonomy.md).",
+    ),
+    gate_db: Path | None = typer.Option(
+        None,
+        help="Plant database of the gate: approvals, audit trail (default: gate.duckdb in "
+        "the durable buffer's directory).",
+    ),
 ) -> None:
     """Run the autopilot against the plant the file binds: sources -> durable buffer ->
     historian, health monitor, policy, action sinks."""
@@ -97,6 +107,8 @@ def run(
     from jayul.connect.sinks import MqttCommandSink
     from jayul.connect.sinks import OpcUaSink as OpcUaActionSink
     from jayul.decide.named import make_policy
+    from jayul.gate import AutonomyLevel, Gate, Origins
+    from jayul.records import utc_now_ns
 
     bindings = _load(plant_file)
     if not bindings.connect.sources:
@@ -115,7 +127,21 @@ def run(
             )
         elif isinstance(cfg, MqttSink):
             sinks.append(MqttCommandSink(cfg.host, cfg.port, bindings.topic_root(cfg.topic_root)))
+    try:
+        level = AutonomyLevel.parse(autonomy)
+    except ValueError as exc:
+        fail(str(exc))
     pilot = SourcePilot(bindings.plant, chosen, HealthMonitor(bindings.plant, fit_h=fit_h), sinks)
+    origins = Origins()
+    origins.register(chosen.name, proposers=frozenset({"autopilot"}))
+    try:
+        where = gate_db or Path(buffer or bindings.connect.buffer) / "gate.duckdb"
+        pilot.gate = Gate(bindings.plant, where, pilot.send, origins, default_level=level)
+    except OSError as exc:
+        fail(str(exc))
+    pilot.gate.autonomy.set_level(
+        level, "jayul run", utc_now_ns(), f"jayul run --autonomy {level.name}"
+    )
     on_stored = None if ingest_only else pilot.on_stored
     try:
         ingest = Ingest(bindings, historian=historian, buffer=buffer, on_stored=on_stored)
@@ -151,6 +177,7 @@ def run(
                 highlight=False,
             )
     ingest.stop()
+    pilot.gate.audit.flush()
     w = ingest.writer.stats
     console.print(
         f"stopped: {w.samples_stored} samples and {w.dead_letters} dead letters stored, "

@@ -3,7 +3,8 @@
 Samples arrive from the ingest pipeline once stored; each `tick` feeds them to the health
 monitor, turns its alerts into events, asks the policy, and hands its actions to the bound
 action sinks (OPC UA writes and method calls, MQTT commands). With no sink bound, actions are
-recorded but not carried out (advice only). The plant's machine states are not observable
+recorded but not carried out (advice only). With a gate (as `jayul run` builds it), actions
+reach the sinks only when the gate executes them. The plant's machine states are not observable
 from samples alone, so a machine counts as running, and an action sent is remembered as
 pending for `pending_h` hours so that it is not proposed again every tick.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from jayul.autopilot.executor import ActionExecutor
 from jayul.autopilot.monitor import HealthMonitor
 from jayul.decide.policy import MachineView, Observation, Policy
+from jayul.gate import Gate, GateContext
 from jayul.plant import Plant
 from jayul.records import Action, Alert, Event, Samples, utc_now_ns
 from jayul.records.timebase import NS_PER_H
@@ -42,12 +44,16 @@ class SourcePilot:
         monitor: HealthMonitor,
         sinks: list[ActionExecutor],
         pending_h: float = 8.0,
+        gate: Gate | None = None,
     ) -> None:
         self.plant = plant
         self.policy = policy
         self.monitor = monitor
         self.sinks = sinks
         self.pending_h = pending_h
+        # With a gate, every action is proposed to it and the sinks run only when the gate
+        # executes it (interlock, rate limit, autonomy level, approvals, audit trail).
+        self.gate = gate
         self.counters = PilotCounters()
         self.inbox: queue.Queue[Samples] = queue.Queue()
         self._pending: dict[str, tuple[str, int]] = {}  # machine -> (action id, until ns)
@@ -103,12 +109,21 @@ class SourcePilot:
         }
         return Observation(now, time.time() / 3600.0, views, tuple(alerts))
 
+    def send(self, action: Action) -> bool:
+        """Hand the action to every bound sink; True when one carried it out. The gate calls
+        this as its executor."""
+        return any([sink.execute(action) for sink in self.sinks])
+
     def _carry_out(self, action: Action) -> None:
         self.counters.actions_proposed += 1
         until = utc_now_ns() + int(self.pending_h * NS_PER_H)
         self._pending[action.machine] = (str(action.params.get("action", action.kind)), until)
-        done = [sink.execute(action) for sink in self.sinks]
-        if any(done):
+        if self.gate is not None:
+            ctx = GateContext(proposer="autopilot")
+            executed = self.gate.propose(action, ctx, utc_now_ns()).status.value == "executed"
+        else:
+            executed = self.send(action)
+        if executed:
             self.counters.actions_executed += 1
         else:
             self.counters.actions_declined += 1
