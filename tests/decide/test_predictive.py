@@ -59,3 +59,28 @@ def test_problem_reads_risk_from_rul(run: dict[str, Any]) -> None:
         assert m.failure is not None
         assert m.failure.prob_before(problem.end_h) >= m.failure.prob_before(problem.now_h)
     assert problem.validate() == []
+
+
+def test_safety_net_lets_the_alarm_maintain_a_machine_the_rul_calls_healthy() -> None:
+    from jayul.decide.policy import MachineView, Observation, RulView
+
+    plant = load_demo_plant()
+    healthy = RulView(levels=(0.1, 0.5, 0.9), hours=(500.0, 800.0, 1200.0))
+    views = {
+        m.id: MachineView(
+            id=m.id,
+            type=m.type,
+            status="idle",
+            run_hours_since={},
+            pending_maintenance=(),
+            indicator=2.0 if m.id == "pump1" else 0.1,
+            suspect_mode="bearing_wear" if m.id == "pump1" else None,
+            rul={f.id: healthy for f in plant.machine_types[m.type].failure_modes},
+        )
+        for m in plant.machines
+    }
+    obs = Observation(now_ns=0, now_h=0.0, machines=views)
+    plain = Predictive(fallback_threshold=1.3).decide(plant, obs)
+    netted = Predictive(fallback_threshold=1.3, safety_net=True).decide(plant, obs)
+    assert plain == []  # no production view, no plan: the RUL-watched pump is left alone
+    assert [(a.machine, a.params["action"]) for a in netted] == [("pump1", "bearing_service")]

@@ -49,6 +49,7 @@ class Predictive:
         fallback_threshold: float = 1.0,
         risk_points: int = 13,
         production: Callable[[], ProductionView] | None = None,
+        safety_net: bool = False,
     ) -> None:
         self.horizon_h = horizon_h
         self.replan_every_h = replan_every_h
@@ -60,6 +61,9 @@ class Predictive:
         self.replans_ = 0
         self._statuses: dict[str, str] = {}
         self.production = production  # the plant's production state (MES, or the twin)
+        # With the safety net, the detector's alarm (the condition rule) also maintains machines
+        # whose RUL says there is time: a second, independent check against an optimistic RUL.
+        self.safety_net = safety_net
 
     def decide(self, plant: Plant, obs: Observation) -> list[Action]:
         # machines that stopped or came back (failure, repair, maintenance): a plan event;
@@ -78,7 +82,9 @@ class Predictive:
         actions = self._start_due(plant, obs)
         watched = {mid for mid, m in obs.machines.items() if m.rul}
         for action in self.fallback.decide(plant, obs):
-            if action.machine not in watched and action.machine not in {a.machine for a in actions}:
+            if action.machine in {a.machine for a in actions}:
+                continue
+            if action.machine not in watched or self.safety_net:
                 actions.append(action)
         return actions
 
