@@ -66,6 +66,26 @@ def test_maintenance_restores_health_and_uses_a_crew(plant) -> None:  # type: ig
         twin.request_maintenance("pump1", "die_change")
 
 
+def test_maintenance_can_be_signed_off_early(plant) -> None:  # type: ignore[no-untyped-def]
+    twin = Twin(plant, seed=2, signals=False)
+    twin.run_until(24 * 20)
+    assert not twin.end_maintenance_now("pump1")  # nothing in progress
+    free = dict(twin.crews_free)
+    assert twin.request_maintenance("pump1", "bearing_service")
+    while twin.machines["pump1"].status is not Status.MAINTENANCE:
+        twin.step(0.25)
+    assert twin.end_maintenance_now("pump1")
+    m = twin.machines["pump1"]
+    assert m.status is not Status.MAINTENANCE
+    assert m.health["bearing_wear"] < 0.05
+    assert twin.ledger.maintenances == 1
+    ends = [e for e in twin.drain_events() if e.kind is EventKind.MAINTENANCE_END]
+    assert [e.machine for e in ends] == ["pump1"]
+    twin.run_until(twin.now_h + 12)  # the cancelled planned end never fires
+    assert twin.ledger.maintenances == 1
+    assert twin.crews_free == free
+
+
 def test_crews_are_limited(plant) -> None:  # type: ignore[no-untyped-def]
     twin = Twin(plant, seed=2, signals=False)
     twin.run_until(5)

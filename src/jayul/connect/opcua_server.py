@@ -61,20 +61,6 @@ class _PasswordUsers(UserManager):
         return None
 
 
-def _end_maintenance_now(twin: Twin, machine: str) -> bool:
-    """Finish the machine's maintenance in progress at the twin's current time.
-
-    The twin has no public call for this, so the pending maintenance-end timer is taken out
-    and its handler run now; the crew is released and the machine returns to idle as usual.
-    """
-    for tid, timer in list(twin.timers.items()):
-        if timer.handler == "maintenance_end" and timer.args and timer.args[0] == machine:
-            twin.timers.pop(tid)
-            twin._on_maintenance_end(*timer.args)  # type: ignore[arg-type]
-            return True
-    return False
-
-
 class TwinServer:
     """An asyncua server over a twin (or over values pushed with `publish`)."""
 
@@ -204,7 +190,7 @@ class TwinServer:
 
     def _end_maintenance(self, machine: str) -> Any:
         def call(parent: ua.NodeId) -> list[ua.Variant]:
-            ok = self.twin is not None and _end_maintenance_now(self.twin, machine)
+            ok = self.twin is not None and self.twin.end_maintenance_now(machine)
             return [ua.Variant(ok, ua.VariantType.Boolean)]
 
         return call

@@ -311,6 +311,17 @@ class Twin:
             self._begin_unavailable(m, "maint")
         return True
 
+    def end_maintenance_now(self, machine_id: str) -> bool:
+        """Finish the machine's maintenance in progress now (an operator signing it off early,
+        e.g. through the OPC UA method): the crew is released and the machine returns to idle
+        exactly as at the planned end. Returns False when no maintenance is in progress."""
+        for tid, timer in list(self.timers.items()):
+            if timer.handler == "maintenance_end" and timer.args and timer.args[0] == machine_id:
+                self.timers.pop(tid)
+                self._on_maintenance_end(machine_id, str(timer.args[1]))
+                return True
+        return False
+
     def set_setpoint(self, machine_id: str, setpoint_id: str, value: float) -> None:
         """Change a setpoint. The twin refuses values outside the safe envelope too."""
         sp = self.plant.setpoint(machine_id, setpoint_id)
