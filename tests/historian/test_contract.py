@@ -119,6 +119,12 @@ def test_dead_letters_keep_reason_and_raw_bytes(historian: Historian) -> None:
     historian.append_dead_letters([DeadLetter(T0, "mqtt:plant/m1", "bad json", raw)])
     letters = historian.dead_letters()
     assert letters == [DeadLetter(T0, "mqtt:plant/m1", "bad json", raw)]
+    # a batch keeps every letter, in order, with its own reason and bytes
+    batch = [
+        DeadLetter(T0 + S, f"mqtt:plant/m{i}", f"reason {i}", bytes([i, 0])) for i in range(50)
+    ]
+    historian.append_dead_letters(batch)
+    assert historian.dead_letters()[1:] == batch
 
 
 def test_bad_sample_rows_go_to_dead_letters(historian: Historian) -> None:

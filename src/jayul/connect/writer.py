@@ -15,43 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pyarrow as pa
-
 from jayul.connect.buffer import DurableBuffer
 from jayul.connect.codec import decode_entry
 from jayul.historian.base import DeadLetter, Historian
-from jayul.historian.duckdb_store import DuckDBHistorian
 from jayul.historian.open import open_historian
 from jayul.records import Event, Samples
 
 log = logging.getLogger(__name__)
-
-
-def append_dead_letters(historian: Historian, letters: list[DeadLetter]) -> None:
-    """`historian.append_dead_letters`, with DuckDB's inserted as one Arrow batch.
-
-    DuckDBHistorian inserts dead letters with executemany, row by row (about 0.7 ms each,
-    measured), too slow for a stream with many malformed messages; events already go in as
-    Arrow there. This does the same for dead letters until the historian does it itself.
-    """
-    if not isinstance(historian, DuckDBHistorian):
-        historian.append_dead_letters(letters)
-        return
-    table = pa.table(
-        {
-            "time": pa.array([d.time_ns for d in letters], pa.int64()),
-            "source": pa.array([d.source for d in letters], pa.string()),
-            "reason": pa.array([d.reason for d in letters], pa.string()),
-            "raw": pa.array([bytes(d.raw) for d in letters], pa.binary()),
-        }
-    )
-    con = historian._con
-    with historian._lock:
-        con.register("_dead", table)
-        try:
-            con.execute("INSERT INTO dead_letters (time, source, reason, raw) SELECT * FROM _dead")
-        finally:
-            con.unregister("_dead")
 
 
 @dataclass
@@ -163,7 +133,7 @@ class HistorianWriter:
                         samples, dedupe=True
                     )
                 if dead:
-                    append_dead_letters(self._historian, dead)
+                    self._historian.append_dead_letters(dead)
                 self.stats.last_error = ""
                 return
             except Exception as exc:  # any store failure: reconnect and retry, never drop

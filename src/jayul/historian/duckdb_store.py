@@ -175,10 +175,24 @@ class DuckDBHistorian(Historian):
                 self._insert_dead(letters)
 
     def _insert_dead(self, letters: Sequence[DeadLetter]) -> None:
-        self._con.executemany(
-            "INSERT INTO dead_letters (time, source, reason, raw) VALUES (?, ?, ?, ?)",
-            [(d.time_ns, d.source, d.reason, bytes(d.raw)) for d in letters],
+        # One Arrow batch: executemany goes row by row, and a flood of malformed messages
+        # must not slow the good ones queued behind it.
+        table = pa.table(
+            {
+                "time": pa.array([d.time_ns for d in letters], pa.int64()),
+                "source": pa.array([d.source for d in letters], pa.string()),
+                "reason": pa.array([d.reason for d in letters], pa.string()),
+                "raw": pa.array([bytes(d.raw) for d in letters], pa.binary()),
+            }
         )
+        self._con.register("_dead", table)
+        try:
+            self._con.execute(
+                "INSERT INTO dead_letters (time, source, reason, raw) "
+                "SELECT time, source, reason, raw FROM _dead"
+            )
+        finally:
+            self._con.unregister("_dead")
 
     # -- reads ------------------------------------------------------------------------------
 
