@@ -27,6 +27,8 @@ def test_bench_jsp_small_run(tmp_path: Path) -> None:
     assert rows["ft06"]["optimum"] == 55 and rows["la01"]["optimum"] == 666
     for row in rows.values():
         assert row["feasible"] and row["gap_pct"] == 0.0 and row["peer_makespan"] > 0
+        assert row["phases"][0]["phase"] == "dispatch" and "load_1min" in row
+        assert row["phases"][-1]["makespan"] == row["makespan"]
     assert figures["summary"]["optimum_reached"] == 2
     with (tmp_path / "out" / "ft06.csv").open() as fh:
         lines = list(csv.DictReader(fh))

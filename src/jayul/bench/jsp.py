@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,6 +128,9 @@ def run_instance(
 ) -> dict[str, Any]:
     """Solve one instance with jayul's model (and the peer), write its CSV, return its figures."""
     instance = read_jsplib(entry.path, entry.name)
+    # The machine is shared: the 1-minute load average before the instance says how contended
+    # both models were (they run one after the other on the same instance).
+    load = os.getloadavg()[0]
     ours = solve_jobshop(instance, time_limit_s, workers)
     violations = check_jobshop(instance, ours.starts)
     write_schedule_csv(out_dir / f"{entry.name}.csv", instance, ours.starts)
@@ -141,6 +145,11 @@ def run_instance(
         "status": ours.status,
         "time_s": round(ours.solve_time_s, 2),
         "feasible": not violations,
+        "load_1min": round(load, 2),
+        "phases": [
+            {"phase": name, "makespan": value, "at_s": round(at, 2)}
+            for name, value, at in ours.phases
+        ],
     }
     if with_peer:
         peer = solve_plain(instance, time_limit_s, workers)

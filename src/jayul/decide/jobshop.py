@@ -2,12 +2,10 @@
 
 `solve_jobshop` is what `jayul bench jsp` measures: the tasks, machine no-overlaps and
 precedences come from `jayul.decide.model`, the code the planner uses. On top of a plain model
-it adds a tight horizon from the best of several dispatch-rule schedules (an upper bound; the
-dispatch schedule is also the fallback), head/tail bounds on every start, optionally that
-schedule as a solution hint (`use_hint`, off: in a 43-instance run with the hint the plain
-model did better on five of the seven instances neither proved, and without the hint four of
-those five improved; see docs/benchmarks/jsp.md), and an optional two-phase search (default
-portfolio, then large-neighbourhood search only).
+it adds a tight horizon (the best schedule known so far bounds the makespan) with head/tail
+bounds on every task, and a tabu search (`jayul.decide.tabu`) between a short CP-SAT probe and
+the main CP-SAT run, whose best schedule becomes the main run's hint and upper bound; all three
+share one time limit. A dispatch-rule schedule is the fallback. See docs/benchmarks/jsp.md.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from pathlib import Path
 from ortools.sat.python import cp_model
 
 from jayul.decide.model import MachineIntervals, TaskVars, add_precedence, add_task, heads_and_tails
+from jayul.decide.tabu import tabu_search
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,8 @@ class JobShopSchedule:
     status: str
     lower_bound: int
     solve_time_s: float
+    # (phase, best makespan after it, seconds since the start): how each phase contributed.
+    phases: tuple[tuple[str, int, float], ...] = ()
 
 
 def read_jsplib(path: Path, name: str | None = None) -> JobShopInstance:
@@ -145,22 +146,26 @@ _STATUS = {
 }
 
 
-def solve_jobshop(
-    instance: JobShopInstance,
-    time_limit_s: float = 60.0,
-    workers: int = 2,
-    seed: int = 0,
-    proof_share: float = 1.0,
-    use_hint: bool = False,
-) -> JobShopSchedule:
-    """Minimise the makespan with CP-SAT; returns the best schedule found within the limit
-    (the dispatch schedule if CP-SAT finds nothing better, which the hint makes unlikely)."""
-    t0 = time.perf_counter()
-    hint = best_dispatch(instance, seed=seed)
-    upper = makespan_of(instance, hint)
-    lower = lower_bound(instance)
-    heads, tails = heads_and_tails([[d for _, d in job] for job in instance.jobs])
+@dataclass
+class _Model:
+    """A CP-SAT makespan model built on the planner's modelling core."""
 
+    model: cp_model.CpModel
+    tasks: list[list[TaskVars[int]]]
+    makespan: cp_model.IntVar
+
+
+def _build_model(instance: JobShopInstance, upper: int, tight_bounds: bool) -> _Model:
+    """Tasks, no-overlaps and precedences from `jayul.decide.model`; makespan at most `upper`.
+
+    With `tight_bounds`, every task's start is bounded by its head (work before it in its job)
+    and its end by `upper` minus its tail; otherwise every task only gets the horizon `upper`.
+    """
+    durations = [[d for _, d in job] for job in instance.jobs]
+    if tight_bounds:
+        heads, tails = heads_and_tails(durations)
+    else:
+        heads = tails = [[0] * len(row) for row in durations]
     model = cp_model.CpModel()
     machines = MachineIntervals()
     tasks: list[list[TaskVars[int]]] = []
@@ -174,44 +179,115 @@ def solve_jobshop(
         tasks.append(row)
     machines.post(model)
     # The makespan's lower bound stays out of its domain: in trials on ft10 a domain starting at
-    # the bound made the default search settle on worse schedules; `lower` only stops early.
+    # the bound made the default search settle on worse schedules; the bound only stops early.
     makespan = model.new_int_var(0, upper, "makespan")
     model.add_max_equality(makespan, [row[-1].end for row in tasks])
     model.minimize(makespan)
-    starts = tuple(tuple(r) for r in hint)
-    best, bound, name = upper, lower, "DISPATCH_FALLBACK"
-    # Phase 1 (a `proof_share` of the time): the default portfolio, whose full-search worker
-    # proves small instances fast. Phase 2, if not proven: every worker on large-neighbourhood
-    # search from the best schedule. In 30 s trials on ft10 and seven of la21-la40 the two-phase
-    # search and the single default phase (proof_share=1, the default) came out even, so the
-    # simpler one is the default; the option stays for machines with more time than cores.
-    phases = ((1, proof_share), (2, 1.0)) if proof_share < 1.0 else ((1, 1.0),)
-    for phase, share in phases:
-        remaining = time_limit_s - (time.perf_counter() - t0)
-        if remaining <= 0.01:
-            break
-        model.clear_hints()  # type: ignore[no-untyped-call]
-        if use_hint or phase == 2:
-            for row, hint_row in zip(tasks, starts, strict=True):
-                for task, s in zip(row, hint_row, strict=True):
-                    model.add_hint(task.start, s)
-            model.add_hint(makespan, best)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(remaining, share * time_limit_s)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        solver.parameters.use_lns_only = phase == 2
-        status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= best:
-            starts = tuple(tuple(solver.value(t.start) for t in row) for row in tasks)
-            best = int(solver.objective_value)
-            name = "OPTIMAL" if best <= bound else "FEASIBLE"
-        if phase == 1 and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            bound = max(bound, int(solver.best_objective_bound))
-        if status == cp_model.OPTIMAL or best <= bound:
-            name = "OPTIMAL"
-            break
-    return JobShopSchedule(starts, best, name, bound, time.perf_counter() - t0)
+    return _Model(model, tasks, makespan)
+
+
+def _run_cp_sat(
+    built: _Model,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+    hint: tuple[tuple[int, ...], ...] | None,
+) -> tuple[int, tuple[tuple[int, ...], ...] | None, int, bool]:
+    """Solve; returns (makespan or -1, starts or None, lower bound, proved optimal)."""
+    if hint is not None:
+        ends = []
+        for row, hint_row in zip(built.tasks, hint, strict=True):
+            for task, s in zip(row, hint_row, strict=True):
+                built.model.add_hint(task.start, s)
+                ends.append(s + next(iter(task.durations.values())))
+        built.model.add_hint(built.makespan, max(ends))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    status = solver.solve(built.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return -1, None, 0, False
+    starts = tuple(tuple(solver.value(t.start) for t in row) for row in built.tasks)
+    return (
+        int(solver.objective_value),
+        starts,
+        int(solver.best_objective_bound),
+        status == cp_model.OPTIMAL,
+    )
+
+
+def solve_jobshop(
+    instance: JobShopInstance,
+    time_limit_s: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    probe_share: float = 0.05,
+    search_share: float = 0.25,
+    tight_bounds: bool = True,
+) -> JobShopSchedule:
+    """Minimise the makespan within `time_limit_s` seconds of wall clock in all.
+
+    Three phases: (1) CP-SAT for a `probe_share` of the time, which proves the small
+    instances outright; (2) if not proven, tabu search (`jayul.decide.tabu`) from the better of
+    that schedule and the best dispatch schedule for a `search_share`; (3) CP-SAT again for the
+    rest of the time with the makespan bounded by the tabu search's best (`<=`, not `<`: that
+    schedule may be optimal) and that schedule as a complete hint, so CP-SAT's large-
+    neighbourhood search starts from it and its lower bound can prove it. Returns the best
+    schedule of all phases (never worse than the dispatch schedule).
+    """
+    t0 = time.perf_counter()
+
+    def left() -> float:
+        return time_limit_s - (time.perf_counter() - t0)
+
+    dispatch = best_dispatch(instance, seed=seed)
+    best = makespan_of(instance, dispatch)
+    starts = tuple(tuple(r) for r in dispatch)
+    bound = lower_bound(instance)
+    phases: list[tuple[str, int, float]] = [("dispatch", best, time.perf_counter() - t0)]
+
+    def done(status: str) -> JobShopSchedule:
+        return JobShopSchedule(starts, best, status, bound, time.perf_counter() - t0, tuple(phases))
+
+    value, found, cp_bound, proved = _run_cp_sat(
+        _build_model(instance, best, tight_bounds),
+        min(left(), probe_share * time_limit_s),
+        workers,
+        seed,
+        None,
+    )
+    bound = max(bound, cp_bound)
+    if found is not None and value <= best:
+        best, starts = value, found
+    phases.append(("cp-sat probe", best, time.perf_counter() - t0))
+    if proved or best <= bound:
+        bound = best
+        return done("OPTIMAL")
+    improved = tabu_search(
+        instance.jobs,
+        instance.n_machines,
+        starts,
+        min(left(), search_share * time_limit_s),
+        seed=seed,
+        lower_bound=bound,
+    )
+    if improved.makespan <= best:
+        best, starts = improved.makespan, improved.starts
+    phases.append(("tabu search", best, time.perf_counter() - t0))
+    if best <= bound:
+        return done("OPTIMAL")
+    if left() > 0.05:
+        value, found, cp_bound, proved = _run_cp_sat(
+            _build_model(instance, best, tight_bounds), left(), workers, seed, starts
+        )
+        bound = max(bound, cp_bound)
+        if found is not None and value <= best:
+            best, starts = value, found
+        if proved:
+            bound = best
+        phases.append(("cp-sat", best, time.perf_counter() - t0))
+    return done("OPTIMAL" if best <= bound else "FEASIBLE")
 
 
 def check_jobshop(instance: JobShopInstance, starts: tuple[tuple[int, ...], ...]) -> list[str]:
