@@ -81,3 +81,33 @@ def test_solve_with_the_search_phase_reaches_known_optima(name: str, optimum: in
     assert result.makespan == optimum
     assert result.status == "OPTIMAL"
     assert check_jobshop(inst, result.starts) == []
+
+
+def test_incremental_update_matches_a_full_recomputation() -> None:
+    from jayul.decide.tabu import _Graph
+
+    inst = _random_instance(10, 6, 7)
+    start = dispatch_schedule(inst, "random", random.Random(7))
+    machine_of = [m for job in inst.jobs for m, _ in job]
+    flat = [s for row in start for s in row]
+    seqs: list[list[int]] = [[] for _ in range(inst.n_machines)]
+    for o in sorted(range(len(flat)), key=lambda o: (flat[o], o)):
+        seqs[machine_of[o]].append(o)
+    g = _Graph(inst.jobs, seqs)
+    pos = [0] * g.n
+    for s in g.seq:
+        for i, o in enumerate(s):
+            pos[o] = i
+    g.evaluate()
+    rng = random.Random(0)
+    for _ in range(300):
+        moves = n5_moves(g.critical_blocks(rng))
+        if not moves:
+            break
+        u, v = rng.choice(moves)
+        r_from, q_from = g.r[u], g.q[v]
+        g.swap(u, v, machine_of, pos)
+        g.update_after_swap(u, v, r_from, q_from)
+        heads, tails, cmax = list(g.r), list(g.q), g.cmax
+        assert g.evaluate()
+        assert (heads, tails, cmax) == (g.r, g.q, g.cmax)
