@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jayul.bench.policies import run_benchmark
+from jayul.bench.policies import choose_setting, run_benchmark
 from jayul.plant import load_demo_plant
 
 
@@ -58,3 +58,15 @@ def test_policy_benchmark_on_replayed_engines() -> None:
     )
     assert figures["trajectories"]["replayed_engines"] > 0
     assert figures["policies"]["reactive"]["failures"]["mean"] > 0
+
+
+def test_the_net_setting_is_the_cheapest_that_meets_the_bar() -> None:
+    sweep = [
+        {"safety_threshold": None, "total_cost": 100.0, "prevented": 0.90},
+        {"safety_threshold": 3.0, "total_cost": 110.0, "prevented": 0.95},
+        {"safety_threshold": 2.0, "total_cost": 120.0, "prevented": 0.97},
+    ]
+    assert choose_setting(sweep)["safety_threshold"] == 3.0
+    assert choose_setting(sweep, target=0.96)["safety_threshold"] == 2.0
+    # none meets it: the one preventing most
+    assert choose_setting(sweep, target=0.99)["safety_threshold"] == 2.0

@@ -11,6 +11,7 @@ from jayul.autopilot import Autopilot
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
 from jayul.decide.check import check_plan
+from jayul.decide.policy import MachineView, Observation, RulView
 from jayul.decide.predictive import Predictive
 from jayul.health.rul.fleet import FleetRulSettings
 from jayul.plant import load_demo_plant
@@ -62,8 +63,6 @@ def test_problem_reads_risk_from_rul(run: dict[str, Any]) -> None:
 
 
 def test_safety_net_lets_the_alarm_maintain_a_machine_the_rul_calls_healthy() -> None:
-    from jayul.decide.policy import MachineView, Observation, RulView
-
     plant = load_demo_plant()
     healthy = RulView(levels=(0.1, 0.5, 0.9), hours=(500.0, 800.0, 1200.0))
     views = {
@@ -81,6 +80,44 @@ def test_safety_net_lets_the_alarm_maintain_a_machine_the_rul_calls_healthy() ->
     }
     obs = Observation(now_ns=0, now_h=0.0, machines=views)
     plain = Predictive(fallback_threshold=1.3).decide(plant, obs)
-    netted = Predictive(fallback_threshold=1.3, safety_net=True).decide(plant, obs)
+    netted = Predictive(fallback_threshold=1.3, safety_threshold=1.5).decide(plant, obs)
+    high = Predictive(fallback_threshold=1.3, safety_threshold=2.5).decide(plant, obs)
     assert plain == []  # no production view, no plan: the RUL-watched pump is left alone
     assert [(a.machine, a.params["action"]) for a in netted] == [("pump1", "bearing_service")]
+    assert high == []  # under the net's threshold
+
+
+def _pump(suspect: str | None, hours: dict[str, float], p50: dict[str, float]) -> MachineView:
+    return MachineView(
+        id="pump1",
+        type="pump",
+        status="busy",
+        run_hours_since=hours,
+        pending_maintenance=(),
+        indicator=3.0,
+        suspect_mode=suspect,
+        rul={m: RulView((0.1, 0.5, 0.9), (h / 2, h, h * 2)) for m, h in p50.items()},
+    )
+
+
+def test_the_alarm_goes_to_the_suspect_unless_it_was_just_restored() -> None:
+    plant = load_demo_plant()
+    policy = Predictive(safety_threshold=2.0, fresh_h=150.0)
+    p50 = {"bearing_wear": 400.0, "impeller_wear": 300.0}
+    # an aged suspect: trusted even though the RUL finds the other mode riskier
+    aged = _pump("bearing_wear", {"bearing_wear": 900.0, "impeller_wear": 900.0}, p50)
+    assert policy.alarmed_mode(plant, aged) == "bearing_wear"
+    # the suspect was restored 40 h ago: the signals must show the other mode
+    fresh = _pump("bearing_wear", {"bearing_wear": 40.0, "impeller_wear": 900.0}, p50)
+    assert policy.alarmed_mode(plant, fresh) == "impeller_wear"
+    # no suspect: the mode the RUL finds oldest
+    p50_bearing_worse = {"bearing_wear": 100.0, "impeller_wear": 300.0}
+    none = _pump(None, {"bearing_wear": 900.0, "impeller_wear": 900.0}, p50_bearing_worse)
+    assert policy.alarmed_mode(plant, none) == "bearing_wear"
+    # every mode just restored: nothing to maintain
+    both = _pump("bearing_wear", {"bearing_wear": 10.0, "impeller_wear": 10.0}, p50)
+    assert policy.alarmed_mode(plant, both) is None
+    obs = Observation(now_ns=0, now_h=0.0, machines={"pump1": fresh})
+    actions = policy.decide(plant, obs)
+    assert [(a.machine, a.params["action"]) for a in actions] == [("pump1", "overhaul")]
+    assert "impeller_wear" in actions[0].expected_effect

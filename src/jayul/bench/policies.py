@@ -4,7 +4,10 @@ Baselines are tuned on their own seeds (`tune_seeds`), never on the comparison s
 - preventive: one sweep over a grid of intervals, run with every (machine type, failure mode)
   at the same interval; each pair then takes the interval with its lowest own cost (the twin
   charges every maintenance and failure cost to its machine type and failure mode);
-- condition-based: a sweep over the indicator threshold.
+- condition-based: a sweep over the indicator threshold;
+- predictive: a sweep over its alarm safety net's threshold (None: no net), taking the cheapest
+  setting that prevents at least `PREVENTED_TARGET` of the reactive failures on the tuning seeds
+  (the issue's bar), or the one preventing most when none does.
 Policies that read signals run with the monitor at `signal_period_s` (10 minutes by default)
 so a year takes under a minute; the twin's wear, orders and failures do not depend on it.
 """
@@ -21,6 +24,7 @@ from jayul.autopilot import Autopilot
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
 from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
+from jayul.decide.named import tuned_settings
 from jayul.decide.policy import Policy
 from jayul.decide.predictive import Predictive
 from jayul.health.rul.fleet import FleetRulModels
@@ -31,6 +35,8 @@ from jayul.twin.trajectory import TrajectorySetup
 
 PREVENTIVE_GRID = (200.0, 300.0, 400.0, 500.0, 650.0, 800.0, 1000.0, 1300.0)
 CONDITION_GRID = (0.6, 0.8, 1.0, 1.3)
+SAFETY_GRID: tuple[float | None, ...] = (None, 1.5, 2.0, 3.0)
+PREVENTED_TARGET = 0.95
 Progress = Callable[[str], None]
 TwinMaker = Callable[..., Twin]  # (seed, signals=, record_events=, signal_period_s=) -> twin
 
@@ -119,6 +125,59 @@ def tune_condition(
     return float(grid[int(np.argmin(means))])
 
 
+def tune_predictive(
+    plant: Plant,
+    seeds: Sequence[int],
+    days: float,
+    fallback_threshold: float,
+    rul_models: FleetRulModels,
+    grid: Sequence[float | None] = SAFETY_GRID,
+    signal_period_s: float = 600.0,
+    progress: Progress | None = None,
+    make_twin: TwinMaker | None = None,
+) -> tuple[float | None, list[dict[str, Any]]]:
+    """The safety-net threshold: the cheapest (mean total cost over `seeds`) among those that
+    prevent at least `PREVENTED_TARGET` of the reactive run's failures on the same seeds, else
+    the one preventing most (then the cheapest). Returns it and every setting's figures."""
+    reactive = [run_policy(plant, Reactive(), s, days, make_twin=make_twin) for s in seeds]
+    base = sum(r.kpis.failures for r in reactive)
+    sweep: list[dict[str, Any]] = []
+    for threshold in grid:
+        runs = [
+            run_policy(
+                plant,
+                Predictive(fallback_threshold=fallback_threshold, safety_threshold=threshold),
+                s,
+                days,
+                signal_period_s,
+                rul_models,
+                make_twin,
+            )
+            for s in seeds
+        ]
+        failures = sum(r.kpis.failures for r in runs)
+        sweep.append(
+            {
+                "safety_threshold": threshold,
+                "total_cost": float(np.mean([r.kpis.total_cost for r in runs])),
+                "failures": failures / len(runs),
+                "prevented": 1.0 - failures / base if base else 0.0,
+            }
+        )
+        if progress:
+            progress(f"predictive safety net {threshold}")
+    return choose_setting(sweep)["safety_threshold"], sweep
+
+
+def choose_setting(sweep: Sequence[dict[str, Any]], target: float = PREVENTED_TARGET) -> Any:
+    """The cheapest row (`total_cost`) with `prevented` >= `target`, else the row preventing
+    most (the cheapest of those)."""
+    meeting = [row for row in sweep if row["prevented"] >= target]
+    if meeting:
+        return min(meeting, key=lambda row: row["total_cost"])
+    return min(sweep, key=lambda row: (-row["prevented"], row["total_cost"]))
+
+
 def _stat(values: Sequence[float]) -> dict[str, float]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 
@@ -162,7 +221,9 @@ def compare(
     for name, factory in factories.items():
         runs[name] = []
         for seed in seeds:
-            runs[name].append(run_policy(plant, factory(), seed, days, signal_period_s, rul_models))
+            runs[name].append(
+                run_policy(plant, factory(), seed, days, signal_period_s, rul_models, make_twin)
+            )
             if progress:
                 progress(f"{name} seed {seed}")
     return {name: summarise(r, runs["reactive"]) for name, r in runs.items()}
@@ -177,14 +238,19 @@ def run_benchmark(
     signal_period_s: float = 600.0,
     preventive_grid: Sequence[float] = PREVENTIVE_GRID,
     condition_grid: Sequence[float] = CONDITION_GRID,
+    safety_grid: Sequence[float | None] | None = None,
     progress: Progress | None = None,
     predictive: bool = True,
     rul_models: FleetRulModels | None = None,
     trajectories: TrajectorySetup | None = None,
 ) -> dict[str, Any]:
-    """Tune the baselines on seeds 1000.., then compare every policy on seeds 0..seeds-1.
-    The predictive policy's RUL models come from the fleet cache or are trained on their own
-    twin seeds (`FleetRulSettings.seeds`), never on a comparison seed."""
+    """Tune the baselines and the predictive policy's safety net on seeds 1000.., then compare
+    every policy on seeds 0..seeds-1. The predictive policy's RUL models come from the fleet
+    cache or are trained on their own twin seeds (`FleetRulSettings.seeds`), never on a
+    comparison seed. The predictive safety net's threshold is swept over `safety_grid` on the
+    tuning seeds when one is given (several predictive runs: tens of minutes for a year);
+    otherwise it is the plant's shipped setting (`jayul.bench.tune_predictive --ship`), none
+    for the trajectory-driven twin, which was not tuned."""
     make_twin: TwinMaker | None = None
     if trajectories is not None:  # every twin replays the held-out recorded engines
         plant = trajectories.plant
@@ -200,6 +266,7 @@ def run_benchmark(
         "preventive": lambda: Preventive(pairs),
         "condition": lambda: ConditionBased(threshold),
     }
+    tuned_net: dict[str, Any] = {}
     if predictive and rul_models is None and trajectories is not None:
         setup = trajectories  # the RUL models learn from the training engines only
         rul_models = load_or_train(
@@ -212,7 +279,28 @@ def run_benchmark(
         overlap = set(rul_models.settings.seeds) & set(range(seeds))
         if overlap:
             raise ValueError(f"RUL training seeds {sorted(overlap)} overlap comparison seeds")
-        factories["predictive"] = lambda: Predictive(fallback_threshold=threshold)
+        shipped = {} if trajectories is not None else tuned_settings(plant).get("predictive", {})
+        raw = shipped.get("safety_threshold")
+        net: float | None = None if raw is None else float(raw)
+        tuned_net["source"] = "shipped" if trajectories is None else "none"
+        if safety_grid:
+            net, sweep = tune_predictive(
+                plant,
+                tuning,
+                tdays,
+                threshold,
+                rul_models,
+                safety_grid,
+                signal_period_s,
+                progress,
+                make_twin,
+            )
+            tuned_net["sweep"] = sweep
+            tuned_net["source"] = "swept on the tuning seeds"
+        tuned_net["safety_threshold"] = net
+        factories["predictive"] = lambda: Predictive(
+            fallback_threshold=threshold, safety_threshold=net
+        )
     summary = compare(
         plant,
         factories,
@@ -238,6 +326,18 @@ def run_benchmark(
             "replayed_engines": len(trajectories.replay_engines),
             "cycle_h": trajectories.cycle_h,
         },
-        "tuned": {"preventive": {"intervals": intervals}, "condition": {"threshold": threshold}},
+        "tuned": {
+            "preventive": {"intervals": intervals},
+            "condition": {"threshold": threshold},
+            **(
+                {"predictive": {"safety_threshold": tuned_net["safety_threshold"]}}
+                if predictive
+                else {}
+            ),
+        },
+        "predictive_tuning": {
+            "source": tuned_net.get("source"),
+            "sweep": tuned_net.get("sweep", []),
+        },
         "policies": summary,
     }

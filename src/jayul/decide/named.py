@@ -15,8 +15,9 @@ POLICY_NAMES = ("reactive", "preventive", "condition", "predictive")
 
 
 def tuned_settings(plant: Plant) -> dict[str, Any]:
-    """The baselines' tuned settings for this plant, from `jayul tune` (shipped for the demo
-    plant in jayul/decide/tuned/<plant>.json); empty when none were tuned."""
+    """The tuned settings for this plant (the baselines', and the predictive policy's safety
+    net), from `jayul bench policies --save-tuned` (shipped for the demo plant in
+    jayul/decide/tuned/<plant>.json); empty when none were tuned."""
     path = Path(str(resources.files("jayul.decide").joinpath(f"tuned/{plant.name}.json")))
     if not path.exists():
         return {}
@@ -49,5 +50,8 @@ def make_policy(name: str, plant: Plant, settings: dict[str, Any] | None = None)
 
         # the autopilot attaches the production view and follows the plan (autopilot.setup)
         threshold = float(settings.get("condition", {}).get("threshold", 1.0))
-        return Predictive(fallback_threshold=threshold)
+        net = settings.get("predictive", {}).get("safety_threshold")
+        return Predictive(
+            fallback_threshold=threshold, safety_threshold=None if net is None else float(net)
+        )
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

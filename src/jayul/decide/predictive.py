@@ -14,6 +14,16 @@ Re-plans happen on events (an alert, a machine failing or coming back, a mainten
 and at least every `replan_every_h` hours, warm-started from the previous plan. A machine
 with no RUL distribution yet (its model still commissioning) is judged by the condition rule,
 so no machine is left unwatched.
+
+The alarm safety net (`safety_threshold`): the live RUL is optimistic near the end of a life
+(its p10 still 70-500 h a few hours before some failures on the demo plant), while the health
+monitor's indicator is then far above its alarm level. So a watched machine whose indicator
+reaches `safety_threshold` is maintained now whatever its RUL says. The mode restored is the
+one the alarm points at, unless that mode was restored less than `fresh_h` operating hours
+ago: a mode that young cannot be what the signals show (the demo plant's modes show only
+past their onset, hundreds of hours into a life), so the alarm is put on the machine's other
+mode that the RUL finds riskiest. The threshold is tuned on the benchmark's tuning seeds
+(`jayul.bench.policies.tune_predictive`) and ships in `decide/tuned/<plant>.json`.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from collections.abc import Callable, Mapping
 from jayul.decide.baselines import ConditionBased
 from jayul.decide.plan import Plan
 from jayul.decide.planner import Planner, PlannerConfig
-from jayul.decide.policy import MachineView, Observation, RulView
+from jayul.decide.policy import MachineView, Observation, RulView, cheapest_action_for
 from jayul.decide.problem import (
     FailureRisk,
     MachineState,
@@ -49,7 +59,8 @@ class Predictive:
         fallback_threshold: float = 1.0,
         risk_points: int = 13,
         production: Callable[[], ProductionView] | None = None,
-        safety_net: bool = False,
+        safety_threshold: float | None = None,
+        fresh_h: float = 150.0,
     ) -> None:
         self.horizon_h = horizon_h
         self.replan_every_h = replan_every_h
@@ -61,9 +72,11 @@ class Predictive:
         self.replans_ = 0
         self._statuses: dict[str, str] = {}
         self.production = production  # the plant's production state (MES, or the twin)
-        # With the safety net, the detector's alarm (the condition rule) also maintains machines
-        # whose RUL says there is time: a second, independent check against an optimistic RUL.
-        self.safety_net = safety_net
+        # The alarm safety net (None: off): an indicator this high maintains a machine whatever
+        # its RUL says, a second, independent check against an optimistic RUL.
+        self.safety_threshold = safety_threshold
+        self.fresh_h = fresh_h
+        self.net_actions_ = 0
 
     def decide(self, plant: Plant, obs: Observation) -> list[Action]:
         # machines that stopped or came back (failure, repair, maintenance): a plan event;
@@ -82,11 +95,64 @@ class Predictive:
         actions = self._start_due(plant, obs)
         watched = {mid for mid, m in obs.machines.items() if m.rul}
         for action in self.fallback.decide(plant, obs):
-            if action.machine in {a.machine for a in actions}:
-                continue
-            if action.machine not in watched or self.safety_net:
+            if action.machine not in watched and action.machine not in {a.machine for a in actions}:
                 actions.append(action)
+        if self.safety_threshold is not None:
+            for view in obs.machines.values():
+                if view.id in watched and view.id not in {a.machine for a in actions}:
+                    net = self._safety_net(plant, obs, view, self.safety_threshold)
+                    if net is not None:
+                        actions.append(net)
+                        self.net_actions_ += 1
         return actions
+
+    # ------------------------------------------------------------------ the alarm safety net
+    def _safety_net(
+        self, plant: Plant, obs: Observation, view: MachineView, threshold: float
+    ) -> Action | None:
+        if view.status == "down" or view.pending_maintenance or view.indicator is None:
+            return None
+        if view.indicator < threshold:
+            return None
+        mode = self.alarmed_mode(plant, view)
+        if mode is None:
+            return None
+        action = cheapest_action_for(plant, view.id, mode)
+        rul = (view.rul or {}).get(mode)
+        said = f"RUL p10 {rul.p10:.0f} h" if rul is not None else "no RUL"
+        return Action(
+            time=obs.now_ns,
+            machine=view.id,
+            kind=ActionKind.START_MAINTENANCE,
+            params={"action": action.id},
+            origin=self.name,
+            expected_effect=f"alarm: health indicator {view.indicator:.2f} >= {threshold:.2f} "
+            f"on {mode} ({said}); maintained before the failure the alarm announces",
+            risk=RiskClass.MEDIUM,
+        )
+
+    def alarmed_mode(self, plant: Plant, view: MachineView) -> str | None:
+        """The failure mode an alarm on `view` is put on: the monitor's suspect, unless that
+        mode is younger than `fresh_h` operating hours; then the oldest-looking other mode
+        (lowest RUL median, else most operating hours)."""
+        modes = [f.id for f in plant.machine_types[view.type].failure_modes]
+        suspect = view.suspect_mode
+        if suspect is not None and view.run_hours_since.get(suspect, self.fresh_h) >= self.fresh_h:
+            return suspect
+        others = [
+            m
+            for m in modes
+            if m != suspect and view.run_hours_since.get(m, self.fresh_h) >= self.fresh_h
+        ]
+        if not others:
+            return None  # every mode was just restored: nothing to maintain
+        rul = view.rul or {}
+
+        def age(mode: str) -> tuple[float, float]:
+            r = rul.get(mode)
+            return (-r.p50 if r is not None else float("-inf"), view.run_hours_since.get(mode, 0))
+
+        return max(others, key=age)
 
     # ------------------------------------------------------------------ the problem
     def problem(self, plant: Plant, obs: Observation, prod: ProductionView) -> PlanningProblem:

@@ -1,0 +1,69 @@
+"""Tune the predictive policy's alarm safety net on tuning seeds and ship it for the plant.
+
+    python -m jayul.bench.tune_predictive --days 120 --seeds 1000,1001 \
+        --grid none,1.5,2,3 --report sweep.json [--ship]
+
+Runs `jayul.bench.policies.tune_predictive` (reactive and every grid value on the same seeds,
+the RUL models from the fleet cache) with the plant's shipped condition threshold as the
+fallback for unwatched machines; `--ship` writes the chosen threshold into
+`jayul/decide/tuned/<plant>.json` next to the baselines' settings. Seeds must be tuning seeds
+(1000 and up), never the comparison seeds 0.. of `jayul bench policies`. It runs apart from
+`jayul bench policies` because a predictive run costs minutes (one CP-SAT re-plan per event).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from importlib import resources
+from pathlib import Path
+
+from jayul.autopilot.rul_monitor import load_or_train
+from jayul.bench.policies import tune_predictive
+from jayul.decide.named import tuned_settings
+from jayul.plant import demo_plant_path, load_plant
+
+
+def _grid(text: str) -> list[float | None]:
+    return [None if v.strip().lower() == "none" else float(v) for v in text.split(",")]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=float, default=120.0)
+    parser.add_argument("--seeds", default="1000,1001")
+    parser.add_argument("--grid", default="none,1.5,2,3")
+    parser.add_argument("--plant", type=Path, default=None)
+    parser.add_argument("--report", type=Path, default=None)
+    parser.add_argument("--ship", action="store_true", help="write the choice into tuned/")
+    args = parser.parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if min(seeds) < 1000:
+        parser.error("tuning seeds are 1000 and up; 0.. are the comparison seeds")
+    plant = load_plant(args.plant or demo_plant_path())
+    settings = tuned_settings(plant)
+    fallback = float(settings.get("condition", {}).get("threshold", 1.0))
+    t0 = time.time()
+    chosen, sweep = tune_predictive(
+        plant,
+        seeds,
+        args.days,
+        fallback,
+        load_or_train(plant)[0],
+        _grid(args.grid),
+        progress=lambda what: print(f"{time.time() - t0:7.0f} s  {what}", flush=True),
+    )
+    out = {"plant": plant.name, "days": args.days, "seeds": seeds, "fallback_threshold": fallback}
+    out |= {"sweep": sweep, "chosen": chosen}
+    print(json.dumps(out, indent=2))
+    if args.report is not None:
+        args.report.write_text(json.dumps(out, indent=2) + "\n")
+    if args.ship:
+        path = Path(str(resources.files("jayul.decide").joinpath(f"tuned/{plant.name}.json")))
+        settings["predictive"] = {"safety_threshold": chosen}
+        path.write_text(json.dumps(settings, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
