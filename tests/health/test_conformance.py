@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from jayul.bench.skab_peers import HalfSpaceTreesPeer, IsolationForestPeer
+from jayul.health.cusum import CusumDetector
 from jayul.health.detector import Detector, StreamScorer
 from jayul.health.ecdf import EcdfDetector
 from jayul.health.ensemble import EnsembleDetector
@@ -23,6 +24,11 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore_ignore_slow": lambda: ZScoreDetector(window=5, slow_mode="ignore"),
     "zscore_max": lambda: ZScoreDetector(window=5, aggregate="max"),
     "pca": lambda: PcaDetector(window=5),
+    "cusum": lambda: CusumDetector(window=1, memory=20),
+    "cusum_gated": lambda: CusumDetector(window=1, memory=20, gate=5),
+    "cusum_mean_rate": lambda: CusumDetector(
+        window=3, memory=7, slow_mode="rate", aggregate="mean"
+    ),
     "kernel": lambda: KernelSimilarityDetector(window=5, memory=32),
     "forecast": lambda: ForecastDetector(window=5),
     "ecdf": lambda: EcdfDetector(window=5),

@@ -117,7 +117,8 @@ class Hysteresis:
         """0/1 alarm state after each score."""
         out = np.zeros(len(scores), dtype=np.int8)
         low = level * self.clear_ratio
-        for i, s in enumerate(np.asarray(scores, dtype=np.float64)):
+        # plain floats: the loop is per row, and NumPy scalars make each step several times slower
+        for i, s in enumerate(np.asarray(scores, dtype=np.float64).tolist()):
             self._recent.append(bool(s > level))
             if len(self._recent) > self.raise_n:
                 self._recent.pop(0)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from jayul.health.cusum import CusumDetector
 from jayul.health.detector import Detector, FloatArray
 from jayul.health.ecdf import EcdfDetector
 from jayul.health.ensemble import EnsembleDetector
@@ -86,6 +87,12 @@ class Validation:
     seed: int = 0
     max_far: float = 15.0
     episodes: list[tuple[FloatArray, NDArray[np.int8]]] = field(init=False)
+    _scores: dict[tuple[str, int], tuple[FloatArray, FloatArray]] = field(
+        init=False, default_factory=dict, repr=False
+    )
+    _levels: dict[tuple[tuple[str, int], str, float, float], float] = field(
+        init=False, default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         rng = np.random.default_rng(self.seed)
@@ -113,8 +120,8 @@ class Validation:
 
     def evaluate(self, config: AlarmConfig) -> ValidationResult:
         tp = fp = fn = tn = 0
-        for rows, truth in self.episodes:
-            predicted = config.alarm(rows[: self.train_rows], rows)[self.train_rows :]
+        for k, (_, truth) in enumerate(self.episodes):
+            predicted = self._alarm(config, k)[self.train_rows :]
             t, p = truth.astype(bool), predicted.astype(bool)
             tp += int(np.sum(t & p))
             fp += int(np.sum(~t & p))
@@ -124,6 +131,25 @@ class Validation:
         return ValidationResult(
             config.name, f1, 100.0 * fp / max(fp + tn, 1), 100.0 * fn / max(fn + tp, 1)
         )
+
+    def _alarm(self, config: AlarmConfig, k: int) -> NDArray[np.int8]:
+        """`config.alarm` on episode k, exactly, with the detector's fit and scores and the
+        threshold's level shared between the candidates that differ only after them (the
+        grid holds each detector under many threshold and hysteresis rules)."""
+        rows, _ = self.episodes[k]
+        detector = config.detector()
+        key = (repr(detector), k)
+        if key not in self._scores:
+            # as `Threshold.fit`: fit on the training rows, calibrate on their scores after the
+            # detector's warm-up (scoring is causal, so they are the first scores of `rows`)
+            scores = detector.fit(rows[: self.train_rows]).score(rows)
+            skip = min(detector.context_rows - 1, self.train_rows - 1)
+            self._scores[key] = (scores[skip : self.train_rows], scores)
+        train_scores, scores = self._scores[key]
+        level_key = (key, config.threshold, config.quantile, config.margin)
+        if level_key not in self._levels:
+            self._levels[level_key] = config.threshold_for(detector).fit_level(train_scores).level_
+        return config.hysteresis().update(scores, self._levels[level_key])
 
     def select(self, configs: Iterable[AlarmConfig]) -> tuple[AlarmConfig, list[ValidationResult]]:
         """The best configuration by the rule above, and every result."""
@@ -138,7 +164,18 @@ class Validation:
         return best[0], [r for _, r in results]
 
 
-THRESHOLD_RULES = (("quantile", 1.0), ("quantile", 1.5), ("quantile", 2.0), ("pot", 1.0))
+# the level's margin in steps of a quarter: the false-alarm budget binds near these levels, so
+# a coarser grid would make the rule's choice depend on where the steps happen to fall
+THRESHOLD_RULES = (
+    ("quantile", 1.0),
+    ("quantile", 1.25),
+    ("quantile", 1.5),
+    ("quantile", 1.75),
+    ("quantile", 2.0),
+    ("pot", 1.0),
+    ("pot", 1.25),
+    ("pot", 1.5),
+)
 # (raise_k, raise_n, clear_m, clear_ratio): quick to clear, slow to clear, and two with a
 # lower clearing level (classic hysteresis: raise above the level, clear below half of it)
 HYSTERESIS_RULES = ((5, 5, 5, 1.0), (5, 5, 30, 1.0), (5, 5, 10, 0.5), (3, 5, 10, 0.5))
@@ -149,6 +186,9 @@ def candidate_configs() -> list[AlarmConfig]:
     families: dict[str, Callable[[int, str], Detector]] = {
         "zscore": lambda w, m: ZScoreDetector(window=w, slow_mode=m),
         "zscore-max": lambda w, m: ZScoreDetector(window=w, slow_mode=m, aggregate="max"),
+        "zscore-cal": lambda w, m: ZScoreDetector(
+            window=w, slow_mode=m, aggregate="calibrated-max"
+        ),
         "pca": lambda w, m: PcaDetector(window=w, slow_mode=m),
         "kernel": lambda w, m: KernelSimilarityDetector(window=w, slow_mode=m),
         "forecast": lambda w, m: ForecastDetector(window=w, slow_mode=m),
@@ -165,22 +205,12 @@ def candidate_configs() -> list[AlarmConfig]:
     for family, make in families.items():
         for window in (5, 10, 20):
             for mode in ("rate", "ignore"):
-                for rule, margin in THRESHOLD_RULES:
-                    for raise_k, raise_n, clear_m, clear_ratio in HYSTERESIS_RULES:
-                        configs.append(
-                            AlarmConfig(
-                                name=f"{family} w={window} slow={mode} {rule} x{margin} "
-                                f"raise={raise_k}/{raise_n} clear={clear_m}"
-                                + (f"@{clear_ratio}" if clear_ratio != 1.0 else ""),
-                                detector=_bind(make, window, mode),
-                                threshold=rule,
-                                margin=margin,
-                                raise_k=raise_k,
-                                raise_n=raise_n,
-                                clear_m=clear_m,
-                                clear_ratio=clear_ratio,
-                            )
-                        )
+                configs.extend(_alarm_rules(f"{family} w={window} slow={mode}", make, window, mode))
+    # CUSUM on 3-row means: its memory plays the window's part; slow signals left out
+    for drift in (0.5, 1.0):
+        for memory in (10, 20):
+            stem = f"cusum w=3 k={drift} m={memory} gate=5 slow=ignore"
+            configs.extend(_alarm_rules(stem, _cusum(drift), memory, "ignore"))
     for window in (5, 10):
         configs.append(
             AlarmConfig(
@@ -195,6 +225,34 @@ def candidate_configs() -> list[AlarmConfig]:
         )
     )
     return configs
+
+
+def _alarm_rules(
+    stem: str, make: Callable[[int, str], Detector], window: int, mode: str
+) -> list[AlarmConfig]:
+    """One detector under every threshold rule and hysteresis rule of the grid."""
+    return [
+        AlarmConfig(
+            name=f"{stem} {rule} x{margin} raise={raise_k}/{raise_n} clear={clear_m}"
+            + (f"@{clear_ratio}" if clear_ratio != 1.0 else ""),
+            detector=_bind(make, window, mode),
+            threshold=rule,
+            margin=margin,
+            raise_k=raise_k,
+            raise_n=raise_n,
+            clear_m=clear_m,
+            clear_ratio=clear_ratio,
+        )
+        for rule, margin in THRESHOLD_RULES
+        for raise_k, raise_n, clear_m, clear_ratio in HYSTERESIS_RULES
+    ]
+
+
+def _cusum(drift: float) -> Callable[[int, str], Detector]:
+    def make(memory: int, mode: str) -> Detector:
+        return CusumDetector(window=3, drift=drift, memory=memory, gate=5, slow_mode=mode)
+
+    return make
 
 
 def _bind(make: Callable[[int, str], Detector], window: int, mode: str) -> Callable[[], Detector]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from jayul.health.detector import FloatArray, as_rows
 from jayul.health.feature_detector import FeatureDetector
+
+AGGREGATES = ("mean", "max", "calibrated-max")
 
 
 class ZScoreDetector(FeatureDetector):
@@ -13,6 +17,10 @@ class ZScoreDetector(FeatureDetector):
     Signals are treated as independent: cheap, easy to explain (a signal's share is its z²),
     blind to broken correlations between signals. The mean pools evidence spread over several
     signals; the max does not dilute a fault on one signal with the noise of the others.
+    With `aggregate="calibrated-max"` each signal's z² is first divided by its own
+    `reference_quantile` on the training rows: a signal whose feature has heavier tails than a
+    Gaussian (a spiky vibration RMS, say) would otherwise set the level for all of them and
+    take most of the false alarms, while the others need a larger shift to be seen.
     """
 
     def __init__(
@@ -21,25 +29,36 @@ class ZScoreDetector(FeatureDetector):
         slow_autocorr: float = 0.8,
         slow_mode: str = "rate",
         aggregate: str = "mean",
+        reference_quantile: float = 0.95,
     ) -> None:
         self.window = window
         self.slow_autocorr = slow_autocorr
         self.slow_mode = slow_mode
         self.aggregate = aggregate
+        self.reference_quantile = reference_quantile
 
     def _fit_features(self, Z: FloatArray) -> None:
-        if self.aggregate not in ("mean", "max"):
-            raise ValueError(f"aggregate must be 'mean' or 'max', not {self.aggregate!r}")
+        if self.aggregate not in AGGREGATES:
+            raise ValueError(f"aggregate must be one of {AGGREGATES}, not {self.aggregate!r}")
         self.n_features_ = Z.shape[1]
+        if self.aggregate == "calibrated-max":
+            # a left-out (slow) signal's feature is always 0: any positive unit keeps it at 0
+            self.reference_ = np.maximum(np.quantile(Z * Z, self.reference_quantile, axis=0), 1e-9)
 
     def score(self, X: FloatArray) -> FloatArray:
         if self.aggregate == "mean":
             return super().score(X)
         self._check_fitted()
         Z = self.features_.transform(as_rows(X, self.n_signals_))
-        result: FloatArray = (Z * Z).max(axis=1)
+        result: FloatArray = self._parts(Z).max(axis=1)
         return result
 
     def _parts(self, Z: FloatArray) -> FloatArray:
+        if self.aggregate == "calibrated-max":
+            calibrated: FloatArray = Z * Z / self.reference_
+            return calibrated
+        if self.aggregate == "max":
+            squared: FloatArray = Z * Z
+            return squared
         result: FloatArray = Z * Z / self.n_features_
         return result
