@@ -2,10 +2,10 @@
 
 `solve_jobshop` is what `jayul bench jsp` measures: the tasks, machine no-overlaps and
 precedences come from `jayul.decide.model`, the code the planner uses. On top of a plain model
-it adds a tight horizon (the best schedule known so far bounds the makespan) with head/tail
-bounds on every task, and a tabu search (`jayul.decide.tabu`) between a short CP-SAT probe and
-the main CP-SAT run, whose best schedule becomes the main run's hint and upper bound; all three
-share one time limit. A dispatch-rule schedule is the fallback. See docs/benchmarks/jsp.md.
+it adds a tight horizon (the best dispatch schedule bounds the makespan) with head/tail bounds
+on every task, and, for the last share of the time limit, a tabu search (`jayul.decide.tabu`)
+that improves CP-SAT's best schedule. A dispatch-rule schedule is the fallback. See
+docs/benchmarks/jsp.md.
 """
 
 from __future__ import annotations
@@ -187,20 +187,9 @@ def _build_model(instance: JobShopInstance, upper: int, tight_bounds: bool) -> _
 
 
 def _run_cp_sat(
-    built: _Model,
-    time_limit_s: float,
-    workers: int,
-    seed: int,
-    hint: tuple[tuple[int, ...], ...] | None,
+    built: _Model, time_limit_s: float, workers: int, seed: int
 ) -> tuple[int, tuple[tuple[int, ...], ...] | None, int, bool]:
     """Solve; returns (makespan or -1, starts or None, lower bound, proved optimal)."""
-    if hint is not None:
-        ends = []
-        for row, hint_row in zip(built.tasks, hint, strict=True):
-            for task, s in zip(row, hint_row, strict=True):
-                built.model.add_hint(task.start, s)
-                ends.append(s + next(iter(task.durations.values())))
-        built.model.add_hint(built.makespan, max(ends))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
     solver.parameters.num_workers = workers
@@ -222,19 +211,21 @@ def solve_jobshop(
     time_limit_s: float = 60.0,
     workers: int = 2,
     seed: int = 0,
-    probe_share: float = 0.05,
-    search_share: float = 0.25,
+    search_share: float = 0.3,
     tight_bounds: bool = True,
 ) -> JobShopSchedule:
     """Minimise the makespan within `time_limit_s` seconds of wall clock in all.
 
-    Three phases: (1) CP-SAT for a `probe_share` of the time, which proves the small
-    instances outright; (2) if not proven, tabu search (`jayul.decide.tabu`) from the better of
-    that schedule and the best dispatch schedule for a `search_share`; (3) CP-SAT again for the
-    rest of the time with the makespan bounded by the tabu search's best (`<=`, not `<`: that
-    schedule may be optimal) and that schedule as a complete hint, so CP-SAT's large-
-    neighbourhood search starts from it and its lower bound can prove it. Returns the best
-    schedule of all phases (never worse than the dispatch schedule).
+    Two phases: (1) CP-SAT on the planner's model, without a hint, for all but a
+    `search_share` of the time; it proves most instances outright; (2) if not proven, tabu
+    search (`jayul.decide.tabu`) from CP-SAT's best schedule for the rest of the time, stopping
+    early at CP-SAT's lower bound. Returns the best schedule found (never worse than the
+    dispatch schedule that bounds the horizon).
+
+    Why this order: in trials on la27, la29 and la40 (60 s, 2 workers), CP-SAT given the tabu
+    search's schedule as a complete hint and upper bound mostly stayed at it, while CP-SAT
+    without a hint went further on its own (la40: 1222 against 1232 hinted); the tabu search
+    then improves CP-SAT's schedule with swaps CP-SAT's neighbourhoods do not try.
     """
     t0 = time.perf_counter()
 
@@ -252,41 +243,24 @@ def solve_jobshop(
 
     value, found, cp_bound, proved = _run_cp_sat(
         _build_model(instance, best, tight_bounds),
-        min(left(), probe_share * time_limit_s),
+        left() - search_share * time_limit_s,
         workers,
         seed,
-        None,
     )
     bound = max(bound, cp_bound)
     if found is not None and value <= best:
         best, starts = value, found
-    phases.append(("cp-sat probe", best, time.perf_counter() - t0))
+    phases.append(("cp-sat", best, time.perf_counter() - t0))
     if proved or best <= bound:
         bound = best
         return done("OPTIMAL")
-    improved = tabu_search(
-        instance.jobs,
-        instance.n_machines,
-        starts,
-        min(left(), search_share * time_limit_s),
-        seed=seed,
-        lower_bound=bound,
-    )
-    if improved.makespan <= best:
-        best, starts = improved.makespan, improved.starts
-    phases.append(("tabu search", best, time.perf_counter() - t0))
-    if best <= bound:
-        return done("OPTIMAL")
     if left() > 0.05:
-        value, found, cp_bound, proved = _run_cp_sat(
-            _build_model(instance, best, tight_bounds), left(), workers, seed, starts
+        improved = tabu_search(
+            instance.jobs, instance.n_machines, starts, left(), seed=seed, lower_bound=bound
         )
-        bound = max(bound, cp_bound)
-        if found is not None and value <= best:
-            best, starts = value, found
-        if proved:
-            bound = best
-        phases.append(("cp-sat", best, time.perf_counter() - t0))
+        if improved.makespan <= best:
+            best, starts = improved.makespan, improved.starts
+        phases.append(("tabu search", best, time.perf_counter() - t0))
     return done("OPTIMAL" if best <= bound else "FEASIBLE")
 
 
