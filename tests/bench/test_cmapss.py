@@ -48,7 +48,10 @@ def test_small_benchmark_run_on_fd001() -> None:
         "n_estimators": 40,
         "learning_rate": 0.15,
         "n_folds": 3,
-        "candidates": ({"num_leaves": 15, "min_child_samples": 50},),
+        "members": (
+            ("lightgbm", {"num_leaves": 15, "min_child_samples": 50}),
+            ("extra_trees", {"n_estimators": 20, "min_samples_leaf": 10, "max_features": 0.3}),
+        ),
         "row_stride": 3,
     }
     table, report = run_cmapss(DATA, seeds=1, model_params=small, max_train_units=30)
@@ -60,6 +63,9 @@ def test_small_benchmark_run_on_fd001() -> None:
     assert summary["rmse"]["mean"] < 25  # 30 engines, 40 trees: rough but far from guessing
     assert 0.5 <= summary["coverage_80"]["mean"] <= 1.0
     assert report["n_train_units"] == 30
+    seed = report["per_seed"][0]
+    assert len(seed["blend_weights"]) == 2 and sum(seed["blend_weights"]) == pytest.approx(1.0)
+    assert seed["train_cpu_seconds"] > 0 and seed["load_1min_after_training"] >= 0
 
 
 def _write_fake_subset(folder: Path, n_train: int = 6, n_test: int = 4) -> None:

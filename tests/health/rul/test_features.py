@@ -34,3 +34,16 @@ def test_features_are_causal_and_drop_constant_signals() -> None:
     np.testing.assert_allclose(full[29], prefix[29])
     np.testing.assert_allclose(features.transform_last([histories[0][:30]])[0], prefix[-1])
     assert full[-1, -1] == 50  # the age (row count) is the last feature
+
+
+def test_last_row_equals_the_last_row_of_every_row_features() -> None:
+    rng = np.random.default_rng(3)
+    train = [rng.normal(size=(n, 3)) for n in (40, 90, 200)]
+    features = WindowFeatures((5, 20, 60), baseline_rows=10).fit(
+        train, [np.arange(len(h), 0, -1.0) for h in train]
+    )
+    for n in (1, 7, 10, 30, 69, 70, 71, 150, 400):
+        history = rng.normal(size=(n, 3))
+        np.testing.assert_allclose(
+            features.last_row(history), features.transform_all(history)[-1], atol=1e-6
+        )

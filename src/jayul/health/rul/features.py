@@ -121,3 +121,28 @@ class WindowFeatures:
     def transform_last(self, histories: Sequence[FloatArray]) -> FloatArray:
         """Features at the last row of each history: shape (histories, n_features)."""
         return np.vstack([self.transform_all(h)[-1:] for h in histories])
+
+    def last_row(self, history: FloatArray) -> FloatArray:
+        """`transform_all(history)[-1]`, computed for the last row only and from the rows it
+        reads (the first `baseline_rows` and the last `max(windows)`), so predicting at a
+        history's end costs the same however long the history is. Same blocks, same order."""
+        n_rows = len(history)
+        head = max(self.baseline_rows, 0)
+        span = max(self.windows) if self.windows else 1
+        rows = history if n_rows <= head + span else np.vstack([history[:head], history[-span:]])
+        z = self._signals(rows)
+        blocks: list[FloatArray] = [z[-1]]
+        baseline = z[: min(n_rows, head)].mean(axis=0) if head > 0 else None
+        for window in self.windows:
+            seg = z[-window:] if window < len(z) else z
+            mean = seg.mean(axis=0)
+            t = np.arange(len(seg), dtype=np.float64)
+            t -= t.mean()
+            t_var = float(t @ t)
+            blocks += [mean, (t @ seg) / t_var if t_var > 0 else np.zeros_like(mean)]
+            if window >= self.spread_min_window:
+                blocks.append(np.sqrt(np.maximum((seg * seg).mean(axis=0) - mean**2, 0.0)))
+            if baseline is not None:
+                blocks.append(mean - baseline)
+        blocks.append(np.array([float(n_rows)]))
+        return np.concatenate(blocks)

@@ -1,0 +1,255 @@
+"""A blend of model families on the same windowed features, fold-averaged, conformalised.
+
+Fit, in short: split the training units into folds; in each fold compute the windowed features
+once and train every member (LightGBM, extremely randomised trees, ...) on the other folds,
+predicting every row of the held-out units; choose the blend weights (a grid over the simplex)
+that minimise the out-of-fold error on the capped label, so the choice uses training units
+only; calibrate the quantile grid on the blended out-of-fold residuals (see `conformal`).
+At prediction time each fold blends its members with those weights and the folds are averaged.
+
+Two families that err differently (boosted shallow trees fit residual structure step by step;
+randomised deep trees average many coarse partitions) make a blend more accurate than either.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, Self
+
+import lightgbm as lgb
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.ensemble import ExtraTreesRegressor
+
+from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
+from jayul.health.rul.features import WindowFeatures
+from jayul.health.rul.labels import piecewise_linear_rul, remaining_life
+from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
+
+# (family, parameters): the blend's members, all trained on the same features of each fold.
+# Chosen by cross-validation over the C-MAPSS FD001 training engines (docs/benchmarks/cmapss.md):
+# LightGBM with squared loss, LightGBM with a Huber loss (less pulled by the noisy label near
+# the cap), and extremely randomised trees, whose errors differ most from the boosting's.
+DEFAULT_MEMBERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
+    ("lightgbm", {"num_leaves": 15, "min_child_samples": 50}),
+    ("lightgbm", {"num_leaves": 31, "min_child_samples": 50, "objective": "huber", "alpha": 15.0}),
+    ("extra_trees", {"n_estimators": 100, "min_samples_leaf": 10, "max_features": 0.5}),
+)
+FAMILIES = ("lightgbm", "extra_trees")
+
+
+class _Regressor(Protocol):
+    def predict(self, x: FloatArray) -> Any: ...
+
+
+def _predict(model: _Regressor, x: FloatArray) -> FloatArray:
+    if isinstance(model, lgb.LGBMRegressor):
+        # the bare Booster: the scikit-learn wrapper's per-call checks cost more than the trees
+        return np.asarray(model.booster_.predict(x, num_threads=1), dtype=np.float64)
+    return np.asarray(model.predict(x), dtype=np.float64)
+
+
+@dataclass
+class _Fold:
+    features: WindowFeatures
+    members: list[_Regressor]
+
+    def predict(self, histories: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
+        x = np.vstack([self.features.last_row(h) for h in histories])
+        return np.asarray(
+            sum(w * _predict(m, x) for w, m in zip(weights, self.members, strict=True) if w > 0),
+            dtype=np.float64,
+        )
+
+
+def simplex_weights(
+    predictions: FloatArray, target: FloatArray, weights: FloatArray, step: float
+) -> tuple[FloatArray, float]:
+    """Blend weights (non-negative, summing to 1, multiples of `step`) with the lowest
+    weighted RMSE of `weights @ predictions` (members x rows) against `target`; ties go to the
+    first grid point found, so the result is deterministic."""
+    n_members = predictions.shape[0]
+    steps = max(1, round(1.0 / step))
+    best: tuple[float, FloatArray] | None = None
+    for head in itertools.product(range(steps + 1), repeat=n_members - 1):
+        if sum(head) > steps:
+            continue
+        blend = np.array([*head, steps - sum(head)], dtype=np.float64) / steps
+        error = float(
+            np.sqrt(np.sum(weights * (blend @ predictions - target) ** 2) / weights.sum())
+        )
+        if best is None or error < best[0] - 1e-12:
+            best = (error, blend)
+    assert best is not None
+    return best[1], best[0]
+
+
+class BlendedWindowRul(RulModel):
+    """Several model families on windowed features, blended by cross-validation, fold-averaged,
+    with conformal quantiles. The C-MAPSS benchmark's default model.
+
+    Hyperparameters (stored as given; see `WindowFeatures` for the feature ones):
+    `cap`: label cap in rows; `members`: (family, parameters) pairs, family one of `FAMILIES`;
+    `n_estimators`, `learning_rate`: LightGBM length and step (an `n_estimators` in a
+    member's own parameters wins); `n_folds`: folds over units, for the weights, the averaged
+    ensemble and the calibration; `row_stride`: train on every k-th row of each history;
+    `weight_step`: grid step of the blend weights; `min_history`: rows a unit must have been
+    seen before its residuals count in the weights and the calibration;
+    `calibration_bins`, `calibration_age_bins`: Mondrian bins by prediction and by age;
+    `levels`: the quantile grid; `seed`: folds and model randomness; `n_jobs`: threads.
+    """
+
+    def __init__(
+        self,
+        cap: float = 125.0,
+        windows: Sequence[int] = (10, 30, 80, 160, 320),
+        baseline_rows: int = 20,
+        health_index: bool = True,
+        members: Sequence[tuple[str, Mapping[str, Any]]] = DEFAULT_MEMBERS,
+        n_estimators: int = 200,
+        learning_rate: float = 0.06,
+        n_folds: int = 5,
+        row_stride: int = 2,
+        weight_step: float = 0.05,
+        min_history: int = 30,
+        calibration_bins: int = 4,
+        calibration_age_bins: int = 3,
+        levels: tuple[float, ...] = DEFAULT_LEVELS,
+        seed: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.cap = cap
+        self.windows = windows
+        self.baseline_rows = baseline_rows
+        self.health_index = health_index
+        self.members = members
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.n_folds = n_folds
+        self.row_stride = row_stride
+        self.weight_step = weight_step
+        self.min_history = min_history
+        self.calibration_bins = calibration_bins
+        self.calibration_age_bins = calibration_age_bins
+        self.levels = levels
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def _member(self, family: str, params: Mapping[str, Any], fold: int) -> Any:
+        random_state = self.seed * 1000 + fold
+        if family == "lightgbm":
+            settings: dict[str, Any] = {
+                "n_estimators": self.n_estimators,
+                "learning_rate": self.learning_rate,
+                "max_bin": 63,
+                "colsample_bytree": 0.5,
+                "subsample": 0.8,
+                "subsample_freq": 1,
+                "random_state": random_state,
+                "n_jobs": self.n_jobs,
+                "verbose": -1,
+            }
+            return lgb.LGBMRegressor(**{**settings, **params})
+        if family == "extra_trees":
+            return ExtraTreesRegressor(
+                **{"random_state": random_state, "n_jobs": self.n_jobs, **params}
+            )
+        raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
+
+    def fit(
+        self,
+        histories: Sequence[npt.ArrayLike] | pd.DataFrame,
+        failure_at_end: bool = True,
+        rul_at_end: Sequence[float] | None = None,
+    ) -> Self:
+        """Fit every member in every fold, choose the blend weights out-of-fold, calibrate."""
+        units = as_histories(histories)
+        ends = end_ruls(len(units), failure_at_end, rul_at_end)
+        if len(units) < 2:
+            raise ValueError("need at least 2 histories to cross-validate and calibrate")
+        if not self.members:
+            raise ValueError("members must hold at least one (family, parameters) pair")
+        for family, _ in self.members:
+            if family not in FAMILIES:
+                raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
+        life = [remaining_life(len(h), e) for h, e in zip(units, ends, strict=True)]
+        labels = [
+            piecewise_linear_rul(len(h), self.cap, e) for h, e in zip(units, ends, strict=True)
+        ]
+        order = np.random.default_rng(self.seed).permutation(len(units))
+        folds = [f for f in np.array_split(order, min(self.n_folds, len(units))) if f.size]
+
+        # Every row of every held-out unit, from `min_history` on (fewer if the unit is short).
+        rows = [np.arange(min(self.min_history, len(h) - 1), len(h)) for h in units]
+        weights = np.concatenate([np.full(len(r), 1.0 / len(r)) for r in rows])
+        true_life = np.concatenate([life[i][r] for i, r in enumerate(rows)])
+        true_label = np.concatenate([labels[i][r] for i, r in enumerate(rows)])
+
+        self.folds_, oof = self._cross_fit(folds, units, labels, rows)
+        self.cv_rmse_ = [
+            float(np.sqrt(np.sum(weights * (p - true_label) ** 2) / weights.sum())) for p in oof
+        ]
+        self.weights_, self.cv_rmse_blend_ = simplex_weights(
+            oof, true_label, weights, self.weight_step
+        )
+        blended = self.weights_ @ oof
+        self.calibrator_ = MondrianResidualCalibrator(
+            self.levels, self.calibration_bins, self.calibration_age_bins
+        )
+        age = np.concatenate([r + 1.0 for r in rows])
+        self.calibrator_.fit(blended, true_life, weights, age)
+        # Kept for diagnostics: blended out-of-fold predictions, true life and weights.
+        self.oof_ = (blended, true_life, weights)
+        self.n_features_in_ = units[0].shape[1]
+        return self
+
+    def _cross_fit(
+        self,
+        folds: Sequence[npt.NDArray[np.int64]],
+        units: Sequence[FloatArray],
+        labels: Sequence[FloatArray],
+        rows: Sequence[npt.NDArray[np.int64]],
+    ) -> tuple[list[_Fold], FloatArray]:
+        """One feature map and one model per member per fold; out-of-fold predictions
+        (members x rows) at `rows` of every unit, in unit order."""
+        predictions: list[FloatArray] = [np.empty((len(self.members), 0))] * len(units)
+        fitted = []
+        stride = max(1, self.row_stride)
+        for k, held_out in enumerate(folds):
+            if len(folds) == 1:  # a single fold cannot hold anything out: calibrate in-sample
+                train = held_out
+            else:
+                train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+            features = WindowFeatures(self.windows, self.baseline_rows, self.health_index)
+            features.fit([units[i] for i in train], [labels[i] for i in train])
+            x = np.vstack([features.transform_all(units[i])[::stride] for i in train])
+            y = np.concatenate([labels[i][::stride] for i in train])
+            members = [self._member(f, p, k).fit(x, y) for f, p in self.members]
+            fitted.append(_Fold(features, members))
+            for i in held_out:
+                x_held = features.transform_all(units[i])[rows[i]]
+                predictions[i] = np.array([_predict(m, x_held) for m in members])
+        return fitted, np.concatenate(predictions, axis=1)
+
+    def predict_point(self, histories: Sequence[npt.ArrayLike] | pd.DataFrame) -> FloatArray:
+        """The point prediction (blend, fold average, capped-label scale) at each history's
+        end."""
+        units = as_histories(histories)
+        if units[0].shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"histories have {units[0].shape[1]} features, the model was fit on "
+                f"{self.n_features_in_}"
+            )
+        point = np.mean([fold.predict(units, self.weights_) for fold in self.folds_], axis=0)
+        return np.asarray(np.maximum(point, 0.0), dtype=np.float64)
+
+    def predict(self, histories: Sequence[npt.ArrayLike] | pd.DataFrame) -> RulDistribution:
+        """Quantile grid of remaining life (rows) at each history's last row."""
+        units = as_histories(histories)
+        point = self.predict_point(units)
+        age = np.array([len(h) for h in units], dtype=np.float64)
+        levels = np.asarray(self.levels, dtype=np.float64)
+        return RulDistribution(levels, self.calibrator_.grid(point, age))

@@ -1,0 +1,95 @@
+import pickle
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from jayul.health.rul import BlendedWindowRul, interval_coverage, rmse
+from jayul.health.rul.ensemble import simplex_weights
+
+Units = Callable[..., list[npt.NDArray[np.float64]]]
+
+SMALL = {
+    "windows": (5, 20, 60),
+    "baseline_rows": 10,
+    "n_estimators": 60,
+    "learning_rate": 0.1,
+    "n_folds": 4,
+    "members": (
+        ("lightgbm", {"num_leaves": 7, "min_child_samples": 20}),
+        ("extra_trees", {"n_estimators": 30, "min_samples_leaf": 5, "max_features": 0.3}),
+    ),
+    "cap": 100.0,
+    "min_history": 20,
+    "calibration_bins": 3,
+    "calibration_age_bins": 2,
+}
+
+
+def _cut(units: list[npt.NDArray[np.float64]], seed: int) -> tuple[list, npt.NDArray]:
+    """Cut each unit at a uniformly random row (at least 20 seen): history and true RUL."""
+    rng = np.random.default_rng(seed)
+    histories, truth = [], []
+    for unit in units:
+        end = int(rng.integers(20, len(unit)))
+        histories.append(unit[:end])
+        truth.append(len(unit) - end)
+    return histories, np.array(truth, dtype=float)
+
+
+def test_blend_is_accurate_and_calibrated_on_synthetic_degradation(make_units: Units) -> None:
+    model = BlendedWindowRul(**SMALL).fit(make_units(40, seed=0))
+    histories, truth = _cut(make_units(300, seed=1), seed=2)
+    d = model.predict(histories)
+    assert len(d) == 300
+    assert np.all(d.p10 <= d.p50) and np.all(d.p50 <= d.p90)
+    near = truth <= 100
+    assert rmse(d.p50[near], truth[near]) < 15
+    assert 0.72 <= interval_coverage(d.p10, d.p90, truth) <= 0.9
+    assert model.weights_.sum() == pytest.approx(1.0)
+    # The blend is chosen out-of-fold, so it is never worse there than its best member.
+    assert model.cv_rmse_blend_ <= min(model.cv_rmse_) + 1e-9
+
+
+def test_same_seed_same_model_and_pickle_round_trip(make_units: Units) -> None:
+    train = make_units(16, seed=3)
+    test = [u[:50] for u in make_units(5, seed=4)]
+    params = {**SMALL, "n_estimators": 20, "n_folds": 2}
+    first = BlendedWindowRul(seed=7, **params).fit(train).predict(test)
+    again = BlendedWindowRul(seed=7, **params).fit(train)
+    np.testing.assert_array_equal(first.values, again.predict(test).values)
+    restored = pickle.loads(pickle.dumps(again))
+    np.testing.assert_array_equal(first.values, restored.predict(test).values)
+
+
+def test_point_prediction_is_the_weighted_blend_of_the_members(make_units: Units) -> None:
+    model = BlendedWindowRul(**{**SMALL, "n_folds": 2}).fit(make_units(12, seed=5))
+    histories = [u[:70] for u in make_units(4, seed=6)]
+    by_member = []
+    for index in range(2):
+        folds = []
+        for fold in model.folds_:
+            x = np.vstack([fold.features.transform_all(h)[-1] for h in histories])
+            folds.append(fold.members[index].predict(x))
+        by_member.append(np.mean(folds, axis=0))
+    expected = np.maximum(model.weights_ @ np.array(by_member), 0.0)
+    np.testing.assert_allclose(model.predict_point(histories), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_simplex_weights_find_the_best_mix() -> None:
+    rng = np.random.default_rng(0)
+    target = rng.normal(size=2000)
+    noise_a, noise_b = rng.normal(size=2000), rng.normal(size=2000)
+    # Two members with independent errors of equal size: the best mix is half and half.
+    predictions = np.array([target + noise_a, target + noise_b, target + 5 * noise_a])
+    weights, error = simplex_weights(predictions, target, np.ones(2000), 0.1)
+    np.testing.assert_allclose(weights, [0.5, 0.5, 0.0], atol=0.11)
+    assert weights.sum() == pytest.approx(1.0)
+    assert error == pytest.approx(np.sqrt(np.mean((weights @ predictions - target) ** 2)))
+    assert error < 0.8  # well below either member's own error of 1
+
+
+def test_unknown_family_is_refused(make_units: Units) -> None:
+    with pytest.raises(ValueError, match="unknown member family 'svm'"):
+        BlendedWindowRul(members=(("svm", {}),)).fit(make_units(4, seed=0))
