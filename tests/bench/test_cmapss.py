@@ -98,7 +98,9 @@ def test_cli_writes_predictions_and_report(tmp_path: Path, monkeypatch: pytest.M
     small = {"n_estimators": 10, "n_folds": 2, "windows": (5, 20), "min_history": 10}
     original = bench.run_seed
     monkeypatch.setattr(
-        bench, "run_seed", lambda split, seed, params, units: original(split, seed, small, units)
+        bench,
+        "run_seed",
+        lambda split, seed, params, units, name: original(split, seed, small, units, name),
     )
     out, report = tmp_path / "pred.csv", tmp_path / "report.json"
     result = CliRunner().invoke(
@@ -112,6 +114,18 @@ def test_cli_writes_predictions_and_report(tmp_path: Path, monkeypatch: pytest.M
     assert len(table) == 4
     figures = pd.read_json(report, typ="series")
     assert figures["seeds"] == 2 and len(figures["per_seed"]) == 2
+    assert figures["model"] == "BlendedWindowRul"
+    boosted = CliRunner().invoke(
+        app,
+        ["bench", "cmapss", "--data", str(tmp_path), "--out", str(out), "--seeds", "1",
+         "--report", str(report), "--model", "boosted"],
+    )  # fmt: skip
+    assert boosted.exit_code == 0, boosted.output
+    assert pd.read_json(report, typ="series")["model"] == "BoostedWindowRul"
+    unknown = CliRunner().invoke(
+        app, ["bench", "cmapss", "--data", str(tmp_path), "--out", str(out), "--model", "svm"]
+    )
+    assert unknown.exit_code == 2 and "unknown --model 'svm'" in unknown.output
 
 
 def test_cli_names_a_missing_file_without_a_traceback(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 from jayul.bench.cmapss_data import SENSORS, CmapssSplit, ConditionNormaliser, load_cmapss
 from jayul.health.rul import (
     BlendedWindowRul,
+    BoostedWindowRul,
     histories_from_frame,
     interval_coverage,
     phm08_score,
@@ -29,6 +30,10 @@ from jayul.health.rul import (
 )
 
 FloatArray = npt.NDArray[np.float64]
+
+# `--model`: the default blend, or the single-family LightGBM model it replaced as the
+# benchmark's default (kept so the earlier figures can be reproduced).
+MODELS = ("blended", "boosted")
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ def run_seed(
     seed: int,
     model_params: Mapping[str, Any] | None = None,
     max_train_units: int | None = None,
+    model_name: str = "blended",
 ) -> SeedRun:
     """Fit on the training engines (sensors normalised per operating condition), predict and
     score the test engines. `max_train_units` keeps the first units only (for quick tests)."""
@@ -62,7 +68,13 @@ def run_seed(
         normaliser.transform(split.test), features=SENSORS
     )
 
-    model = BlendedWindowRul(seed=seed, **dict(model_params or {}))
+    model: BlendedWindowRul | BoostedWindowRul
+    if model_name == "blended":
+        model = BlendedWindowRul(seed=seed, **dict(model_params or {}))
+    elif model_name == "boosted":
+        model = BoostedWindowRul(seed=seed, **dict(model_params or {}))
+    else:
+        raise ValueError(f"unknown model {model_name!r}; known: {', '.join(MODELS)}")
     # Wall time is what the target bounds; CPU time and the load average say how much of it
     # was this process on a machine shared with other jobs.
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -85,13 +97,18 @@ def run_seed(
         "train_cpu_seconds": train_cpu_seconds,
         "predict_seconds": predict_seconds,
         "load_1min_after_training": load,
-        "cv_rmse_capped": model.cv_rmse_blend_,
     }
-    chosen = {
-        "members": [family for family, _ in model.members],
-        "cv_rmse_capped_by_member": model.cv_rmse_,
-        "blend_weights": model.weights_.tolist(),
-    }
+    chosen: dict[str, Any]
+    if isinstance(model, BlendedWindowRul):
+        figures["cv_rmse_capped"] = model.cv_rmse_blend_
+        chosen = {
+            "members": [family for family, _ in model.members],
+            "cv_rmse_capped_by_member": model.cv_rmse_,
+            "blend_weights": model.weights_.tolist(),
+        }
+    else:
+        figures["cv_rmse_capped"] = min(model.cv_rmse_)
+        chosen = {"cv_rmse_capped_by_candidate": model.cv_rmse_, "best_index": model.best_index_}
     units = [int(str(u)) for u in test_units]
     return SeedRun(seed, units, p10, p50, p90, figures, chosen)
 
@@ -130,6 +147,7 @@ def run_cmapss(
     model_params: Mapping[str, Any] | None = None,
     max_train_units: int | None = None,
     on_seed_done: Callable[[SeedRun], None] | None = None,
+    model_name: str = "blended",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The whole benchmark: `seeds` independent fits (seeds 0..seeds-1).
 
@@ -139,10 +157,12 @@ def run_cmapss(
     """
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds}")
+    if model_name not in MODELS:
+        raise ValueError(f"unknown model {model_name!r}; known: {', '.join(MODELS)}")
     split = load_cmapss(data_dir, train, test)
     runs = []
     for seed in range(seeds):
-        run = run_seed(split, seed, model_params, max_train_units)
+        run = run_seed(split, seed, model_params, max_train_units, model_name)
         runs.append(run)
         if on_seed_done is not None:
             on_seed_done(run)
@@ -157,7 +177,7 @@ def run_cmapss(
         if max_train_units is None
         else min(max_train_units, int(split.train["unit"].nunique())),
         "n_test_units": len(table),
-        "model": "BlendedWindowRul",
+        "model": "BlendedWindowRul" if model_name == "blended" else "BoostedWindowRul",
         "model_params": dict(model_params or {}),
         "summary": summarise(runs),
         "per_seed": [{"seed": r.seed, **r.figures, **r.chosen} for r in runs],
