@@ -23,6 +23,7 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore": lambda: ZScoreDetector(window=5),
     "zscore_ignore_slow": lambda: ZScoreDetector(window=5, slow_mode="ignore"),
     "zscore_max": lambda: ZScoreDetector(window=5, aggregate="max"),
+    "zscore_cal": lambda: ZScoreDetector(window=5, aggregate="calibrated-max"),
     "pca": lambda: PcaDetector(window=5),
     "cusum": lambda: CusumDetector(window=1, memory=20),
     "cusum_gated": lambda: CusumDetector(window=1, memory=20, gate=5),

@@ -29,3 +29,15 @@ def test_a_small_persistent_shift_accumulates_and_is_forgotten_after_memory_rows
     assert np.median(s[240:300]) < np.quantile(s[130:200], 0.1)
     e = d.explain(live)
     assert e.directions[180, 2] == -1 and int(np.argmax(e.shares[180])) == 2
+
+
+def test_the_gate_drops_the_score_once_the_shift_is_gone() -> None:
+    rng = np.random.default_rng(5)
+    train = rng.normal(size=(400, 3))
+    live = rng.normal(size=(200, 3))
+    live[50:120, 0] += 3.0
+    plain = CusumDetector(window=1, memory=40).fit(train).score(live)
+    gated = CusumDetector(window=1, memory=40, gate=5).fit(train).score(live)
+    # ten rows after the end, the plain sum still holds most of the shift; the gated one not
+    assert plain[130] > 5 * max(gated[130], 1e-9)
+    np.testing.assert_array_less(gated - 1e-12, plain)  # the gate only ever removes evidence

@@ -14,8 +14,9 @@ def segments() -> list[np.ndarray]:
 
 
 def test_episodes_carry_a_step_fault_and_its_labels() -> None:
-    v = Validation(segments(), magnitudes=(3.0,))
+    v = Validation(segments(), magnitudes=(3.0,), draws=1)
     assert len(v.episodes) == 4
+    assert len(Validation(segments(), magnitudes=(3.0,)).episodes) == 4 * 3  # three draws
     rows, truth = v.episodes[0]
     assert truth.sum() == v.fault_rows
     fault = rows[v.train_rows + v.fault_start : v.train_rows + v.fault_start + v.fault_rows, 0]
@@ -31,3 +32,17 @@ def test_the_rule_prefers_the_sensible_recipe_over_alarming_always() -> None:
     by_name = {r.name: r for r in results}
     assert by_name["always"].far > 90.0
     assert by_name["z"].far <= v.max_far
+
+
+def test_shared_scores_and_levels_give_exactly_each_recipes_own_alarm() -> None:
+    v = Validation(segments(), magnitudes=(2.0,))
+    recipes = [
+        AlarmConfig("q", lambda: ZScoreDetector(window=5), margin=1.5),
+        AlarmConfig("pot", lambda: ZScoreDetector(window=5), threshold="pot", clear_m=30),
+        AlarmConfig("other", lambda: ZScoreDetector(window=10, aggregate="calibrated-max")),
+    ]
+    for _ in range(2):  # the second pass reads the cache
+        for config in recipes:
+            for k, (rows, _truth) in enumerate(v.episodes):
+                alone = config.alarm(rows[: v.train_rows], rows)
+                np.testing.assert_array_equal(v._alarm(config, k), alone)
