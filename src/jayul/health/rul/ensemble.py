@@ -22,7 +22,6 @@ import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.ensemble import ExtraTreesRegressor
 
 from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
 from jayul.health.rul.features import WindowFeatures
@@ -154,6 +153,10 @@ class BlendedWindowRul(RulModel):
             }
             return lgb.LGBMRegressor(**{**settings, **params})
         if family == "extra_trees":
+            # imported here: importing `jayul.health.rul` (the twin's fleet models do) need
+            # not pay for scikit-learn's ensemble module
+            from sklearn.ensemble import ExtraTreesRegressor
+
             return ExtraTreesRegressor(
                 **{"random_state": random_state, "n_jobs": self.n_jobs, **params}
             )
