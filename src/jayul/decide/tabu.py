@@ -5,14 +5,15 @@ operation order per machine; its makespan is the longest path in the disjunctive
 only swaps that can shorten it exchange the first two or the last two operations of a
 *critical block* (a maximal run of critical-path operations on one machine), and not the first
 pair of the first block nor the last pair of the last block. Each swap is scored by the exact
-length of the longest path through the two swapped operations (Taillard's estimate, exact
-whenever the makespan does not drop below the old one), the best non-tabu swap is applied
-(a tabu swap only when it beats the best makespan seen), and after a long run without
-improvement the search restarts from the best schedule with a few random critical swaps.
+length of the longest path through the two swapped operations (Taillard's estimate: the new
+makespan whenever it is not below the old one, a lower bound on it otherwise), the best
+non-tabu swap is applied (a tabu swap only when it beats the best makespan seen), and after a
+long run without improvement the search restarts from the best schedule with a few random
+critical swaps.
 
-`jayul.decide.jobshop.solve_jobshop` runs this for a share of its time limit and hands the
-best schedule to CP-SAT as a hint and upper bound. Pure Python on flat lists: about a thousand
-iterations per second on 15x10 instances, enough for that share.
+`jayul.decide.jobshop.solve_jobshop` runs this for the last share of its time limit, from
+CP-SAT's best schedule. Pure Python on flat lists, with heads and tails updated only where a
+swap can change them: about 10,000 swaps per second on 15x10 and 15x15 instances.
 """
 
 from __future__ import annotations
