@@ -31,8 +31,10 @@ def bench_cmapss(
     model: str = typer.Option(
         "blended",
         "--model",
-        help="blended (default: LightGBM and extra trees, blended by cross-validation) or "
-        "boosted (LightGBM alone, the earlier default).",
+        help="blended (default: LightGBM and extra trees, blended and calibrated on training "
+        "engines cut like the test engines, label cap chosen the same way), blended-capped "
+        "(the same blend chosen on the capped label, cap 125; the earlier default) or "
+        "boosted (LightGBM alone, the default before that).",
     ),
 ) -> None:
     """Train on a C-MAPSS training file, predict each test engine's RUL at its last cycle.

@@ -27,6 +27,7 @@ from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrato
 from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.labels import piecewise_linear_rul, remaining_life
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
+from jayul.health.rul.validation import cut_weights, weighted_rmse
 
 # (family, parameters): the blend's members, all trained on the same features of each fold.
 # Chosen by cross-validation over the C-MAPSS FD001 training engines (docs/benchmarks/cmapss.md):
@@ -98,7 +99,12 @@ class BlendedWindowRul(RulModel):
     `weight_step`: grid step of the blend weights; `min_history`: rows a unit must have been
     seen before its residuals count in the weights and the calibration;
     `calibration_bins`, `calibration_age_bins`: Mondrian bins by prediction and by age;
-    `levels`: the quantile grid; `seed`: folds and model randomness; `n_jobs`: threads.
+    `levels`: the quantile grid; `seed`: folds and model randomness; `n_jobs`: threads;
+    `cut_lengths`: if given, the lengths of the histories the model will be asked about (e.g.
+    the test histories: inputs, not their lives): the blend weights are then chosen, and the
+    calibration weighted, on the out-of-fold rows cut at those lengths and scored against the
+    true (uncapped) remaining life, as a benchmark scores (`validation.cut_weights`); if
+    None, every row from `min_history` on counts, each unit alike, against the capped label.
     """
 
     def __init__(
@@ -119,6 +125,7 @@ class BlendedWindowRul(RulModel):
         levels: tuple[float, ...] = DEFAULT_LEVELS,
         seed: int = 0,
         n_jobs: int = 1,
+        cut_lengths: Sequence[int] | None = None,
     ) -> None:
         self.cap = cap
         self.windows = windows
@@ -136,6 +143,7 @@ class BlendedWindowRul(RulModel):
         self.levels = levels
         self.seed = seed
         self.n_jobs = n_jobs
+        self.cut_lengths = cut_lengths
 
     def _member(self, family: str, params: Mapping[str, Any], fold: int) -> Any:
         random_state = self.seed * 1000 + fold
@@ -195,17 +203,31 @@ class BlendedWindowRul(RulModel):
         self.cv_rmse_ = [
             float(np.sqrt(np.sum(weights * (p - true_label) ** 2) / weights.sum())) for p in oof
         ]
-        self.weights_, self.cv_rmse_blend_ = simplex_weights(
-            oof, true_label, weights, self.weight_step
-        )
+        age = np.concatenate([r + 1.0 for r in rows])
+        if self.cut_lengths is None:
+            self.weights_, self.cv_rmse_blend_ = simplex_weights(
+                oof, true_label, weights, self.weight_step
+            )
+            calibration_weights = weights
+        else:
+            # Choose and calibrate as the benchmark scores: cuts at the given lengths, the
+            # uncapped life as truth.
+            calibration_weights = cut_weights(age, true_life, self.cut_lengths)
+            self.weights_, self.cv_rmse_cut_blend_ = simplex_weights(
+                oof, true_life, calibration_weights, self.weight_step
+            )
+            self.cv_rmse_blend_ = weighted_rmse(self.weights_ @ oof, true_label, weights)
         blended = self.weights_ @ oof
         self.calibrator_ = MondrianResidualCalibrator(
             self.levels, self.calibration_bins, self.calibration_age_bins
         )
-        age = np.concatenate([r + 1.0 for r in rows])
-        self.calibrator_.fit(blended, true_life, weights, age)
-        # Kept for diagnostics: blended out-of-fold predictions, true life and weights.
-        self.oof_ = (blended, true_life, weights)
+        self.calibrator_.fit(blended, true_life, calibration_weights, age)
+        # Kept for diagnostics and model selection: blended out-of-fold predictions, true life
+        # and the weights used; every member's out-of-fold predictions, the capped label, the
+        # age of each row and the default (per-unit) weights.
+        self.oof_ = (blended, true_life, calibration_weights)
+        self.oof_members_ = oof
+        self.oof_rows_ = (true_label, age, weights)
         self.n_features_in_ = units[0].shape[1]
         return self
 
