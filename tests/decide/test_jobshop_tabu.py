@@ -111,3 +111,29 @@ def test_incremental_update_matches_a_full_recomputation() -> None:
         heads, tails, cmax = list(g.r), list(g.q), g.cmax
         assert g.evaluate()
         assert (heads, tails, cmax) == (g.r, g.q, g.cmax)
+
+
+def test_tabu_search_stops_when_it_stalls() -> None:
+    inst = _random_instance(8, 5, 3)
+    start = dispatch_schedule(inst, "random", random.Random(3))
+    # No lower bound to stop at: only the stall stop can end it well before the 20 s limit.
+    result = tabu_search(inst.jobs, inst.n_machines, start, time_limit_s=20.0, stall_time_s=0.2)
+    assert result.time_s < 10.0
+    assert check_jobshop(inst, result.starts) == []
+
+
+def test_cp_sat_phase_stops_when_it_stalls() -> None:
+    inst = _instance("ft10")
+    # ft10 is not proven within a few seconds: the 0.3 s stall window must end CP-SAT well
+    # before the 90 % it may take, then the tabu search and the hinted CP-SAT pass alternate
+    # until the time is used; each phase starts from the best schedule so far.
+    result = solve_jobshop(inst, time_limit_s=6.0, workers=1, stall_s=0.3)
+    names = [p[0] for p in result.phases]
+    assert names[:2] == ["dispatch", "cp-sat"]
+    assert result.phases[1][2] < 4.5
+    if result.status != "OPTIMAL":
+        assert "tabu search" in names and "cp-sat hinted" in names
+    values = [p[1] for p in result.phases]
+    assert values == sorted(values, reverse=True)
+    assert check_jobshop(inst, result.starts) == []
+    assert makespan_of(inst, [list(r) for r in result.starts]) == result.makespan

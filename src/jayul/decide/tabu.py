@@ -11,8 +11,8 @@ non-tabu swap is applied (a tabu swap only when it beats the best makespan seen)
 long run without improvement the search restarts from the best schedule with a few random
 critical swaps.
 
-`jayul.decide.jobshop.solve_jobshop` runs this for the last share of its time limit, from
-CP-SAT's best schedule. Pure Python on flat lists, with heads and tails updated only where a
+`jayul.decide.jobshop.solve_jobshop` runs this once CP-SAT stalls, and stops it when it stalls,
+from CP-SAT's best schedule. Pure Python on flat lists, with heads and tails updated only where a
 swap can change them: about 10,000 swaps per second on 15x10 and 15x15 instances.
 """
 
@@ -212,12 +212,15 @@ def tabu_search(
     seed: int = 0,
     lower_bound: int = 0,
     max_stall: int = 3000,
+    stall_time_s: float | None = None,
 ) -> TabuResult:
     """Improve the schedule `starts[j][k]` by tabu search for at most `time_limit_s` seconds.
 
-    Stops early at `lower_bound` (proved optimal) or when the critical path has no block to
-    swap (it is then a single job's chain, which is optimal too). The result is never worse
-    than the schedule given (it is the semi-active version of it or better).
+    Stops early at `lower_bound` (proved optimal), when the critical path has no block to
+    swap (it is then a single job's chain, which is optimal too), or, with `stall_time_s`,
+    when the best makespan has not improved for that many seconds (so a caller can hand the
+    rest of its time to another method). The result is never worse than the schedule given
+    (it is the semi-active version of it or better).
     """
     t0 = time.perf_counter()
     rng = random.Random(seed)
@@ -241,10 +244,15 @@ def tabu_search(
     tabu: dict[tuple[int, int], int] = {}
     stall = 0
     it = 0
+    last_gain = t0
     while best_c > lower_bound:
         it += 1
-        if it % 32 == 0 and time.perf_counter() - t0 >= time_limit_s:
-            break
+        if it % 32 == 0:
+            now = time.perf_counter()
+            if now - t0 >= time_limit_s or (
+                stall_time_s is not None and now - last_gain >= stall_time_s
+            ):
+                break
         moves = n5_moves(g.critical_blocks(rng))
         if not moves:
             break  # the critical path is one job's chain: no schedule is shorter
@@ -268,6 +276,7 @@ def tabu_search(
             best_c = g.cmax
             best_seq = [list(s) for s in g.seq]
             stall = 0
+            last_gain = time.perf_counter()
         elif stall > max_stall:
             # Back to the best schedule, shaken by a few random critical swaps.
             g = _Graph(jobs, best_seq)
