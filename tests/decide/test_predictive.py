@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,16 @@ def test_safety_net_lets_the_alarm_maintain_a_machine_the_rul_calls_healthy() ->
     assert plain == []  # no production view, no plan: the RUL-watched pump is left alone
     assert [(a.machine, a.params["action"]) for a in netted] == [("pump1", "bearing_service")]
     assert high == []  # under the net's threshold
+    # a refused proposal is not repeated every tick: once per re-plan period while the alarm
+    # lasts, and at once when the machine has taken up a maintenance meanwhile
+    policy = Predictive(fallback_threshold=1.3, safety_threshold=1.5, replan_every_h=12.0)
+    at = {h: Observation(now_ns=int(h * 3.6e12), now_h=h, machines=views) for h in (0, 1, 13)}
+    assert [a.machine for a in policy.decide(plant, at[0])] == ["pump1"]
+    assert policy.decide(plant, at[1]) == []
+    assert [a.machine for a in policy.decide(plant, at[13])] == ["pump1"]
+    busy = dict(views, pump1=replace(views["pump1"], pending_maintenance=("bearing_service",)))
+    policy.decide(plant, Observation(now_ns=0, now_h=14.0, machines=busy))
+    assert [a.machine for a in policy.decide(plant, Observation(0, 15.0, views))] == ["pump1"]
 
 
 def _pump(suspect: str | None, hours: dict[str, float], p50: dict[str, float]) -> MachineView:

@@ -77,6 +77,10 @@ class Predictive:
         self.safety_threshold = safety_threshold
         self.fresh_h = fresh_h
         self.net_actions_ = 0
+        # when the net last proposed each machine: a proposal the gate or the verifier refused
+        # is not repeated every tick, only once per re-plan period while the alarm lasts (a
+        # proposal carried out clears this as soon as the machine shows the maintenance)
+        self._net_proposed_h: dict[str, float] = {}
 
     def decide(self, plant: Plant, obs: Observation) -> list[Action]:
         # machines that stopped or came back (failure, repair, maintenance): a plan event;
@@ -99,11 +103,17 @@ class Predictive:
                 actions.append(action)
         if self.safety_threshold is not None:
             for view in obs.machines.values():
+                if view.pending_maintenance or view.status == "down":
+                    self._net_proposed_h.pop(view.id, None)  # taken up: the next alarm is new
                 if view.id in watched and view.id not in {a.machine for a in actions}:
+                    last = self._net_proposed_h.get(view.id, -1e9)
+                    if obs.now_h - last < self.replan_every_h:
+                        continue
                     net = self._safety_net(plant, obs, view, self.safety_threshold)
                     if net is not None:
                         actions.append(net)
                         self.net_actions_ += 1
+                        self._net_proposed_h[view.id] = obs.now_h
         return actions
 
     # ------------------------------------------------------------------ the alarm safety net
