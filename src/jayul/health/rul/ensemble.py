@@ -25,7 +25,7 @@ import pandas as pd
 
 from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
 from jayul.health.rul.features import WindowFeatures
-from jayul.health.rul.labels import piecewise_linear_rul, remaining_life
+from jayul.health.rul.labels import CrossValidationLayout
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
 from jayul.health.rul.validation import cut_weights, weighted_rmse
 
@@ -186,18 +186,11 @@ class BlendedWindowRul(RulModel):
         for family, _ in self.members:
             if family not in FAMILIES:
                 raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
-        life = [remaining_life(len(h), e) for h, e in zip(units, ends, strict=True)]
-        labels = [
-            piecewise_linear_rul(len(h), self.cap, e) for h, e in zip(units, ends, strict=True)
-        ]
-        order = np.random.default_rng(self.seed).permutation(len(units))
-        folds = [f for f in np.array_split(order, min(self.n_folds, len(units))) if f.size]
-
-        # Every row of every held-out unit, from `min_history` on (fewer if the unit is short).
-        rows = [np.arange(min(self.min_history, len(h) - 1), len(h)) for h in units]
-        weights = np.concatenate([np.full(len(r), 1.0 / len(r)) for r in rows])
-        true_life = np.concatenate([life[i][r] for i, r in enumerate(rows)])
-        true_label = np.concatenate([labels[i][r] for i, r in enumerate(rows)])
+        cv = CrossValidationLayout.build(
+            [len(h) for h in units], ends, self.cap, self.seed, self.n_folds, self.min_history
+        )
+        labels, folds, rows = cv.labels, cv.folds, cv.rows
+        weights, true_life, true_label = cv.weights, cv.true_life, cv.true_label
 
         self.folds_, oof = self._cross_fit(folds, units, labels, rows)
         self.cv_rmse_ = [

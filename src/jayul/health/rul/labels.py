@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -26,3 +29,43 @@ def piecewise_linear_rul(
     """
     life = remaining_life(n_rows, rul_at_end)
     return life if cap is None else np.minimum(life, float(cap))
+
+
+@dataclass(frozen=True)
+class CrossValidationLayout:
+    """What every unit-fold RUL model needs to cross-fit and calibrate: each unit's true life
+    and capped label, folds over units (seeded), and the held-out rows that are scored (from
+    `min_history` on, fewer if the unit is short), each unit weighted equally."""
+
+    life: list[npt.NDArray[np.float64]]
+    labels: list[npt.NDArray[np.float64]]
+    folds: list[npt.NDArray[np.int64]]
+    rows: list[npt.NDArray[np.int64]]
+    weights: npt.NDArray[np.float64]
+    true_life: npt.NDArray[np.float64]
+    true_label: npt.NDArray[np.float64]
+
+    @classmethod
+    def build(
+        cls,
+        lengths: Sequence[int],
+        ends: Sequence[float] | npt.NDArray[np.float64],
+        cap: float,
+        seed: int,
+        n_folds: int,
+        min_history: int,
+    ) -> CrossValidationLayout:
+        life = [remaining_life(n, e) for n, e in zip(lengths, ends, strict=True)]
+        labels = [piecewise_linear_rul(n, cap, e) for n, e in zip(lengths, ends, strict=True)]
+        order = np.random.default_rng(seed).permutation(len(lengths))
+        folds = [f for f in np.array_split(order, min(n_folds, len(lengths))) if f.size]
+        rows = [np.arange(min(min_history, n - 1), n) for n in lengths]
+        return cls(
+            life=life,
+            labels=labels,
+            folds=folds,
+            rows=rows,
+            weights=np.concatenate([np.full(len(r), 1.0 / len(r)) for r in rows]),
+            true_life=np.concatenate([life[i][r] for i, r in enumerate(rows)]),
+            true_label=np.concatenate([labels[i][r] for i, r in enumerate(rows)]),
+        )
