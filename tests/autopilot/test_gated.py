@@ -64,7 +64,8 @@ def test_kill_switch_during_a_run_stops_every_action() -> None:
     assembly.pilot.run(24)
     before = gate.counters()["actions_executed"]
     assert before > 0
-    gate.kill("olga", twin.time_ns(), "smoke in hall 2")
+    kill_time = twin.time_ns()
+    gate.kill("olga", kill_time, "smoke in hall 2")
     maintenances = twin.ledger.maintenances + sum(
         len(m.pending_maintenance) for m in twin.machines.values()
     )
@@ -78,3 +79,5 @@ def test_kill_switch_during_a_run_stops_every_action() -> None:
     )
     assert started_after_kill <= maintenances  # nothing new was started
     assert [r for r in gate.audit.records(kind="kill")]
+    verdicts = [r for r in gate.audit.records(kind="verdict") if r.time > kill_time]
+    assert not verdicts  # no forked-twin trials while nothing may run
