@@ -25,7 +25,6 @@ result is unfinished.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,16 +33,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from jayul.historian.base import DeadLetter, Historian, check_range
+from jayul.historian.base import DeadLetter, check_range
 from jayul.historian.batch import PreparedBatch, prepare_batch
-from jayul.historian.codec import (
-    bucket_frame,
-    event_filters,
-    event_from_row,
-    event_row,
-    sample_frame,
-)
-from jayul.records import Event, EventKind, Samples
+from jayul.historian.codec import bucket_frame, event_row, sample_frame
+from jayul.historian.sql_store import SqlHistorian
+from jayul.records import Event, Samples
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS series (
@@ -70,29 +64,27 @@ WHERE NOT EXISTS (
 """
 
 
-class DuckDBHistorian(Historian):
+class DuckDBHistorian(SqlHistorian):
     """The DuckDB historian; `path` is a database file or ":memory:".
 
     `threads` caps DuckDB's worker threads (None: DuckDB's default, every core).
     """
 
     def __init__(self, path: str | Path = ":memory:", threads: int | None = None) -> None:
+        super().__init__()
         self.path = str(path)
         self.threads = threads
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         config: dict[str, Any] = {} if threads is None else {"threads": threads}
         self._con = duckdb.connect(self.path, config=config)
-        self._lock = threading.Lock()
         self._con.execute(SCHEMA).fetchall()
-        self._series: dict[tuple[str, str], int] = {}
         self._load_series()
 
-    # -- series ids -------------------------------------------------------------------------
+    def _execute_fetch(self, query: str, params: Sequence[Any] | None) -> list[tuple[Any, ...]]:
+        return self._con.execute(query, params).fetchall()
 
-    def _load_series(self) -> None:
-        rows = self._con.execute("SELECT machine, signal, id FROM series").fetchall()
-        self._series = {(m, s): int(i) for m, s, i in rows}
+    # -- series ids -------------------------------------------------------------------------
 
     def _ids_for(self, pairs: list[tuple[str, str]]) -> list[int]:
         new = [p for p in pairs if p not in self._series]
@@ -102,17 +94,6 @@ class DuckDBHistorian(Historian):
             self._con.executemany("INSERT INTO series VALUES (?, ?, ?)", rows)
             self._series.update({(m, s): i for i, m, s in rows})
         return [self._series[p] for p in pairs]
-
-    def _machine_series(self, machine: str, signals: Sequence[str] | None) -> dict[int, str]:
-        """Series id -> signal name for one machine (optionally only some signals)."""
-        found = {i: s for (m, s), i in self._series.items() if m == machine}
-        if not found:  # another writer may have added it since we loaded the table
-            self._load_series()
-            found = {i: s for (m, s), i in self._series.items() if m == machine}
-        if signals is not None:
-            wanted = set(signals)
-            found = {i: s for i, s in found.items() if s in wanted}
-        return found
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -234,35 +215,6 @@ class DuckDBHistorian(Historian):
                 {"start": start_ns, "end": end_ns, "width": bucket_ns, "sid": ids[0]},
             ).df()
         return bucket_frame(frame)
-
-    def query_events(
-        self,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-        machine: str | None = None,
-        kinds: Sequence[EventKind] | None = None,
-        limit: int | None = None,
-    ) -> list[Event]:
-        where, params = event_filters(start_ns, end_ns, machine, kinds, "?")
-        sql = f"SELECT id, time, machine, kind, payload FROM events {where} ORDER BY time, id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self._lock:
-            rows = self._con.execute(sql, params).fetchall()
-        return [event_from_row(r) for r in rows]
-
-    def count_samples(self) -> int:
-        with self._lock:
-            rows = self._con.execute("SELECT count(*) FROM samples").fetchall()
-        return int(rows[0][0])
-
-    def dead_letters(self, limit: int | None = None) -> list[DeadLetter]:
-        sql = "SELECT time, source, reason, raw FROM dead_letters ORDER BY time, seq"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self._lock:
-            rows = self._con.execute(sql).fetchall()
-        return [DeadLetter(int(t), str(s), str(r), bytes(raw)) for t, s, r, raw in rows]
 
     def close(self) -> None:
         with self._lock:

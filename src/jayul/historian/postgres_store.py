@@ -27,7 +27,6 @@ may still race).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,16 +35,11 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from jayul.historian.base import DeadLetter, Historian, check_range
+from jayul.historian.base import DeadLetter, check_range
 from jayul.historian.batch import PreparedBatch, prepare_batch
-from jayul.historian.codec import (
-    bucket_frame,
-    event_filters,
-    event_from_row,
-    event_row,
-    sample_frame,
-)
-from jayul.records import Event, EventKind, Samples
+from jayul.historian.codec import bucket_frame, event_row, sample_frame
+from jayul.historian.sql_store import SqlHistorian
+from jayul.records import Event, Samples
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS series (
@@ -96,27 +90,28 @@ def copy_payload(prepared: PreparedBatch, series_ids: np.ndarray[Any, Any]) -> b
     return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
-class PostgresHistorian(Historian):
+class PostgresHistorian(SqlHistorian):
     """The PostgreSQL historian on `conninfo` (a postgresql:// URL), tables in `schema`."""
 
+    placeholder = "%s"
+    payload_column = "payload::text"
+
     def __init__(self, conninfo: str, schema: str = "public") -> None:
+        super().__init__()
         self.schema = schema
         self._con = psycopg.connect(conninfo, autocommit=True)
-        self._lock = threading.Lock()
         with self._con.transaction():
             self._con.execute(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
             )
             self._con.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
             self._con.execute(SCHEMA)
-        self._series: dict[tuple[str, str], int] = {}
         self._load_series()
 
-    # -- series ids -------------------------------------------------------------------------
+    def _execute_fetch(self, query: str, params: Sequence[Any] | None) -> list[tuple[Any, ...]]:
+        return self._con.execute(query.encode(), params).fetchall()
 
-    def _load_series(self) -> None:
-        rows = self._con.execute("SELECT machine, signal, id FROM series").fetchall()
-        self._series = {(m, s): int(i) for m, s, i in rows}
+    # -- series ids -------------------------------------------------------------------------
 
     def _ids_for(self, pairs: list[tuple[str, str]]) -> list[int]:
         if any(p not in self._series for p in pairs):
@@ -129,16 +124,6 @@ class PostgresHistorian(Historian):
                 )
             self._load_series()  # picks up ids made here and by any other writer
         return [self._series[p] for p in pairs]
-
-    def _machine_series(self, machine: str, signals: Sequence[str] | None) -> dict[int, str]:
-        found = {i: s for (m, s), i in self._series.items() if m == machine}
-        if not found:
-            self._load_series()
-            found = {i: s for (m, s), i in self._series.items() if m == machine}
-        if signals is not None:
-            wanted = set(signals)
-            found = {i: s for i, s in found.items() if s in wanted}
-        return found
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -238,37 +223,6 @@ class PostgresHistorian(Historian):
                 {"start": start_ns, "end": end_ns, "width": bucket_ns, "sid": ids[0]},
             ).fetchall()
         return bucket_frame(pd.DataFrame(rows, columns=["bucket", "min", "max", "mean", "count"]))
-
-    def query_events(
-        self,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-        machine: str | None = None,
-        kinds: Sequence[EventKind] | None = None,
-        limit: int | None = None,
-    ) -> list[Event]:
-        where, params = event_filters(start_ns, end_ns, machine, kinds, "%s")
-        query = (
-            f"SELECT id, time, machine, kind, payload::text FROM events {where} ORDER BY time, id"
-        )
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
-        with self._lock:
-            rows = self._con.execute(query.encode(), params).fetchall()
-        return [event_from_row(r) for r in rows]
-
-    def count_samples(self) -> int:
-        with self._lock:
-            row = self._con.execute("SELECT count(*) FROM samples").fetchone()
-        return int(row[0]) if row else 0
-
-    def dead_letters(self, limit: int | None = None) -> list[DeadLetter]:
-        query = "SELECT time, source, reason, raw FROM dead_letters ORDER BY time, seq"
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
-        with self._lock:
-            rows = self._con.execute(query.encode()).fetchall()
-        return [DeadLetter(int(t), str(s), str(r), bytes(raw)) for t, s, r, raw in rows]
 
     def vacuum(self) -> None:
         """VACUUM ANALYZE the samples table: what autovacuum does after large inserts, now."""
