@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from jayul.autopilot.counters import Counters
 from jayul.autopilot.executor import ActionExecutor, TwinExecutor
 from jayul.autopilot.monitor import HealthMonitor
 from jayul.decide.policy import MachineView, Observation, Policy
@@ -16,17 +16,6 @@ from jayul.twin.kpis import Kpis
 
 if TYPE_CHECKING:  # imported lazily: the RUL models pull in LightGBM
     from jayul.autopilot.rul_monitor import RulMonitor
-
-
-@dataclass
-class Counters:
-    alerts: int = 0
-    actions_proposed: int = 0
-    actions_executed: int = 0
-    actions_declined: int = 0
-    samples: int = 0
-    events: int = 0
-    recent_alerts: list[Alert] = field(default_factory=list)
 
 
 class Autopilot:
@@ -99,8 +88,7 @@ class Autopilot:
                     self.monitor.reset_machine(e.machine)
         if self.rul_monitor is not None:
             self.rul_monitor.update(samples, events, self.twin.time_ns())
-        self.counters.alerts += len(alerts)
-        self.counters.recent_alerts = (self.counters.recent_alerts + alerts)[-20:]
+        self.counters.note_alerts(alerts)
         actions = self.policy.decide(self.twin.plant, self.observe(alerts))
         records: list[Event] = [*events, *(a.to_event() for a in alerts)]
         record = getattr(self.executor, "record", None)
@@ -132,12 +120,7 @@ class Autopilot:
         self._pending_samples, self._pending_events = [], []
 
     def _carry_out(self, action: Action) -> bool:
-        self.counters.actions_proposed += 1
-        if self.executor.execute(action):
-            self.counters.actions_executed += 1
-            return True
-        self.counters.actions_declined += 1
-        return False
+        return self.counters.note_action(self.executor.execute(action))
 
     def run(self, hours: float, progress: Callable[[float], None] | None = None) -> Kpis:
         """Run for `hours` of plant time; `progress` gets the hours done after each tick."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import queue
 import time
-from dataclasses import dataclass, field
 
+from jayul.autopilot.counters import Counters
 from jayul.autopilot.executor import ActionExecutor
 from jayul.autopilot.monitor import HealthMonitor
 from jayul.decide.policy import MachineView, Observation, Policy
@@ -22,16 +22,6 @@ from jayul.gate import Gate, GateContext
 from jayul.plant import Plant
 from jayul.records import Action, Alert, Event, Samples, utc_now_ns
 from jayul.records.timebase import NS_PER_H
-
-
-@dataclass
-class PilotCounters:
-    samples: int = 0
-    alerts: int = 0
-    actions_proposed: int = 0
-    actions_executed: int = 0
-    actions_declined: int = 0
-    recent_alerts: list[Alert] = field(default_factory=list)
 
 
 class SourcePilot:
@@ -54,7 +44,7 @@ class SourcePilot:
         # With a gate, every action is proposed to it and the sinks run only when the gate
         # executes it (interlock, rate limit, autonomy level, approvals, audit trail).
         self.gate = gate
-        self.counters = PilotCounters()
+        self.counters = Counters()
         self.inbox: queue.Queue[Samples] = queue.Queue()
         self._pending: dict[str, tuple[str, int]] = {}  # machine -> (action id, until ns)
 
@@ -83,8 +73,7 @@ class SourcePilot:
             )
             self.counters.samples += len(batch)
             alerts = self.monitor.update(batch)
-        self.counters.alerts += len(alerts)
-        self.counters.recent_alerts = (self.counters.recent_alerts + alerts)[-20:]
+        self.counters.note_alerts(alerts)
         events: list[Event] = [a.to_event() for a in alerts]
         for action in self.policy.decide(self.plant, self._observe(alerts)):
             events.append(action.to_event())
@@ -115,7 +104,6 @@ class SourcePilot:
         return any([sink.execute(action) for sink in self.sinks])
 
     def _carry_out(self, action: Action) -> None:
-        self.counters.actions_proposed += 1
         until = utc_now_ns() + int(self.pending_h * NS_PER_H)
         self._pending[action.machine] = (str(action.params.get("action", action.kind)), until)
         if self.gate is not None:
@@ -123,7 +111,4 @@ class SourcePilot:
             executed = self.gate.propose(action, ctx, utc_now_ns()).status.value == "executed"
         else:
             executed = self.send(action)
-        if executed:
-            self.counters.actions_executed += 1
-        else:
-            self.counters.actions_declined += 1
+        self.counters.note_action(executed)
