@@ -26,6 +26,7 @@ from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.server.tap import LiveTap, finite_or_none
+from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
 from jayul.twin import Twin
 
@@ -84,6 +85,7 @@ class LiveState:
         self.registry = Registry(self.con, self.audit)
         self.users = UserStore(self.con, self.audit)
         self.sessions = Sessions()
+        self.login_throttle = LoginThrottle()
         monitor = pilot.monitor or HealthMonitor(plant)
         self.tap = monitor if isinstance(monitor, LiveTap) else LiveTap(monitor)
         pilot.monitor = self.tap

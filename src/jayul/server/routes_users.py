@@ -38,10 +38,31 @@ def user_json(u: User) -> dict[str, Any]:
     return {"name": u.name, "role": u.role.value, "created_at": u.created_at, "by": u.created_by}
 
 
-@router.post("/login", summary="Log in; returns a token and sets the session cookie")
+@router.post(
+    "/login",
+    summary="Log in; returns a token and sets the session cookie",
+    responses={
+        401: {"description": "wrong user name or password"},
+        429: {"description": "too many failed logins for this user name; see Retry-After"},
+    },
+)
 def login(
     body: Login, request: Request, response: Response, state: LiveState = Depends(live_state)
 ) -> dict[str, Any]:
+    wait_s = state.login_throttle.retry_after_s(body.username)
+    if wait_s > 0:
+        # Refused before the password is checked: guesses made now tell nothing.
+        with state.lock:
+            state.audit.append(
+                state.twin.time_ns(), body.username, "login_throttled", "console", ""
+            )
+            state.audit.flush()
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many failed logins for {body.username!r}; "
+            f"try again in {int(wait_s) + 1} s",
+            headers={"Retry-After": str(int(wait_s) + 1)},
+        )
     with state.lock:
         stored = state.users.password_hash(body.username)
     # scrypt takes tens of milliseconds on purpose: not while holding the plant's lock.
@@ -49,9 +70,11 @@ def login(
     with state.lock:
         user = state.users.get(body.username) if ok else None
         if user is None:
+            state.login_throttle.failed(body.username)
             state.audit.append(state.twin.time_ns(), body.username, "login_failed", "console", "")
             state.audit.flush()
             raise HTTPException(status_code=401, detail="wrong user name or password")
+        state.login_throttle.succeeded(user.name)
         state.audit.append(
             state.twin.time_ns(), user.name, "login", "console", f"role {user.role.value}"
         )
