@@ -38,29 +38,40 @@ def _random_instance(n_jobs: int, n_machines: int, seed: int) -> JobShopInstance
     return JobShopInstance(f"rand{seed}", n_machines, tuple(jobs))
 
 
+# Both implementations of the one search: compiled (Numba) and pure Python.
+BOTH = pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
+
+
+@BOTH
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_result_is_feasible_and_no_worse_than_its_start(seed: int) -> None:
+def test_result_is_feasible_and_no_worse_than_its_start(seed: int, compiled: bool) -> None:
     inst = _random_instance(8, 5, seed)
     start = dispatch_schedule(inst, "random", random.Random(seed))
-    result = tabu_search(inst.jobs, inst.n_machines, start, time_limit_s=0.3, seed=seed)
+    result = tabu_search(
+        inst.jobs, inst.n_machines, start, time_limit_s=0.3, seed=seed, compiled=compiled
+    )
     assert check_jobshop(inst, result.starts) == []
     assert result.makespan == makespan_of(inst, [list(r) for r in result.starts])
     assert lower_bound(inst) <= result.makespan <= makespan_of(inst, start)
 
 
-def test_improves_a_poor_start_on_ft10() -> None:
+@BOTH
+def test_improves_a_poor_start_on_ft10(compiled: bool) -> None:
     inst = _instance("ft10")
     start = dispatch_schedule(inst, "random", random.Random(0))
-    result = tabu_search(inst.jobs, inst.n_machines, start, time_limit_s=1.0)
+    result = tabu_search(inst.jobs, inst.n_machines, start, time_limit_s=1.0, compiled=compiled)
     assert check_jobshop(inst, result.starts) == []
     assert result.makespan < makespan_of(inst, start)
     assert result.iterations > 100
 
 
-def test_reaches_the_optimum_of_ft06() -> None:
+@BOTH
+def test_reaches_the_optimum_of_ft06(compiled: bool) -> None:
     inst = _instance("ft06")
     start = dispatch_schedule(inst, "mwkr")
-    result = tabu_search(inst.jobs, inst.n_machines, start, time_limit_s=2.0, lower_bound=55)
+    result = tabu_search(
+        inst.jobs, inst.n_machines, start, time_limit_s=2.0, lower_bound=55, compiled=compiled
+    )
     assert result.makespan == 55
     assert check_jobshop(inst, result.starts) == []
 
@@ -113,11 +124,38 @@ def test_incremental_update_matches_a_full_recomputation() -> None:
         assert (heads, tails, cmax) == (g.r, g.q, g.cmax)
 
 
-def test_tabu_search_stops_when_it_stalls() -> None:
+def test_compiled_evaluation_matches_the_python_graph() -> None:
+    import numpy as np
+
+    from jayul.decide import tabu_jit
+    from jayul.decide.tabu import _Graph, machine_orders
+
+    inst = _random_instance(10, 6, 11)
+    start = dispatch_schedule(inst, "random", random.Random(11))
+    g = _Graph(inst.jobs, machine_orders(inst.jobs, inst.n_machines, start))
+    assert g.evaluate()
+    p, jpred, jsucc, mpred, msucc = (
+        np.array(x, dtype=np.int64) for x in (g.p, g.jpred, g.jsucc, g.mpred, g.msucc)
+    )
+    r, q = np.zeros(g.n, np.int64), np.zeros(g.n, np.int64)
+    assert tabu_jit.evaluate(p, jpred, jsucc, mpred, msucc, r, q) == g.cmax
+    assert list(r) == g.r and list(q) == g.q
+    # A machine arc against a job's order makes a cycle: it must be reported, not evaluated.
+    mpred[:] = -1
+    msucc[:] = -1
+    first, second = g.job_ops[0][0], g.job_ops[0][1]
+    msucc[second], mpred[first] = first, second  # `second` before `first` on one machine
+    assert tabu_jit.evaluate(p, jpred, jsucc, mpred, msucc, r, q) == -1
+
+
+@BOTH
+def test_tabu_search_stops_when_it_stalls(compiled: bool) -> None:
     inst = _random_instance(8, 5, 3)
     start = dispatch_schedule(inst, "random", random.Random(3))
     # No lower bound to stop at: only the stall stop can end it well before the 20 s limit.
-    result = tabu_search(inst.jobs, inst.n_machines, start, time_limit_s=20.0, stall_time_s=0.2)
+    result = tabu_search(
+        inst.jobs, inst.n_machines, start, time_limit_s=20.0, stall_time_s=0.2, compiled=compiled
+    )
     assert result.time_s < 10.0
     assert check_jobshop(inst, result.starts) == []
 

@@ -12,8 +12,10 @@ long run without improvement the search restarts from the best schedule with a f
 critical swaps.
 
 `jayul.decide.jobshop.solve_jobshop` runs this once CP-SAT stalls, and stops it when it stalls,
-from CP-SAT's best schedule. Pure Python on flat lists, with heads and tails updated only where a
-swap can change them: about 10,000 swaps per second on 15x10 and 15x15 instances.
+from CP-SAT's best schedule. Two implementations of the same search: `jayul.decide.tabu_jit`
+(compiled with Numba, the default when Numba imports) and the pure-Python one here, on flat
+lists with heads and tails updated only where a swap can change them (about 10,000 swaps per
+second on 15x10 and 15x15 instances; the compiled one is measured in docs/benchmarks/jsp.md).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.util import find_spec
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,7 @@ def tabu_search(
     lower_bound: int = 0,
     max_stall: int = 3000,
     stall_time_s: float | None = None,
+    compiled: bool | None = None,
 ) -> TabuResult:
     """Improve the schedule `starts[j][k]` by tabu search for at most `time_limit_s` seconds.
 
@@ -221,14 +225,20 @@ def tabu_search(
     when the best makespan has not improved for that many seconds (so a caller can hand the
     rest of its time to another method). The result is never worse than the schedule given
     (it is the semi-active version of it or better).
+
+    `compiled`: True runs `jayul.decide.tabu_jit`, False the pure-Python search, None the
+    compiled one when Numba is installed.
     """
     t0 = time.perf_counter()
+    sequences = machine_orders(jobs, n_machines, starts)
+    if compiled is None:
+        compiled = find_spec("numba") is not None
+    if compiled:
+        return _compiled_search(
+            jobs, sequences, time_limit_s, seed, lower_bound, max_stall, stall_time_s, t0
+        )
     rng = random.Random(seed)
     machine_of = [m for job in jobs for m, _ in job]
-    flat_starts = [s for row in starts for s in row]
-    sequences: list[list[int]] = [[] for _ in range(n_machines)]
-    for o in sorted(range(len(machine_of)), key=lambda o: (flat_starts[o], o)):
-        sequences[machine_of[o]].append(o)
     g = _Graph(jobs, sequences)
     pos = [0] * g.n
     for s in g.seq:
@@ -238,9 +248,7 @@ def tabu_search(
         raise ValueError("the starting schedule's machine orders contain a cycle")
     best_c = g.cmax
     best_seq = [list(s) for s in g.seq]
-    n_jobs = len(jobs)
-    tenure_lo = 10 + n_jobs // max(1, n_machines)
-    tenure_hi = int(1.4 * tenure_lo) + 1
+    tenure_lo, tenure_hi = tenure(len(jobs), n_machines)
     tabu: dict[tuple[int, int], int] = {}
     stall = 0
     it = 0
@@ -298,7 +306,95 @@ def tabu_search(
                     break
             tabu.clear()
             stall = 0
+    return _result(jobs, best_seq, it, t0)
+
+
+def compile_search() -> None:
+    """Compile (or load from Numba's on-disk cache) the compiled search now, on a 3x3 job
+    shop, so that the first timed call does not pay for it (a few seconds on first use)."""
+    if find_spec("numba") is None:
+        return
+    jobs = [[(0, 3), (1, 2), (2, 2)], [(0, 2), (2, 1), (1, 4)], [(1, 4), (2, 3), (0, 1)]]
+    starts = [[0, 3, 5], [3, 6, 7], [0, 4, 7]]
+    tabu_search(jobs, 3, starts, time_limit_s=0.1, compiled=True)
+
+
+def machine_orders(
+    jobs: Sequence[Sequence[tuple[int, int]]], n_machines: int, starts: Sequence[Sequence[int]]
+) -> list[list[int]]:
+    """Each machine's operations (flat ids, job by job) in the order `starts` runs them."""
+    machine_of = [m for job in jobs for m, _ in job]
+    flat_starts = [s for row in starts for s in row]
+    sequences: list[list[int]] = [[] for _ in range(n_machines)]
+    for o in sorted(range(len(machine_of)), key=lambda o: (flat_starts[o], o)):
+        sequences[machine_of[o]].append(o)
+    return sequences
+
+
+def tenure(n_jobs: int, n_machines: int) -> tuple[int, int]:
+    """The tabu tenure's range: a reversed swap stays tabu for a random number in it."""
+    low = 10 + n_jobs // max(1, n_machines)
+    return low, int(1.4 * low) + 1
+
+
+def _result(
+    jobs: Sequence[Sequence[tuple[int, int]]], best_seq: list[list[int]], it: int, t0: float
+) -> TabuResult:
     final = _Graph(jobs, best_seq)
     final.evaluate()
     result = tuple(tuple(final.r[o] for o in ids) for ids in final.job_ops)
     return TabuResult(result, final.cmax, it, time.perf_counter() - t0)
+
+
+def _compiled_search(
+    jobs: Sequence[Sequence[tuple[int, int]]],
+    sequences: list[list[int]],
+    time_limit_s: float,
+    seed: int,
+    lower_bound: int,
+    max_stall: int,
+    stall_time_s: float | None,
+    t0: float,
+) -> TabuResult:
+    """`tabu_search` on `jayul.decide.tabu_jit`, in chunks of iterations sized to take about
+    10 ms each, so that the time limit and the stall stop are checked between them."""
+    import numpy as np
+
+    from jayul.decide import tabu_jit as jit
+
+    g = _Graph(jobs, sequences)
+    if not g.evaluate():
+        raise ValueError("the starting schedule's machine orders contain a cycle")
+
+    def arr(values: list[int]) -> jit.Array:
+        return np.array(values, dtype=np.int64)
+
+    p, jpred, jsucc, mpred, msucc = (arr(x) for x in (g.p, g.jpred, g.jsucc, g.mpred, g.msucc))
+    best_mpred, best_msucc = mpred.copy(), msucc.copy()
+    tabu = np.zeros((g.n, g.n), dtype=np.int64)
+    low, high = tenure(len(jobs), len(sequences))
+    state = arr([0, 0, g.cmax, lower_bound, low, high, max_stall])
+    jit.seed_rng(seed)
+    best, last_gain, chunk = g.cmax, time.perf_counter(), 64
+    while True:
+        began = time.perf_counter()
+        why = jit.run_chunk(
+            p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, tabu, state, chunk
+        )
+        now = time.perf_counter()
+        if state[jit.BEST_C] < best:
+            best, last_gain = int(state[jit.BEST_C]), now
+        if why != jit.CHUNK_DONE or now - t0 >= time_limit_s:
+            break
+        if stall_time_s is not None and now - last_gain >= stall_time_s:
+            break
+        if now - began < 0.005:  # too short to be worth the call: grow towards ~10 ms
+            chunk *= 2
+    best_seq = []
+    for s in g.seq:  # each machine's chain, from the operation without a predecessor
+        first = next(o for o in s if best_mpred[o] < 0)
+        chain = [first]
+        while best_msucc[chain[-1]] >= 0:
+            chain.append(int(best_msucc[chain[-1]]))
+        best_seq.append(chain)
+    return _result(jobs, best_seq, int(state[jit.IT]), t0)
