@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jayul.bench.policies import choose_setting, run_benchmark
 from jayul.plant import load_demo_plant
 
@@ -61,7 +63,7 @@ def test_policy_benchmark_on_replayed_engines() -> None:
 
 
 def test_the_net_setting_is_the_cheapest_that_meets_the_bar() -> None:
-    sweep = [
+    sweep: list[dict[str, Any]] = [
         {"safety_threshold": None, "total_cost": 100.0, "prevented": 0.90},
         {"safety_threshold": 3.0, "total_cost": 110.0, "prevented": 0.95},
         {"safety_threshold": 2.0, "total_cost": 120.0, "prevented": 0.97},
@@ -70,3 +72,15 @@ def test_the_net_setting_is_the_cheapest_that_meets_the_bar() -> None:
     assert choose_setting(sweep, target=0.96)["safety_threshold"] == 2.0
     # none meets it: the one preventing most
     assert choose_setting(sweep, target=0.99)["safety_threshold"] == 2.0
+
+
+def test_a_cost_bound_picks_the_cheapest_setting_meeting_both_bars() -> None:
+    sweep: list[dict[str, Any]] = [
+        {"setting": {"a": 1}, "total_cost": 90.0, "prevented": 0.93},
+        {"setting": {"a": 2}, "total_cost": 100.0, "prevented": 0.96},
+        {"setting": {"a": 3}, "total_cost": 130.0, "prevented": 0.99},
+    ]
+    assert choose_setting(sweep, max_cost=110.0)["setting"] == {"a": 2}
+    # none under the bound: the cheapest that prevents enough
+    assert choose_setting(sweep, max_cost=95.0)["setting"] == {"a": 2}
+    assert choose_setting(sweep, target=0.98, max_cost=95.0)["setting"] == {"a": 3}

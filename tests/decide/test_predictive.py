@@ -132,3 +132,23 @@ def test_the_alarm_goes_to_the_suspect_unless_it_was_just_restored() -> None:
     actions = policy.decide(plant, obs)
     assert [(a.machine, a.params["action"]) for a in actions] == [("pump1", "overhaul")]
     assert "impeller_wear" in actions[0].expected_effect
+
+
+def test_the_alarm_shortens_the_named_modes_rul_in_the_planners_risk() -> None:
+    plant = load_demo_plant()
+    policy = Predictive(alarm_threshold=1.5, alarm_rul_scale=0.25)
+    hours = {"bearing_wear": 900.0, "impeller_wear": 900.0}
+    p50 = {"bearing_wear": 200.0, "impeller_wear": 400.0}
+    alarmed = _pump("bearing_wear", hours, p50)  # indicator 3.0
+    rul = policy.corrected_rul(plant, alarmed)
+    assert rul["bearing_wear"].p50 == pytest.approx(50.0)  # the alarmed mode, scaled
+    assert rul["impeller_wear"].p50 == pytest.approx(400.0)  # the other mode, as predicted
+    quiet = replace(alarmed, indicator=1.0)
+    assert policy.corrected_rul(plant, quiet)["bearing_wear"].p50 == pytest.approx(200.0)
+    off = Predictive()  # no alarm threshold: the RUL as the model gives it
+    assert off.corrected_rul(plant, alarmed)["bearing_wear"].p50 == pytest.approx(200.0)
+    # the corrected risk is what the planner weighs: far more likely to fail in its horizon
+    scaled, _ = policy._risk(rul, 0.0)
+    plain, _ = off._risk(alarmed.rul or {}, 0.0)
+    assert scaled is not None and plain is not None
+    assert scaled.prob_before(72.0) > plain.prob_before(72.0) + 0.2

@@ -14,7 +14,7 @@ so a year takes under a minute; the twin's wear, orders and failures do not depe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from jayul.autopilot import Autopilot
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
 from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
-from jayul.decide.named import tuned_settings
+from jayul.decide.named import predictive_kwargs, tuned_settings
 from jayul.decide.policy import Policy
 from jayul.decide.predictive import Predictive
 from jayul.health.rul.fleet import FleetRulModels
@@ -131,22 +131,26 @@ def tune_predictive(
     days: float,
     fallback_threshold: float,
     rul_models: FleetRulModels,
-    grid: Sequence[float | None] = SAFETY_GRID,
+    grid: Sequence[float | Mapping[str, Any] | None] = SAFETY_GRID,
     signal_period_s: float = 600.0,
     progress: Progress | None = None,
     make_twin: TwinMaker | None = None,
-) -> tuple[float | None, list[dict[str, Any]]]:
-    """The safety-net threshold: the cheapest (mean total cost over `seeds`) among those that
-    prevent at least `PREVENTED_TARGET` of the reactive run's failures on the same seeds, else
-    the one preventing most (then the cheapest). Returns it and every setting's figures."""
+    max_cost: float | None = None,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The predictive policy's setting chosen by `choose_setting` over `grid` on `seeds`. A
+    grid entry is the safety net's threshold (None: no net) or a dict of `Predictive`
+    keyword arguments (e.g. `alarm_threshold`, `alarm_rul_scale`). Returns the chosen entry
+    and every entry's figures (mean total cost over `seeds`, failures, prevented against the
+    reactive run on the same seeds)."""
     reactive = [run_policy(plant, Reactive(), s, days, make_twin=make_twin) for s in seeds]
     base = sum(r.kpis.failures for r in reactive)
     sweep: list[dict[str, Any]] = []
-    for threshold in grid:
+    for entry in grid:
+        kwargs = dict(entry) if isinstance(entry, Mapping) else {"safety_threshold": entry}
         runs = [
             run_policy(
                 plant,
-                Predictive(fallback_threshold=fallback_threshold, safety_threshold=threshold),
+                Predictive(fallback_threshold=fallback_threshold, **kwargs),
                 s,
                 days,
                 signal_period_s,
@@ -158,21 +162,34 @@ def tune_predictive(
         failures = sum(r.kpis.failures for r in runs)
         sweep.append(
             {
-                "safety_threshold": threshold,
+                "safety_threshold": kwargs.get("safety_threshold"),
+                "setting": kwargs,
                 "total_cost": float(np.mean([r.kpis.total_cost for r in runs])),
+                "maintenance_cost": float(np.mean([r.kpis.maintenance_cost for r in runs])),
                 "failures": failures / len(runs),
                 "prevented": 1.0 - failures / base if base else 0.0,
+                "on_time_rate": float(np.mean([r.kpis.on_time_rate for r in runs])),
             }
         )
         if progress:
-            progress(f"predictive safety net {threshold}")
-    return choose_setting(sweep)["safety_threshold"], sweep
+            progress(f"predictive {kwargs}: {sweep[-1]}")
+    row = choose_setting(sweep, max_cost=max_cost)
+    chosen = (
+        row["setting"] if any(isinstance(e, Mapping) for e in grid) else row["safety_threshold"]
+    )
+    return chosen, sweep
 
 
-def choose_setting(sweep: Sequence[dict[str, Any]], target: float = PREVENTED_TARGET) -> Any:
-    """The cheapest row (`total_cost`) with `prevented` >= `target`, else the row preventing
-    most (the cheapest of those)."""
+def choose_setting(
+    sweep: Sequence[dict[str, Any]], target: float = PREVENTED_TARGET, max_cost: float | None = None
+) -> Any:
+    """The cheapest row (`total_cost`) with `prevented` >= `target` and, when `max_cost` is
+    given, `total_cost` <= `max_cost`; else the cheapest with `prevented` >= `target`; else
+    the row preventing most (the cheapest of those)."""
     meeting = [row for row in sweep if row["prevented"] >= target]
+    both = [row for row in meeting if max_cost is None or row["total_cost"] <= max_cost]
+    if both:
+        return min(both, key=lambda row: row["total_cost"])
     if meeting:
         return min(meeting, key=lambda row: row["total_cost"])
     return min(sweep, key=lambda row: (-row["prevented"], row["total_cost"]))
@@ -279,12 +296,12 @@ def run_benchmark(
         overlap = set(rul_models.settings.seeds) & set(range(seeds))
         if overlap:
             raise ValueError(f"RUL training seeds {sorted(overlap)} overlap comparison seeds")
-        shipped = {} if trajectories is not None else tuned_settings(plant).get("predictive", {})
-        raw = shipped.get("safety_threshold")
-        net: float | None = None if raw is None else float(raw)
+        shipped: dict[str, Any] = (
+            {} if trajectories is not None else predictive_kwargs(tuned_settings(plant))
+        )
         tuned_net["source"] = "shipped" if trajectories is None else "none"
         if safety_grid:
-            net, sweep = tune_predictive(
+            chosen, sweep = tune_predictive(
                 plant,
                 tuning,
                 tdays,
@@ -295,12 +312,11 @@ def run_benchmark(
                 progress,
                 make_twin,
             )
+            shipped = dict(chosen) if isinstance(chosen, Mapping) else {"safety_threshold": chosen}
             tuned_net["sweep"] = sweep
             tuned_net["source"] = "swept on the tuning seeds"
-        tuned_net["safety_threshold"] = net
-        factories["predictive"] = lambda: Predictive(
-            fallback_threshold=threshold, safety_threshold=net
-        )
+        tuned_net["setting"] = shipped
+        factories["predictive"] = lambda: Predictive(fallback_threshold=threshold, **shipped)
     summary = compare(
         plant,
         factories,
@@ -329,11 +345,7 @@ def run_benchmark(
         "tuned": {
             "preventive": {"intervals": intervals},
             "condition": {"threshold": threshold},
-            **(
-                {"predictive": {"safety_threshold": tuned_net["safety_threshold"]}}
-                if predictive
-                else {}
-            ),
+            **({"predictive": tuned_net["setting"]} if predictive else {}),
         },
         "predictive_tuning": {
             "source": tuned_net.get("source"),

@@ -25,6 +25,18 @@ def tuned_settings(plant: Plant) -> dict[str, Any]:
     return data
 
 
+def predictive_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    """The predictive policy's tuned keyword arguments from a plant's settings: the alarm
+    safety net's threshold, and the alarm's correction of the planner's risk."""
+    raw = settings.get("predictive", {})
+    kwargs: dict[str, Any] = {}
+    for key in ("safety_threshold", "alarm_threshold"):
+        kwargs[key] = None if raw.get(key) is None else float(raw[key])
+    if raw.get("alarm_rul_scale") is not None:
+        kwargs["alarm_rul_scale"] = float(raw["alarm_rul_scale"])
+    return kwargs
+
+
 def default_intervals(plant: Plant) -> dict[tuple[str, str], float]:
     """Untuned preventive intervals: half of each failure mode's mean life at full load."""
     return {
@@ -50,8 +62,5 @@ def make_policy(name: str, plant: Plant, settings: dict[str, Any] | None = None)
 
         # the autopilot attaches the production view and follows the plan (autopilot.setup)
         threshold = float(settings.get("condition", {}).get("threshold", 1.0))
-        net = settings.get("predictive", {}).get("safety_threshold")
-        return Predictive(
-            fallback_threshold=threshold, safety_threshold=None if net is None else float(net)
-        )
+        return Predictive(fallback_threshold=threshold, **predictive_kwargs(settings))
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

@@ -22,8 +22,16 @@ reaches `safety_threshold` is maintained now whatever its RUL says. The mode res
 one the alarm points at, unless that mode was restored less than `fresh_h` operating hours
 ago: a mode that young cannot be what the signals show (the demo plant's modes show only
 past their onset, hundreds of hours into a life), so the alarm is put on the machine's other
-mode that the RUL finds riskiest. The threshold is tuned on the benchmark's tuning seeds
-(`jayul.bench.policies.tune_predictive`) and ships in `decide/tuned/<plant>.json`.
+mode that the RUL finds riskiest. On the demo plant the indicator reaches 3 about half-way
+through a mode's life, so a net there maintains early and often.
+
+The alarm in the planner's risk (`alarm_threshold`, `alarm_rul_scale`): instead of acting at
+once, an indicator at or above `alarm_threshold` shortens the RUL of the mode the alarm names
+(`alarmed_mode`) by `alarm_rul_scale` before the risk goes to the planner. An alarmed mode
+whose RUL is still long is left alone; one whose RUL is getting short is maintained sooner
+than the plain RUL would have it, at the moment and with the action the planner finds
+cheapest. Both mechanisms are tuned on the benchmark's tuning seeds
+(`jayul.bench.tune_predictive`) and ship in `decide/tuned/<plant>.json`.
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ class Predictive:
         production: Callable[[], ProductionView] | None = None,
         safety_threshold: float | None = None,
         fresh_h: float = 150.0,
+        alarm_threshold: float | None = None,
+        alarm_rul_scale: float = 1.0,
     ) -> None:
         self.horizon_h = horizon_h
         self.replan_every_h = replan_every_h
@@ -77,6 +87,13 @@ class Predictive:
         self.safety_threshold = safety_threshold
         self.fresh_h = fresh_h
         self.net_actions_ = 0
+        # The alarm in the planner's risk (None: off): a watched machine whose indicator reaches
+        # `alarm_threshold` has the RUL of the mode the alarm names scaled by `alarm_rul_scale`
+        # (an end-of-life correction of an RUL that is optimistic there); the planner then
+        # decides whether and when to maintain, as for any other risk.
+        self.alarm_threshold = alarm_threshold
+        self.alarm_rul_scale = alarm_rul_scale
+        self._corrected: dict[str, str] = {}  # machine -> why its risk was corrected, last plan
         # when the net last proposed each machine: a proposal the gate or the verifier refused
         # is not repeated every tick, only once per re-plan period while the alarm lasts (a
         # proposal carried out clears this as soon as the machine shows the maintenance)
@@ -164,9 +181,36 @@ class Predictive:
 
         return max(others, key=age)
 
+    # ------------------------------------------------------------------ the alarm in the risk
+    def corrected_rul(self, plant: Plant, view: MachineView) -> Mapping[str, RulView]:
+        """The machine's RUL views, with the alarmed mode's (`alarmed_mode`) hours scaled by
+        `alarm_rul_scale` while the indicator is at or above `alarm_threshold`. The alarm says
+        the mode is past its onset, late in its life, where the live RUL is optimistic."""
+        rul = view.rul or {}
+        self._corrected.pop(view.id, None)
+        if self.alarm_threshold is None or view.indicator is None:
+            return rul
+        if view.indicator < self.alarm_threshold:
+            return rul
+        mode = self.alarmed_mode(plant, view)
+        if mode is None or mode not in rul:
+            return rul
+        r = rul[mode]
+        scaled = RulView(r.levels, tuple(h * self.alarm_rul_scale for h in r.hours), r.age_h)
+        self._corrected[view.id] = (
+            f"alarm: indicator {view.indicator:.2f} >= {self.alarm_threshold:.2f} on {mode}, "
+            f"its RUL p10 {r.p10:.0f} h taken as {scaled.p10:.0f} h"
+        )
+        return {**rul, mode: scaled}
+
+    def _corrected_note(self, machine: str) -> str:
+        why = self._corrected.get(machine)
+        return f" ({why})" if why else ""
+
     # ------------------------------------------------------------------ the problem
     def problem(self, plant: Plant, obs: Observation, prod: ProductionView) -> PlanningProblem:
         now = obs.now_h
+        self._corrected = {}
         ops = tuple(
             OpenOperation(
                 order_id=op.order_id,
@@ -194,7 +238,7 @@ class Predictive:
         )
         if not view.rul or view.status == "down" or view.pending_maintenance:
             return base  # no known risk, or already being restored
-        risk, shares = self._risk(view.rul, now)
+        risk, shares = self._risk(self.corrected_rul(plant, view), now)
         if risk is None:
             return base
         total = sum(shares.get(m.id, 0.0) for m in mt.failure_modes) or 1.0
@@ -259,7 +303,7 @@ class Predictive:
                         kind=ActionKind.START_MAINTENANCE,
                         params={"action": task.action_id},
                         origin=self.name,
-                        expected_effect=task.reason,
+                        expected_effect=task.reason + self._corrected_note(task.machine),
                         risk=RiskClass.MEDIUM,
                     )
                 )
