@@ -1,9 +1,11 @@
 """Which failures the predictive policy lets through, and what it saw before each.
 
-    python -m jayul.bench.failure_diag --seed 1000 --days 120 [--safety-threshold T]
+    python -m jayul.bench.failure_diag --seed 1000 --days 120 [--safety-threshold T] \
+        [--alarm-threshold A --alarm-rul-scale S]
 
 Runs the twin under `Predictive` (the demo plant's shipped fallback threshold, the net as
-given: none unless `--safety-threshold`) and prints, for every failure, what the policy saw
+given: none unless `--safety-threshold`; the alarm's correction of the planner's risk likewise
+off unless `--alarm-threshold`) and prints, for every failure, what the policy saw
 at 200, 150, 100, 72, 48, 24, 12, 6 and 1 hours before it: machine status, the health
 indicator and the mode its alarm named, each mode's RUL (p10 / p50 / p90 and P(fail within
 72 h)) and operating hours since restoration. Use tuning seeds (1000 and up) only: choosing
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
@@ -39,8 +42,8 @@ class Seen:
 class Recording(Predictive):
     """`Predictive` that keeps, per machine, one line per hour of what it saw."""
 
-    def __init__(self, fallback_threshold: float, safety_threshold: float | None) -> None:
-        super().__init__(fallback_threshold=fallback_threshold, safety_threshold=safety_threshold)
+    def __init__(self, fallback_threshold: float, **settings: Any) -> None:
+        super().__init__(fallback_threshold=fallback_threshold, **settings)
         self.seen: dict[str, deque[Seen]] = {}
 
     def decide(self, plant: Plant, obs: Observation) -> list[Action]:
@@ -63,12 +66,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--days", type=float, default=120.0)
     parser.add_argument("--safety-threshold", type=float, default=None)
+    parser.add_argument("--alarm-threshold", type=float, default=None)
+    parser.add_argument("--alarm-rul-scale", type=float, default=1.0)
     args = parser.parse_args(argv)
     if args.seed < 1000:
         parser.error("diagnose on tuning seeds (1000 and up), not on the comparison seeds")
     plant = load_plant(demo_plant_path())
     fallback = float(tuned_settings(plant).get("condition", {}).get("threshold", 1.0))
-    policy = Recording(fallback_threshold=fallback, safety_threshold=args.safety_threshold)
+    policy = Recording(
+        fallback_threshold=fallback,
+        safety_threshold=args.safety_threshold,
+        alarm_threshold=args.alarm_threshold,
+        alarm_rul_scale=args.alarm_rul_scale,
+    )
     twin = Twin(plant, seed=args.seed, signals=True, record_events=True, signal_period_s=600.0)
     pilot = pilot_for(plant, twin, policy, rul_models=load_or_train(plant)[0])
     drain = twin.drain_events
@@ -85,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     twin.drain_events = watched_drain  # type: ignore[method-assign]
     kpis = pilot.run(args.days * 24)
     print(
-        f"seed {args.seed}, {args.days:g} days, safety threshold {args.safety_threshold}: "
+        f"seed {args.seed}, {args.days:g} days, safety threshold {args.safety_threshold}, "
+        f"alarm threshold {args.alarm_threshold} x RUL {args.alarm_rul_scale}: "
         f"total cost {kpis.total_cost:,.0f}, failures {kpis.failures}, "
         f"maintenances {kpis.maintenances} ({policy.net_actions_} by the alarm net)"
     )
