@@ -15,6 +15,7 @@ from jayul.health.ecdf import EcdfDetector
 from jayul.health.ensemble import EnsembleDetector
 from jayul.health.forecast import ForecastDetector
 from jayul.health.iforest import IsolationForestDetector
+from jayul.health.mahalanobis import MahalanobisDetector
 from jayul.health.mset import KernelSimilarityDetector
 from jayul.health.pca import PcaDetector
 from jayul.health.zscore import ZScoreDetector
@@ -25,6 +26,8 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore_max": lambda: ZScoreDetector(window=5, aggregate="max"),
     "zscore_cal": lambda: ZScoreDetector(window=5, aggregate="calibrated-max"),
     "pca": lambda: PcaDetector(window=5),
+    "mahalanobis": lambda: MahalanobisDetector(window=5),
+    "mahalanobis_ignore_slow": lambda: MahalanobisDetector(window=5, slow_mode="ignore"),
     "cusum": lambda: CusumDetector(window=1, memory=20),
     "cusum_gated": lambda: CusumDetector(window=1, memory=20, gate=5),
     "cusum_mean_rate": lambda: CusumDetector(

@@ -46,3 +46,23 @@ def test_shared_scores_and_levels_give_exactly_each_recipes_own_alarm() -> None:
             for k, (rows, _truth) in enumerate(v.episodes):
                 alone = config.alarm(rows[: v.train_rows], rows)
                 np.testing.assert_array_equal(v._alarm(config, k), alone)
+
+
+def test_fault_kinds_cycle_over_the_episodes() -> None:
+    v = Validation(segments(), magnitudes=(3.0,), draws=1)  # kinds: step, multi-step, multi-ramp
+    a, b = v.train_rows + v.fault_start, v.train_rows + v.fault_start + v.fault_rows
+    moved = [np.abs(rows[a:b].mean(axis=0)) > 1.5 for rows, _ in v.episodes]
+    assert moved[0].sum() == 1  # a step on one signal
+    assert 2 <= moved[1].sum() <= 4  # several signals at once
+    assert moved[1][1]  # episode 1's own signal is among them
+    ramp = v.episodes[2][0][a:b, 2]
+    half = v.fault_rows // 2
+    assert abs(ramp[:5].mean()) < abs(ramp[half:].mean())  # grows, then holds
+
+
+def test_step_only_episodes_are_the_single_signal_steps() -> None:
+    steps = Validation(segments(), magnitudes=(3.0,), draws=1, fault_kinds=("step",))
+    a, b = steps.train_rows + steps.fault_start, steps.train_rows + steps.fault_start + 70
+    for k, (rows, _) in enumerate(steps.episodes):
+        assert (np.abs(rows[a:b].mean(axis=0)) > 1.5).sum() == 1
+        assert abs(rows[a:b, k % 4].mean()) > 1.5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jayul.health.validation import AlarmConfig, candidate_configs
 
-DEFAULT_ALARM = "zscore-cal w=5 slow=rate pot x1.25 raise=5/5 clear=5"
+DEFAULT_ALARM = "mahalanobis w=5 slow=ignore pot x1.25 raise=5/5 clear=5"
 
 
 def default_alarm() -> AlarmConfig:

@@ -31,10 +31,13 @@ from jayul.health.ecdf import EcdfDetector
 from jayul.health.ensemble import EnsembleDetector
 from jayul.health.forecast import ForecastDetector
 from jayul.health.iforest import IsolationForestDetector
+from jayul.health.mahalanobis import MahalanobisDetector
 from jayul.health.mset import KernelSimilarityDetector
 from jayul.health.pca import PcaDetector
 from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, Threshold
 from jayul.health.zscore import ZScoreDetector
+
+FAULT_KINDS = ("step", "multi-step", "multi-ramp")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Validation:
     fault_start: int = 40
     fault_rows: int = 70
     magnitudes: tuple[float, ...] = (1.0, 2.0, 4.0)
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
     seed: int = 0
     draws: int = 3
     max_far: float = 15.0
@@ -112,18 +116,46 @@ class Validation:
             rng = np.random.default_rng(self.seed + draw)
             for k, (segment, start) in enumerate(starts):
                 rows = segment[start : start + length].copy()
-                n_signals = rows.shape[1]
-                train = rows[: self.train_rows]
-                signal = k % n_signals
-                sign = 1.0 if rng.random() < 0.5 else -1.0
-                size = self.magnitudes[k % len(self.magnitudes)] * float(train[:, signal].std())
+                magnitude = self.magnitudes[k % len(self.magnitudes)]
+                kind = self.fault_kinds[(k // len(self.magnitudes)) % len(self.fault_kinds)]
                 a = self.train_rows + self.fault_start
-                rows[a : a + self.fault_rows, signal] += sign * size
+                rows[a : a + self.fault_rows] += self._fault(
+                    rows[: self.train_rows], k, magnitude, kind, rng
+                )
                 truth = np.zeros(self.test_rows, dtype=np.int8)
                 truth[self.fault_start : self.fault_start + self.fault_rows] = 1
                 self.episodes.append((rows, truth))
         if not self.episodes:
             raise ValueError(f"need at least {length} normal rows for one validation episode")
+
+    def _fault(
+        self, train: FloatArray, k: int, magnitude: float, kind: str, rng: np.random.Generator
+    ) -> FloatArray:
+        """The fault's offset (fault rows x signals) for episode k.
+
+        "step": signal k (mod the number of signals) shifted by `magnitude` training standard
+        deviations, up or down at random. "multi-step": the same signal and 1 to 3 others
+        drawn at random, each shifted by `magnitude` of its own standard deviation with its
+        own random sign (a valve or pump fault moves flow, pressure, current and vibration
+        together). "multi-ramp": as "multi-step", but the shift grows linearly from 0 over the
+        first half of the fault and then holds (a gradual onset)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
+        n_signals = train.shape[1]
+        signals = [k % n_signals]
+        if kind != "step" and n_signals > 1:
+            others = [j for j in range(n_signals) if j != signals[0]]
+            extra = int(rng.integers(1, min(3, len(others)) + 1))
+            signals += [int(j) for j in rng.choice(others, size=extra, replace=False)]
+        offset = np.zeros((self.fault_rows, n_signals))
+        for j in signals:
+            sign = 1.0 if rng.random() < 0.5 else -1.0
+            offset[:, j] = sign * magnitude * float(train[:, j].std())
+        if kind == "multi-ramp":
+            onset = max(self.fault_rows // 2, 1)
+            ramp = np.minimum(np.arange(1, self.fault_rows + 1) / onset, 1.0)
+            offset *= ramp[:, None]
+        return offset
 
     def evaluate(self, config: AlarmConfig) -> ValidationResult:
         tp = fp = fn = tn = 0
@@ -200,6 +232,7 @@ def candidate_configs() -> list[AlarmConfig]:
             window=w, slow_mode=m, aggregate="calibrated-max"
         ),
         "pca": lambda w, m: PcaDetector(window=w, slow_mode=m),
+        "mahalanobis": lambda w, m: MahalanobisDetector(window=w, slow_mode=m),
         "kernel": lambda w, m: KernelSimilarityDetector(window=w, slow_mode=m),
         "forecast": lambda w, m: ForecastDetector(window=w, slow_mode=m),
         "ensemble": lambda w, m: EnsembleDetector(
