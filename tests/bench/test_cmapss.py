@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from jayul.bench.cmapss import run_cmapss
+from jayul.bench.cmapss import DEFAULT_MODEL, run_cmapss
 from jayul.bench.cmapss_data import (
     CmapssDataError,
     ConditionNormaliser,
@@ -67,7 +67,7 @@ def test_small_benchmark_run_on_fd001() -> None:
     assert len(seed["blend_weights"]) == 2 and sum(seed["blend_weights"]) == pytest.approx(1.0)
     assert seed["train_cpu_seconds"] > 0 and seed["load_1min_after_training"] >= 0
     assert seed["cv_rmse_capped"] > 0
-    assert report["model_name"] == "blended-capped"
+    assert report["model_name"] == DEFAULT_MODEL == "blended-10fold-nobase"
 
 
 def _write_fake_subset(folder: Path, n_train: int = 6, n_test: int = 4) -> None:
@@ -117,6 +117,8 @@ def test_cli_writes_predictions_and_report(tmp_path: Path, monkeypatch: pytest.M
     figures = pd.read_json(report, typ="series")
     assert figures["seeds"] == 2 and len(figures["per_seed"]) == 2
     assert figures["model"] == "BlendedWindowRul"
+    assert figures["model_name"] == DEFAULT_MODEL  # the CLI's default is the bench's
+    assert len(figures["per_seed"][0]["blend_weights"]) == 4  # with the no-baseline member
     boosted = CliRunner().invoke(
         app,
         ["bench", "cmapss", "--data", str(tmp_path), "--out", str(out), "--seeds", "1",

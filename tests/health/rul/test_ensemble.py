@@ -93,3 +93,37 @@ def test_simplex_weights_find_the_best_mix() -> None:
 def test_unknown_family_is_refused(make_units: Units) -> None:
     with pytest.raises(ValueError, match="unknown member family 'svm'"):
         BlendedWindowRul(members=(("svm", {}),)).fit(make_units(4, seed=0))
+
+
+def test_a_member_can_read_features_with_other_settings(make_units: Units) -> None:
+    no_baseline = (
+        "lightgbm",
+        {"num_leaves": 7, "min_child_samples": 20, "features": {"baseline_rows": 0}},
+    )
+    params = {
+        **SMALL,
+        "n_folds": 2,
+        "n_estimators": 20,
+        "members": (*SMALL["members"], no_baseline),
+    }  # type: ignore[misc]
+    model = BlendedWindowRul(**params).fit(make_units(12, seed=5))  # type: ignore[arg-type]
+    fold = model.folds_[0]
+    # The first two members share the fold's own features; the third has its own map.
+    assert fold.views[0] is fold.features and fold.views[1] is fold.features
+    assert fold.views[2] is not fold.features and fold.views[2].baseline_rows == 0
+    histories = [u[:70] for u in make_units(4, seed=6)]
+    by_member = []
+    for index in range(3):
+        x = [np.vstack([f.views[index].last_row(h) for h in histories]) for f in model.folds_]
+        by_member.append(
+            np.mean(
+                [f.members[index].predict(xi) for f, xi in zip(model.folds_, x, strict=True)],
+                axis=0,
+            )
+        )
+    expected = np.maximum(model.weights_ @ np.array(by_member), 0.0)
+    np.testing.assert_allclose(model.predict_point(histories), expected, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="feature settings"):
+        BlendedWindowRul(**{**params, "members": (("lightgbm", {"features": {"bins": 3}}),)}).fit(
+            make_units(6, seed=1)
+        )  # type: ignore[arg-type]

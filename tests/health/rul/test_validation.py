@@ -61,3 +61,18 @@ def test_blend_chosen_and_calibrated_on_cuts(make_units: Units) -> None:
     assert model.cv_rmse_cut_blend_ == pytest.approx(weighted_rmse(blended, life, weights))
     label, age, _ = model.oof_rows_
     assert np.all(age[weights > 0] <= max(lengths)) and np.all(label <= SMALL["cap"])
+
+
+def test_fraction_cut_weights_give_each_unit_one_weight_over_its_cut_range() -> None:
+    from jayul.health.rul.validation import fraction_cut_weights
+
+    # Unit 0: life 10 (ages 1..10, 9..0 left); unit 1: life 4 (ages 1..4, 3..0 left).
+    age = np.array([*range(1, 11), *range(1, 5)], dtype=float)
+    life = np.array([*range(9, -1, -1), *range(3, -1, -1)], dtype=float)
+    unit = np.array([0] * 10 + [1] * 4)
+    w = fraction_cut_weights(age, life, unit, 0.5, 1.0)
+    # Unit 0: ages 5..9 (age 10 has no life left) -> 1/5 each; unit 1: ages 2, 3 -> 1/2 each.
+    assert w[:10].tolist() == [0, 0, 0, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0]
+    assert w[10:].tolist() == [0, 0.5, 0.5, 0]
+    with pytest.raises(ValueError, match="cut fractions"):
+        fraction_cut_weights(age[:1], life[:1], unit[:1], 0.5, 1.0)

@@ -27,6 +27,7 @@ from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrato
 from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.labels import CrossValidationLayout
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
+from jayul.health.rul.similarity import TrajectoryMatchRegressor
 from jayul.health.rul.validation import cut_weights, weighted_rmse
 
 # (family, parameters): the blend's members, all trained on the same features of each fold.
@@ -38,7 +39,9 @@ DEFAULT_MEMBERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("lightgbm", {"num_leaves": 31, "min_child_samples": 50, "objective": "huber", "alpha": 15.0}),
     ("extra_trees", {"n_estimators": 100, "min_samples_leaf": 10, "max_features": 0.5}),
 )
-FAMILIES = ("lightgbm", "extra_trees")
+# "trajectory" (`similarity.TrajectoryMatchRegressor`, matching health-index paths) is not
+# among the defaults: on FD001 it got blend weight 0 (docs/benchmarks/cmapss.md, round 4).
+FAMILIES = ("lightgbm", "extra_trees", "trajectory")
 
 
 class _Regressor(Protocol):
@@ -54,15 +57,26 @@ def _predict(model: _Regressor, x: FloatArray) -> FloatArray:
 
 @dataclass
 class _Fold:
+    """One fold's fitted members; `views[j]` is the feature map member j reads (the fold's
+    own `features` unless the member asked for other feature settings)."""
+
     features: WindowFeatures
     members: list[_Regressor]
+    views: list[WindowFeatures]
 
     def predict(self, histories: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
-        x = np.vstack([self.features.last_row(h) for h in histories])
-        return np.asarray(
-            sum(w * _predict(m, x) for w, m in zip(weights, self.members, strict=True) if w > 0),
-            dtype=np.float64,
-        )
+        rows: dict[int, FloatArray] = {}
+        total = np.zeros(len(histories))
+        for w, member, view in zip(weights, self.members, self.views, strict=True):
+            if w <= 0:
+                continue
+            if isinstance(member, TrajectoryMatchRegressor):
+                total += w * member.predict_last(histories)
+                continue
+            if id(view) not in rows:
+                rows[id(view)] = np.vstack([view.last_row(h) for h in histories])
+            total += w * _predict(member, rows[id(view)])
+        return total
 
 
 def simplex_weights(
@@ -147,6 +161,7 @@ class BlendedWindowRul(RulModel):
 
     def _member(self, family: str, params: Mapping[str, Any], fold: int) -> Any:
         random_state = self.seed * 1000 + fold
+        params = {k: v for k, v in params.items() if k != "features"}  # read by _cross_fit
         if family == "lightgbm":
             settings: dict[str, Any] = {
                 "n_estimators": self.n_estimators,
@@ -168,7 +183,22 @@ class BlendedWindowRul(RulModel):
             return ExtraTreesRegressor(
                 **{"random_state": random_state, "n_jobs": self.n_jobs, **params}
             )
+        if family == "trajectory":
+            return TrajectoryMatchRegressor(**{"cap": self.cap, **params})
         raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
+
+    def _feature_settings(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """(windows, baseline_rows, health_index) a member reads: the model's own, or those a
+        member overrides with a "features" entry in its parameters."""
+        own = dict(params.get("features", {}))
+        unknown = set(own) - {"windows", "baseline_rows", "health_index"}
+        if unknown:
+            raise ValueError(f"unknown member feature settings: {sorted(unknown)}")
+        return (
+            tuple(own.get("windows", self.windows)),
+            int(own.get("baseline_rows", self.baseline_rows)),
+            bool(own.get("health_index", self.health_index)),
+        )
 
     def fit(
         self,
@@ -192,7 +222,7 @@ class BlendedWindowRul(RulModel):
         labels, folds, rows = cv.labels, cv.folds, cv.rows
         weights, true_life, true_label = cv.weights, cv.true_life, cv.true_label
 
-        self.folds_, oof = self._cross_fit(folds, units, labels, rows)
+        self.folds_, oof = self._cross_fit(folds, units, labels, rows, ends)
         self.cv_rmse_ = [
             float(np.sqrt(np.sum(weights * (p - true_label) ** 2) / weights.sum())) for p in oof
         ]
@@ -230,6 +260,7 @@ class BlendedWindowRul(RulModel):
         units: Sequence[FloatArray],
         labels: Sequence[FloatArray],
         rows: Sequence[npt.NDArray[np.int64]],
+        ends: Sequence[float] | FloatArray,
     ) -> tuple[list[_Fold], FloatArray]:
         """One feature map and one model per member per fold; out-of-fold predictions
         (members x rows) at `rows` of every unit, in unit order."""
@@ -241,15 +272,37 @@ class BlendedWindowRul(RulModel):
                 train = held_out
             else:
                 train = np.concatenate([f for j, f in enumerate(folds) if j != k])
-            features = WindowFeatures(self.windows, self.baseline_rows, self.health_index)
-            features.fit([units[i] for i in train], [labels[i] for i in train])
-            x = np.vstack([features.transform_all(units[i])[::stride] for i in train])
-            y = np.concatenate([labels[i][::stride] for i in train])
-            members = [self._member(f, p, k).fit(x, y) for f, p in self.members]
-            fitted.append(_Fold(features, members))
+            train_units = [units[i] for i in train]
+            train_labels = [labels[i] for i in train]
+            # One feature map per distinct feature setting among the members (usually one).
+            settings = [self._feature_settings(p) for _, p in self.members]
+            maps: dict[tuple[Any, ...], tuple[WindowFeatures, FloatArray]] = {}
+            for key in dict.fromkeys(settings):
+                view = WindowFeatures(*key).fit(train_units, train_labels)
+                x = np.vstack([view.transform_all(u)[::stride] for u in train_units])
+                maps[key] = (view, x)
+            y = np.concatenate([label[::stride] for label in train_labels])
+            members = [
+                self._member(f, p, k).fit(maps[key][0], train_units, [ends[i] for i in train])
+                if f == "trajectory"
+                else self._member(f, p, k).fit(maps[key][1], y)
+                for (f, p), key in zip(self.members, settings, strict=True)
+            ]
+            views = [maps[key][0] for key in settings]
+            own_key = (tuple(self.windows), self.baseline_rows, self.health_index)
+            fitted.append(_Fold(maps[own_key][0] if own_key in maps else views[0], members, views))
             for i in held_out:
-                x_held = features.transform_all(units[i])[rows[i]]
-                predictions[i] = np.array([_predict(m, x_held) for m in members])
+                x_held = {
+                    key: view.transform_all(units[i])[rows[i]] for key, (view, _) in maps.items()
+                }
+                predictions[i] = np.array(
+                    [
+                        m.predict_rows(units[i], rows[i])
+                        if isinstance(m, TrajectoryMatchRegressor)
+                        else _predict(m, x_held[key])
+                        for m, key in zip(members, settings, strict=True)
+                    ]
+                )
         return fitted, np.concatenate(predictions, axis=1)
 
     def predict_point(self, histories: Sequence[npt.ArrayLike] | pd.DataFrame) -> FloatArray:

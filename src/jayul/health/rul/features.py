@@ -96,6 +96,13 @@ class WindowFeatures:
             z = np.column_stack([z, z @ self.index_weights_])
         return z
 
+    def health_index_of(self, history: FloatArray) -> FloatArray:
+        """The ridge health index at every row of one history (fit with labels first)."""
+        if self.index_weights_ is None:
+            raise ValueError("no health index: fit with labels and health_index=True")
+        z = (history[:, self.keep_] - self.center_) / self.scale_
+        return np.asarray(z @ self.index_weights_, dtype=np.float64)
+
     def transform_all(self, history: FloatArray) -> FloatArray:
         """Features at every row of one history: shape (rows, n_features)."""
         z = self._signals(history)

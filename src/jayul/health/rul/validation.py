@@ -41,3 +41,22 @@ def cut_weights(age: FloatArray, life: FloatArray, cut_lengths: Sequence[int]) -
 def weighted_rmse(prediction: FloatArray, target: FloatArray, weights: FloatArray) -> float:
     """Root of the weighted mean squared error."""
     return float(np.sqrt(np.sum(weights * (prediction - target) ** 2) / np.sum(weights)))
+
+
+def fraction_cut_weights(
+    age: FloatArray, life: FloatArray, unit: npt.NDArray[np.int64], low: float, high: float
+) -> FloatArray:
+    """Weight of each out-of-fold row when every unit is cut at a uniformly random fraction
+    in [`low`, `high`] of its own life (units that fail at their last row: life = age +
+    remaining life). Rows with no life left are not cuts (a test unit is cut before it fails);
+    each unit's eligible rows share a weight of 1, so every unit counts alike. A unit with no
+    eligible row adds nothing. Raises if no unit has one."""
+    age = np.asarray(age, dtype=np.float64)
+    life = np.asarray(life, dtype=np.float64)
+    total = age + life
+    eligible = (life >= 1.0) & (age >= low * total) & (age <= high * total)
+    counts = np.bincount(unit, weights=eligible.astype(np.float64))
+    weights = np.where(eligible, 1.0 / np.maximum(counts[unit], 1.0), 0.0)
+    if weights.sum() <= 0:
+        raise ValueError("no out-of-fold row falls inside the cut fractions")
+    return np.asarray(weights, dtype=np.float64)
