@@ -8,8 +8,11 @@ choose by chance among near-ties.
 The rule never reads a benchmark's test labels. Segments of normal rows (the training parts of
 the benchmark files, which the protocol already assumes normal, and SKAB's anomaly-free file)
 are cut into episodes: `train_rows` to fit on, `test_rows` to score. In each episode's test
-part one signal (taken in turn) gets a step fault of `magnitudes` training standard deviations
-for `fault_rows` rows from `fault_start`, up or down at random. Every candidate (detector,
+part a fault of `magnitudes` training standard deviations is injected for `fault_rows` rows
+from `fault_start`, of the `fault_kinds` in turn: a step on one signal (taken in turn), a step
+on that signal and 1-3 others at once, or that several-signal shift ramping up (each signal
+up or down at random; SKAB's valve and pump faults move several sensors together, and a
+one-signal-only proxy favours max-type scores). Every candidate (detector,
 threshold, hysteresis) is fitted and alarmed exactly as in the benchmark, and scored point-wise
 over all episodes. The default is the candidate with the best F1 among those whose false alarm
 rate stays within `max_far` % (the lowest false alarm rate if none does): F1 alone would
