@@ -3,7 +3,8 @@
 Histories are 2-D arrays (rows = time steps, oldest first; columns = signals); remaining life
 is counted in rows. Two CPU models (no torch): `BoostedWindowRul` (LightGBM; the plant twin's
 fleet models) and `BlendedWindowRul` (LightGBM and extremely randomised trees blended by
-cross-validation; the C-MAPSS benchmark's default).
+cross-validation; the C-MAPSS benchmark's default; an optional trajectory-matching member,
+`similarity.TrajectoryMatchRegressor`).
 """
 
 from jayul.health.rul.boosting import BoostedWindowRul
