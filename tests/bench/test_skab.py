@@ -163,3 +163,14 @@ def test_malformed_file_error_names_the_file(tmp_path: Path) -> None:
     path.write_text("a;b\n1;2\n")
     with pytest.raises(SkabDataError, match=r"x\.csv"):
         read_skab_csv(path, "v")
+
+
+def test_cli_lists_candidates_without_data_and_asks_for_it_otherwise(tmp_path: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["bench", "skab", "--list"])
+    assert listed.exit_code == 0, listed.output
+    assert "zscore w=5 slow=ignore pot x1.0 raise=5/5 clear=5" in listed.output
+    no_data = runner.invoke(app, ["bench", "skab", "--out", str(tmp_path / "p")])
+    assert no_data.exit_code == 2 and "--data" in no_data.output
+    no_out = runner.invoke(app, ["bench", "skab", "--data", str(tmp_path)])
+    assert no_out.exit_code == 2 and "--out" in no_out.output

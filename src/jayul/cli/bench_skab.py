@@ -17,8 +17,12 @@ from jayul.health.validation import AlarmConfig, candidate_configs
 
 
 def bench_skab(
-    data: Annotated[Path, typer.Option(help="A SKAB-shaped folder (sub-folders of CSV files).")],
-    out: Annotated[Path, typer.Option(help="Where to write <sub-folder>/<file>.csv predictions.")],
+    data: Annotated[
+        Path | None, typer.Option(help="A SKAB-shaped folder (sub-folders of CSV files).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write <sub-folder>/<file>.csv predictions.")
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here.")] = None,
     detector: Annotated[
         str | None,
@@ -37,6 +41,11 @@ def bench_skab(
         for name in candidates:
             console.print(name)
         return
+    # Optional only so that --list needs neither; every run needs both.
+    if data is None:
+        raise typer.BadParameter("a SKAB-shaped folder is required", param_hint="--data")
+    if out is None:
+        raise typer.BadParameter("a folder for the predictions is required", param_hint="--out")
     config: AlarmConfig | None = None
     if detector is not None:
         if detector not in candidates:
