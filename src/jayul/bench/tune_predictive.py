@@ -30,6 +30,7 @@ from typing import Any
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.bench.policies import run_policy, tune_predictive
 from jayul.decide.named import make_policy, tuned_settings
+from jayul.decide.predictive import Predictive
 from jayul.plant import demo_plant_path, load_plant
 
 
@@ -38,10 +39,16 @@ def _grid(text: str) -> list[float | None]:
 
 
 def _settings(text: str) -> list[dict[str, Any]]:
-    """A JSON list of `Predictive` keyword-argument dicts."""
-    data = json.loads(text)
+    """A JSON list of `Predictive` keyword-argument dicts, each checked by building the policy
+    (argparse turns the ValueError into a usage error before any long run starts)."""
+    data = json.loads(text)  # a JSONDecodeError is a ValueError
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise ValueError("--settings takes a JSON list of objects")
+    for entry in data:
+        try:
+            Predictive(**entry)
+        except TypeError as exc:
+            raise ValueError(f"{entry}: {exc}") from exc
     return data
 
 
@@ -49,8 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, default=120.0)
     parser.add_argument("--seeds", default="1000,1001")
-    parser.add_argument("--grid", default="none,1.5,2,3")
-    parser.add_argument("--settings", default=None, help="JSON list of Predictive kwargs")
+    parser.add_argument("--grid", type=_grid, default="none,1.5,2,3")
+    parser.add_argument("--settings", type=_settings, help="JSON list of Predictive kwargs")
     parser.add_argument("--cost-bound", type=float, default=None)
     parser.add_argument("--plant", type=Path, default=None)
     parser.add_argument("--report", type=Path, default=None)
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
             baselines[name] = sum(r.kpis.total_cost for r in runs) / len(runs)
             progress(f"{name} (shipped setting): mean total cost {baselines[name]:,.0f}")
         max_cost = args.cost_bound * min(baselines.values())
-    grid: list[Any] = _settings(args.settings) if args.settings else list(_grid(args.grid))
+    grid: list[Any] = args.settings if args.settings else args.grid
     chosen, sweep = tune_predictive(
         plant,
         seeds,
