@@ -95,7 +95,7 @@ def test_solve_with_the_search_phase_reaches_known_optima(name: str, optimum: in
 
 
 def test_incremental_update_matches_a_full_recomputation() -> None:
-    from jayul.decide.tabu import _Graph
+    from jayul.decide.tabu import DisjunctiveGraph
 
     inst = _random_instance(10, 6, 7)
     start = dispatch_schedule(inst, "random", random.Random(7))
@@ -104,7 +104,7 @@ def test_incremental_update_matches_a_full_recomputation() -> None:
     seqs: list[list[int]] = [[] for _ in range(inst.n_machines)]
     for o in sorted(range(len(flat)), key=lambda o: (flat[o], o)):
         seqs[machine_of[o]].append(o)
-    g = _Graph(inst.jobs, seqs)
+    g = DisjunctiveGraph(inst.jobs, seqs)
     pos = [0] * g.n
     for s in g.seq:
         for i, o in enumerate(s):
@@ -128,11 +128,11 @@ def test_compiled_evaluation_matches_the_python_graph() -> None:
     import numpy as np
 
     from jayul.decide import tabu_jit
-    from jayul.decide.tabu import _Graph, machine_orders
+    from jayul.decide.tabu import DisjunctiveGraph, machine_orders
 
     inst = _random_instance(10, 6, 11)
     start = dispatch_schedule(inst, "random", random.Random(11))
-    g = _Graph(inst.jobs, machine_orders(inst.jobs, inst.n_machines, start))
+    g = DisjunctiveGraph(inst.jobs, machine_orders(inst.jobs, inst.n_machines, start))
     assert g.evaluate()
     p, jpred, jsucc, mpred, msucc = (
         np.array(x, dtype=np.int64) for x in (g.p, g.jpred, g.jsucc, g.mpred, g.msucc)

@@ -38,7 +38,7 @@ class TabuResult:
     time_s: float
 
 
-class _Graph:
+class DisjunctiveGraph:
     """The disjunctive graph of one schedule: operations 0..N-1, job and machine arcs."""
 
     def __init__(
@@ -234,12 +234,14 @@ def tabu_search(
     if compiled is None:
         compiled = find_spec("numba") is not None
     if compiled:
-        return _compiled_search(
+        from jayul.decide.tabu_jit import compiled_search  # Numba loads only when used
+
+        return compiled_search(
             jobs, sequences, time_limit_s, seed, lower_bound, max_stall, stall_time_s, t0
         )
     rng = random.Random(seed)
     machine_of = [m for job in jobs for m, _ in job]
-    g = _Graph(jobs, sequences)
+    g = DisjunctiveGraph(jobs, sequences)
     pos = [0] * g.n
     for s in g.seq:
         for i, o in enumerate(s):
@@ -287,7 +289,7 @@ def tabu_search(
             last_gain = time.perf_counter()
         elif stall > max_stall:
             # Back to the best schedule, shaken by a few random critical swaps.
-            g = _Graph(jobs, best_seq)
+            g = DisjunctiveGraph(jobs, best_seq)
             for s in g.seq:
                 for i, o in enumerate(s):
                     pos[o] = i
@@ -298,7 +300,7 @@ def tabu_search(
                     break
                 g.swap(*rng.choice(kick), machine_of, pos)
                 if not g.evaluate():
-                    g = _Graph(jobs, best_seq)
+                    g = DisjunctiveGraph(jobs, best_seq)
                     for s in g.seq:
                         for i, o in enumerate(s):
                             pos[o] = i
@@ -306,7 +308,7 @@ def tabu_search(
                     break
             tabu.clear()
             stall = 0
-    return _result(jobs, best_seq, it, t0)
+    return result_of(jobs, best_seq, it, t0)
 
 
 def compile_search() -> None:
@@ -337,64 +339,11 @@ def tenure(n_jobs: int, n_machines: int) -> tuple[int, int]:
     return low, int(1.4 * low) + 1
 
 
-def _result(
+def result_of(
     jobs: Sequence[Sequence[tuple[int, int]]], best_seq: list[list[int]], it: int, t0: float
 ) -> TabuResult:
-    final = _Graph(jobs, best_seq)
+    """The search's result for the machine orders `best_seq` (heads recomputed as starts)."""
+    final = DisjunctiveGraph(jobs, best_seq)
     final.evaluate()
     result = tuple(tuple(final.r[o] for o in ids) for ids in final.job_ops)
     return TabuResult(result, final.cmax, it, time.perf_counter() - t0)
-
-
-def _compiled_search(
-    jobs: Sequence[Sequence[tuple[int, int]]],
-    sequences: list[list[int]],
-    time_limit_s: float,
-    seed: int,
-    lower_bound: int,
-    max_stall: int,
-    stall_time_s: float | None,
-    t0: float,
-) -> TabuResult:
-    """`tabu_search` on `jayul.decide.tabu_jit`, in chunks of iterations sized to take about
-    10 ms each, so that the time limit and the stall stop are checked between them."""
-    import numpy as np
-
-    from jayul.decide import tabu_jit as jit
-
-    g = _Graph(jobs, sequences)
-    if not g.evaluate():
-        raise ValueError("the starting schedule's machine orders contain a cycle")
-
-    def arr(values: list[int]) -> jit.Array:
-        return np.array(values, dtype=np.int64)
-
-    p, jpred, jsucc, mpred, msucc = (arr(x) for x in (g.p, g.jpred, g.jsucc, g.mpred, g.msucc))
-    best_mpred, best_msucc = mpred.copy(), msucc.copy()
-    tabu = np.zeros((g.n, g.n), dtype=np.int64)
-    low, high = tenure(len(jobs), len(sequences))
-    state = arr([0, 0, g.cmax, lower_bound, low, high, max_stall])
-    jit.seed_rng(seed)
-    best, last_gain, chunk = g.cmax, time.perf_counter(), 64
-    while True:
-        began = time.perf_counter()
-        why = jit.run_chunk(
-            p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, tabu, state, chunk
-        )
-        now = time.perf_counter()
-        if state[jit.BEST_C] < best:
-            best, last_gain = int(state[jit.BEST_C]), now
-        if why != jit.CHUNK_DONE or now - t0 >= time_limit_s:
-            break
-        if stall_time_s is not None and now - last_gain >= stall_time_s:
-            break
-        if now - began < 0.005:  # too short to be worth the call: grow towards ~10 ms
-            chunk *= 2
-    best_seq = []
-    for s in g.seq:  # each machine's chain, from the operation without a predecessor
-        first = next(o for o in s if best_mpred[o] < 0)
-        chain = [first]
-        while best_msucc[chain[-1]] >= 0:
-            chain.append(int(best_msucc[chain[-1]]))
-        best_seq.append(chain)
-    return _result(jobs, best_seq, int(state[jit.IT]), t0)

@@ -3,17 +3,22 @@
 Same neighbourhood, move choice, tenure and restarts as the pure-Python search, on flat int64
 arrays: heads and tails are recomputed by a full topological pass after every swap (a few
 microseconds for 300 operations once compiled, so the incremental update is not worth its
-complexity here). The search runs in chunks of iterations so that the caller can watch the
-wall clock between them (compiled code cannot). Compiled once per machine and cached on disk
-(`cache=True`); the first call in a fresh environment pays a few seconds of compilation.
+complexity here). `compiled_search` drives it for `jayul.decide.tabu.tabu_search` in chunks
+of iterations, so that the wall clock is watched between them (compiled code cannot).
+Compiled once per machine and cached on disk (`cache=True`); the first call in a fresh
+environment pays a few seconds of compilation.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numba import njit
+
+from jayul.decide.tabu import DisjunctiveGraph, TabuResult, result_of, tenure
 
 Array = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -228,3 +233,51 @@ def run_chunk(
             tabu[:, :] = 0
             state[STALL] = 0
     return CHUNK_DONE
+
+
+def compiled_search(
+    jobs: Sequence[Sequence[tuple[int, int]]],
+    sequences: list[list[int]],
+    time_limit_s: float,
+    seed: int,
+    lower_bound: int,
+    max_stall: int,
+    stall_time_s: float | None,
+    t0: float,
+) -> TabuResult:
+    """`tabu_search` on `jayul.decide.tabu_jit`, in chunks of iterations sized to take about
+    10 ms each, so that the time limit and the stall stop are checked between them."""
+    g = DisjunctiveGraph(jobs, sequences)
+    if not g.evaluate():
+        raise ValueError("the starting schedule's machine orders contain a cycle")
+
+    def arr(values: list[int]) -> Array:
+        return np.array(values, dtype=np.int64)
+
+    p, jpred, jsucc, mpred, msucc = (arr(x) for x in (g.p, g.jpred, g.jsucc, g.mpred, g.msucc))
+    best_mpred, best_msucc = mpred.copy(), msucc.copy()
+    tabu = np.zeros((g.n, g.n), dtype=np.int64)
+    low, high = tenure(len(jobs), len(sequences))
+    state = arr([0, 0, g.cmax, lower_bound, low, high, max_stall])
+    seed_rng(seed)
+    best, last_gain, chunk = g.cmax, time.perf_counter(), 64
+    while True:
+        began = time.perf_counter()
+        why = run_chunk(p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, tabu, state, chunk)
+        now = time.perf_counter()
+        if state[BEST_C] < best:
+            best, last_gain = int(state[BEST_C]), now
+        if why != CHUNK_DONE or now - t0 >= time_limit_s:
+            break
+        if stall_time_s is not None and now - last_gain >= stall_time_s:
+            break
+        if now - began < 0.005:  # too short to be worth the call: grow towards ~10 ms
+            chunk *= 2
+    best_seq = []
+    for s in g.seq:  # each machine's chain, from the operation without a predecessor
+        first = next(o for o in s if best_mpred[o] < 0)
+        chain = [first]
+        while best_msucc[chain[-1]] >= 0:
+            chain.append(int(best_msucc[chain[-1]]))
+        best_seq.append(chain)
+    return result_of(jobs, best_seq, int(state[IT]), t0)
