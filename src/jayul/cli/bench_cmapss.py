@@ -35,7 +35,9 @@ def bench_cmapss(
         "LightGBM on features without the baseline change, blend weights chosen by 10-fold "
         "cross-validation on the capped label, cap 125 as the protocol says), "
         "blended-capped (the earlier default: 5 folds, without that member), "
-        "blended-10fold, blended-nobase (one change each), blended-testlike (the blend "
+        "blended-10fold, blended-nobase (one change each), blended-10fold-nobase-conv (the "
+        "default plus a small 1-D CNN on the raw history; needs the torch extra), "
+        "blended-testlike (the blend "
         "chosen and calibrated on training engines cut like the test engines, label cap 140) "
         "or boosted (LightGBM alone).",
     ),

@@ -27,6 +27,7 @@ from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrato
 from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.labels import CrossValidationLayout
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
+from jayul.health.rul.sequence import ConvSequenceRegressor
 from jayul.health.rul.similarity import TrajectoryMatchRegressor
 from jayul.health.rul.validation import cut_weights, weighted_rmse
 
@@ -41,7 +42,11 @@ DEFAULT_MEMBERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
 )
 # "trajectory" (`similarity.TrajectoryMatchRegressor`, matching health-index paths) is not
 # among the defaults: on FD001 it got blend weight 0 (docs/benchmarks/cmapss.md, round 4).
-FAMILIES = ("lightgbm", "extra_trees", "trajectory")
+# "conv" (`sequence.ConvSequenceRegressor`, a dilated 1-D CNN on the raw history) needs the
+# optional torch extra.
+FAMILIES = ("lightgbm", "extra_trees", "trajectory", "conv")
+# Members that read histories themselves (not the windowed feature rows).
+_HISTORY_MEMBERS = (TrajectoryMatchRegressor, ConvSequenceRegressor)
 
 
 class _Regressor(Protocol):
@@ -70,7 +75,7 @@ class _Fold:
         for w, member, view in zip(weights, self.members, self.views, strict=True):
             if w <= 0:
                 continue
-            if isinstance(member, TrajectoryMatchRegressor):
+            if isinstance(member, _HISTORY_MEMBERS):
                 total += w * member.predict_last(histories)
                 continue
             if id(view) not in rows:
@@ -185,6 +190,9 @@ class BlendedWindowRul(RulModel):
             )
         if family == "trajectory":
             return TrajectoryMatchRegressor(**{"cap": self.cap, **params})
+        if family == "conv":
+            settings = {"cap": self.cap, "seed": random_state, "n_threads": self.n_jobs}
+            return ConvSequenceRegressor(**{**settings, **params})
         raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
 
     def _feature_settings(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -285,6 +293,8 @@ class BlendedWindowRul(RulModel):
             members = [
                 self._member(f, p, k).fit(maps[key][0], train_units, [ends[i] for i in train])
                 if f == "trajectory"
+                else self._member(f, p, k).fit(maps[key][0], train_units, train_labels)
+                if f == "conv"
                 else self._member(f, p, k).fit(maps[key][1], y)
                 for (f, p), key in zip(self.members, settings, strict=True)
             ]
@@ -298,7 +308,7 @@ class BlendedWindowRul(RulModel):
                 predictions[i] = np.array(
                     [
                         m.predict_rows(units[i], rows[i])
-                        if isinstance(m, TrajectoryMatchRegressor)
+                        if isinstance(m, _HISTORY_MEMBERS)
                         else _predict(m, x_held[key])
                         for m, key in zip(members, settings, strict=True)
                     ]

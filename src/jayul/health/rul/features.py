@@ -96,6 +96,11 @@ class WindowFeatures:
             z = np.column_stack([z, z @ self.index_weights_])
         return z
 
+    def signals(self, history: FloatArray) -> FloatArray:
+        """The standardised kept signals at every row, with the health index as the last
+        column if there is one: what the windows summarise."""
+        return self._signals(history)
+
     def health_index_of(self, history: FloatArray) -> FloatArray:
         """The ridge health index at every row of one history (fit with labels first)."""
         if self.index_weights_ is None:
