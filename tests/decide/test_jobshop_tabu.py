@@ -13,6 +13,7 @@ from jayul.decide.jobshop import (
     dispatch_schedule,
     lower_bound,
     makespan_of,
+    multi_start_search,
     read_jsplib,
     solve_jobshop,
 )
@@ -171,7 +172,42 @@ def test_cp_sat_phase_stops_when_it_stalls() -> None:
     assert result.phases[1][2] < 4.5
     if result.status != "OPTIMAL":
         assert "tabu search" in names and "cp-sat hinted" in names
+    # The plain tabu search runs once, from CP-SAT's schedule; later rounds start afresh.
+    assert names.count("tabu search") <= 1
+    assert set(names) <= {"dispatch", "cp-sat", "tabu search", "cp-sat hinted", "multi-start tabu"}
     values = [p[1] for p in result.phases]
     assert values == sorted(values, reverse=True)
+    assert check_jobshop(inst, result.starts) == []
+    assert makespan_of(inst, [list(r) for r in result.starts]) == result.makespan
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_multi_start_search_is_feasible_and_within_its_time(seed: int) -> None:
+    inst = _random_instance(10, 6, 20 + seed)
+    result = multi_start_search(inst, time_limit_s=0.6, seed=seed)
+    assert check_jobshop(inst, result.starts) == []
+    assert result.makespan == makespan_of(inst, [list(r) for r in result.starts])
+    assert lower_bound(inst) <= result.makespan
+    assert result.time_s < 3.0
+    assert result.iterations > 0
+
+
+def test_multi_start_search_stops_at_the_lower_bound() -> None:
+    inst = _instance("ft06")
+    result = multi_start_search(inst, time_limit_s=10.0, lower_bound=55)
+    assert result.makespan == 55
+    assert result.time_s < 5.0
+    assert check_jobshop(inst, result.starts) == []
+
+
+def test_later_rounds_run_the_multi_start_phase() -> None:
+    inst = _instance("ft10")
+    # ft10 is not proven in 8 s with one worker and a 0.3 s stall window, so the phases
+    # go round: CP-SAT, tabu search, hinted CP-SAT, then the multi-start phase.
+    result = solve_jobshop(inst, time_limit_s=8.0, workers=1, stall_s=0.3)
+    names = [p[0] for p in result.phases]
+    if result.status != "OPTIMAL":
+        assert "multi-start tabu" in names
+        assert names.index("multi-start tabu") > names.index("cp-sat hinted")
     assert check_jobshop(inst, result.starts) == []
     assert makespan_of(inst, [list(r) for r in result.starts]) == result.makespan
