@@ -45,6 +45,8 @@ FloatArray = npt.NDArray[np.float64]
 #   cap and scored worse; kept so its figures can be reproduced);
 # - `blended-10fold-nobase-conv`: `blended-10fold-nobase` plus a small dilated 1-D CNN on the
 #   raw history (`sequence.ConvSequenceRegressor`; needs the optional torch extra);
+# - `blended-10fold-nobase-linear`, `-isotonic`: `blended-10fold-nobase` with its point
+#   prediction corrected by a linear or isotonic map fitted out-of-fold (`correction`);
 # - `boosted`: the single-family LightGBM model the blend replaced.
 MODELS = (
     "blended-capped",
@@ -52,6 +54,8 @@ MODELS = (
     "blended-nobase",
     "blended-10fold-nobase",
     "blended-10fold-nobase-conv",
+    "blended-10fold-nobase-linear",
+    "blended-10fold-nobase-isotonic",
     "blended-testlike",
     "boosted",
 )
@@ -90,6 +94,16 @@ BLENDED_SETTINGS: dict[str, dict[str, Any]] = {
     "blended-10fold-nobase-conv": {
         "n_folds": 10,
         "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER, CONV_MEMBER),
+    },
+    "blended-10fold-nobase-linear": {
+        "n_folds": 10,
+        "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER),
+        "correction": "linear",
+    },
+    "blended-10fold-nobase-isotonic": {
+        "n_folds": 10,
+        "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER),
+        "correction": "isotonic",
     },
 }
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
+from jayul.health.rul.correction import PointCorrection
 from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.labels import CrossValidationLayout
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
@@ -123,7 +124,10 @@ class BlendedWindowRul(RulModel):
     the test histories: inputs, not their lives): the blend weights are then chosen, and the
     calibration weighted, on the out-of-fold rows cut at those lengths and scored against the
     true (uncapped) remaining life, as a benchmark scores (`validation.cut_weights`); if
-    None, every row from `min_history` on counts, each unit alike, against the capped label.
+    None, every row from `min_history` on counts, each unit alike, against the capped label;
+    `correction`: None, or a `correction.PointCorrection` kind ("linear", "isotonic") fitted
+    on the blended out-of-fold predictions against the same target and weights as the blend
+    weights, and applied to the blend before calibration and at prediction.
     """
 
     def __init__(
@@ -145,6 +149,7 @@ class BlendedWindowRul(RulModel):
         seed: int = 0,
         n_jobs: int = 1,
         cut_lengths: Sequence[int] | None = None,
+        correction: str | None = None,
     ) -> None:
         self.cap = cap
         self.windows = windows
@@ -163,6 +168,7 @@ class BlendedWindowRul(RulModel):
         self.seed = seed
         self.n_jobs = n_jobs
         self.cut_lengths = cut_lengths
+        self.correction = correction
 
     def _member(self, family: str, params: Mapping[str, Any], fold: int) -> Any:
         random_state = self.seed * 1000 + fold
@@ -240,6 +246,7 @@ class BlendedWindowRul(RulModel):
                 oof, true_label, weights, self.weight_step
             )
             calibration_weights = weights
+            target = true_label
         else:
             # Choose and calibrate as the benchmark scores: cuts at the given lengths, the
             # uncapped life as truth.
@@ -248,7 +255,14 @@ class BlendedWindowRul(RulModel):
                 oof, true_life, calibration_weights, self.weight_step
             )
             self.cv_rmse_blend_ = weighted_rmse(self.weights_ @ oof, true_label, weights)
+            target = true_life
         blended = self.weights_ @ oof
+        self.correction_: PointCorrection | None = None
+        if self.correction is not None:
+            self.correction_ = PointCorrection(self.correction).fit(
+                blended, target, calibration_weights
+            )
+            blended = self.correction_.apply(blended)
         self.calibrator_ = MondrianResidualCalibrator(
             self.levels, self.calibration_bins, self.calibration_age_bins
         )
@@ -325,6 +339,8 @@ class BlendedWindowRul(RulModel):
                 f"{self.n_features_in_}"
             )
         point = np.mean([fold.predict(units, self.weights_) for fold in self.folds_], axis=0)
+        if getattr(self, "correction_", None) is not None:  # absent in models pickled before
+            point = self.correction_.apply(point)  # type: ignore[union-attr]
         return np.asarray(np.maximum(point, 0.0), dtype=np.float64)
 
     def predict(self, histories: Sequence[npt.ArrayLike] | pd.DataFrame) -> RulDistribution:
