@@ -47,6 +47,8 @@ FloatArray = npt.NDArray[np.float64]
 #   raw history (`sequence.ConvSequenceRegressor`; needs the optional torch extra);
 # - `blended-10fold-nobase-linear`, `-isotonic`: `blended-10fold-nobase` with its point
 #   prediction corrected by a linear or isotonic map fitted out-of-fold (`correction`);
+# - `blended-10fold-nobase-lintree`, `-lintree15`: `blended-10fold-nobase` plus a LightGBM
+#   with linear models in its leaves (7 or 15 leaves);
 # - `boosted`: the single-family LightGBM model the blend replaced.
 MODELS = (
     "blended-capped",
@@ -56,6 +58,8 @@ MODELS = (
     "blended-10fold-nobase-conv",
     "blended-10fold-nobase-linear",
     "blended-10fold-nobase-isotonic",
+    "blended-10fold-nobase-lintree",
+    "blended-10fold-nobase-lintree15",
     "blended-testlike",
     "boosted",
 )
@@ -86,6 +90,16 @@ CONV_MEMBER: tuple[str, Mapping[str, Any]] = (
         "context_windows": (80, 320),
     },
 )
+# LightGBM with a linear model in each leaf (`linear_tree`): where the remaining life falls
+# linearly with the health index, a few linear leaves follow it where plain trees step.
+LINTREE_MEMBER: tuple[str, Mapping[str, Any]] = (
+    "lightgbm",
+    {"num_leaves": 7, "min_child_samples": 100, "linear_tree": True, "linear_lambda": 1.0},
+)
+LINTREE15_MEMBER: tuple[str, Mapping[str, Any]] = (
+    "lightgbm",
+    {"num_leaves": 15, "min_child_samples": 50, "linear_tree": True, "linear_lambda": 1.0},
+)
 BLENDED_SETTINGS: dict[str, dict[str, Any]] = {
     "blended-capped": {},
     "blended-10fold": {"n_folds": 10},
@@ -104,6 +118,14 @@ BLENDED_SETTINGS: dict[str, dict[str, Any]] = {
         "n_folds": 10,
         "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER),
         "correction": "isotonic",
+    },
+    "blended-10fold-nobase-lintree": {
+        "n_folds": 10,
+        "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER, LINTREE_MEMBER),
+    },
+    "blended-10fold-nobase-lintree15": {
+        "n_folds": 10,
+        "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER, LINTREE15_MEMBER),
     },
 }
 
