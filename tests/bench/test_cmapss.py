@@ -14,6 +14,7 @@ from jayul.bench.cmapss_data import (
     read_runs,
 )
 from jayul.cli.main import app
+from jayul.health.rul.sequence import torch_available
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cmapss"
 needs_data = pytest.mark.skipif(
@@ -167,3 +168,27 @@ def test_malformed_files_get_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(CmapssDataError, match="unknown C-MAPSS subset"):
         check_subset("FD009")
     assert check_subset("fd002") == "FD002" and check_subset("3") == "FD003"
+
+
+@pytest.mark.skipif(not torch_available(), reason="torch (optional extra) absent")
+def test_the_cnn_blend_runs_on_a_tiny_subset(tmp_path: Path) -> None:
+    _write_fake_subset(tmp_path)
+    conv = ("conv", {"window": 15, "width": 4, "kernel": 3, "epochs": 2})
+    small = {
+        "n_estimators": 10,
+        "n_folds": 2,
+        "windows": (5, 20),
+        "min_history": 10,
+        "members": (("lightgbm", {"num_leaves": 7, "min_child_samples": 20}), conv),
+    }
+    table, report = run_cmapss(
+        tmp_path, seeds=1, model_params=small, model_name="blended-10fold-nobase-conv"
+    )
+    assert len(table) == 4 and report["model_name"] == "blended-10fold-nobase-conv"
+    assert report["per_seed"][0]["members"] == ["lightgbm", "conv"]
+
+
+def test_every_model_name_has_settings() -> None:
+    from jayul.bench.cmapss import BLENDED_SETTINGS, MODELS
+
+    assert set(MODELS) == {*BLENDED_SETTINGS, "blended-testlike", "boosted"}

@@ -37,6 +37,9 @@ def bench_cmapss(
         "blended-capped (the earlier default: 5 folds, without that member), "
         "blended-10fold, blended-nobase (one change each), blended-10fold-nobase-conv (the "
         "default plus a small 1-D CNN on the raw history; needs the torch extra), "
+        "blended-10fold-nobase-linear / -isotonic (the default with a corrected point "
+        "prediction), blended-10fold-nobase-lintree / -lintree15 (the default plus a "
+        "LightGBM with linear leaves), "
         "blended-testlike (the blend "
         "chosen and calibrated on training engines cut like the test engines, label cap 140) "
         "or boosted (LightGBM alone).",

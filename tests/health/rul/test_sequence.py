@@ -92,3 +92,8 @@ def test_without_torch_the_member_says_what_to_install(
     assert not torch_available()
     with pytest.raises(ImportError, match=r"jayul\[torch\]"):
         _fitted(make_units(4, seed=8), epochs=1)
+
+
+def test_a_window_shorter_than_the_convolutions_is_refused(make_units: Units) -> None:
+    with pytest.raises(ValueError, match="spans 29 rows"):
+        _fitted(make_units(4, seed=9), window=20, kernel=5)

@@ -3,8 +3,10 @@
 Histories are 2-D arrays (rows = time steps, oldest first; columns = signals); remaining life
 is counted in rows. Two CPU models (no torch): `BoostedWindowRul` (LightGBM; the plant twin's
 fleet models) and `BlendedWindowRul` (LightGBM and extremely randomised trees blended by
-cross-validation; the C-MAPSS benchmark's default; an optional trajectory-matching member,
-`similarity.TrajectoryMatchRegressor`).
+cross-validation; the C-MAPSS benchmark's default; optional members: trajectory matching,
+`similarity.TrajectoryMatchRegressor`, and a small 1-D CNN on the raw history,
+`sequence.ConvSequenceRegressor`, which needs the torch extra; an optional correction of the
+point prediction, `correction.PointCorrection`).
 """
 
 from jayul.health.rul.boosting import BoostedWindowRul

@@ -170,6 +170,9 @@ class ConvSequenceRegressor:
     ) -> Self:
         """Train on every `row_stride`-th row of each history against its (capped) `labels`.
         `features` (fitted) standardises the signals and adds its health index, if any."""
+        reach = 1 + 7 * (self.kernel - 1)  # rows the three dilated convolutions span
+        if reach > self.window:
+            raise ValueError(f"kernel {self.kernel} spans {reach} rows, window is {self.window}")
         self.features_ = features
         self.index_ = features.index_weights_ is not None
         stride = max(1, self.row_stride)
