@@ -29,13 +29,14 @@ from jayul.bench.skab_metrics import (
 from jayul.bench.skab_peers import HalfSpaceTreesPeer, IsolationForestPeer
 from jayul.bench.skab_validation import ChangepointConfig, select_changepoints
 from jayul.health.detector import Detector
-from jayul.health.validation import AlarmConfig, Validation, candidate_configs
+from jayul.health.stream_rule import StreamRule, detection_candidates
+from jayul.health.validation import AlarmConfig, candidate_configs
 
 Progress = Callable[[str], None]
 
 # what `select_changepoints` chose on the SKAB training parts + anomaly-free file (see
 # docs/benchmarks/skab.md); used when a recipe is given by name instead of validated
-VALIDATED_CHANGEPOINTS = ChangepointConfig(window=20, quantile=1.0, margin=1.0, refractory=30)
+VALIDATED_CHANGEPOINTS = ChangepointConfig(window=5, quantile=1.0, margin=1.0, refractory=30)
 
 
 @dataclass
@@ -77,21 +78,32 @@ def select_config(
     candidates: list[AlarmConfig] | None = None,
     changepoint_candidates: list[ChangepointConfig] | None = None,
 ) -> tuple[AlarmConfig, ChangepointConfig | None, dict[str, Any]]:
-    """The validation rule of `jayul.health.validation` on the training parts (+ anomaly-free):
-    the alarm recipe by F1 within the false-alarm budget, then the changepoint settings by
-    NAB, both on synthetic faults injected into normal rows."""
+    """The validation rule of `jayul.health.stream_rule` on the training parts (+ anomaly-free):
+    the alarm recipe by F1 within the false-alarm budget of a stream as long as the files' test
+    parts (their length, never their labels), then the changepoint settings by NAB, both on
+    synthetic faults injected into normal rows. By default the candidates are the grid's
+    recipes with the quickest clearing."""
     segments = [f.train for f in files]
     if anomaly_free is not None:
         segments.append(anomaly_free)
-    validation = Validation(segments)
-    best, results = validation.select(candidates if candidates is not None else candidate_configs())
-    changepoints, cp_table = select_changepoints(validation, best, changepoint_candidates)
+    rule = StreamRule(segments, stream_rows=float(np.mean([len(f.test) for f in files])))
+    pool = candidates if candidates is not None else detection_candidates(candidate_configs())
+    best, results = rule.select(pool)
+    changepoints, cp_table = select_changepoints(rule.recovery, best, changepoint_candidates)
     table = {
-        "episodes": len(validation.episodes),
+        "episodes": len(rule.detection.episodes),
+        "stream_normal_rows": rule.normal_rows,
         # best first: within the false-alarm budget by F1, then the rest by F1
         "alarm": [
-            {"name": r.name, "f1": r.f1, "far_percent": r.far, "mar_percent": r.mar}
-            for r in sorted(results, key=lambda r: (r.far > validation.max_far, -r.f1))
+            {
+                "name": r.name,
+                "f1": r.f1,
+                "far_percent": r.far,
+                "mar_percent": r.mar,
+                "steady_far_percent": r.steady_far,
+                "tail_rows": r.tail_rows,
+            }
+            for r in sorted(results, key=lambda r: (r.far > rule.max_far, -r.f1))
         ][:15],
         "changepoints": sorted(cp_table, key=lambda r: -float(r["nab"]))[:10],
     }

@@ -174,6 +174,18 @@ class Validation:
             config.name, f1, 100.0 * fp / max(fp + tn, 1), 100.0 * fn / max(fn + tp, 1)
         )
 
+    def alarmed_rows(self, config: AlarmConfig) -> tuple[int, int, int]:
+        """Alarmed scored rows before, within and after the fault, summed over the episodes
+        (`jayul.health.stream_rule` weighs them for a longer stream)."""
+        a, b = self.fault_start, self.fault_start + self.fault_rows
+        before = within = after = 0
+        for k in range(len(self.episodes)):
+            predicted = self._alarm(config, k)[self.train_rows :]
+            before += int(predicted[:a].sum())
+            within += int(predicted[a:b].sum())
+            after += int(predicted[b:].sum())
+        return before, within, after
+
     def _alarm(self, config: AlarmConfig, k: int) -> NDArray[np.int8]:
         """`config.alarm` on episode k, exactly, with the detector's fit and scores and the
         threshold's level shared between the candidates that differ only after them (the
