@@ -29,8 +29,8 @@ from jayul.bench.skab_metrics import (
 from jayul.bench.skab_peers import HalfSpaceTreesPeer, IsolationForestPeer
 from jayul.bench.skab_validation import ChangepointConfig, select_changepoints
 from jayul.health.detector import Detector
-from jayul.health.stream_rule import StreamRule, detection_candidates
-from jayul.health.validation import AlarmConfig, candidate_configs
+from jayul.health.drift_rule import DriftRule, drift_candidates
+from jayul.health.validation import AlarmConfig
 
 Progress = Callable[[str], None]
 
@@ -78,21 +78,23 @@ def select_config(
     candidates: list[AlarmConfig] | None = None,
     changepoint_candidates: list[ChangepointConfig] | None = None,
 ) -> tuple[AlarmConfig, ChangepointConfig | None, dict[str, Any]]:
-    """The validation rule of `jayul.health.stream_rule` on the training parts (+ anomaly-free):
-    the alarm recipe by F1 within the false-alarm budget of a stream as long as the files' test
-    parts (their length, never their labels), then the changepoint settings by NAB, both on
-    synthetic faults injected into normal rows. By default the candidates are the grid's
-    recipes with the quickest clearing."""
+    """The validation rule of `jayul.health.drift_rule` on the training parts (+ anomaly-free):
+    the alarm recipe by the estimated F1 of a stream as long as the files' test parts (their
+    length, never their labels), within a false-alarm budget judged by the distance from the
+    fit, then the changepoint settings by NAB, both on synthetic faults injected into normal
+    rows. By default the candidates are `drift_candidates()`."""
     segments = [f.train for f in files]
     if anomaly_free is not None:
         segments.append(anomaly_free)
-    rule = StreamRule(segments, stream_rows=float(np.mean([len(f.test) for f in files])))
-    pool = candidates if candidates is not None else detection_candidates(candidate_configs())
+    rule = DriftRule(segments, stream_rows=float(np.mean([len(f.test) for f in files])))
+    pool = candidates if candidates is not None else drift_candidates()
     best, results = rule.select(pool)
     changepoints, cp_table = select_changepoints(rule.recovery, best, changepoint_candidates)
     table = {
         "episodes": len(rule.detection.episodes),
-        "stream_normal_rows": rule.normal_rows,
+        "fault_free_episodes": len(rule.quiet.episodes),
+        "stream_normal_rows": rule.stream.normal_rows,
+        "max_far_percent": rule.max_far,
         # best first: within the false-alarm budget by F1, then the rest by F1
         "alarm": [
             {
@@ -100,6 +102,8 @@ def select_config(
                 "f1": r.f1,
                 "far_percent": r.far,
                 "mar_percent": r.mar,
+                "near_far_percent": r.near_far,
+                "far_far_percent": r.far_far,
                 "steady_far_percent": r.steady_far,
                 "tail_rows": r.tail_rows,
             }

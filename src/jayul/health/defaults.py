@@ -1,6 +1,6 @@
 """The default alarm recipe: the one the validation rule chose, for callers such as autopilot.
 
-`jayul bench skab` re-runs the rule (`jayul.health.stream_rule`) on the SKAB training parts
+`jayul bench skab` re-runs the rule (`jayul.health.drift_rule`) on the SKAB training parts
 and the anomaly-free file; the name below is what it chose (docs/benchmarks/skab.md).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jayul.health.validation import AlarmConfig, candidate_configs
 
-DEFAULT_ALARM = "zscore w=10 slow=rate quantile x1.25 raise=5/5 clear=5"
+DEFAULT_ALARM = "zscore w=10 slow=ignore quantile x2.0 raise=5/5 clear=5"
 
 
 def default_alarm() -> AlarmConfig:

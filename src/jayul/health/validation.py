@@ -186,6 +186,16 @@ class Validation:
             after += int(predicted[b:].sum())
         return before, within, after
 
+    def alarm_profile(self, config: AlarmConfig) -> FloatArray:
+        """The share of episodes alarmed at each scored row (row d = d rows after the fit):
+        how the false-alarm rate grows with the distance from the fit, on fault-free episodes
+        (`jayul.health.drift_rule`)."""
+        total = np.zeros(self.test_rows)
+        for k in range(len(self.episodes)):
+            total += self._alarm(config, k)[self.train_rows :]
+        profile: FloatArray = total / len(self.episodes)
+        return profile
+
     def _alarm(self, config: AlarmConfig, k: int) -> NDArray[np.int8]:
         """`config.alarm` on episode k, exactly, with the detector's fit and scores and the
         threshold's level shared between the candidates that differ only after them (the

@@ -1,0 +1,131 @@
+"""The stream rule with false alarms judged by their distance from the fit.
+
+`StreamRule` took the false-alarm rate of the first 80 rows after the fit as the rate of a
+whole test part (several hundred rows). On fault-free episodes the rate grows with the
+distance from the fit (the signals wander away from the 250 rows the detector was fitted on),
+and faster for longer windows at lower levels; so that rule flattered exactly the recipes it
+chose, and its estimate fell short of the benchmark's (docs/benchmarks/skab.md, run 4).
+
+This rule keeps the detection episodes (fault at the end: the recall) and the recovery
+episodes (the tail after a fault), and replaces the steady rate with a profile over distance:
+
+- fault-free episodes: the same segments and starts, 250 rows to fit, 150 scored, no fault;
+  `Validation.alarm_profile` gives the share alarmed at each distance d = 0..149 from the fit.
+- the profile is held at its far level (the mean over its last `far_rows` rows) beyond the
+  150 measured rows: the farthest rows the 400-row normal segments can show. A stream of
+  `stream_rows` rows puts its normal rows at every distance alike, so its steady rate is the
+  profile's mean over 0..stream_rows. (The benchmark fits on 400 rows, not 250, which would
+  lower the rate; the distance goes up to ~700 rows, not 150, which would raise it. Neither
+  can be measured on these segments, hence a safety margin under the bound.)
+- the stream's false-alarm rate: that steady rate over its normal rows but the 40 after the
+  fault, plus the recovery tail over those 40 (as `StreamRule`).
+- the stream's F1: its normal rows alarmed at that rate, its fault rows recalled at the
+  detection episodes' rate.
+
+The default is the best stream F1 among the recipes whose stream false-alarm rate is within
+`max_far` % (the lowest rate if none is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from jayul.health.detector import FloatArray
+from jayul.health.stream_rule import QUICK_CLEARING, StreamRule
+from jayul.health.validation import AlarmConfig, Validation, candidate_configs
+
+# the families the previous rules' validations placed at their top (label-free); the others
+# (pca, kernel, forecast, ensemble, cusum, ecdf, iforest) never led on the full folder, and
+# the smaller pool keeps the rule within the benchmark run's time
+DRIFT_FAMILIES = ("zscore", "zscore-max", "zscore-cal", "mahalanobis")
+
+
+@dataclass
+class DriftResult:
+    name: str
+    f1: float  # stream estimate
+    far: float  # stream estimate, %
+    mar: float  # on the detection episodes, %
+    near_far: float  # fault-free episodes, first `far_rows` rows after the fit, %
+    far_far: float  # fault-free episodes, last `far_rows` measured rows, %
+    steady_far: float  # the profile's mean over the stream's distances, %
+    tail_rows: float  # alarmed rows in the 40 after a fault's end, per episode
+
+
+@dataclass
+class DriftRule:
+    segments: list[FloatArray]
+    stream_rows: float  # mean length of the streams judged (rows after the fit)
+    max_far: float = 12.0
+    far_rows: int = 50
+    seed: int = 0
+    draws: int = 3
+    stream: StreamRule = field(init=False)
+    quiet: Validation = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stream = StreamRule(self.segments, self.stream_rows, seed=self.seed, draws=self.draws)
+        # magnitude 0: the episodes' rows untouched, one draw (no random fault to redraw)
+        self.quiet = Validation(self.segments, magnitudes=(0.0,), fault_kinds=("step",), draws=1)
+        if not 0 < self.far_rows <= self.quiet.test_rows:
+            raise ValueError(f"far_rows must be in 1..{self.quiet.test_rows}")
+
+    @property
+    def recovery(self) -> Validation:
+        return self.stream.recovery
+
+    @property
+    def detection(self) -> Validation:
+        return self.stream.detection
+
+    def evaluate(self, config: AlarmConfig) -> DriftResult:
+        d, r = self.detection, self.recovery
+        _, tp, _ = d.alarmed_rows(config)
+        _, _, tail = r.alarmed_rows(config)
+        recall = tp / (len(d.episodes) * d.fault_rows)
+        tail_rows = tail / len(r.episodes)
+        profile = self.quiet.alarm_profile(config)
+        measured = len(profile)
+        far_level = float(profile[-self.far_rows :].mean())
+        span = max(self.stream_rows, float(measured))
+        steady = (float(profile.sum()) + far_level * (span - measured)) / span
+        if self.stream_rows < measured:  # a short stream sees only its first rows
+            steady = float(profile[: max(int(self.stream_rows), 1)].mean())
+        normal = max(self.stream.normal_rows, 40.0)
+        after = r.test_rows - r.fault_start - r.fault_rows  # normal rows after the fault
+        far = (steady * (normal - after) + tail_rows) / normal
+        faults = self.stream_rows - self.stream.normal_rows
+        tp_s, fn_s, fp_s = recall * faults, (1.0 - recall) * faults, far * normal
+        f1 = tp_s / max(tp_s + (fp_s + fn_s) / 2, 1e-12)
+        return DriftResult(
+            config.name,
+            f1,
+            100.0 * far,
+            100.0 * (1.0 - recall),
+            100.0 * float(profile[: self.far_rows].mean()),
+            100.0 * far_level,
+            100.0 * steady,
+            tail_rows,
+        )
+
+    def select(self, configs: Iterable[AlarmConfig]) -> tuple[AlarmConfig, list[DriftResult]]:
+        """The best configuration by the rule above, and every result."""
+        results = [(c, self.evaluate(c)) for c in configs]
+        within = [cr for cr in results if cr[1].far <= self.max_far]
+        if within:
+            best = max(within, key=lambda cr: cr[1].f1)
+        else:
+            best = min(results, key=lambda cr: cr[1].far)
+        return best[0], [res for _, res in results]
+
+
+def drift_candidates(families: tuple[str, ...] = DRIFT_FAMILIES) -> list[AlarmConfig]:
+    """The grid's quickest-clearing recipes of `families` (every window, slow-signal mode and
+    threshold rule)."""
+    return [
+        c
+        for c in candidate_configs()
+        if c.name.split(" ")[0] in families
+        and (c.raise_k, c.raise_n, c.clear_m, c.clear_ratio) == QUICK_CLEARING
+    ]
