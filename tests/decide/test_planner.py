@@ -112,3 +112,17 @@ def test_fallback_when_the_solver_finds_nothing() -> None:
     plan = Planner(ONE_CORE).plan(problem)
     assert plan.status == "FALLBACK_GREEDY"
     assert any("maintain" in v for v in check_plan(problem, plan))
+
+
+def test_work_limit_gives_the_same_plan_every_time() -> None:
+    # a deterministic budget on one worker: the plan is a function of the problem alone
+    problem = random_problem(n_machines=6, n_operations=40, seed=5)
+    config = PlannerConfig(time_limit_s=30.0, work_limit=0.3)
+    first = Planner(config).plan(problem)
+    second = Planner(config).plan(problem)
+    assert check_plan(problem, first) == []
+    assert first.status == "FEASIBLE"  # the budget, not a proof, ended the search
+    assert first.solve_time_s < config.time_limit_s
+    assert first.operations == second.operations
+    assert first.maintenance == second.maintenance
+    assert first.objective == second.objective

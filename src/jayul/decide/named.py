@@ -27,13 +27,15 @@ def tuned_settings(plant: Plant) -> dict[str, Any]:
 
 def predictive_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     """The predictive policy's tuned keyword arguments from a plant's settings: the alarm
-    safety net's threshold, and the alarm's correction of the planner's risk."""
+    safety net's threshold, the alarm's correction of the planner's risk, and the planner's
+    deterministic work per re-plan when one is set."""
     raw = settings.get("predictive", {})
     kwargs: dict[str, Any] = {}
     for key in ("safety_threshold", "alarm_threshold"):
         kwargs[key] = None if raw.get(key) is None else float(raw[key])
-    if raw.get("alarm_rul_scale") is not None:
-        kwargs["alarm_rul_scale"] = float(raw["alarm_rul_scale"])
+    for key in ("alarm_rul_scale", "planning_work"):
+        if raw.get(key) is not None:
+            kwargs[key] = float(raw[key])
     return kwargs
 
 

@@ -36,13 +36,20 @@ class PlannerConfig:
     and whether CP-SAT presolves. Presolve is off by default: on 20 machines / 200 operations it
     took ~0.8 s of a 2 s budget; with an earliest-due-date hint the 2 s plans were 6-10 % cheaper
     without it, with the least-slack hint about the same either way (two seeds each, measured on
-    a shared, loaded machine)."""
+    a shared, loaded machine).
+
+    `work_limit` (None: off) bounds the search by CP-SAT's deterministic time instead (a count
+    of work, about a second of one worker on a quiet machine per unit) on one worker, so the
+    same problem gets the same plan whatever the machine's load: a wall-clock limit makes a
+    year of re-plans, and so a policy benchmark, depend on what else runs. `time_limit_s`
+    then stays only as a safety cap, and a plan cut by it is no longer reproducible."""
 
     time_limit_s: float = 2.0
     workers: int = 2
     maintenance_step_min: int = 15
     seed: int = 0
     presolve: bool = False
+    work_limit: float | None = None
 
 
 def _guides(
@@ -95,6 +102,9 @@ class Planner:
             0.05, self.config.time_limit_s - (time.perf_counter() - t0) - 0.15
         )
         solver.parameters.num_workers = self.config.workers
+        if self.config.work_limit is not None:
+            solver.parameters.num_workers = 1  # one worker: CP-SAT is then deterministic
+            solver.parameters.max_deterministic_time = self.config.work_limit
         solver.parameters.random_seed = self.config.seed
         solver.parameters.cp_model_presolve = self.config.presolve
         status = solver.solve(model)

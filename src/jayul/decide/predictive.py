@@ -71,10 +71,15 @@ class Predictive:
         fresh_h: float = 150.0,
         alarm_threshold: float | None = None,
         alarm_rul_scale: float = 1.0,
+        planning_work: float | None = None,
     ) -> None:
         self.horizon_h = horizon_h
         self.replan_every_h = replan_every_h
-        self.planner = Planner(PlannerConfig(time_limit_s=time_limit_s, presolve=False))
+        # planning_work (None: the wall-clock limit alone) makes each re-plan a fixed amount of
+        # deterministic solver work, so a run does not depend on the machine's load
+        self.planner = Planner(
+            PlannerConfig(time_limit_s=time_limit_s, presolve=False, work_limit=planning_work)
+        )
         self.fallback = ConditionBased(fallback_threshold)
         self.risk_points = risk_points
         self.plan_: Plan | None = None
