@@ -30,6 +30,7 @@ def test_planning_work_reaches_the_planner() -> None:
     policy = make_policy("predictive", plant, {"predictive": {"planning_work": 0.4}})
     assert isinstance(policy, Predictive)
     assert policy.planner.config.work_limit == 0.4
+    assert policy.planner.config.time_limit_s >= 20.0  # a guard only, never the binding limit
     shipped = make_policy("predictive", plant)
     assert isinstance(shipped, Predictive)
     assert shipped.planner.config.work_limit is None  # the shipped policy: wall clock only

@@ -76,7 +76,10 @@ class Predictive:
         self.horizon_h = horizon_h
         self.replan_every_h = replan_every_h
         # planning_work (None: the wall-clock limit alone) makes each re-plan a fixed amount of
-        # deterministic solver work, so a run does not depend on the machine's load
+        # deterministic solver work, so a run does not depend on the machine's load; the wall
+        # clock then only guards against a runaway solve, far above the budget's usual time
+        if planning_work is not None:
+            time_limit_s = max(time_limit_s, 60.0 * planning_work)
         self.planner = Planner(
             PlannerConfig(time_limit_s=time_limit_s, presolve=False, work_limit=planning_work)
         )
