@@ -84,3 +84,19 @@ def test_a_cost_bound_picks_the_cheapest_setting_meeting_both_bars() -> None:
     # none under the bound: the cheapest that prevents enough
     assert choose_setting(sweep, max_cost=95.0)["setting"] == {"a": 2}
     assert choose_setting(sweep, target=0.98, max_cost=95.0)["setting"] == {"a": 3}
+
+
+def test_parallel_comparison_gives_the_same_figures() -> None:
+    from jayul.bench.policies import compare
+    from jayul.decide.baselines import ConditionBased, Preventive, parse_intervals
+
+    plant = load_demo_plant()
+    intervals = parse_intervals({"pump/bearing_wear": 300.0, "press/die_wear": 300.0})
+    policies = {
+        "preventive": lambda: Preventive(intervals),  # a closure: reaches the workers by fork
+        "condition": lambda: ConditionBased(1.0),
+    }
+    serial = compare(plant, policies, [0, 1], days=20, signal_period_s=1800)
+    parallel = compare(plant, policies, [0, 1], days=20, signal_period_s=1800, jobs=2)
+    assert parallel == serial
+    assert serial["preventive"]["maintenances"]["mean"] > 0
