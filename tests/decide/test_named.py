@@ -33,4 +33,5 @@ def test_planning_work_reaches_the_planner() -> None:
     assert policy.planner.config.time_limit_s >= 20.0  # a guard only, never the binding limit
     shipped = make_policy("predictive", plant)
     assert isinstance(shipped, Predictive)
-    assert shipped.planner.config.work_limit is None  # the shipped policy: wall clock only
+    # the shipped policy plans to a deterministic budget (decide/tuned/demo.json)
+    assert shipped.planner.config.work_limit == 0.5
