@@ -30,16 +30,10 @@ def test_unknown_correction_is_refused() -> None:
         PointCorrection("cubic").fit(np.zeros(2), np.zeros(2), np.ones(2))
 
 
-def test_a_corrected_blend_applies_its_map_at_prediction(make_units: Units) -> None:
-    params = {
-        "windows": (5, 20),
-        "baseline_rows": 10,
-        "n_estimators": 20,
-        "n_folds": 2,
-        "cap": 100.0,
-        "min_history": 20,
-        "members": (("lightgbm", {"num_leaves": 7, "min_child_samples": 20}),),
-    }
+def test_a_corrected_blend_applies_its_map_at_prediction(
+    make_units: Units, small_blend: Callable[..., dict[str, object]]
+) -> None:
+    params = small_blend()
     train, test = make_units(12, seed=0), [u[:60] for u in make_units(5, seed=1)]
     plain = BlendedWindowRul(seed=0, **params).fit(train)  # type: ignore[arg-type]
     linear = BlendedWindowRul(seed=0, correction="linear", **params).fit(train)  # type: ignore[arg-type]

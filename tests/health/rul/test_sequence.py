@@ -60,21 +60,14 @@ def test_short_histories_are_padded(make_units: Units) -> None:
 
 
 @needs_torch
-def test_conv_member_in_a_blend_is_deterministic(make_units: Units) -> None:
-    params = {
-        "windows": (5, 20),
-        "baseline_rows": 10,
-        "n_estimators": 20,
-        "n_folds": 2,
-        "cap": 100.0,
-        "min_history": 20,
-        "calibration_bins": 2,
-        "calibration_age_bins": 1,
-        "members": (
-            ("lightgbm", {"num_leaves": 7, "min_child_samples": 20}),
-            ("conv", {k: v for k, v in SMALL.items() if k != "cap"}),
-        ),
-    }
+def test_conv_member_in_a_blend_is_deterministic(
+    make_units: Units, small_blend: Callable[..., dict[str, object]]
+) -> None:
+    params = small_blend(
+        ("conv", {k: v for k, v in SMALL.items() if k != "cap"}),
+        calibration_bins=2,
+        calibration_age_bins=1,
+    )
     train, test = make_units(12, seed=6), [u[:60] for u in make_units(5, seed=7)]
     first = BlendedWindowRul(seed=1, **params).fit(train)  # type: ignore[arg-type]
     again = BlendedWindowRul(seed=1, **params).fit(train)  # type: ignore[arg-type]

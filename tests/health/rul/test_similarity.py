@@ -46,21 +46,12 @@ def test_matching_needs_a_health_index(make_units: Units) -> None:
         TrajectoryMatchRegressor().fit(features, units)
 
 
-def test_trajectory_member_in_a_blend_is_deterministic(make_units: Units) -> None:
-    params = {
-        "windows": (5, 20),
-        "baseline_rows": 10,
-        "n_estimators": 20,
-        "n_folds": 2,
-        "cap": 100.0,
-        "min_history": 20,
-        "calibration_bins": 2,
-        "calibration_age_bins": 1,
-        "members": (
-            ("lightgbm", {"num_leaves": 7, "min_child_samples": 20}),
-            ("trajectory", {"window": 20, "neighbours": 3}),
-        ),
-    }
+def test_trajectory_member_in_a_blend_is_deterministic(
+    make_units: Units, small_blend: Callable[..., dict[str, object]]
+) -> None:
+    params = small_blend(
+        ("trajectory", {"window": 20, "neighbours": 3}), calibration_bins=2, calibration_age_bins=1
+    )
     train, test = make_units(12, seed=4), [u[:60] for u in make_units(5, seed=5)]
     first = BlendedWindowRul(seed=1, **params).fit(train)  # type: ignore[arg-type]
     again = BlendedWindowRul(seed=1, **params).fit(train)  # type: ignore[arg-type]
