@@ -252,12 +252,13 @@ def browser_cpu(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(url + "/")
+        # Sign in on the machine's own address: after the sign-in the console renders the page
+        # the address names. Going there only after the sign-in raced that first render (of the
+        # overview), which could land last and replace the machine page.
+        page.goto(f"{url}/#/machine/{machine}")
         page.fill("#username", user)
         page.fill("#password", password)
         page.click("button[type=submit]")
-        page.wait_for_selector("nav:not([hidden])")
-        page.goto(f"{url}/#/machine/{machine}")
         page.wait_for_selector("#charts canvas")
         page.wait_for_timeout(settle_s * 1000)
         charts = page.locator("#charts .chart").count()
