@@ -166,3 +166,36 @@ def test_machine_page_with_8_live_signals_stays_under_half_a_core(server: Server
     assert out["charts"] == 9  # 8 signals and the anomaly score
     assert out["live_from"] != out["live_to"], "the charts did not move"
     assert out["cpu_share_of_one_core"] < 0.5, out
+
+
+def test_the_last_page_asked_for_wins_when_pages_load_out_of_order(server: Server) -> None:
+    # The machine page waits for its signals' history; the alerts page asked for after it
+    # loads first. The machine page, once its data arrive, must not draw over the alerts page.
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/")
+        page.fill("#username", "admin")
+        page.fill("#password", server.admin_password)
+        page.click("button[type=submit]")
+        page.wait_for_selector(".machine-card")
+        for _ in range(3):
+            page.evaluate(
+                """async () => {
+                    location.hash = "#/machine/pump1";
+                    await new Promise((done) => setTimeout(done, 20));
+                    location.hash = "#/alerts";
+                }"""
+            )
+            expect(page.locator("main h1")).to_have_text("Alerts")
+            page.wait_for_timeout(2500)  # long enough for the machine page's data to arrive
+            assert page.locator("main h1").all_inner_texts() == ["Alerts"]
+            assert page.locator("main canvas").count() == 0
+            page.evaluate('location.hash = "#/"')
+            page.wait_for_selector(".machine-card")
+        assert not errors, errors
+        browser.close()

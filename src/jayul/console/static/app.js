@@ -67,28 +67,37 @@ async function refreshStatus() {
   }
 }
 
+// Each render draws into a view of its own and counts itself: a page still waiting for its data
+// when the user moves on finds a newer render under way and stops itself, instead of writing
+// into (or clearing) the newer page.
+let renderCount = 0;
 async function render() {
   if (!me) return;
+  const mine = ++renderCount;
   if (cleanup) { cleanup(); cleanup = null; }
   const hash = location.hash || "#/";
   for (const a of document.querySelectorAll("nav a")) {
     const target = a.getAttribute("href");
     a.classList.toggle("active", target === hash || (target !== "#/" && hash.startsWith(target)));
   }
+  const view = document.createElement("div");
+  main.replaceChildren(view);
   for (const [re, make] of routes) {
     const m = hash.match(re);
     if (m) {
-      main.innerHTML = "";
       try {
-        cleanup = (await make(m)(main, { me, refreshStatus })) || null;
+        const stop = (await make(m)(view, { me, refreshStatus })) || null;
+        if (mine === renderCount) cleanup = stop;
+        else if (stop) stop();
       } catch (err) {
+        if (mine !== renderCount) return;
         if (err instanceof ApiError && err.status === 401) return showLogin("Please sign in.");
-        main.innerHTML = `<p class="error">${esc(err.message)}</p>`;
+        view.innerHTML = `<p class="error">${esc(err.message)}</p>`;
       }
       return;
     }
   }
-  main.innerHTML = `<p>No such page. <a href="#/">Back to the plant</a>.</p>`;
+  view.innerHTML = `<p>No such page. <a href="#/">Back to the plant</a>.</p>`;
 }
 
 let statusTimer = null;
