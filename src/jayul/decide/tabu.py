@@ -12,7 +12,9 @@ long run without improvement the search restarts from the best schedule with a f
 critical swaps.
 
 `jayul.decide.jobshop.solve_jobshop` runs this once CP-SAT stalls, and stops it when it stalls,
-from CP-SAT's best schedule. Two implementations of the same search: `jayul.decide.tabu_jit`
+from CP-SAT's best schedule. By default it runs compiled on the larger N7 neighbourhood
+(`jayul.decide.tabu_n7`); N5 remains for the pure-Python search and on request. Two
+implementations of the N5 search: `jayul.decide.tabu_jit`
 (compiled with Numba, the default when Numba imports) and the pure-Python one here, on flat
 lists with heads and tails updated only where a swap can change them (about 10,000 swaps per
 second on 15x10 and 15x15 instances; the compiled one is measured in docs/benchmarks/jsp.md).
@@ -217,6 +219,7 @@ def tabu_search(
     max_stall: int = 3000,
     stall_time_s: float | None = None,
     compiled: bool | None = None,
+    neighbourhood: str | None = None,
 ) -> TabuResult:
     """Improve the schedule `starts[j][k]` by tabu search for at most `time_limit_s` seconds.
 
@@ -227,18 +230,34 @@ def tabu_search(
     (it is the semi-active version of it or better).
 
     `compiled`: True runs `jayul.decide.tabu_jit`, False the pure-Python search, None the
-    compiled one when Numba is installed.
+    compiled one when Numba is installed. `neighbourhood`: "n5" (swaps at the ends of critical
+    blocks) or "n7" (`jayul.decide.tabu_n7`: also insertions at and into the blocks' ends;
+    compiled only); None is N7 when compiled, N5 otherwise: in 10 s trials from dispatch
+    schedules N7 ended shorter on 9 of 15 hard instance-seed pairs and longer on 3
+    (docs/benchmarks/jsp.md, seventh round).
     """
     t0 = time.perf_counter()
     sequences = machine_orders(jobs, n_machines, starts)
     if compiled is None:
         compiled = find_spec("numba") is not None
+    if neighbourhood is None:
+        neighbourhood = "n7" if compiled else "n5"
     if compiled:
         from jayul.decide.tabu_jit import compiled_search  # Numba loads only when used
 
         return compiled_search(
-            jobs, sequences, time_limit_s, seed, lower_bound, max_stall, stall_time_s, t0
+            jobs,
+            sequences,
+            time_limit_s,
+            seed,
+            lower_bound,
+            max_stall,
+            stall_time_s,
+            t0,
+            neighbourhood,
         )
+    if neighbourhood != "n5":
+        raise ValueError(f"the {neighbourhood!r} neighbourhood needs Numba (compiled search)")
     rng = random.Random(seed)
     machine_of = [m for job in jobs for m, _ in job]
     g = DisjunctiveGraph(jobs, sequences)

@@ -244,6 +244,7 @@ def compiled_search(
     max_stall: int,
     stall_time_s: float | None,
     t0: float,
+    neighbourhood: str = "n5",
 ) -> TabuResult:
     """`tabu_search` on `jayul.decide.tabu_jit`, in chunks of iterations sized to take about
     10 ms each, so that the time limit and the stall stop are checked between them."""
@@ -261,9 +262,16 @@ def compiled_search(
     state = arr([0, 0, g.cmax, lower_bound, low, high, max_stall])
     seed_rng(seed)
     best, last_gain, chunk = g.cmax, time.perf_counter(), 64
+    step = run_chunk
+    if neighbourhood == "n7":
+        from jayul.decide.tabu_n7 import run_chunk_n7
+
+        step = run_chunk_n7
+    elif neighbourhood != "n5":
+        raise ValueError(f"unknown neighbourhood {neighbourhood!r} (expected 'n5' or 'n7')")
     while True:
         began = time.perf_counter()
-        why = run_chunk(p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, tabu, state, chunk)
+        why = step(p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, tabu, state, chunk)
         now = time.perf_counter()
         if state[BEST_C] < best:
             best, last_gain = int(state[BEST_C]), now
