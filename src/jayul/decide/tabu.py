@@ -1,4 +1,4 @@
-"""Tabu search for the job shop (minimum makespan) on the N5 neighbourhood.
+"""Tabu search for the job shop (minimum makespan): the N5 neighbourhood here, N7 compiled.
 
 The classic route to good la21-la40 schedules (Nowicki and Smutnicki, 1996): a schedule is one
 operation order per machine; its makespan is the longest path in the disjunctive graph; the
