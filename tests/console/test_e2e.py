@@ -63,21 +63,33 @@ def api(server: Server, path: str) -> Any:
     return body
 
 
+def _signed_in(
+    p: Any, server: Server, user: str, password: str, shot: Any = None
+) -> tuple[Any, Any, list[str]]:
+    """A desktop-sized Chromium page signed in to the console (on the overview), and the list
+    its page errors are collected in; `shot(page, name)` takes the sign-in form's screenshot."""
+    browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "/")
+    if shot is not None:
+        shot(page, "00-login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".machine-card")
+    return browser, page, errors
+
+
 def test_operator_approves_maintenance_end_to_end(server: Server) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    shot = lambda page, name: page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # noqa: E731
+    def shot(page: Any, name: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server.url + "/")
-        shot(page, "00-login")
-        page.fill("#username", "olga")
-        page.fill("#password", "operator-pass-1")
-        page.click("button[type=submit]")
-        page.wait_for_selector(".machine-card")
+        browser, page, errors = _signed_in(p, server, "olga", "operator-pass-1", shot)
         shot(page, "01-overview")
         assert page.locator(".machine-card").count() == 12
 
@@ -174,15 +186,7 @@ def test_the_last_page_asked_for_wins_when_pages_load_out_of_order(server: Serve
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server.url + "/")
-        page.fill("#username", "admin")
-        page.fill("#password", server.admin_password)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".machine-card")
+        browser, page, errors = _signed_in(p, server, "admin", server.admin_password)
         for _ in range(3):
             page.evaluate(
                 """async () => {

@@ -14,6 +14,7 @@ from jayul.decide.jobshop import (
     lower_bound,
     makespan_of,
     multi_start_search,
+    random_jobshop,
     read_jsplib,
     solve_jobshop,
 )
@@ -29,16 +30,6 @@ def _instance(name: str) -> JobShopInstance:
     return read_jsplib(path)
 
 
-def _random_instance(n_jobs: int, n_machines: int, seed: int) -> JobShopInstance:
-    rng = random.Random(seed)
-    jobs = []
-    for _ in range(n_jobs):
-        order = list(range(n_machines))
-        rng.shuffle(order)
-        jobs.append(tuple((m, rng.randint(1, 20)) for m in order))
-    return JobShopInstance(f"rand{seed}", n_machines, tuple(jobs))
-
-
 # Both implementations of the one search: compiled (Numba) and pure Python.
 BOTH = pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
 
@@ -46,7 +37,7 @@ BOTH = pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "pyth
 @BOTH
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_result_is_feasible_and_no_worse_than_its_start(seed: int, compiled: bool) -> None:
-    inst = _random_instance(8, 5, seed)
+    inst = random_jobshop(8, 5, seed)
     start = dispatch_schedule(inst, "random", random.Random(seed))
     result = tabu_search(
         inst.jobs, inst.n_machines, start, time_limit_s=0.3, seed=seed, compiled=compiled
@@ -98,7 +89,7 @@ def test_solve_with_the_search_phase_reaches_known_optima(name: str, optimum: in
 def test_incremental_update_matches_a_full_recomputation() -> None:
     from jayul.decide.tabu import DisjunctiveGraph
 
-    inst = _random_instance(10, 6, 7)
+    inst = random_jobshop(10, 6, 7)
     start = dispatch_schedule(inst, "random", random.Random(7))
     machine_of = [m for job in inst.jobs for m, _ in job]
     flat = [s for row in start for s in row]
@@ -131,7 +122,7 @@ def test_compiled_evaluation_matches_the_python_graph() -> None:
     from jayul.decide import tabu_jit
     from jayul.decide.tabu import DisjunctiveGraph, machine_orders
 
-    inst = _random_instance(10, 6, 11)
+    inst = random_jobshop(10, 6, 11)
     start = dispatch_schedule(inst, "random", random.Random(11))
     g = DisjunctiveGraph(inst.jobs, machine_orders(inst.jobs, inst.n_machines, start))
     assert g.evaluate()
@@ -151,7 +142,7 @@ def test_compiled_evaluation_matches_the_python_graph() -> None:
 
 @BOTH
 def test_tabu_search_stops_when_it_stalls(compiled: bool) -> None:
-    inst = _random_instance(8, 5, 3)
+    inst = random_jobshop(8, 5, 3)
     start = dispatch_schedule(inst, "random", random.Random(3))
     # No lower bound to stop at: only the stall stop can end it well before the 20 s limit.
     result = tabu_search(
@@ -183,7 +174,7 @@ def test_cp_sat_phase_stops_when_it_stalls() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_multi_start_search_is_feasible_and_within_its_time(seed: int) -> None:
-    inst = _random_instance(10, 6, 20 + seed)
+    inst = random_jobshop(10, 6, 20 + seed)
     result = multi_start_search(inst, time_limit_s=0.6, seed=seed)
     assert check_jobshop(inst, result.starts) == []
     assert result.makespan == makespan_of(inst, [list(r) for r in result.starts])

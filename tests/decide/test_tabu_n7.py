@@ -15,6 +15,7 @@ from jayul.decide.jobshop import (
     check_jobshop,
     dispatch_schedule,
     makespan_of,
+    random_jobshop,
 )
 from jayul.decide.tabu import DisjunctiveGraph, machine_orders, tabu_search
 
@@ -22,16 +23,6 @@ pytest.importorskip("numba", reason="the N7 search is compiled")
 from jayul.decide import tabu_jit, tabu_n7
 
 Arrays = dict[str, Any]
-
-
-def _random_instance(n_jobs: int, n_machines: int, seed: int) -> JobShopInstance:
-    rng = random.Random(seed)
-    jobs = []
-    for _ in range(n_jobs):
-        order = list(range(n_machines))
-        rng.shuffle(order)
-        jobs.append(tuple((m, rng.randint(1, 20)) for m in order))
-    return JobShopInstance(f"rand{seed}", n_machines, tuple(jobs))
 
 
 def _graph(inst: JobShopInstance, seed: int) -> Arrays:
@@ -54,7 +45,7 @@ def _evaluate(a: Arrays) -> int:
 def _moves(a: Arrays, cmax: int) -> list[tuple[int, int, int]]:
     n = a["p"].shape[0]
     path = np.empty(n, np.int64)
-    length = tabu_n7.critical_path(a["p"], a["jpred"], a["mpred"], a["r"], a["q"], cmax, path)
+    length = tabu_jit.critical_path(a["p"], a["jpred"], a["mpred"], a["r"], a["q"], cmax, path)
     out = np.empty((4 * n, 3), np.int64)
     k = tabu_n7.n7_moves(
         a["p"], a["jpred"], a["jsucc"], a["msucc"], a["r"], a["q"], path, length, out
@@ -84,7 +75,7 @@ def _apply(a: Arrays, move: tuple[int, int, int], tabu: Any, until: int) -> None
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_every_offered_move_keeps_the_graph_acyclic(seed: int) -> None:
-    inst = _random_instance(10, 6, seed)
+    inst = random_jobshop(10, 6, seed)
     a = _graph(inst, seed)
     tabu = np.zeros((a["p"].shape[0],) * 2, np.int64)
     rng = random.Random(seed)
@@ -107,7 +98,7 @@ def test_every_offered_move_keeps_the_graph_acyclic(seed: int) -> None:
 
 
 def test_a_swaps_estimate_is_exact_when_not_shorter() -> None:
-    inst = _random_instance(12, 6, 5)
+    inst = random_jobshop(12, 6, 5)
     a = _graph(inst, 5)
     tabu = np.zeros((a["p"].shape[0],) * 2, np.int64)
     tabu_jit.seed_rng(5)
@@ -130,7 +121,7 @@ def test_a_swaps_estimate_is_exact_when_not_shorter() -> None:
 
 
 def test_a_move_makes_its_reversal_tabu() -> None:
-    inst = _random_instance(10, 6, 9)
+    inst = random_jobshop(10, 6, 9)
     a = _graph(inst, 9)
     n = a["p"].shape[0]
     tabu = np.zeros((n, n), np.int64)
@@ -148,7 +139,7 @@ def test_a_move_makes_its_reversal_tabu() -> None:
 
 @pytest.mark.parametrize("neighbourhood", ["n5", "n7"])
 def test_search_is_feasible_on_both_neighbourhoods(neighbourhood: str) -> None:
-    inst = _random_instance(10, 6, 4)
+    inst = random_jobshop(10, 6, 4)
     start = dispatch_schedule(inst, "random", random.Random(4))
     result = tabu_search(
         inst.jobs, inst.n_machines, start, 0.3, seed=4, compiled=True, neighbourhood=neighbourhood
@@ -159,7 +150,7 @@ def test_search_is_feasible_on_both_neighbourhoods(neighbourhood: str) -> None:
 
 
 def test_unknown_neighbourhood_and_n7_without_numba_are_refused() -> None:
-    inst = _random_instance(4, 3, 0)
+    inst = random_jobshop(4, 3, 0)
     start = dispatch_schedule(inst, "mwkr")
     with pytest.raises(ValueError, match="unknown neighbourhood"):
         tabu_search(inst.jobs, 3, start, 0.1, compiled=True, neighbourhood="n9")

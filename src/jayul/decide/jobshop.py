@@ -77,6 +77,18 @@ def read_jsplib(path: Path, name: str | None = None) -> JobShopInstance:
     return JobShopInstance(name or path.name, n_machines, tuple(jobs))
 
 
+def random_jobshop(n_jobs: int, n_machines: int, seed: int) -> JobShopInstance:
+    """A random job shop for tests and trials: every job visits every machine once, in a
+    random order, each operation lasting 1-20 (uniform), reproducible for a seed."""
+    rng = random.Random(seed)
+    jobs = []
+    for _ in range(n_jobs):
+        order = list(range(n_machines))
+        rng.shuffle(order)
+        jobs.append(tuple((m, rng.randint(1, 20)) for m in order))
+    return JobShopInstance(f"random-{n_jobs}x{n_machines}-{seed}", n_machines, tuple(jobs))
+
+
 def lower_bound(instance: JobShopInstance) -> int:
     """Max of the longest job and the most loaded machine: no schedule can be shorter."""
     load = [0] * instance.n_machines

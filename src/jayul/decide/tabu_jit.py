@@ -78,10 +78,10 @@ def evaluate(
 
 
 @njit(cache=True)
-def _n5_moves(
-    p: Array, jpred: Array, mpred: Array, msucc: Array, r: Array, q: Array, cmax: int, out: Array
+def critical_path(
+    p: Array, jpred: Array, mpred: Array, r: Array, q: Array, cmax: int, path: Array
 ) -> int:
-    """Fill `out` (k x 2) with the N5 swaps of one critical path (ties at random); returns k."""
+    """Fill `path` with one critical path, source to sink (ties at random); returns its length."""
     n = p.shape[0]
     # Ends of critical paths: operations finishing at the makespan with no tail.
     ends = 0
@@ -96,7 +96,6 @@ def _n5_moves(
                 o = x
                 break
             pick -= 1
-    path = np.empty(n, np.int64)
     length = 0
     path[length] = o
     length += 1
@@ -104,11 +103,22 @@ def _n5_moves(
         a, b = mpred[o], jpred[o]
         ma = a >= 0 and r[a] + p[a] == r[o]
         jb = b >= 0 and r[b] + p[b] == r[o]
-        # Prefer the machine arc: it keeps blocks long, so more swaps are offered.
+        # Prefer the machine arc: it keeps blocks long, so more moves are offered.
         o = a if ma and (not jb or np.random.random() < 0.8) else b
         path[length] = o
         length += 1
     path[:length] = path[:length][::-1].copy()
+    return length
+
+
+@njit(cache=True)
+def _n5_moves(
+    p: Array, jpred: Array, mpred: Array, msucc: Array, r: Array, q: Array, cmax: int, out: Array
+) -> int:
+    """Fill `out` (k x 2) with the N5 swaps of one critical path (ties at random); returns k."""
+    n = p.shape[0]
+    path = np.empty(n, np.int64)
+    length = critical_path(p, jpred, mpred, r, q, cmax, path)
     # Blocks as [start, end] index pairs into the path.
     starts = np.empty(length, np.int64)
     stops = np.empty(length, np.int64)
@@ -165,6 +175,54 @@ def _swap(mpred: Array, msucc: Array, u: int, v: int) -> None:
 
 
 @njit(cache=True)
+def restart_from_best(
+    p: Array, jpred: Array, jsucc: Array, mpred: Array, msucc: Array, best_mpred: Array,
+    best_msucc: Array, r: Array, q: Array, tabu: Array, swaps: Array,
+) -> int:  # fmt: skip
+    """Back to the best orders, shaken by 2-6 random critical swaps, with the tabu list
+    cleared; returns the new makespan (heads and tails in `r`, `q`)."""
+    mpred[:] = best_mpred
+    msucc[:] = best_msucc
+    cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
+    for _kick in range(np.random.randint(2, 7)):
+        kk = _n5_moves(p, jpred, mpred, msucc, r, q, cmax, swaps)
+        if kk == 0:
+            break
+        i = np.random.randint(kk)
+        _swap(mpred, msucc, swaps[i, 0], swaps[i, 1])
+        cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
+        if cmax < 0:
+            mpred[:] = best_mpred
+            msucc[:] = best_msucc
+            cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
+            break
+    tabu[:, :] = 0
+    return int(cmax)
+
+
+@njit(cache=True)
+def keep_best_or_restart(
+    p: Array, jpred: Array, jsucc: Array, mpred: Array, msucc: Array, best_mpred: Array,
+    best_msucc: Array, r: Array, q: Array, tabu: Array, swaps: Array, state: Array, cmax: int,
+) -> int:  # fmt: skip
+    """After a move to a schedule of makespan `cmax`: keep it as the best if it is, or restart
+    from the best once the search has gone `state[MAX_STALL]` moves without a gain. Returns
+    the current makespan."""
+    state[STALL] += 1
+    if cmax < state[BEST_C]:
+        state[BEST_C] = cmax
+        best_mpred[:] = mpred
+        best_msucc[:] = msucc
+        state[STALL] = 0
+    elif state[STALL] > state[MAX_STALL]:
+        cmax = restart_from_best(
+            p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, r, q, tabu, swaps
+        )
+        state[STALL] = 0
+    return cmax
+
+
+@njit(cache=True)
 def run_chunk(
     p: Array,
     jpred: Array,
@@ -207,31 +265,9 @@ def run_chunk(
         _swap(mpred, msucc, u, v)
         tabu[v, u] = it + np.random.randint(state[TENURE_LO], state[TENURE_HI] + 1)
         cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-        state[STALL] += 1
-        if cmax < state[BEST_C]:
-            state[BEST_C] = cmax
-            best_mpred[:] = mpred
-            best_msucc[:] = msucc
-            state[STALL] = 0
-        elif state[STALL] > state[MAX_STALL]:
-            # Back to the best schedule, shaken by a few random critical swaps.
-            mpred[:] = best_mpred
-            msucc[:] = best_msucc
-            cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-            for _kick in range(np.random.randint(2, 7)):
-                kk = _n5_moves(p, jpred, mpred, msucc, r, q, cmax, moves)
-                if kk == 0:
-                    break
-                i = np.random.randint(kk)
-                _swap(mpred, msucc, moves[i, 0], moves[i, 1])
-                cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-                if cmax < 0:
-                    mpred[:] = best_mpred
-                    msucc[:] = best_msucc
-                    cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-                    break
-            tabu[:, :] = 0
-            state[STALL] = 0
+        cmax = keep_best_or_restart(
+            p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, r, q, tabu, moves, state, cmax
+        )
     return CHUNK_DONE
 
 

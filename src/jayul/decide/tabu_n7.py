@@ -33,14 +33,12 @@ from jayul.decide.tabu_jit import (
     CHUNK_DONE,
     IT,
     LOWER,
-    MAX_STALL,
     NO_MOVES,
-    STALL,
     TENURE_HI,
     TENURE_LO,
-    _n5_moves,
-    _swap,
+    critical_path,
     evaluate,
+    keep_best_or_restart,
 )
 
 Array = np.ndarray[Any, np.dtype[np.int64]]
@@ -48,38 +46,6 @@ Array = np.ndarray[Any, np.dtype[np.int64]]
 # A move's row: the operation moved, the operation it goes next to, and which side (BEFORE
 # the target, earlier on the machine, or AFTER it).
 BEFORE, AFTER = 0, 1
-
-
-@njit(cache=True)
-def critical_path(
-    p: Array, jpred: Array, mpred: Array, r: Array, q: Array, cmax: int, path: Array
-) -> int:
-    """Fill `path` with one critical path, source to sink (ties at random); returns its length."""
-    n = p.shape[0]
-    ends = 0
-    for o in range(n):
-        if q[o] == 0 and r[o] + p[o] == cmax:
-            ends += 1
-    pick = np.random.randint(ends)
-    o = -1
-    for x in range(n):
-        if q[x] == 0 and r[x] + p[x] == cmax:
-            if pick == 0:
-                o = x
-                break
-            pick -= 1
-    length = 0
-    path[length] = o
-    length += 1
-    while r[o] > 0:
-        a, b = mpred[o], jpred[o]
-        ma = a >= 0 and r[a] + p[a] == r[o]
-        jb = b >= 0 and r[b] + p[b] == r[o]
-        o = a if ma and (not jb or np.random.random() < 0.8) else b
-        path[length] = o
-        length += 1
-    path[:length] = path[:length][::-1].copy()
-    return length
 
 
 @njit(cache=True)
@@ -294,29 +260,7 @@ def run_chunk_n7(
             mpred[:] = best_mpred
             msucc[:] = best_msucc
             cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-        state[STALL] += 1
-        if cmax < state[BEST_C]:
-            state[BEST_C] = cmax
-            best_mpred[:] = mpred
-            best_msucc[:] = msucc
-            state[STALL] = 0
-        elif state[STALL] > state[MAX_STALL]:
-            # Back to the best schedule, shaken by a few random critical swaps.
-            mpred[:] = best_mpred
-            msucc[:] = best_msucc
-            cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-            for _kick in range(np.random.randint(2, 7)):
-                kk = _n5_moves(p, jpred, mpred, msucc, r, q, cmax, swaps)
-                if kk == 0:
-                    break
-                i = np.random.randint(kk)
-                _swap(mpred, msucc, swaps[i, 0], swaps[i, 1])
-                cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-                if cmax < 0:
-                    mpred[:] = best_mpred
-                    msucc[:] = best_msucc
-                    cmax = evaluate(p, jpred, jsucc, mpred, msucc, r, q)
-                    break
-            tabu[:, :] = 0
-            state[STALL] = 0
+        cmax = keep_best_or_restart(
+            p, jpred, jsucc, mpred, msucc, best_mpred, best_msucc, r, q, tabu, swaps, state, cmax
+        )
     return CHUNK_DONE
