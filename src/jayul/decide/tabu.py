@@ -14,10 +14,10 @@ critical swaps.
 `jayul.decide.jobshop.solve_jobshop` runs this once CP-SAT stalls, and stops it when it stalls,
 from CP-SAT's best schedule. By default it runs compiled on the larger N7 neighbourhood
 (`jayul.decide.tabu_n7`); N5 remains for the pure-Python search and on request. Two
-implementations of the N5 search: `jayul.decide.tabu_jit`
-(compiled with Numba, the default when Numba imports) and the pure-Python one here, on flat
-lists with heads and tails updated only where a swap can change them (about 10,000 swaps per
-second on 15x10 and 15x15 instances; the compiled one is measured in docs/benchmarks/jsp.md).
+implementations of the N5 search: `jayul.decide.tabu_jit` (compiled with Numba) and the
+pure-Python one here, on flat lists with heads and tails updated only where a swap can change
+them (about 10,000 swaps per second on 15x10 and 15x15 instances; the compiled one is
+measured in docs/benchmarks/jsp.md).
 """
 
 from __future__ import annotations
@@ -233,8 +233,8 @@ def tabu_search(
     compiled one when Numba is installed. `neighbourhood`: "n5" (swaps at the ends of critical
     blocks) or "n7" (`jayul.decide.tabu_n7`: also insertions at and into the blocks' ends;
     compiled only); None is N7 when compiled, N5 otherwise: in 10 s trials from dispatch
-    schedules N7 ended shorter on 9 of 15 hard instance-seed pairs and longer on 3
-    (docs/benchmarks/jsp.md, seventh round).
+    schedules N7 ended shorter than N5 on 14 of 23 instance-seed pairs on la21-la40 and longer
+    on 6 (docs/benchmarks/jsp.md, the trials behind the N7 neighbourhood).
     """
     t0 = time.perf_counter()
     sequences = machine_orders(jobs, n_machines, starts)
@@ -242,6 +242,8 @@ def tabu_search(
         compiled = find_spec("numba") is not None
     if neighbourhood is None:
         neighbourhood = "n7" if compiled else "n5"
+    if neighbourhood not in ("n5", "n7"):
+        raise ValueError(f"unknown neighbourhood {neighbourhood!r} (expected 'n5' or 'n7')")
     if compiled:
         from jayul.decide.tabu_jit import compiled_search  # Numba loads only when used
 
