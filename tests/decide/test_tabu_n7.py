@@ -57,10 +57,11 @@ def _estimate(a: Arrays, move: tuple[int, int, int]) -> int:
     n = a["p"].shape[0]
     seg, heads = np.empty(n, np.int64), np.empty(n, np.int64)
     u, target, side = move
+    m = tabu_n7._stretch(u, target, side, a["mpred"], a["msucc"], seg)
     return int(
         tabu_n7.estimate(
             a["p"], a["jpred"], a["jsucc"], a["mpred"], a["msucc"], a["r"], a["q"],
-            u, target, side, seg, heads,
+            u, target, side, seg, m, heads,
         )
     )  # fmt: skip
 
@@ -132,9 +133,10 @@ def test_a_move_makes_its_reversal_tabu() -> None:
     _apply(a, (u, target, tabu_n7.BEFORE), tabu, until=50)
     assert tabu[target, u] == 50  # putting `target` back before u is forbidden until then
     seg = np.empty(n, np.int64)
+    m = tabu_n7._stretch(u, target, tabu_n7.AFTER, a["mpred"], a["msucc"], seg)
     # Moving u back after `target` would restore that arc: tabu at iteration 10, free at 60.
-    assert tabu_n7._is_tabu(tabu, a["msucc"], u, target, tabu_n7.AFTER, 10, seg, a["mpred"])
-    assert not tabu_n7._is_tabu(tabu, a["msucc"], u, target, tabu_n7.AFTER, 60, seg, a["mpred"])
+    assert tabu_n7._is_tabu(tabu, u, tabu_n7.AFTER, 10, seg, m)
+    assert not tabu_n7._is_tabu(tabu, u, tabu_n7.AFTER, 60, seg, m)
 
 
 @pytest.mark.parametrize("neighbourhood", ["n5", "n7"])

@@ -125,11 +125,10 @@ def _stretch(u: int, target: int, side: int, mpred: Array, msucc: Array, seg: Ar
 @njit(cache=True)
 def estimate(
     p: Array, jpred: Array, jsucc: Array, mpred: Array, msucc: Array, r: Array, q: Array,
-    u: int, target: int, side: int, seg: Array, heads: Array,
+    u: int, target: int, side: int, seg: Array, m: int, heads: Array,
 ) -> int:  # fmt: skip
     """Balas-Vazacopoulos estimate of the makespan after the move (exact for a swap whose
-    result is not shorter, a close estimate otherwise)."""
-    m = _stretch(u, target, side, mpred, msucc, seg)
+    result is not shorter, a close estimate otherwise); `seg[:m]` is its stretch (`_stretch`)."""
     before = mpred[target] if side == BEFORE else mpred[u]
     after = msucc[u] if side == BEFORE else msucc[target]
     end = r[before] + p[before] if before >= 0 else 0
@@ -152,13 +151,9 @@ def estimate(
 
 
 @njit(cache=True)
-def _is_tabu(
-    tabu: Array, msucc: Array, u: int, target: int, side: int, it: int, seg: Array,
-    mpred: Array,
-) -> bool:  # fmt: skip
+def _is_tabu(tabu: Array, u: int, side: int, it: int, seg: Array, m: int) -> bool:
     """Whether the move would put back a machine arc that is still tabu (tabu[a, b] > it
-    forbids a before b)."""
-    m = _stretch(u, target, side, mpred, msucc, seg)
+    forbids a before b); `seg[:m]` is its stretch."""
     if side == BEFORE:
         for i in range(1, m):
             if tabu[u, seg[i]] > it:
@@ -241,11 +236,10 @@ def run_chunk_n7(
         chosen_c = 1 << 60
         for i in range(k):
             u, target, side = moves[i, 0], moves[i, 1], moves[i, 2]
-            c = estimate(p, jpred, jsucc, mpred, msucc, r, q, u, target, side, seg, heads)
+            m = _stretch(u, target, side, mpred, msucc, seg)  # once per move: both use it
+            c = estimate(p, jpred, jsucc, mpred, msucc, r, q, u, target, side, seg, m, heads)
             better = c < chosen_c or (c == chosen_c and np.random.random() < 0.5)
-            if better and (
-                c < state[BEST_C] or not _is_tabu(tabu, msucc, u, target, side, it, seg, mpred)
-            ):
+            if better and (c < state[BEST_C] or not _is_tabu(tabu, u, side, it, seg, m)):
                 chosen, chosen_c = i, c
         if chosen < 0:  # every move tabu: any one at random
             chosen = np.random.randint(k)
