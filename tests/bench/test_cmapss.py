@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +104,9 @@ def test_cli_writes_predictions_and_report(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(
         bench,
         "run_seed",
-        lambda split, seed, params, units, name: original(split, seed, small, units, name),
+        lambda split, seed, params, units, name, jobs: original(
+            split, seed, small, units, name, jobs
+        ),
     )
     out, report = tmp_path / "pred.csv", tmp_path / "report.json"
     result = CliRunner().invoke(
@@ -120,13 +123,15 @@ def test_cli_writes_predictions_and_report(tmp_path: Path, monkeypatch: pytest.M
     assert figures["model"] == "BlendedWindowRul"
     assert figures["model_name"] == DEFAULT_MODEL  # the CLI's default is the bench's
     assert len(figures["per_seed"][0]["blend_weights"]) == 4  # with the no-baseline member
+    assert figures["fold_jobs"] == (os.cpu_count() or 1)  # --jobs 0: one process per core
     boosted = CliRunner().invoke(
         app,
         ["bench", "cmapss", "--data", str(tmp_path), "--out", str(out), "--seeds", "1",
-         "--report", str(report), "--model", "boosted"],
+         "--report", str(report), "--model", "boosted", "--jobs", "1"],
     )  # fmt: skip
     assert boosted.exit_code == 0, boosted.output
     assert pd.read_json(report, typ="series")["model"] == "BoostedWindowRul"
+    assert pd.read_json(report, typ="series")["fold_jobs"] == 1
     capped = CliRunner().invoke(
         app,
         ["bench", "cmapss", "--data", str(tmp_path), "--out", str(out), "--seeds", "1",

@@ -49,6 +49,10 @@ FloatArray = npt.NDArray[np.float64]
 #   prediction corrected by a linear or isotonic map fitted out-of-fold (`correction`);
 # - `blended-10fold-nobase-lintree`, `-lintree15`: `blended-10fold-nobase` plus a LightGBM
 #   with linear models in its leaves (7 or 15 leaves);
+# - `blended-20fold-nobase`: `blended-10fold-nobase` with 20 folds (each fold model sees 95 %
+#   of the engines; affordable since the folds are fitted in parallel processes);
+# - `blended-10fold-nobase-stride1`: `blended-10fold-nobase` trained on every row of each
+#   history instead of every second one;
 # - `boosted`: the single-family LightGBM model the blend replaced.
 MODELS = (
     "blended-capped",
@@ -60,6 +64,8 @@ MODELS = (
     "blended-10fold-nobase-isotonic",
     "blended-10fold-nobase-lintree",
     "blended-10fold-nobase-lintree15",
+    "blended-20fold-nobase",
+    "blended-10fold-nobase-stride1",
     "blended-testlike",
     "boosted",
 )
@@ -127,6 +133,12 @@ BLENDED_SETTINGS: dict[str, dict[str, Any]] = {
         "n_folds": 10,
         "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER, LINTREE15_MEMBER),
     },
+    "blended-20fold-nobase": {"n_folds": 20, "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER)},
+    "blended-10fold-nobase-stride1": {
+        "n_folds": 10,
+        "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER),
+        "row_stride": 1,
+    },
 }
 
 # The label cap of `blended-testlike`, chosen by `python -m jayul.bench.cmapss_select` (test-like
@@ -153,9 +165,11 @@ def run_seed(
     model_params: Mapping[str, Any] | None = None,
     max_train_units: int | None = None,
     model_name: str = DEFAULT_MODEL,
+    jobs: int = 1,
 ) -> SeedRun:
     """Fit on the training engines (sensors normalised per operating condition), predict and
-    score the test engines. `max_train_units` keeps the first units only (for quick tests)."""
+    score the test engines. `max_train_units` keeps the first units only (for quick tests);
+    `jobs`: folds of a blended model fitted at once in worker processes (same model)."""
     train_runs = split.train
     if max_train_units is not None:
         keep = np.sort(train_runs["unit"].unique())[:max_train_units]
@@ -171,10 +185,15 @@ def run_seed(
         # The test histories' lengths (inputs, not their RULs) say where to cut the held-out
         # training engines when choosing the blend weights and calibrating.
         cut_lengths = [len(h) for h in test_histories]
-        params = {"cap": SELECTED_CAP, "cut_lengths": cut_lengths, **dict(model_params or {})}
+        params = {
+            "cap": SELECTED_CAP,
+            "cut_lengths": cut_lengths,
+            "fold_jobs": jobs,
+            **dict(model_params or {}),
+        }
         model = BlendedWindowRul(seed=seed, **params)
     elif model_name in BLENDED_SETTINGS:
-        params = {**BLENDED_SETTINGS[model_name], **dict(model_params or {})}
+        params = {**BLENDED_SETTINGS[model_name], "fold_jobs": jobs, **dict(model_params or {})}
         model = BlendedWindowRul(seed=seed, **params)
     elif model_name == "boosted":
         model = BoostedWindowRul(seed=seed, **dict(model_params or {}))
@@ -186,6 +205,8 @@ def run_seed(
     model.fit(train_histories)
     train_seconds = time.perf_counter() - start
     train_cpu_seconds = time.process_time() - cpu_start
+    if isinstance(model, BlendedWindowRul):  # counts the worker processes' folds too
+        train_cpu_seconds = model.fit_cpu_seconds_
     load = os.getloadavg()[0]
     start = time.perf_counter()
     distribution = model.predict(test_histories)
@@ -255,6 +276,7 @@ def run_cmapss(
     max_train_units: int | None = None,
     on_seed_done: Callable[[SeedRun], None] | None = None,
     model_name: str = DEFAULT_MODEL,
+    jobs: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The whole benchmark: `seeds` independent fits (seeds 0..seeds-1).
 
@@ -269,7 +291,7 @@ def run_cmapss(
     split = load_cmapss(data_dir, train, test)
     runs = []
     for seed in range(seeds):
-        run = run_seed(split, seed, model_params, max_train_units, model_name)
+        run = run_seed(split, seed, model_params, max_train_units, model_name, jobs)
         runs.append(run)
         if on_seed_done is not None:
             on_seed_done(run)
@@ -287,6 +309,7 @@ def run_cmapss(
         "model": "BoostedWindowRul" if model_name == "boosted" else "BlendedWindowRul",
         "model_name": model_name,
         "model_params": dict(model_params or {}),
+        "fold_jobs": jobs,
         "summary": summarise(runs),
         "per_seed": [{"seed": r.seed, **r.figures, **r.chosen} for r in runs],
         "seed_averaged_predictions": {

@@ -63,6 +63,29 @@ def test_same_seed_same_model_and_pickle_round_trip(make_units: Units) -> None:
     np.testing.assert_array_equal(first.values, restored.predict(test).values)
 
 
+def test_folds_fitted_in_worker_processes_give_the_same_model(make_units: Units) -> None:
+    # Column views of one table, as the benchmark builds them: a worker process receives a
+    # pickled copy in another memory layout, where numpy's reductions round differently.
+    units = make_units(16, seed=3)
+    table = np.asfortranarray(np.vstack(units))
+    ends = np.cumsum([len(u) for u in units])
+    train = [table[end - len(u) : end] for u, end in zip(units, ends, strict=True)]
+    assert not train[1].flags.c_contiguous and not train[1].flags.f_contiguous
+    test = [u[:50] for u in make_units(5, seed=4)]
+    params = {**SMALL, "n_estimators": 20, "n_folds": 3}
+    serial = BlendedWindowRul(seed=2, **params).fit(train)
+    parallel = BlendedWindowRul(seed=2, fold_jobs=2, **params).fit(train)
+    assert serial.fold_processes_ == 1 and parallel.fold_processes_ == 2
+    np.testing.assert_array_equal(serial.weights_, parallel.weights_)
+    np.testing.assert_array_equal(serial.oof_members_, parallel.oof_members_)
+    np.testing.assert_array_equal(serial.predict(test).values, parallel.predict(test).values)
+    for ours, theirs in zip(serial.folds_, parallel.folds_, strict=True):  # to the last bit
+        np.testing.assert_array_equal(ours.features.scale_, theirs.features.scale_)
+        np.testing.assert_array_equal(ours.features.index_weights_, theirs.features.index_weights_)
+    # The fit's CPU time counts the workers' folds, which the parent process did not run.
+    assert parallel.fit_cpu_seconds_ >= sum(parallel.fold_cpu_seconds_) > 0
+
+
 def test_point_prediction_is_the_weighted_blend_of_the_members(make_units: Units) -> None:
     model = BlendedWindowRul(**{**SMALL, "n_folds": 2}).fit(make_units(12, seed=5))
     histories = [u[:70] for u in make_units(4, seed=6)]

@@ -14,6 +14,7 @@ randomised deep trees average many coarse partitions) make a blend more accurate
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
@@ -119,12 +120,14 @@ class BlendedWindowRul(RulModel):
     `weight_step`: grid step of the blend weights; `min_history`: rows a unit must have been
     seen before its residuals count in the weights and the calibration;
     `calibration_bins`, `calibration_age_bins`: Mondrian bins by prediction and by age;
-    `levels`: the quantile grid; `seed`: folds and model randomness; `n_jobs`: threads;
-    `cut_lengths`: if given, the lengths of the histories the model will be asked about (e.g.
-    the test histories: inputs, not their lives): the blend weights are then chosen, and the
-    calibration weighted, on the out-of-fold rows cut at those lengths and scored against the
-    true (uncapped) remaining life, as a benchmark scores (`validation.cut_weights`); if
-    None, every row from `min_history` on counts, each unit alike, against the capped label;
+    `levels`: the quantile grid; `seed`: folds and model randomness; `n_jobs`: threads per
+    member; `fold_jobs`: folds fitted at once, each in a worker process (the fitted model is
+    the same for any value: each fold has its own seed); `cut_lengths`: if given, the lengths
+    of the histories the model will be asked about (e.g. the test histories: inputs, not
+    their lives): the blend weights are then chosen, and the calibration weighted, on the
+    out-of-fold rows cut at those lengths and scored against the true (uncapped) remaining
+    life, as a benchmark scores (`validation.cut_weights`); if None, every row from
+    `min_history` on counts, each unit alike, against the capped label;
     `correction`: None, or a `correction.PointCorrection` kind ("linear", "isotonic") fitted
     on the blended out-of-fold predictions against the same target and weights as the blend
     weights, and applied to the blend before calibration and at prediction.
@@ -148,6 +151,7 @@ class BlendedWindowRul(RulModel):
         levels: tuple[float, ...] = DEFAULT_LEVELS,
         seed: int = 0,
         n_jobs: int = 1,
+        fold_jobs: int = 1,
         cut_lengths: Sequence[int] | None = None,
         correction: str | None = None,
     ) -> None:
@@ -167,6 +171,7 @@ class BlendedWindowRul(RulModel):
         self.levels = levels
         self.seed = seed
         self.n_jobs = n_jobs
+        self.fold_jobs = fold_jobs
         self.cut_lengths = cut_lengths
         self.correction = correction
 
@@ -221,7 +226,12 @@ class BlendedWindowRul(RulModel):
         rul_at_end: Sequence[float] | None = None,
     ) -> Self:
         """Fit every member in every fold, choose the blend weights out-of-fold, calibrate."""
-        units = as_histories(histories)
+        cpu_start = time.process_time()
+        # One memory layout (column-major, as the benchmark's histories, which are column
+        # views of one table) for every history: numpy's reductions round differently by
+        # layout, and a fold fitted in a worker process gets a pickled copy, which keeps a
+        # contiguous layout but not a view's strides. So the same model whatever `fold_jobs`.
+        units = [np.asfortranarray(u) for u in as_histories(histories)]
         ends = end_ruls(len(units), failure_at_end, rul_at_end)
         if len(units) < 2:
             raise ValueError("need at least 2 histories to cross-validate and calibrate")
@@ -274,6 +284,9 @@ class BlendedWindowRul(RulModel):
         self.oof_members_ = oof
         self.oof_rows_ = (true_label, age, weights)
         self.n_features_in_ = units[0].shape[1]
+        # CPU seconds of the whole fit: this process's, plus the worker processes' folds.
+        workers = sum(self.fold_cpu_seconds_) if self.fold_processes_ > 1 else 0.0
+        self.fit_cpu_seconds_ = time.process_time() - cpu_start + workers
         return self
 
     def _cross_fit(
@@ -285,41 +298,74 @@ class BlendedWindowRul(RulModel):
         ends: Sequence[float] | FloatArray,
     ) -> tuple[list[_Fold], FloatArray]:
         """One feature map and one model per member per fold; out-of-fold predictions
-        (members x rows) at `rows` of every unit, in unit order."""
+        (members x rows) at `rows` of every unit, in unit order. With `fold_jobs` > 1 the folds
+        are fitted that many at a time in worker processes; each fold's fit is the same
+        either way (its own seed, `n_jobs` threads), so the model does not depend on it."""
         predictions: list[FloatArray] = [np.empty((len(self.members), 0))] * len(units)
-        fitted = []
-        stride = max(1, self.row_stride)
-        for k, held_out in enumerate(folds):
-            if len(folds) == 1:  # a single fold cannot hold anything out: calibrate in-sample
-                train = held_out
-            else:
-                train = np.concatenate([f for j, f in enumerate(folds) if j != k])
-            train_units = [units[i] for i in train]
-            train_labels = [labels[i] for i in train]
-            # One feature map per distinct feature setting among the members (usually one).
-            settings = [self._feature_settings(p) for _, p in self.members]
-            maps: dict[tuple[Any, ...], tuple[WindowFeatures, FloatArray]] = {}
-            for key in dict.fromkeys(settings):
-                view = WindowFeatures(*key).fit(train_units, train_labels)
-                x = np.vstack([view.transform_all(u)[::stride] for u in train_units])
-                maps[key] = (view, x)
-            y = np.concatenate([label[::stride] for label in train_labels])
-            members = [
-                self._member(f, p, k).fit(maps[key][0], train_units, [ends[i] for i in train])
-                if f == "trajectory"
-                else self._member(f, p, k).fit(maps[key][0], train_units, train_labels)
-                if f == "conv"
-                else self._member(f, p, k).fit(maps[key][1], y)
-                for (f, p), key in zip(self.members, settings, strict=True)
+        ends_list = [float(e) for e in ends]
+        jobs = max(1, min(self.fold_jobs, len(folds)))
+        if jobs == 1:
+            fitted = [
+                self._fit_fold(k, folds, units, labels, rows, ends_list) for k in range(len(folds))
             ]
-            views = [maps[key][0] for key in settings]
-            own_key = (tuple(self.windows), self.baseline_rows, self.health_index)
-            fitted.append(_Fold(maps[own_key][0] if own_key in maps else views[0], members, views))
-            for i in held_out:
-                x_held = {
-                    key: view.transform_all(units[i])[rows[i]] for key, (view, _) in maps.items()
-                }
-                predictions[i] = np.array(
+        else:
+            from joblib import Parallel, delayed
+
+            fitted = Parallel(n_jobs=jobs)(
+                delayed(self._fit_fold)(k, folds, units, labels, rows, ends_list)
+                for k in range(len(folds))
+            )
+        self.fold_cpu_seconds_ = [cpu for _, _, cpu in fitted]
+        self.fold_processes_ = jobs
+        for (_, held_out_predictions, _), held_out in zip(fitted, folds, strict=True):
+            for i, p in zip(held_out, held_out_predictions, strict=True):
+                predictions[i] = p
+        return [fold for fold, _, _ in fitted], np.concatenate(predictions, axis=1)
+
+    def _fit_fold(
+        self,
+        k: int,
+        folds: Sequence[npt.NDArray[np.int64]],
+        units: Sequence[FloatArray],
+        labels: Sequence[FloatArray],
+        rows: Sequence[npt.NDArray[np.int64]],
+        ends: Sequence[float],
+    ) -> tuple[_Fold, list[FloatArray], float]:
+        """Fold `k`: its members fitted on the other folds, their predictions (members x
+        rows) for each of its held-out units in fold order, and the CPU seconds it took."""
+        cpu_start = time.process_time()
+        held_out = folds[k]
+        if len(folds) == 1:  # a single fold cannot hold anything out: calibrate in-sample
+            train = held_out
+        else:
+            train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+        stride = max(1, self.row_stride)
+        train_units = [units[i] for i in train]
+        train_labels = [labels[i] for i in train]
+        # One feature map per distinct feature setting among the members (usually one).
+        settings = [self._feature_settings(p) for _, p in self.members]
+        maps: dict[tuple[Any, ...], tuple[WindowFeatures, FloatArray]] = {}
+        for key in dict.fromkeys(settings):
+            view = WindowFeatures(*key).fit(train_units, train_labels)
+            x = np.vstack([view.transform_all(u)[::stride] for u in train_units])
+            maps[key] = (view, x)
+        y = np.concatenate([label[::stride] for label in train_labels])
+        members = [
+            self._member(f, p, k).fit(maps[key][0], train_units, [ends[i] for i in train])
+            if f == "trajectory"
+            else self._member(f, p, k).fit(maps[key][0], train_units, train_labels)
+            if f == "conv"
+            else self._member(f, p, k).fit(maps[key][1], y)
+            for (f, p), key in zip(self.members, settings, strict=True)
+        ]
+        views = [maps[key][0] for key in settings]
+        own_key = (tuple(self.windows), self.baseline_rows, self.health_index)
+        fold = _Fold(maps[own_key][0] if own_key in maps else views[0], members, views)
+        held_out_predictions = []
+        for i in held_out:
+            x_held = {key: view.transform_all(units[i])[rows[i]] for key, (view, _) in maps.items()}
+            held_out_predictions.append(
+                np.array(
                     [
                         m.predict_rows(units[i], rows[i])
                         if isinstance(m, _HISTORY_MEMBERS)
@@ -327,7 +373,8 @@ class BlendedWindowRul(RulModel):
                         for m, key in zip(members, settings, strict=True)
                     ]
                 )
-        return fitted, np.concatenate(predictions, axis=1)
+            )
+        return fold, held_out_predictions, time.process_time() - cpu_start
 
     def predict_point(self, histories: Sequence[npt.ArrayLike] | pd.DataFrame) -> FloatArray:
         """The point prediction (blend, fold average, capped-label scale) at each history's
