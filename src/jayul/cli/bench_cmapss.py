@@ -50,6 +50,7 @@ def bench_cmapss(
         "torch extra), blended-10fold-nobase-linear / -isotonic (a corrected point "
         "prediction), blended-10fold-nobase-lintree / -lintree15 (plus a LightGBM with "
         "linear leaves), blended-10fold-nobase-stride1 (trained on every row), "
+        "blended-20fold-nobase-mlp (the default plus a small neural network), "
         "blended-testlike (the blend chosen and calibrated on training engines cut like the "
         "test engines, label cap 140) "
         "or boosted (LightGBM alone).",

@@ -28,6 +28,7 @@ from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrato
 from jayul.health.rul.correction import PointCorrection
 from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.labels import CrossValidationLayout
+from jayul.health.rul.mlp import MlpRegressor
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
 from jayul.health.rul.sequence import ConvSequenceRegressor
 from jayul.health.rul.similarity import TrajectoryMatchRegressor
@@ -46,7 +47,9 @@ DEFAULT_MEMBERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
 # among the defaults: on FD001 it got blend weight 0 (docs/benchmarks/cmapss.md, round 4).
 # "conv" (`sequence.ConvSequenceRegressor`, a dilated 1-D CNN on the raw history) needs the
 # optional torch extra.
-FAMILIES = ("lightgbm", "extra_trees", "trajectory", "conv")
+# "mlp" (`mlp.MlpRegressor`, a small neural network on the windowed features) is a smooth
+# member among the trees (round 9 in the docs).
+FAMILIES = ("lightgbm", "extra_trees", "trajectory", "conv", "mlp")
 # Members that read histories themselves (not the windowed feature rows).
 _HISTORY_MEMBERS = (TrajectoryMatchRegressor, ConvSequenceRegressor)
 
@@ -204,6 +207,9 @@ class BlendedWindowRul(RulModel):
         if family == "conv":
             settings = {"cap": self.cap, "seed": random_state, "n_threads": self.n_jobs}
             return ConvSequenceRegressor(**{**settings, **params})
+        if family == "mlp":
+            settings = {"cap": self.cap, "seed": random_state, "n_threads": self.n_jobs}
+            return MlpRegressor(**{**settings, **params})
         raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
 
     def _feature_settings(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
