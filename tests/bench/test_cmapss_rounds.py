@@ -77,3 +77,15 @@ def test_main_writes_one_json_line_per_model_and_seed(tmp_path: Path) -> None:
         ("blended-capped", 1),
     ]
     assert all(s["criterion_a"] > 0 and len(s["weights"]) == 3 for s in lines)
+
+
+def test_main_names_a_bad_model_or_folder_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path), "--models", "blended-capped,svm"])
+    assert exit_info.value.code == 2 and "not blended models: svm" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path / "missing"), "--models", "blended-capped"])
+    assert exit_info.value.code == 2
+    assert "train_FD001.txt: file not found" in capsys.readouterr().err

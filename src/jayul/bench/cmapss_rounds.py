@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jayul.bench.cmapss import BLENDED_SETTINGS
-from jayul.bench.cmapss_data import SENSORS, ConditionNormaliser, read_runs
+from jayul.bench.cmapss_data import SENSORS, CmapssDataError, ConditionNormaliser, read_runs
 from jayul.health.rul import BlendedWindowRul, histories_from_frame
 from jayul.health.rul.ensemble import simplex_weights
 from jayul.health.rul.labels import CrossValidationLayout
@@ -142,8 +142,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, help="write every score as JSON lines")
     args = parser.parse_args(argv)
-    histories = training_histories(args.data, args.subset)
-    for name in args.models.split(","):
+    names = args.models.split(",")
+    unknown = [name for name in names if name not in BLENDED_SETTINGS]
+    if unknown:  # before any fit, so that a typo does not surface after minutes of work
+        parser.error(
+            f"not blended models: {', '.join(unknown)}; known: {', '.join(BLENDED_SETTINGS)}"
+        )
+    try:
+        histories = training_histories(args.data, args.subset)
+    except CmapssDataError as error:
+        parser.error(str(error))
+    for name in names:
         for seed in (int(s) for s in args.seeds.split(",")):
             score = score_candidate(name, histories, seed, args.jobs)
             line = json.dumps(asdict(score))
