@@ -150,3 +150,19 @@ def test_a_member_can_read_features_with_other_settings(make_units: Units) -> No
         BlendedWindowRul(**{**params, "members": (("lightgbm", {"features": {"bins": 3}}),)}).fit(
             make_units(6, seed=1)
         )  # type: ignore[arg-type]
+
+
+def test_a_member_without_baseline_reads_the_same_rows_the_fast_way(make_units: Units) -> None:
+    nobase = (
+        "lightgbm",
+        {"num_leaves": 7, "min_child_samples": 20, "features": {"baseline_rows": 0}},
+    )
+    model = BlendedWindowRul(**{**SMALL, "n_folds": 2, "members": (*SMALL["members"], nobase)})  # type: ignore[dict-item]
+    model.fit(make_units(12, seed=5))
+    histories = [u[:n] for u, n in zip(make_units(6, seed=6), (1, 9, 10, 11, 61, 150), strict=True)]
+    for fold in model.folds_:
+        view = fold.views[2]
+        assert view is not fold.features and view.baseline_rows == 0
+        assert fold.features.same_fit_but_baseline(view)  # so the fast way is taken
+        direct = np.vstack([view.last_row(h) for h in histories])
+        np.testing.assert_array_equal(fold._last_rows(view, histories, {}), direct)

@@ -47,3 +47,23 @@ def test_last_row_equals_the_last_row_of_every_row_features() -> None:
         np.testing.assert_allclose(
             features.last_row(history), features.transform_all(history)[-1], atol=1e-6
         )
+
+
+def test_a_map_without_baseline_is_the_same_map_minus_its_baseline_columns() -> None:
+    rng = np.random.default_rng(4)
+    train = [rng.normal(size=(n, 3)) for n in (40, 90, 200)]
+    labels = [np.arange(len(h), 0, -1.0) for h in train]
+    with_base = WindowFeatures((5, 20, 60), baseline_rows=10).fit(train, labels)
+    without = WindowFeatures((5, 20, 60), baseline_rows=0).fit(train, labels)
+    assert with_base.same_fit_but_baseline(without)
+    mask = with_base.baseline_columns()
+    # 4 signals (3 and the health index) x 3 windows are baseline changes, out of 49 columns
+    assert mask.sum() == 12 and len(mask) == with_base.transform_all(train[0]).shape[1] == 49
+    assert not without.baseline_columns().any()
+    for n in (1, 9, 10, 11, 59, 60, 61, 150):
+        history = rng.normal(size=(n, 3))
+        np.testing.assert_array_equal(  # to the last bit
+            without.last_row(history), with_base.last_row(history)[~mask]
+        )
+    other = WindowFeatures((5, 20, 60), baseline_rows=0).fit(train[:2], labels[:2])
+    assert not with_base.same_fit_but_baseline(other)  # fitted to other data

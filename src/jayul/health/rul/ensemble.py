@@ -83,10 +83,24 @@ class _Fold:
             if isinstance(member, _HISTORY_MEMBERS):
                 total += w * member.predict_last(histories)
                 continue
-            if id(view) not in rows:
-                rows[id(view)] = np.vstack([view.last_row(h) for h in histories])
-            total += w * _predict(member, rows[id(view)])
+            total += w * _predict(member, self._last_rows(view, histories, rows))
         return total
+
+    def _last_rows(
+        self, view: WindowFeatures, histories: Sequence[FloatArray], rows: dict[int, FloatArray]
+    ) -> FloatArray:
+        """Each history's last feature row under `view`, kept in `rows` by view. A view
+        without a baseline that was fitted like the fold's own map (the default blend's
+        fourth member) takes the own map's rows minus the baseline columns: the same
+        numbers, in half the time, and these rows are most of the prediction's cost."""
+        if id(view) not in rows:
+            own = self.features
+            if view is not own and view.baseline_rows == 0 and own.same_fit_but_baseline(view):
+                full = self._last_rows(own, histories, rows)
+                rows[id(view)] = np.ascontiguousarray(full[:, ~own.baseline_columns()])
+            else:
+                rows[id(view)] = np.vstack([view.last_row(h) for h in histories])
+        return rows[id(view)]
 
 
 def simplex_weights(

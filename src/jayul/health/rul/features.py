@@ -134,6 +134,35 @@ class WindowFeatures:
         """Features at the last row of each history: shape (histories, n_features)."""
         return np.vstack([self.transform_all(h)[-1:] for h in histories])
 
+    def baseline_columns(self) -> npt.NDArray[np.bool_]:
+        """Which feature columns are changes from the unit's baseline (all False when
+        `baseline_rows` is 0); the others are, in order, what the same map without a
+        baseline computes."""
+        width = len(self.keep_) + (self.index_weights_ is not None)
+        flags = [False] * width
+        for window in self.windows:
+            flags += [False] * width * (2 + (window >= self.spread_min_window))
+            flags += [self.baseline_rows > 0] * width
+        return np.array([*flags, False])
+
+    def same_fit_but_baseline(self, other: WindowFeatures) -> bool:
+        """True when `other` was fitted to the same data with the same settings apart from
+        `baseline_rows`: its features are then this map's without the baseline columns."""
+        mine, theirs = self.index_weights_, other.index_weights_
+        same_index = (
+            mine is None and theirs is None
+            if mine is None or theirs is None
+            else np.array_equal(mine, theirs)
+        )
+        return (
+            tuple(self.windows) == tuple(other.windows)
+            and self.spread_min_window == other.spread_min_window
+            and np.array_equal(self.keep_, other.keep_)
+            and np.array_equal(self.center_, other.center_)
+            and np.array_equal(self.scale_, other.scale_)
+            and bool(same_index)
+        )
+
     def last_row(self, history: FloatArray) -> FloatArray:
         """`transform_all(history)[-1]`, computed for the last row only and from the rows it
         reads (the first `baseline_rows` and the last `max(windows)`), so predicting at a
