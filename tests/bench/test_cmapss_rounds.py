@@ -48,7 +48,7 @@ def test_with_one_member_criterion_a_is_the_members_own_cv_error() -> None:
         min_history=20,
         members=(("lightgbm", {"num_leaves": 7, "min_child_samples": 20}),),
     ).fit(units)
-    scores = score_model(model, units)
+    scores = score_model(model)
     assert scores["criterion_a"] == pytest.approx(model.cv_rmse_[0])
     # B scores the uncapped life at cuts from 26 % of life on: early cuts have more than the
     # cap left, which a capped model cannot reach, so B is the larger error here.

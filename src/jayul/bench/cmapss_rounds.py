@@ -34,7 +34,6 @@ from jayul.bench.cmapss import BLENDED_SETTINGS
 from jayul.bench.cmapss_data import SENSORS, CmapssDataError, ConditionNormaliser, read_runs
 from jayul.health.rul import BlendedWindowRul, histories_from_frame
 from jayul.health.rul.ensemble import simplex_weights
-from jayul.health.rul.labels import CrossValidationLayout
 from jayul.health.rul.validation import fraction_cut_weights, weighted_rmse
 
 FloatArray = npt.NDArray[np.float64]
@@ -79,21 +78,12 @@ def cross_fitted_blend(
     return blended
 
 
-def score_model(model: BlendedWindowRul, histories: Sequence[FloatArray]) -> dict[str, float]:
+def score_model(model: BlendedWindowRul) -> dict[str, float]:
     """Criteria A, B and B near failure of a fitted model, from its out-of-fold rows."""
-    lengths = [len(h) for h in histories]
-    layout = CrossValidationLayout.build(
-        lengths, np.zeros(len(lengths)), model.cap, model.seed, model.n_folds, model.min_history
-    )
-    fold_of_unit = np.empty(len(lengths), dtype=np.int64)
-    for k, fold in enumerate(layout.folds):
-        fold_of_unit[fold] = k
-    unit = np.concatenate([np.full(len(r), i) for i, r in enumerate(layout.rows)])
     label, age, per_unit = model.oof_rows_
     _, life, _ = model.oof_
-    blended = cross_fitted_blend(
-        model.oof_members_, label, per_unit, fold_of_unit[unit], model.weight_step
-    )
+    unit, fold = model.oof_units_
+    blended = cross_fitted_blend(model.oof_members_, label, per_unit, fold, model.weight_step)
     cuts = fraction_cut_weights(age, life, unit, FRACTION_LOW, FRACTION_HIGH)
     near = np.where(life <= NEAR_FAILURE, cuts, 0.0)
     return {
@@ -120,7 +110,7 @@ def score_candidate(
         fit_wall_seconds=wall,
         fit_cpu_seconds=model.fit_cpu_seconds_,
         fold_processes=model.fold_processes_,
-        **score_model(model, histories),
+        **score_model(model),
     )
 
 

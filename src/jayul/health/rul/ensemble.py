@@ -16,8 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 import lightgbm as lgb
 import numpy as np
@@ -27,6 +26,7 @@ import pandas as pd
 from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
 from jayul.health.rul.correction import PointCorrection
 from jayul.health.rul.features import WindowFeatures
+from jayul.health.rul.fold import HISTORY_MEMBERS, Fold, predict_features
 from jayul.health.rul.labels import CrossValidationLayout
 from jayul.health.rul.mlp import MlpRegressor
 from jayul.health.rul.model import FloatArray, RulDistribution, RulModel, as_histories, end_ruls
@@ -47,60 +47,9 @@ DEFAULT_MEMBERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
 # among the defaults: on FD001 it got blend weight 0 (docs/benchmarks/cmapss.md, round 4).
 # "conv" (`sequence.ConvSequenceRegressor`, a dilated 1-D CNN on the raw history) needs the
 # optional torch extra.
-# "mlp" (`mlp.MlpRegressor`, a small neural network on the windowed features) is a smooth
-# member among the trees (round 9 in the docs).
+# "mlp" (`mlp.MlpRegressor`, a small neural network on the windowed features) is not either:
+# it failed round 9's rule (docs/benchmarks/cmapss.md).
 FAMILIES = ("lightgbm", "extra_trees", "trajectory", "conv", "mlp")
-# Members that read histories themselves (not the windowed feature rows).
-_HISTORY_MEMBERS = (TrajectoryMatchRegressor, ConvSequenceRegressor)
-
-
-class _Regressor(Protocol):
-    def predict(self, x: FloatArray) -> Any: ...
-
-
-def _predict(model: _Regressor, x: FloatArray) -> FloatArray:
-    if isinstance(model, lgb.LGBMRegressor):
-        # the bare Booster: the scikit-learn wrapper's per-call checks cost more than the trees
-        return np.asarray(model.booster_.predict(x, num_threads=1), dtype=np.float64)
-    return np.asarray(model.predict(x), dtype=np.float64)
-
-
-@dataclass
-class _Fold:
-    """One fold's fitted members; `views[j]` is the feature map member j reads (the fold's
-    own `features` unless the member asked for other feature settings)."""
-
-    features: WindowFeatures
-    members: list[_Regressor]
-    views: list[WindowFeatures]
-
-    def predict(self, histories: Sequence[FloatArray], weights: FloatArray) -> FloatArray:
-        rows: dict[int, FloatArray] = {}
-        total = np.zeros(len(histories))
-        for w, member, view in zip(weights, self.members, self.views, strict=True):
-            if w <= 0:
-                continue
-            if isinstance(member, _HISTORY_MEMBERS):
-                total += w * member.predict_last(histories)
-                continue
-            total += w * _predict(member, self._last_rows(view, histories, rows))
-        return total
-
-    def _last_rows(
-        self, view: WindowFeatures, histories: Sequence[FloatArray], rows: dict[int, FloatArray]
-    ) -> FloatArray:
-        """Each history's last feature row under `view`, kept in `rows` by view. A view
-        without a baseline that was fitted like the fold's own map (the default blend's
-        fourth member) takes the own map's rows minus the baseline columns: the same
-        numbers, in half the time, and these rows are most of the prediction's cost."""
-        if id(view) not in rows:
-            own = self.features
-            if view is not own and view.baseline_rows == 0 and own.same_fit_but_baseline(view):
-                full = self._last_rows(own, histories, rows)
-                rows[id(view)] = np.ascontiguousarray(full[:, ~own.baseline_columns()])
-            else:
-                rows[id(view)] = np.vstack([view.last_row(h) for h in histories])
-        return rows[id(view)]
 
 
 def simplex_weights(
@@ -303,6 +252,12 @@ class BlendedWindowRul(RulModel):
         self.oof_ = (blended, true_life, calibration_weights)
         self.oof_members_ = oof
         self.oof_rows_ = (true_label, age, weights)
+        # ... and which unit, and which fold (the one that held the unit out), each row is of.
+        unit_of_row = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
+        fold_of_unit = np.empty(len(units), dtype=np.int64)
+        for k, fold_units in enumerate(folds):
+            fold_of_unit[fold_units] = k
+        self.oof_units_ = (unit_of_row, fold_of_unit[unit_of_row])
         self.n_features_in_ = units[0].shape[1]
         # CPU seconds of the whole fit: this process's, plus the worker processes' folds.
         workers = sum(self.fold_cpu_seconds_) if self.fold_processes_ > 1 else 0.0
@@ -316,7 +271,7 @@ class BlendedWindowRul(RulModel):
         labels: Sequence[FloatArray],
         rows: Sequence[npt.NDArray[np.int64]],
         ends: Sequence[float] | FloatArray,
-    ) -> tuple[list[_Fold], FloatArray]:
+    ) -> tuple[list[Fold], FloatArray]:
         """One feature map and one model per member per fold; out-of-fold predictions
         (members x rows) at `rows` of every unit, in unit order. With `fold_jobs` > 1 the folds
         are fitted that many at a time in worker processes; each fold's fit is the same
@@ -350,7 +305,7 @@ class BlendedWindowRul(RulModel):
         labels: Sequence[FloatArray],
         rows: Sequence[npt.NDArray[np.int64]],
         ends: Sequence[float],
-    ) -> tuple[_Fold, list[FloatArray], float]:
+    ) -> tuple[Fold, list[FloatArray], float]:
         """Fold `k`: its members fitted on the other folds, their predictions (members x
         rows) for each of its held-out units in fold order, and the CPU seconds it took."""
         cpu_start = time.process_time()
@@ -380,7 +335,7 @@ class BlendedWindowRul(RulModel):
         ]
         views = [maps[key][0] for key in settings]
         own_key = (tuple(self.windows), self.baseline_rows, self.health_index)
-        fold = _Fold(maps[own_key][0] if own_key in maps else views[0], members, views)
+        fold = Fold(maps[own_key][0] if own_key in maps else views[0], members, views)
         held_out_predictions = []
         for i in held_out:
             x_held = {key: view.transform_all(units[i])[rows[i]] for key, (view, _) in maps.items()}
@@ -388,8 +343,8 @@ class BlendedWindowRul(RulModel):
                 np.array(
                     [
                         m.predict_rows(units[i], rows[i])
-                        if isinstance(m, _HISTORY_MEMBERS)
-                        else _predict(m, x_held[key])
+                        if isinstance(m, HISTORY_MEMBERS)
+                        else predict_features(m, x_held[key])
                         for m, key in zip(members, settings, strict=True)
                     ]
                 )

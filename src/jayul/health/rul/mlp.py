@@ -9,6 +9,7 @@ errors differ from the trees'. The blend weights decide how much it counts.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Self
 
 import numpy as np
@@ -49,8 +50,6 @@ class MlpRegressor:
 
     def fit(self, x: FloatArray, y: FloatArray) -> Self:
         """Standardise the features and train the network on `y / cap`."""
-        import warnings
-
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPRegressor
         from threadpoolctl import threadpool_limits
