@@ -16,6 +16,13 @@ class PcaDetector(FeatureDetector):
     far it is off it; the score is T²/k + Q/mean training Q, both about 1 on normal rows.
     Per-signal parts: T² split by the complete-decomposition contributions z_j (P z)_j
     (negatives clipped), Q by the squared residual of each signal.
+
+    Per-signal deviations (the σ of an alert's reason) follow the part that dominates the
+    row's score: off the normal subspace (Q), each signal's residual (its distance from what
+    the normal pattern of the other signals predicts) in units of its training residual
+    spread; inside it (T²), the feature itself. A wear shift that leaves a signal within its
+    normal range but off its usual relation to the load is then several σ, as it should read,
+    and not the fraction of the load swing's spread that the raw feature would show.
     """
 
     def __init__(
@@ -45,6 +52,9 @@ class PcaDetector(FeatureDetector):
         self.t2_matrix_ = (self.loadings_ / self.eigen_) @ self.loadings_.T
         residual = self._residual(Z)
         self.q_scale_ = max(float((residual**2).sum(axis=1).mean()), 1e-9)
+        # each signal's own residual spread; a signal the subspace reproduces exactly
+        # (residual 0 in training) gets a floor, so its deviation stays finite
+        self.residual_scale_ = np.maximum(residual.std(axis=0), 1e-6)
 
     def _residual(self, Z: FloatArray) -> FloatArray:
         centred = Z - self.center_
@@ -52,8 +62,20 @@ class PcaDetector(FeatureDetector):
         return result
 
     def _parts(self, Z: FloatArray) -> FloatArray:
+        t2_parts, q_parts = self._split_parts(Z)
+        result: FloatArray = t2_parts + q_parts
+        return result
+
+    def _split_parts(self, Z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The T² and Q parts of each signal (rows, signals), apart."""
         centred = Z - self.center_
         t2_parts = np.maximum(centred * (centred @ self.t2_matrix_), 0.0) / self.n_components_
         q_parts = self._residual(Z) ** 2 / self.q_scale_
-        result: FloatArray = t2_parts + q_parts
+        return t2_parts, q_parts
+
+    def _deviation(self, Z: FloatArray) -> FloatArray:
+        t2_parts, q_parts = self._split_parts(Z)
+        off_subspace = q_parts.sum(axis=1) >= t2_parts.sum(axis=1)
+        residual_z = self._residual(Z) / self.residual_scale_
+        result: FloatArray = np.where(off_subspace[:, None], residual_z, Z - self.center_)
         return result
