@@ -28,7 +28,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from jayul.health.rul.boosting import BoostedWindowRul
-from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.model import RulDistribution
 from jayul.plant.model import Plant
 from jayul.records import Event, EventKind, Samples
@@ -348,43 +347,10 @@ class FleetRulModels:
         return predict_last(model, histories)
 
 
-def last_row_features(features: WindowFeatures, history: FloatArray) -> FloatArray:
-    """`features.transform_all(history)[-1]`, computed for the last row only and from the rows
-    it depends on: the first `baseline_rows` (the unit's baseline) and the last
-    `max(windows)` (the rolling windows). Same blocks, same order (checked by a test)."""
-    n = len(history)
-    head, span = features.baseline_rows, max(features.windows)
-    rows = history if n <= head + span else np.vstack([history[:head], history[-span:]])
-    z = features._signals(rows)
-    blocks = [z[-1]]
-    baseline = z[: min(n, head)].mean(axis=0) if head > 0 else None
-    for window in features.windows:
-        seg = z[-window:] if window < len(z) else z
-        k = len(seg)
-        mean = seg.mean(axis=0)
-        t = np.arange(k, dtype=np.float64)
-        t -= t.mean()
-        t_var = float(t @ t)
-        blocks += [mean, (t @ seg) / t_var if t_var > 0 else np.zeros_like(mean)]
-        if window >= features.spread_min_window:
-            blocks.append(np.sqrt(np.maximum((seg * seg).mean(axis=0) - mean**2, 0.0)))
-        if baseline is not None:
-            blocks.append(mean - baseline)
-    blocks.append(np.array([float(n)]))
-    return np.concatenate(blocks)
-
-
 def predict_last(model: BoostedWindowRul, histories: Sequence[FloatArray]) -> RulDistribution:
-    """`model.predict(histories)` with `last_row_features` (see `FleetRulModels.predict`)."""
-    points = []
-    for fold in model.models_:
-        x = np.vstack([last_row_features(fold.features, h) for h in histories])
-        # the bare Booster: the scikit-learn wrapper's per-call parameter checks cost more
-        # than the trees on a handful of rows
-        points.append(np.asarray(fold.booster.booster_.predict(x, num_threads=1)))
-    point = np.maximum(np.mean(points, axis=0), 0.0)
-    age = np.array([len(h) for h in histories], dtype=np.float64)
-    return RulDistribution(np.asarray(model.levels), model.calibrator_.grid(point, age))
+    """`model.predict(histories)`, which reads each history's last-row features from the rows
+    they depend on only (`WindowFeatures.last_row`; see `FleetRulModels.predict`)."""
+    return model.predict(histories)
 
 
 def predict_every_row(model: BoostedWindowRul, history: FloatArray) -> RulDistribution:
