@@ -338,9 +338,9 @@ class FleetRulModels:
     def predict(self, pair: Pair, histories: Sequence[FloatArray]) -> RulDistribution | None:
         """The remaining-life distribution (hours) at each history's end; None without a model.
 
-        The same as the pair's `BoostedWindowRul.predict`, but each history's features are
-        computed from its baseline rows and its last `max(windows)` rows only (what the
-        features read), so a live prediction costs the same after a year as after a week."""
+        The pair's `BoostedWindowRul.predict`, which computes each history's features from its
+        baseline rows and its last `max(windows)` rows only (what the features read), so a
+        live prediction costs the same after a year as after a week."""
         model = self.models_.get(pair)
         if model is None or not histories:
             return None
