@@ -32,7 +32,7 @@ def test_features_are_causal_and_drop_constant_signals() -> None:
     prefix = features.transform_all(histories[0][:30])
     # Row 29 sees the same past whether or not later rows exist.
     np.testing.assert_allclose(full[29], prefix[29])
-    np.testing.assert_allclose(features.transform_last([histories[0][:30]])[0], prefix[-1])
+    np.testing.assert_allclose(features.last_row(histories[0][:30]), prefix[-1])
     assert full[-1, -1] == 50  # the age (row count) is the last feature
 
 

@@ -130,10 +130,6 @@ class WindowFeatures:
         blocks.append(np.arange(1, n_rows + 1, dtype=np.float64)[:, None])
         return np.hstack(blocks)
 
-    def transform_last(self, histories: Sequence[FloatArray]) -> FloatArray:
-        """Features at the last row of each history: shape (histories, n_features)."""
-        return np.vstack([self.transform_all(h)[-1:] for h in histories])
-
     def baseline_columns(self) -> npt.NDArray[np.bool_]:
         """Which feature columns are changes from the unit's baseline (all False when
         `baseline_rows` is 0); the others are, in order, what the same map without a
