@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/jayul demo --days 30 --no-ui
+	$(BIN)/jayul demo --days 45 --no-ui
 
 test: $(STAMP) lint typecheck pytest
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from jayul.cli.demo import _print_decisions
 from jayul.cli.main import app
+from jayul.gate import AutonomyLevel, Gate, GateContext, Origins
+from jayul.plant import load_demo_plant
+from jayul.records.events import Action, ActionKind
+
+T0 = 1_767_225_600_000_000_000  # 2026-01-01 00:00 UTC
 
 runner = CliRunner()
 KEYS = {
@@ -94,3 +100,32 @@ def test_bad_plant_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_query_without_a_database(tmp_path: Path) -> None:
     result = runner.invoke(app, ["query", "events", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2 and "no historian there" in result.output
+
+
+def test_the_summary_shows_the_gates_last_decisions_with_their_reasons(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plant = load_demo_plant()
+    origins = Origins()
+    origins.register("policy:cbm")
+    gate = Gate(plant, ":memory:", lambda action: None, origins)
+    gate.autonomy.set_level(AutonomyLevel.L4, "test", T0, "test")
+    for machine, verdict, why in (
+        ("pump1", True, "expected cost 40 against 46; safe in 8 futures"),
+        ("pump2", False, "worse in expectation: 42 against 41 (current plan)"),
+    ):
+        action = Action(
+            time=T0,
+            machine=machine,
+            kind=ActionKind.START_MAINTENANCE,
+            params={"action": "bearing_service"},
+            origin="policy:cbm",
+        )
+        gate.propose(action, GateContext("autopilot", verdict, why), T0)
+    _print_decisions(gate)
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    # an executed action is explained by the verifier's reason, a refused one by the gate's
+    executed = "executed 2026-01-01 00:00 pump1 bearing_service: expected cost 40 against 46"
+    refused = "refused 2026-01-01 00:00 pump2 bearing_service: the verifier rejected it: worse"
+    assert executed in out and refused in out
+    assert out.index(executed) < out.index(refused)

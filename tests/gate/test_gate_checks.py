@@ -161,6 +161,10 @@ def test_every_outcome_is_audited_with_its_reason(gate: Gate) -> None:
     c = gate.counters()
     assert (c["actions_executed"], c["actions_refused"], c["approvals_pending"]) == (1, 2, 1)
     assert c["escalations"] == 1
+    # the same decisions, newest last, for a run's summary, with the verifier's reason
+    recent = list(gate.recent)
+    assert [d.outcome for d in recent] == outs
+    assert [d.verdict_reason for d in recent[1:3]] == ["worse", ""]
 
 
 def test_a_plant_that_declines_is_recorded_as_failed(plant, executed) -> None:  # type: ignore[no-untyped-def]

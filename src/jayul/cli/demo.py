@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -15,7 +16,7 @@ from jayul.autopilot.setup import assemble
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.decide.named import POLICY_NAMES, make_policy
-from jayul.gate import AutonomyLevel
+from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.twin import Twin
@@ -122,6 +123,9 @@ def demo(
     else:
         figures.update(actions_refused=0, escalations=0, approvals_pending=0)
     _print(figures, pilot)
+    if assembly.gate is not None:
+        _print_decisions(assembly.gate)
+    _print_footer(figures)
     write_report(report, figures)
 
 
@@ -157,6 +161,23 @@ def _print(f: dict[str, object], pilot: Autopilot) -> None:
     console.print(table)
     for alert in pilot.counters.recent_alerts[-5:]:
         console.print(f"[yellow]alert[/] {alert.machine}: {alert.reason()}")
+
+
+def _print_decisions(gate: Gate) -> None:
+    """The last few actions the gate decided on, with the check that decided and why, so
+    the run shows the verify and gate steps and not only their counts."""
+    for decision in list(gate.recent)[-5:]:
+        action, out = decision.action, decision.outcome
+        when = datetime.fromtimestamp(decision.time / 1e9, UTC).strftime("%Y-%m-%d %H:%M")
+        what = action.params.get("action", action.kind.value)
+        executed = out.status is OutcomeStatus.EXECUTED
+        # an executed action passed every check: the verifier's reason says why it was taken
+        why = decision.verdict_reason if executed and decision.verdict_reason else out.reason
+        colour = "green" if executed else "magenta"
+        console.print(f"[{colour}]{out.status.value}[/] {when} {action.machine} {what}: {why}")
+
+
+def _print_footer(f: dict[str, object]) -> None:
     console.print(
         f"{f['samples']:,} samples in {f['db']} ({f['wall_s']:.1f} s); "
         f"read them with [bold]jayul query --db {f['db']} ...[/]"

@@ -7,6 +7,7 @@ from jayul.gate.approvals import APPROVER_ROLES, Approval, ApprovalQueue
 from jayul.gate.autonomy import AutonomyConfig, scope_name
 from jayul.gate.context import (
     GateContext,
+    GateDecision,
     GateOutcome,
     GatePolicy,
     Origin,
@@ -27,6 +28,7 @@ __all__ = [
     "Executor",
     "Gate",
     "GateContext",
+    "GateDecision",
     "GateOutcome",
     "GatePolicy",
     "Origin",

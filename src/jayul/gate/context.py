@@ -52,6 +52,16 @@ class GateOutcome:
 
 
 @dataclass(frozen=True)
+class GateDecision:
+    """One proposal as the gate decided it: for summaries (the audit trail has everything)."""
+
+    time: int  # ns
+    action: Action
+    outcome: GateOutcome
+    verdict_reason: str  # the verifier's, "" when there was no verdict
+
+
+@dataclass(frozen=True)
 class GatePolicy:
     """The gate's stated thresholds (the interlock has none: it is not configurable)."""
 

@@ -15,7 +15,7 @@ Every outcome is audited with the check that decided and the reason.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from jayul.gate.approvals import Approval, ApprovalQueue
 from jayul.gate.autonomy import AutonomyConfig, kill_file_for
 from jayul.gate.context import (
     GateContext,
+    GateDecision,
     GateOutcome,
     GatePolicy,
     Origins,
@@ -77,6 +78,9 @@ class Gate:
         self._current_fn = current
         self._setpoints: dict[tuple[str, str], float] = {}
         self.counts: Counter[str] = Counter()
+        # the last decisions, newest last: what the demo prints at the end (the audit trail
+        # holds them all)
+        self.recent: deque[GateDecision] = deque(maxlen=20)
 
     # -- the current setpoints the interlock measures steps from ------------------------------
 
@@ -270,6 +274,8 @@ class Gate:
         self, out: GateOutcome, action: Action | None, ctx: GateContext, now: int, raw: Any = None
     ) -> None:
         self.counts[out.status.value] += 1
+        if action is not None:
+            self.recent.append(GateDecision(now, action, out, ctx.verdict_reason))
         payload = {
             "action": action.model_dump(mode="json") if action else raw,
             "check": out.check,
