@@ -12,7 +12,6 @@ from jayul.health.rul.fleet import (
     HourlyRows,
     LifeTracker,
     predict_every_row,
-    predict_last,
 )
 from jayul.plant.load import load_demo_plant
 from jayul.records import Event, EventKind, Quality, Samples
@@ -114,7 +113,7 @@ def test_last_row_predictions_equal_the_every_row_computation(
     # path computes every row's features: both must give the same distribution at a cut
     units = degrading_units(3, np.random.default_rng(5))
     cuts = [units[0][:40], units[1][:150], units[2]]
-    fast = predict_last(small_model, cuts)
+    fast = small_model.predict(cuts)
     for unit, cut, i in zip(units, cuts, range(3), strict=True):
         every = predict_every_row(small_model, unit)
         assert np.allclose(fast.values[i], every.values[len(cut) - 1])

@@ -344,13 +344,7 @@ class FleetRulModels:
         model = self.models_.get(pair)
         if model is None or not histories:
             return None
-        return predict_last(model, histories)
-
-
-def predict_last(model: BoostedWindowRul, histories: Sequence[FloatArray]) -> RulDistribution:
-    """`model.predict(histories)`, which reads each history's last-row features from the rows
-    they depend on only (`WindowFeatures.last_row`; see `FleetRulModels.predict`)."""
-    return model.predict(histories)
+        return model.predict(histories)
 
 
 def predict_every_row(model: BoostedWindowRul, history: FloatArray) -> RulDistribution:
