@@ -55,6 +55,8 @@ FloatArray = npt.NDArray[np.float64]
 #   history instead of every second one;
 # - `blended-20fold-nobase-mlp`: `blended-20fold-nobase` plus a small neural network on the
 #   windowed features (`mlp.MlpRegressor`), a smooth member among the trees;
+# - `blended-20fold-nobase-trend`: `blended-20fold-nobase` whose members also read the health
+#   index's quadratic trend over the whole history and its rows to failure (`trend`);
 # - `boosted`: the single-family LightGBM model the blend replaced.
 MODELS = (
     "blended-capped",
@@ -69,6 +71,7 @@ MODELS = (
     "blended-20fold-nobase",
     "blended-10fold-nobase-stride1",
     "blended-20fold-nobase-mlp",
+    "blended-20fold-nobase-trend",
     "blended-testlike",
     "boosted",
 )
@@ -116,6 +119,9 @@ MLP_MEMBER: tuple[str, Mapping[str, Any]] = (
     "mlp",
     {"hidden": (64, 32), "alpha": 0.3, "learning_rate": 3e-4, "epochs": 100},
 )
+# The health index's trend over the whole history (round 10 in the docs): longer than any
+# FD001 life, so each row's quadratic reads every row so far.
+TREND_SPANS = (400,)
 BLENDED_SETTINGS: dict[str, dict[str, Any]] = {
     "blended-capped": {},
     "blended-10fold": {"n_folds": 10},
@@ -152,6 +158,11 @@ BLENDED_SETTINGS: dict[str, dict[str, Any]] = {
     "blended-20fold-nobase-mlp": {
         "n_folds": 20,
         "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER, MLP_MEMBER),
+    },
+    "blended-20fold-nobase-trend": {
+        "n_folds": 20,
+        "members": (*DEFAULT_MEMBERS, NOBASE_MEMBER),
+        "trend_spans": TREND_SPANS,
     },
 }
 

@@ -51,6 +51,8 @@ def bench_cmapss(
         "prediction), blended-10fold-nobase-lintree / -lintree15 (plus a LightGBM with "
         "linear leaves), blended-10fold-nobase-stride1 (trained on every row), "
         "blended-20fold-nobase-mlp (the default plus a small neural network), "
+        "blended-20fold-nobase-trend (the default reading the health index's trend to "
+        "failure too), "
         "blended-testlike (the blend chosen and calibrated on training engines cut like the "
         "test engines, label cap 140) "
         "or boosted (LightGBM alone).",

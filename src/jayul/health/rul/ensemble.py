@@ -120,6 +120,7 @@ class BlendedWindowRul(RulModel):
         fold_jobs: int = 1,
         cut_lengths: Sequence[int] | None = None,
         correction: str | None = None,
+        trend_spans: Sequence[int] = (),
     ) -> None:
         self.cap = cap
         self.windows = windows
@@ -140,6 +141,7 @@ class BlendedWindowRul(RulModel):
         self.fold_jobs = fold_jobs
         self.cut_lengths = cut_lengths
         self.correction = correction
+        self.trend_spans = trend_spans
 
     def _member(self, family: str, params: Mapping[str, Any], fold: int) -> Any:
         random_state = self.seed * 1000 + fold
@@ -176,16 +178,17 @@ class BlendedWindowRul(RulModel):
         raise ValueError(f"unknown member family {family!r}; known: {', '.join(FAMILIES)}")
 
     def _feature_settings(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        """(windows, baseline_rows, health_index) a member reads: the model's own, or those a
-        member overrides with a "features" entry in its parameters."""
+        """(windows, baseline_rows, health_index, trend_spans) a member reads: the model's own,
+        or those a member overrides with a "features" entry in its parameters."""
         own = dict(params.get("features", {}))
-        unknown = set(own) - {"windows", "baseline_rows", "health_index"}
+        unknown = set(own) - {"windows", "baseline_rows", "health_index", "trend_spans"}
         if unknown:
             raise ValueError(f"unknown member feature settings: {sorted(unknown)}")
         return (
             tuple(own.get("windows", self.windows)),
             int(own.get("baseline_rows", self.baseline_rows)),
             bool(own.get("health_index", self.health_index)),
+            tuple(own.get("trend_spans", getattr(self, "trend_spans", ()))),
         )
 
     def fit(
@@ -321,7 +324,10 @@ class BlendedWindowRul(RulModel):
         settings = [self._feature_settings(p) for _, p in self.members]
         maps: dict[tuple[Any, ...], tuple[WindowFeatures, FloatArray]] = {}
         for key in dict.fromkeys(settings):
-            view = WindowFeatures(*key).fit(train_units, train_labels)
+            windows, baseline_rows, health_index, trend_spans = key
+            view = WindowFeatures(
+                windows, baseline_rows, health_index, trend_spans=trend_spans
+            ).fit(train_units, train_labels)
             x = np.vstack([view.transform_all(u)[::stride] for u in train_units])
             maps[key] = (view, x)
         y = np.concatenate([label[::stride] for label in train_labels])
@@ -334,7 +340,7 @@ class BlendedWindowRul(RulModel):
             for (f, p), key in zip(self.members, settings, strict=True)
         ]
         views = [maps[key][0] for key in settings]
-        own_key = (tuple(self.windows), self.baseline_rows, self.health_index)
+        own_key = self._feature_settings({})  # the model's own settings
         fold = Fold(maps[own_key][0] if own_key in maps else views[0], members, views)
         held_out_predictions = []
         for i in held_out:

@@ -5,7 +5,8 @@ and each window w, the mean, the least-squares slope and (for w >= 10) the sprea
 w rows; optionally the change of each window mean from the unit's own baseline (the mean of
 its first `baseline_rows` rows), which removes unit-to-unit offsets; and the row count (age).
 A linear health index (a ridge fit of the training label on the signals) can be added as one
-more, less noisy signal before windowing.
+more, less noisy signal before windowing, and with it its trend extrapolated to its level at
+failure (`trend`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
+
+from jayul.health.rul.trend import FEATURES_PER_SPAN, trend_features
+
+# The health index's level at failure is its mean over the rows with less than this much life
+# left (the last rows of the training histories that end at failure).
+FAILURE_ROWS = 5.0
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,7 +61,10 @@ class WindowFeatures:
 
     Hyperparameters: `windows` (rows), `baseline_rows` (0 turns the baseline change off),
     `health_index` (add the ridge health index), `constant_tol` (signals whose training
-    spread is below it are dropped), `spread_min_window` (smallest window that gets a spread).
+    spread is below it are dropped), `spread_min_window` (smallest window that gets a spread),
+    `trend_spans` (for each, the health index's quadratic trend over that many rows and its
+    rows to failure, `trend.trend_features`; needs the health index and training histories
+    that end at failure).
     """
 
     def __init__(
@@ -64,12 +74,14 @@ class WindowFeatures:
         health_index: bool = True,
         constant_tol: float = 1e-8,
         spread_min_window: int = 10,
+        trend_spans: Sequence[int] = (),
     ) -> None:
         self.windows = windows
         self.baseline_rows = baseline_rows
         self.health_index = health_index
         self.constant_tol = constant_tol
         self.spread_min_window = spread_min_window
+        self.trend_spans = trend_spans
 
     def fit(self, histories: Sequence[FloatArray], labels: Sequence[FloatArray] | None) -> Self:
         """Learn which signals to keep, their scale, and (with labels) the health index."""
@@ -88,7 +100,34 @@ class WindowFeatures:
             # A little ridge keeps the index stable when signals are nearly collinear.
             gram = z.T @ z + 1e-3 * len(z) * np.eye(z.shape[1])
             self.index_weights_ = np.linalg.solve(gram, z.T @ y)
+        self.failure_level_: float | None = None
+        if self.trend_spans:
+            self.failure_level_ = self._failure_level(histories, labels)
         return self
+
+    def _trend(self) -> tuple[tuple[int, ...], float | None]:
+        """The trend spans and the failure level (none for maps pickled before they existed)."""
+        level = getattr(self, "failure_level_", None)
+        return (tuple(getattr(self, "trend_spans", ())) if level is not None else ()), level
+
+    def _failure_level(
+        self, histories: Sequence[FloatArray], labels: Sequence[FloatArray] | None
+    ) -> float:
+        if self.index_weights_ is None or labels is None:
+            raise ValueError(
+                "trend_spans need the health index: fit with labels, health_index=True"
+            )
+        near = [
+            self.health_index_of(h)[np.asarray(y) < FAILURE_ROWS]
+            for h, y in zip(histories, labels, strict=True)
+        ]
+        rows = np.concatenate(near)
+        if rows.size == 0:
+            raise ValueError(
+                f"trend_spans need training histories that reach failure (rows with less than "
+                f"{FAILURE_ROWS:g} left); none does"
+            )
+        return float(rows.mean())
 
     def _signals(self, history: FloatArray) -> FloatArray:
         z: FloatArray = (history[:, self.keep_] - self.center_) / self.scale_
@@ -127,6 +166,9 @@ class WindowFeatures:
                 blocks.append(spread)
             if baseline is not None:
                 blocks.append(mean - baseline)
+        spans, failure_level = self._trend()
+        if failure_level is not None:
+            blocks.append(trend_features(z[:, -1], spans, failure_level))
         blocks.append(np.arange(1, n_rows + 1, dtype=np.float64)[:, None])
         return np.hstack(blocks)
 
@@ -139,6 +181,7 @@ class WindowFeatures:
         for window in self.windows:
             flags += [False] * width * (2 + (window >= self.spread_min_window))
             flags += [self.baseline_rows > 0] * width
+        flags += [False] * FEATURES_PER_SPAN * len(self._trend()[0])
         return np.array([*flags, False])
 
     def same_fit_but_baseline(self, other: WindowFeatures) -> bool:
@@ -157,15 +200,18 @@ class WindowFeatures:
             and np.array_equal(self.center_, other.center_)
             and np.array_equal(self.scale_, other.scale_)
             and bool(same_index)
+            and self._trend() == other._trend()
         )
 
     def last_row(self, history: FloatArray) -> FloatArray:
         """`transform_all(history)[-1]`, computed for the last row only and from the rows it
-        reads (the first `baseline_rows` and the last `max(windows)`), so predicting at a
-        history's end costs the same however long the history is. Same blocks, same order."""
+        reads (the first `baseline_rows` and the last `max(windows)` or `max(trend_spans)`), so
+        predicting at a history's end costs the same however long the history is. Same
+        blocks, same order."""
         n_rows = len(history)
         head = max(self.baseline_rows, 0)
-        span = max(self.windows) if self.windows else 1
+        spans, failure_level = self._trend()
+        span = max([*self.windows, *spans, 1])
         rows = history if n_rows <= head + span else np.vstack([history[:head], history[-span:]])
         z = self._signals(rows)
         blocks: list[FloatArray] = [z[-1]]
@@ -181,5 +227,8 @@ class WindowFeatures:
                 blocks.append(np.sqrt(np.maximum((seg * seg).mean(axis=0) - mean**2, 0.0)))
             if baseline is not None:
                 blocks.append(mean - baseline)
+        if failure_level is not None:
+            tail = z[-span:, -1] if span < len(z) else z[:, -1]
+            blocks.append(trend_features(tail, spans, failure_level)[-1])
         blocks.append(np.array([float(n_rows)]))
         return np.concatenate(blocks)

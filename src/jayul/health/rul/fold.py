@@ -58,7 +58,8 @@ class Fold:
         """Each history's last feature row under `view`, kept in `rows` by view. A view
         without a baseline that was fitted like the fold's own map (the default blend's
         fourth member) takes the own map's rows minus the baseline columns: the same
-        numbers, in half the time, and these rows are most of the prediction's cost."""
+        numbers (up to the last bit, where numpy's vectorised sums round by the rows' place in
+        memory), in half the time, and these rows are most of the prediction's cost."""
         if id(view) not in rows:
             own = self.features
             if view is not own and view.baseline_rows == 0 and own.same_fit_but_baseline(view):
