@@ -69,7 +69,7 @@ def test_small_benchmark_run_on_fd001() -> None:
     assert len(seed["blend_weights"]) == 2 and sum(seed["blend_weights"]) == pytest.approx(1.0)
     assert seed["train_cpu_seconds"] > 0 and seed["load_1min_after_training"] >= 0
     assert seed["cv_rmse_capped"] > 0
-    assert report["model_name"] == DEFAULT_MODEL == "blended-20fold-nobase"
+    assert report["model_name"] == DEFAULT_MODEL == "blended-20fold-nobase-trend"
 
 
 def _write_fake_subset(folder: Path, n_train: int = 6, n_test: int = 4) -> None:

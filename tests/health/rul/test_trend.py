@@ -6,6 +6,7 @@ from jayul.health.rul.trend import (
     rows_to_failure_line,
     rows_to_failure_parabola,
     trend_features,
+    trend_features_at_end,
 )
 
 
@@ -58,3 +59,15 @@ def test_trend_features_are_causal_and_five_per_span() -> None:
     assert full.shape == (80, 10)
     np.testing.assert_allclose(trend_features(index[:50], (10, 400), -4.0), full[:50], atol=1e-9)
     assert trend_features(index, (), -4.0).shape == (80, 0)
+
+
+def test_the_last_row_alone_matches_every_row() -> None:
+    rng = np.random.default_rng(2)
+    index = np.cumsum(rng.normal(-0.05, 0.2, size=90))
+    for n in (1, 4, 5, 6, 30, 90):
+        np.testing.assert_allclose(
+            trend_features_at_end(index[:n], (10, 400), -3.0),
+            trend_features(index[:n], (10, 400), -3.0)[-1],
+            rtol=1e-9,
+            atol=1e-9,
+        )

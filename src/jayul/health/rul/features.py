@@ -17,7 +17,7 @@ from typing import Self
 import numpy as np
 import numpy.typing as npt
 
-from jayul.health.rul.trend import FEATURES_PER_SPAN, trend_features
+from jayul.health.rul.trend import FEATURES_PER_SPAN, trend_features, trend_features_at_end
 
 # The health index's level at failure is its mean over the rows with less than this much life
 # left (the last rows of the training histories that end at failure).
@@ -229,6 +229,6 @@ class WindowFeatures:
                 blocks.append(mean - baseline)
         if failure_level is not None:
             tail = z[-span:, -1] if span < len(z) else z[:, -1]
-            blocks.append(trend_features(tail, spans, failure_level)[-1])
+            blocks.append(trend_features_at_end(tail, spans, failure_level))
         blocks.append(np.array([float(n_rows)]))
         return np.concatenate(blocks)

@@ -69,6 +69,19 @@ def rolling_quadratic(index: FloatArray, span: int) -> tuple[FloatArray, FloatAr
     return level, slope, curvature
 
 
+def quadratic_at_end(index: FloatArray, span: int) -> tuple[float, float, float]:
+    """`rolling_quadratic(index, span)` at the last row only (what a prediction needs): the
+    same fit from the last `span` rows, without solving one system per earlier row."""
+    window = index[-span:] if span < len(index) else index
+    if len(window) < MIN_ROWS:
+        return float(index[-1]), 0.0, 0.0
+    u = np.arange(1 - len(window), 1, dtype=np.float64)
+    powers = np.stack([np.ones_like(u), u, u * u])
+    gram = powers @ powers.T
+    level, slope, curvature = np.linalg.solve(gram, powers @ window)
+    return float(level), float(slope), float(curvature)
+
+
 def rows_to_failure_line(distance: FloatArray, slope: FloatArray) -> FloatArray:
     """Rows until a falling index covers `distance` (level minus failure level) at `slope`."""
     falling = slope < 0
@@ -108,3 +121,21 @@ def trend_features(index: FloatArray, spans: tuple[int, ...], failure_level: flo
             rows_to_failure_parabola(distance, slope, curvature),
         ]
     return np.column_stack(blocks) if blocks else np.empty((len(index), 0))
+
+
+def trend_features_at_end(
+    index: FloatArray, spans: tuple[int, ...], failure_level: float
+) -> FloatArray:
+    """`trend_features(index, spans, failure_level)[-1]`, from the last rows only."""
+    values: list[float] = []
+    for span in spans:
+        level, slope, curvature = (np.array([v]) for v in quadratic_at_end(index, span))
+        distance = level - failure_level
+        values += [
+            float(curvature[0]),
+            float(slope[0]),
+            float(distance[0]),
+            float(rows_to_failure_line(distance, slope)[0]),
+            float(rows_to_failure_parabola(distance, slope, curvature)[0]),
+        ]
+    return np.array(values, dtype=np.float64)
