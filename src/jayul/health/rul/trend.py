@@ -106,20 +106,26 @@ def rows_to_failure_parabola(
     return np.clip(rows, 0.0, HORIZON)
 
 
+def _span_features(
+    level: FloatArray, slope: FloatArray, curvature: FloatArray, failure_level: float
+) -> list[FloatArray]:
+    """The five features of one span from its fitted quadratic, in their column order."""
+    distance = level - failure_level
+    return [
+        curvature,
+        slope,
+        distance,
+        rows_to_failure_line(distance, slope),
+        rows_to_failure_parabola(distance, slope, curvature),
+    ]
+
+
 def trend_features(index: FloatArray, spans: tuple[int, ...], failure_level: float) -> FloatArray:
     """Per row, for each span: curvature, slope, level above the failure level, rows to
     failure along the tangent and along the parabola. Shape (rows, 5 x len(spans))."""
     blocks: list[FloatArray] = []
     for span in spans:
-        level, slope, curvature = rolling_quadratic(index, span)
-        distance = level - failure_level
-        blocks += [
-            curvature,
-            slope,
-            distance,
-            rows_to_failure_line(distance, slope),
-            rows_to_failure_parabola(distance, slope, curvature),
-        ]
+        blocks += _span_features(*rolling_quadratic(index, span), failure_level)
     return np.column_stack(blocks) if blocks else np.empty((len(index), 0))
 
 
@@ -130,12 +136,5 @@ def trend_features_at_end(
     values: list[float] = []
     for span in spans:
         level, slope, curvature = (np.array([v]) for v in quadratic_at_end(index, span))
-        distance = level - failure_level
-        values += [
-            float(curvature[0]),
-            float(slope[0]),
-            float(distance[0]),
-            float(rows_to_failure_line(distance, slope)[0]),
-            float(rows_to_failure_parabola(distance, slope, curvature)[0]),
-        ]
+        values += [float(v[0]) for v in _span_features(level, slope, curvature, failure_level)]
     return np.array(values, dtype=np.float64)
