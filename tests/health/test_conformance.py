@@ -24,6 +24,7 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore": lambda: ZScoreDetector(window=5),
     "zscore_ignore_slow": lambda: ZScoreDetector(window=5, slow_mode="ignore"),
     "zscore_max": lambda: ZScoreDetector(window=5, aggregate="max"),
+    "zscore_drift": lambda: ZScoreDetector(window=5, slow_mode="ignore", drift_horizon=300.0),
     "zscore_cal": lambda: ZScoreDetector(window=5, aggregate="calibrated-max"),
     "pca": lambda: PcaDetector(window=5),
     "mahalanobis": lambda: MahalanobisDetector(window=5),

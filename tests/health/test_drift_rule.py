@@ -7,7 +7,7 @@ import pytest
 
 from jayul.health.drift_rule import DRIFT_FAMILIES, DriftRule, drift_candidates
 from jayul.health.stream_rule import QUICK_CLEARING
-from jayul.health.validation import AlarmConfig, Validation
+from jayul.health.validation import DRIFT_HORIZONS, AlarmConfig, Validation
 from jayul.health.zscore import ZScoreDetector
 
 
@@ -71,6 +71,9 @@ def test_far_rows_must_fit_the_measured_rows() -> None:
 
 def test_drift_candidates_are_the_quickest_clearing_of_the_families() -> None:
     pool = drift_candidates()
-    assert len(pool) == len(DRIFT_FAMILIES) * 3 * 2 * 8  # windows x slow modes x thresholds
+    plain = len(DRIFT_FAMILIES) * 3 * 2 * 8  # windows x slow modes x thresholds
+    widened = 2 * len(DRIFT_HORIZONS) * 3 * 2 * 8  # zscore and zscore-max, per horizon
+    assert len(pool) == plain + widened
+    assert sum("drift=" in c.name for c in pool) == widened
     assert all((c.raise_k, c.raise_n, c.clear_m, c.clear_ratio) == QUICK_CLEARING for c in pool)
     assert {c.name.split(" ")[0] for c in pool} == set(DRIFT_FAMILIES)

@@ -36,7 +36,7 @@ Progress = Callable[[str], None]
 
 # what `select_changepoints` chose on the SKAB training parts + anomaly-free file (see
 # docs/benchmarks/skab.md); used when a recipe is given by name instead of validated
-VALIDATED_CHANGEPOINTS = ChangepointConfig(window=20, quantile=1.0, margin=1.0, refractory=30)
+VALIDATED_CHANGEPOINTS = ChangepointConfig(window=30, quantile=1.0, margin=1.0, refractory=30)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jayul.health.validation import AlarmConfig, candidate_configs
 
-DEFAULT_ALARM = "zscore w=10 slow=ignore quantile x2.0 raise=5/5 clear=5"
+DEFAULT_ALARM = "zscore w=5 slow=ignore drift=100 quantile x1.25 raise=5/5 clear=5"
 
 
 def default_alarm() -> AlarmConfig:

@@ -22,12 +22,15 @@ class FeatureDetector(Detector):
     window: int
     slow_autocorr: float
     slow_mode: str
+    drift_horizon: float = 0.0  # widening of a trending signal's unit (`TrailingFeatures`)
 
     def fit(self, X: FloatArray) -> Self:
         X = as_rows(X)
         if len(X) < 2:
             raise ValueError("fit needs at least 2 rows")
-        self.features_ = TrailingFeatures(self.window, self.slow_autocorr, self.slow_mode).fit(X)
+        self.features_ = TrailingFeatures(
+            self.window, self.slow_autocorr, self.slow_mode, self.drift_horizon
+        ).fit(X)
         self.n_signals_ = X.shape[1]
         Z = self.features_.transform(X)
         self._fit_features(Z[min(self.context_rows - 1, len(Z) - 2) :])

@@ -7,6 +7,14 @@ few minutes of training cannot say what their normal level is; for them the feat
 change of the trailing mean over the last `window` rows instead of its level
 (`slow_mode="rate"`), or they are left out (`slow_mode="ignore"`: their feature is always 0).
 
+A signal that wanders slowly without being slow enough for that screen (a temperature whose
+sensor noise hides its drift from the lag-1 test, a vibration level that creeps) false-alarms
+more the farther the scored rows lie from the fit. With `drift_horizon` H > 0 each feature's
+unit also covers the drift its training rows show: the unit's square is the training variance
+plus the squared offset the training rows' linear trend would reach, averaged over the
+distances 0..H rows after the fit. A signal with no trend keeps its unit; one that drifts is
+weighed down in proportion to how far it would wander within the horizon.
+
 Every feature of row t depends only on rows t - 2 window + 1 .. t, computed the same way
 whatever came before them, so scoring a stream in chunks gives exactly the batch result.
 """
@@ -44,6 +52,22 @@ def lag1_autocorrelation(X: FloatArray) -> FloatArray:
     return np.where(denominator > 0, (a * b).sum(axis=0) / safe, 0.0)
 
 
+def drift_offset_squared(rows: FloatArray, horizon: float) -> FloatArray:
+    """Per column: the mean squared offset from the rows' mean that their least-squares linear
+    trend reaches at distances 0..`horizon` rows after the last row.
+
+    The rows' centre lies c = (n - 1) / 2 rows before the last one, so at distance d the trend
+    is slope * (c + d) away from the mean; the mean of (c + d)² over d uniform on [0, H] is
+    c² + c H + H² / 3."""
+    n = len(rows)
+    t = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
+    slope = t @ (rows - rows.mean(axis=0)) / float(t @ t)
+    c = (n - 1) / 2.0
+    reach = c * c + c * horizon + horizon * horizon / 3.0
+    result: FloatArray = slope * slope * reach
+    return result
+
+
 @dataclass
 class TrailingFeatures:
     """Fitted transform: trailing means (changes of them for slow signals), standardised."""
@@ -51,6 +75,7 @@ class TrailingFeatures:
     window: int = 10
     slow_autocorr: float = 0.8
     slow_mode: str = "rate"
+    drift_horizon: float = 0.0
 
     def fit(self, X: FloatArray) -> Self:
         X = as_rows(X)
@@ -64,6 +89,10 @@ class TrailingFeatures:
         # a constant training signal still needs a finite unit: its noise floor
         floor = 1e-6 * np.maximum(np.abs(self.center_), 1.0)
         self.scale_ = np.maximum(spread, floor)
+        if self.drift_horizon < 0:
+            raise ValueError(f"drift_horizon must be >= 0, not {self.drift_horizon}")
+        if self.drift_horizon > 0 and len(warm) >= 3:
+            self.scale_ = np.sqrt(self.scale_**2 + drift_offset_squared(warm, self.drift_horizon))
         return self
 
     @property

@@ -245,6 +245,8 @@ THRESHOLD_RULES = (
 )
 # (raise_k, raise_n, clear_m, clear_ratio): quick to clear, slow to clear, and two with a
 # lower clearing level (classic hysteresis: raise above the level, clear below half of it)
+# rows after the fit that a widened unit covers (fixed before any rule saw them)
+DRIFT_HORIZONS = (100, 300, 700)
 HYSTERESIS_RULES = ((5, 5, 5, 1.0), (5, 5, 30, 1.0), (5, 5, 10, 0.5), (3, 5, 10, 0.5))
 
 
@@ -274,6 +276,14 @@ def candidate_configs() -> list[AlarmConfig]:
         for window in (5, 10, 20):
             for mode in ("rate", "ignore"):
                 configs.extend(_alarm_rules(f"{family} w={window} slow={mode}", make, window, mode))
+    # z-scores whose units also cover a trending signal's wander over `drift` rows after the
+    # fit (`TrailingFeatures.drift_horizon`); the calibrated max would undo the widening
+    for horizon in DRIFT_HORIZONS:
+        for family, aggregate in (("zscore", "mean"), ("zscore-max", "max")):
+            for window in (5, 10, 20):
+                for mode in ("rate", "ignore"):
+                    stem = f"{family} w={window} slow={mode} drift={horizon}"
+                    configs.extend(_alarm_rules(stem, _widened(aggregate, horizon), window, mode))
     # CUSUM on 3-row means: its memory plays the window's part; slow signals left out
     for drift in (0.5, 1.0):
         for memory in (10, 20):
@@ -314,6 +324,15 @@ def _alarm_rules(
         for rule, margin in THRESHOLD_RULES
         for raise_k, raise_n, clear_m, clear_ratio in HYSTERESIS_RULES
     ]
+
+
+def _widened(aggregate: str, horizon: int) -> Callable[[int, str], Detector]:
+    def make(window: int, mode: str) -> Detector:
+        return ZScoreDetector(
+            window=window, slow_mode=mode, aggregate=aggregate, drift_horizon=float(horizon)
+        )
+
+    return make
 
 
 def _cusum(drift: float) -> Callable[[int, str], Detector]:

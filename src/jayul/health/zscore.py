@@ -21,6 +21,11 @@ class ZScoreDetector(FeatureDetector):
     `reference_quantile` on the training rows: a signal whose feature has heavier tails than a
     Gaussian (a spiky vibration RMS, say) would otherwise set the level for all of them and
     take most of the false alarms, while the others need a larger shift to be seen.
+
+    `drift_horizon` (see `TrailingFeatures`) widens the unit of a signal whose training rows
+    trend, so its wander over that many rows after the fit does not read as a fault. (The
+    calibrated max divides each signal by its own training quantile again, which undoes the
+    widening; the mean and the plain max keep it.)
     """
 
     def __init__(
@@ -30,12 +35,14 @@ class ZScoreDetector(FeatureDetector):
         slow_mode: str = "rate",
         aggregate: str = "mean",
         reference_quantile: float = 0.95,
+        drift_horizon: float = 0.0,
     ) -> None:
         self.window = window
         self.slow_autocorr = slow_autocorr
         self.slow_mode = slow_mode
         self.aggregate = aggregate
         self.reference_quantile = reference_quantile
+        self.drift_horizon = drift_horizon
 
     def _fit_features(self, Z: FloatArray) -> None:
         if self.aggregate not in AGGREGATES:
