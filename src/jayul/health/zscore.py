@@ -25,7 +25,8 @@ class ZScoreDetector(FeatureDetector):
     `drift_horizon` (see `TrailingFeatures`) widens the unit of a signal whose training rows
     trend, so its wander over that many rows after the fit does not read as a fault. (The
     calibrated max divides each signal by its own training quantile again, which undoes the
-    widening; the mean and the plain max keep it.)
+    widening; the mean and the plain max keep it.) An explanation's z is then in the widened
+    unit: a drifting signal's deviation reads smaller than its plain standard score.
     """
 
     def __init__(
