@@ -98,7 +98,7 @@ def test_validation_picks_among_candidates_without_test_labels(small_skab: Path)
     files = [read_skab_csv(p, f) for f, p in skab_paths(small_skab)]
     few = [c for c in candidate_configs() if c.name.startswith("zscore w=5 slow=ignore")][:3]
     cps = changepoint_candidates()[:2]
-    best, changepoints, table = select_config(files, None, few, cps)
+    best, changepoints, table = select_config(files, None, few, cps, jobs=2)
     assert best.name in {c.name for c in few}
     assert changepoints is None or changepoints in cps
     assert len(table["alarm"]) == 3 and len(table["changepoints"]) == 3

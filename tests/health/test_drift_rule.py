@@ -77,3 +77,14 @@ def test_drift_candidates_are_the_quickest_clearing_of_the_families() -> None:
     assert sum("drift=" in c.name for c in pool) == widened
     assert all((c.raise_k, c.raise_n, c.clear_m, c.clear_ratio) == QUICK_CLEARING for c in pool)
     assert {c.name.split(" ")[0] for c in pool} == set(DRIFT_FAMILIES)
+
+
+def test_forked_evaluation_gives_the_serial_results() -> None:
+    rule = DriftRule(segments(drift=2.0), stream_rows=700.0, draws=1)
+    pool = [c for c in drift_candidates() if " w=5 slow=ignore " in c.name]
+    assert len({repr(c.detector()) for c in pool}) == 10  # 4 plain families, 6 widened
+    serial = rule.evaluate_all(pool)
+    fresh = DriftRule(segments(drift=2.0), stream_rows=700.0, draws=1)
+    forked = fresh.evaluate_all(pool, jobs=2)
+    assert forked == serial
+    assert rule.select(pool, jobs=2)[0].name == rule.select(pool)[0].name

@@ -77,18 +77,20 @@ def select_config(
     anomaly_free: np.ndarray[Any, Any] | None,
     candidates: list[AlarmConfig] | None = None,
     changepoint_candidates: list[ChangepointConfig] | None = None,
+    jobs: int = 1,
 ) -> tuple[AlarmConfig, ChangepointConfig | None, dict[str, Any]]:
     """The validation rule of `jayul.health.drift_rule` on the training parts (+ anomaly-free):
     the alarm recipe by the estimated F1 of a stream as long as the files' test parts (their
     length, never their labels), within a false-alarm budget judged by the distance from the
     fit, then the changepoint settings by NAB, both on synthetic faults injected into normal
-    rows. By default the candidates are `drift_candidates()`."""
+    rows. By default the candidates are `drift_candidates()`. `jobs` processes share the
+    recipes (`DriftRule.evaluate_all`); the choice is the same for any value."""
     segments = [f.train for f in files]
     if anomaly_free is not None:
         segments.append(anomaly_free)
     rule = DriftRule(segments, stream_rows=float(np.mean([len(f.test) for f in files])))
     pool = candidates if candidates is not None else drift_candidates()
-    best, results = rule.select(pool)
+    best, results = rule.select(pool, jobs)
     changepoints, cp_table = select_changepoints(rule.recovery, best, changepoint_candidates)
     table = {
         "episodes": len(rule.detection.episodes),
@@ -165,18 +167,22 @@ def run_skab(
     with_peers: bool = True,
     progress: Progress | None = None,
     throughput_rows: int = 200_000,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Run the whole benchmark; return the figures (also the report's content).
 
     With `config` None the validation rule chooses the alarm recipe and the changepoint
-    settings; otherwise `config` and `changepoints` are used as given.
+    settings (its recipes shared among `jobs` processes; the same choice for any value);
+    otherwise `config` and `changepoints` are used as given.
     """
     say = progress or (lambda _msg: None)
     files = [read_skab_csv(path, folder) for folder, path in skab_paths(data_dir)]
     validation_table: dict[str, Any] = {}
     if config is None:
         say("validation: choosing the default on training parts only")
-        config, changepoints, validation_table = select_config(files, read_anomaly_free(data_dir))
+        config, changepoints, validation_table = select_config(
+            files, read_anomaly_free(data_dir), jobs=jobs
+        )
     contenders: dict[str, tuple[AlarmConfig, Callable[[], Detector]]] = {
         "jayul": (config, config.detector)
     }

@@ -28,7 +28,9 @@ The default is the best stream F1 among the recipes whose stream false-alarm rat
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from jayul.health.detector import FloatArray
@@ -109,9 +111,34 @@ class DriftRule:
             tail_rows,
         )
 
-    def select(self, configs: Iterable[AlarmConfig]) -> tuple[AlarmConfig, list[DriftResult]]:
-        """The best configuration by the rule above, and every result."""
-        results = [(c, self.evaluate(c)) for c in configs]
+    def evaluate_all(self, configs: list[AlarmConfig], jobs: int = 1) -> list[DriftResult]:
+        """Every recipe's result, in order. With `jobs` > 1 the recipes go to that many forked
+        processes a detector at a time (the recipes that differ only in threshold or
+        hysteresis share that detector's fits and scores); each result is a function of its
+        recipe alone, so the results are the same either way, only sooner."""
+        if jobs <= 1 or len(configs) < 2:
+            return [self.evaluate(c) for c in configs]
+        groups: dict[str, list[int]] = {}
+        for i, config in enumerate(configs):
+            groups.setdefault(repr(config.detector()), []).append(i)
+        # fork: the workers inherit the rule and the recipes (closures, which cannot be pickled)
+        _FORKED_RULE.append((self, configs))
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                parts = list(pool.map(_evaluate_forked, groups.values()))
+        finally:
+            _FORKED_RULE.pop()
+        by_index = {i: result for part in parts for i, result in part}
+        return [by_index[i] for i in range(len(configs))]
+
+    def select(
+        self, configs: Iterable[AlarmConfig], jobs: int = 1
+    ) -> tuple[AlarmConfig, list[DriftResult]]:
+        """The best configuration by the rule above, and every result (`jobs`: see
+        `evaluate_all`)."""
+        pool = list(configs)
+        results = list(zip(pool, self.evaluate_all(pool, jobs), strict=True))
         within = [cr for cr in results if cr[1].far <= self.max_far]
         if within:
             best = max(within, key=lambda cr: cr[1].f1)
@@ -129,3 +156,12 @@ def drift_candidates(families: tuple[str, ...] = DRIFT_FAMILIES) -> list[AlarmCo
         if c.name.split(" ")[0] in families
         and (c.raise_k, c.raise_n, c.clear_m, c.clear_ratio) == QUICK_CLEARING
     ]
+
+
+# The rule and recipes of the evaluation under way, for its forked workers.
+_FORKED_RULE: list[tuple[DriftRule, list[AlarmConfig]]] = []
+
+
+def _evaluate_forked(indices: list[int]) -> list[tuple[int, DriftResult]]:
+    rule, configs = _FORKED_RULE[-1]
+    return [(i, rule.evaluate(configs[i])) for i in indices]
