@@ -81,6 +81,8 @@ class TrailingFeatures:
         X = as_rows(X)
         if self.slow_mode not in ("rate", "ignore"):
             raise ValueError(f"slow_mode must be 'rate' or 'ignore', not {self.slow_mode!r}")
+        if self.drift_horizon < 0:
+            raise ValueError(f"drift_horizon must be >= 0, not {self.drift_horizon}")
         self.slow_ = lag1_autocorrelation(X) > self.slow_autocorr
         raw = self.raw(X)
         warm = raw[self.context_rows - 1 :] if len(raw) >= 2 * self.context_rows else raw
@@ -89,8 +91,6 @@ class TrailingFeatures:
         # a constant training signal still needs a finite unit: its noise floor
         floor = 1e-6 * np.maximum(np.abs(self.center_), 1.0)
         self.scale_ = np.maximum(spread, floor)
-        if self.drift_horizon < 0:
-            raise ValueError(f"drift_horizon must be >= 0, not {self.drift_horizon}")
         if self.drift_horizon > 0 and len(warm) >= 3:
             self.scale_ = np.sqrt(self.scale_**2 + drift_offset_squared(warm, self.drift_horizon))
         return self

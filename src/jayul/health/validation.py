@@ -243,10 +243,10 @@ THRESHOLD_RULES = (
     ("pot", 1.25),
     ("pot", 1.5),
 )
-# (raise_k, raise_n, clear_m, clear_ratio): quick to clear, slow to clear, and two with a
-# lower clearing level (classic hysteresis: raise above the level, clear below half of it)
 # rows after the fit that a widened unit covers (fixed before any rule saw them)
 DRIFT_HORIZONS = (100, 300, 700)
+# (raise_k, raise_n, clear_m, clear_ratio): quick to clear, slow to clear, and two with a
+# lower clearing level (classic hysteresis: raise above the level, clear below half of it)
 HYSTERESIS_RULES = ((5, 5, 5, 1.0), (5, 5, 30, 1.0), (5, 5, 10, 0.5), (3, 5, 10, 0.5))
 
 
