@@ -14,6 +14,7 @@ from jayul.records.events import (
     SignalContribution,
 )
 from jayul.records.samples import Quality, Samples
+from jayul.records.state import MachineState
 from jayul.records.timebase import from_ns, to_ns, utc_now_ns
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Decision",
     "Event",
     "EventKind",
+    "MachineState",
     "Quality",
     "RiskClass",
     "Samples",
