@@ -8,10 +8,12 @@
 It reads the imports of every module (the `ast`, nothing is imported or run) and walks the
 import graph twice:
 
-- from the product's entry points: every `jayul.cli` module except the benchmark commands
-  (`cli/bench.py`, `cli/bench_*.py`), every module of `jayul.server` and `jayul.autopilot`;
-  the one edge from `cli/main.py` to the `jayul bench` command group is not followed;
-- from the benchmarks: the benchmark commands and every module under `jayul.bench`.
+- from the product's entry points: every `jayul.cli` module except the `jayul bench` command
+  group (`cli/bench.py`, and `cli/bench_*.py` where benchmark commands used to live), every
+  module of `jayul.server` and `jayul.autopilot`; the one edge from `cli/main.py` to the
+  `jayul bench` group is not followed;
+- from the benchmarks: that command group and every module under `jayul.bench` (each
+  benchmark's folder holds its command).
 
 A module reachable from the benchmarks and not from the product is "bench only"; its lines
 (physical lines, as `wc -l` counts them) are summed per top-level package. Code only a

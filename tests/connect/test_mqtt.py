@@ -11,14 +11,14 @@ import time
 import uuid
 from pathlib import Path
 
-from jayul.bench.ingest import (
+from jayul.bench.ingest.harness import (
     audit_store,
     bench_bindings,
     ensure_session,
     machine_signals,
     read_publisher_log,
 )
-from jayul.bench.ingest_publisher import OVERSIZE_LIMIT, PublishPlan, run_publisher
+from jayul.bench.ingest.publisher import OVERSIZE_LIMIT, PublishPlan, run_publisher
 from jayul.connect.ingest import Ingest
 from jayul.historian import open_historian
 from jayul.plant import Plant, demo_plant_path

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from jayul.bench.api import (
+from jayul.bench.api.harness import (
     CHROMIUM_ARGS,
     Server,
     browser_cpu,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from jayul.bench.jsp.check import check_plan
+from jayul.bench.jsp.rolling import advance
+from jayul.bench.jsp.synthetic import random_problem
 from jayul.decide import (
     FailureRisk,
     MachineState,
@@ -13,10 +16,7 @@ from jayul.decide import (
     Planner,
     PlannerConfig,
     PlanningProblem,
-    advance,
-    check_plan,
     dispatch_plan,
-    random_problem,
 )
 
 ONE_CORE = PlannerConfig(time_limit_s=2.0, workers=1)

@@ -11,7 +11,7 @@ import pytest
 from jayul.autopilot import Autopilot
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
-from jayul.decide.check import check_plan
+from jayul.bench.jsp.check import check_plan
 from jayul.decide.policy import MachineView, Observation, RulView
 from jayul.decide.predictive import Predictive
 from jayul.health.rul.fleet import FleetRulSettings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from jayul.bench.jsp.rolling import advance
+from jayul.bench.jsp.synthetic import weibull_risk
 from jayul.decide import (
     FailureRisk,
     MachineState,
@@ -11,8 +13,6 @@ from jayul.decide import (
     Plan,
     PlanningProblem,
     ScheduledOp,
-    advance,
-    weibull_risk,
 )
 
 

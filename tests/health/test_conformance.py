@@ -8,17 +8,17 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from jayul.bench.skab_peers import HalfSpaceTreesPeer, IsolationForestPeer
-from jayul.health.cusum import CusumDetector
+from jayul.bench.skab.detectors.cusum import CusumDetector
+from jayul.bench.skab.detectors.ecdf import EcdfDetector
+from jayul.bench.skab.detectors.ensemble import EnsembleDetector
+from jayul.bench.skab.detectors.forecast import ForecastDetector
+from jayul.bench.skab.detectors.iforest import IsolationForestDetector
+from jayul.bench.skab.detectors.mahalanobis import MahalanobisDetector
+from jayul.bench.skab.detectors.mset import KernelSimilarityDetector
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
+from jayul.bench.skab.peers import HalfSpaceTreesPeer, IsolationForestPeer
 from jayul.health.detector import Detector, StreamScorer
-from jayul.health.ecdf import EcdfDetector
-from jayul.health.ensemble import EnsembleDetector
-from jayul.health.forecast import ForecastDetector
-from jayul.health.iforest import IsolationForestDetector
-from jayul.health.mahalanobis import MahalanobisDetector
-from jayul.health.mset import KernelSimilarityDetector
 from jayul.health.pca import PcaDetector
-from jayul.health.zscore import ZScoreDetector
 
 FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore": lambda: ZScoreDetector(window=5),

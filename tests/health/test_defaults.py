@@ -1,24 +1,37 @@
-"""The default recipe exists and works end to end: fit, threshold, hysteresis, contributions."""
+"""The product's default detector and threshold work end to end: fit, level, one alert per
+fault, and contributions that name the faulty signal."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from jayul.autopilot.monitor import HealthMonitor
 from jayul.health.contributions import signal_contributions
-from jayul.health.defaults import default_alarm
+from jayul.health.defaults import (
+    DEFAULT_MARGIN,
+    DEFAULT_QUANTILE,
+    default_detector,
+    default_threshold,
+)
 from jayul.health.detector import StreamScorer
-from jayul.health.threshold import alarm_starts
+from jayul.health.threshold import Hysteresis, alarm_starts
+from jayul.plant import load_demo_plant
 
 
-def test_default_recipe_raises_one_alert_per_fault_with_reasons() -> None:
+def test_the_health_monitor_runs_the_default() -> None:
+    monitor = HealthMonitor(load_demo_plant())
+    assert monitor.detector_factory is default_detector
+    assert (monitor.quantile, monitor.margin) == (DEFAULT_QUANTILE, DEFAULT_MARGIN)
+
+
+def test_default_raises_one_alert_per_fault_with_reasons() -> None:
     rng = np.random.default_rng(0)
     signals = [f"s{i}" for i in range(8)]
     train = rng.normal(size=(400, 8))
     live = rng.normal(size=(600, 8))
-    live[300:450, 6] -= 4.0  # 4 training sd: a 3 sd step on white noise hovers near the level
-    config = default_alarm()
-    threshold = config.threshold_for(config.detector()).fit(train)
-    hysteresis = config.hysteresis()
+    live[300:450, 6] -= 4.0
+    threshold = default_threshold().fit(train)
+    hysteresis = Hysteresis(raise_k=5, raise_n=5, clear_m=5)
     scorer = StreamScorer(threshold.detector)
     alarm = np.concatenate(
         [

@@ -15,20 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from jayul.health.defaults import DEFAULT_MARGIN, DEFAULT_QUANTILE, default_detector
 from jayul.health.detector import Detector, StreamScorer
-from jayul.health.pca import PcaDetector
 from jayul.health.threshold import Hysteresis, QuantileThreshold
 from jayul.plant.model import Plant
 from jayul.records import Alert, Samples, SignalContribution
 from jayul.records.timebase import NS_PER_H
-
-
-def default_detector() -> Detector:
-    """PCA (T² and Q) on 10-row trailing means of the signals' levels. The twin's machines
-    switch between standing and running for hours at a time, so every signal is slowly
-    varying; slow_autocorr above 1 keeps all of them as levels (wear shows as a level shift
-    off the load axis), rather than as rates of change."""
-    return PcaDetector(window=10, slow_autocorr=1.01)
 
 
 @dataclass
@@ -81,8 +73,8 @@ class HealthMonitor:
         plant: Plant,
         fit_h: float = 96.0,
         detector_factory: Callable[[], Detector] = default_detector,
-        quantile: float = 0.999,
-        margin: float = 1.2,
+        quantile: float = DEFAULT_QUANTILE,
+        margin: float = DEFAULT_MARGIN,
         smoothing_h: float = 2.0,
         raise_h: float = 1.0,
         clear_h: float = 24.0,

@@ -1,4 +1,4 @@
-"""Deciding: maintenance policies, the CP-SAT planner and the job-shop core.
+"""Deciding: maintenance policies and the CP-SAT maintenance and production planner.
 
 Names load on first use (PEP 562), so importing a policy does not load OR-Tools.
 """
@@ -9,9 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jayul.decide.check import check_plan
     from jayul.decide.cost import CostBreakdown, evaluate_plan
-    from jayul.decide.jobshop import JobShopInstance, JobShopSchedule, read_jsplib, solve_jobshop
     from jayul.decide.plan import Plan, ScheduledMaintenance, ScheduledOp
     from jayul.decide.planner import Planner, PlannerConfig, dispatch_plan
     from jayul.decide.problem import (
@@ -21,14 +19,10 @@ if TYPE_CHECKING:
         OpenOperation,
         PlanningProblem,
     )
-    from jayul.decide.rolling import advance
-    from jayul.decide.synthetic import random_problem, weibull_risk
 
 _WHERE = {
     "CostBreakdown": "jayul.decide.cost",
     "FailureRisk": "jayul.decide.problem",
-    "JobShopInstance": "jayul.decide.jobshop",
-    "JobShopSchedule": "jayul.decide.jobshop",
     "MachineState": "jayul.decide.problem",
     "MaintenanceOption": "jayul.decide.problem",
     "OpenOperation": "jayul.decide.problem",
@@ -38,14 +32,8 @@ _WHERE = {
     "PlanningProblem": "jayul.decide.problem",
     "ScheduledMaintenance": "jayul.decide.plan",
     "ScheduledOp": "jayul.decide.plan",
-    "advance": "jayul.decide.rolling",
-    "check_plan": "jayul.decide.check",
     "dispatch_plan": "jayul.decide.planner",
     "evaluate_plan": "jayul.decide.cost",
-    "random_problem": "jayul.decide.synthetic",
-    "read_jsplib": "jayul.decide.jobshop",
-    "solve_jobshop": "jayul.decide.jobshop",
-    "weibull_risk": "jayul.decide.synthetic",
 }
 
 
@@ -58,8 +46,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CostBreakdown",
     "FailureRisk",
-    "JobShopInstance",
-    "JobShopSchedule",
     "MachineState",
     "MaintenanceOption",
     "OpenOperation",
@@ -69,12 +55,6 @@ __all__ = [
     "PlanningProblem",
     "ScheduledMaintenance",
     "ScheduledOp",
-    "advance",
-    "check_plan",
     "dispatch_plan",
     "evaluate_plan",
-    "random_problem",
-    "read_jsplib",
-    "solve_jobshop",
-    "weibull_risk",
 ]

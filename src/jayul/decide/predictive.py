@@ -31,7 +31,7 @@ once, an indicator at or above `alarm_threshold` shortens the RUL of the mode th
 whose RUL is still long is left alone; one whose RUL is getting short is maintained sooner
 than the plain RUL would have it, at the moment and with the action the planner finds
 cheapest. Both mechanisms are tuned on the benchmark's tuning seeds
-(`jayul.bench.tune_predictive`) and ship in `decide/tuned/<plant>.json`.
+(`jayul.bench.policies.tune_predictive`) and ship in `decide/tuned/<plant>.json`.
 """
 
 from __future__ import annotations

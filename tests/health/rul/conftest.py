@@ -1,4 +1,5 @@
-"""Shared fixtures: synthetic run-to-failure histories with known degradation and noise."""
+"""Shared fixture: synthetic run-to-failure histories with known degradation and noise
+(the C-MAPSS benchmark's tests hold the same, tests/bench/cmapss/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,6 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 import pytest
-
-# A blend small enough for a test: two folds, two windows, a few trees, and a small LightGBM
-# member first; a test adds its own members after it.
-_SMALL_BLEND: dict[str, object] = {
-    "windows": (5, 20),
-    "baseline_rows": 10,
-    "n_estimators": 20,
-    "n_folds": 2,
-    "cap": 100.0,
-    "min_history": 20,
-}
-_SMALL_LIGHTGBM = ("lightgbm", {"num_leaves": 7, "min_child_samples": 20})
-
-
-@pytest.fixture
-def small_blend() -> Callable[..., dict[str, object]]:
-    """`small_blend(*members, **settings)`: BlendedWindowRul arguments for a quick fit."""
-
-    def make(*members: tuple[str, dict[str, object]], **settings: object) -> dict[str, object]:
-        return {**_SMALL_BLEND, **settings, "members": (_SMALL_LIGHTGBM, *members)}
-
-    return make
 
 
 def degrading_units(n_units: int, seed: int, noise: float = 0.3) -> list[npt.NDArray[np.float64]]:

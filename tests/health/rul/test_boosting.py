@@ -4,7 +4,8 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from jayul.health.rul import BoostedWindowRul, interval_coverage, rmse
+from jayul.bench.cmapss.metrics import interval_coverage, rmse
+from jayul.health.rul import BoostedWindowRul
 
 Units = Callable[..., list[npt.NDArray[np.float64]]]
 
