@@ -12,7 +12,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from jayul.bench.skab.data import SkabDataError
-from jayul.bench.skab.harness import run_skab
+from jayul.bench.skab.harness import product_default_config, run_skab, skab_default_config
+from jayul.bench.skab.holdout import run_holdout
+from jayul.bench.skab.holdout_table import print_holdout
 from jayul.bench.skab.validation import AlarmConfig, candidate_configs
 from jayul.cli.report import write_report
 
@@ -41,6 +43,22 @@ def bench_skab(
             "same for any value; only the wall time changes.",
         ),
     ] = 0,
+    holdout: Annotated[
+        bool,
+        typer.Option(
+            "--holdout",
+            help="Instead of the benchmark: the hold-out report (the product default and the "
+            "SKAB default on every folder, the rule leaving one folder out; FAR spread).",
+        ),
+    ] = False,
+    tep: Annotated[
+        Path | None,
+        typer.Option(help="With --holdout: a Tennessee Eastman folder (d00.dat, dNN_te.dat)."),
+    ] = None,
+    holdout_rule: Annotated[
+        bool,
+        typer.Option(help="With --holdout: also run the rule once per folder left out (slow)."),
+    ] = True,
 ) -> None:
     """Fit on each file's first 400 rows, label every later row causally, score F1/FAR/MAR/NAB."""
     # a report is often piped to a file or a CI log: keep the table readable there too
@@ -53,6 +71,9 @@ def bench_skab(
     # Optional only so that --list needs neither; every run needs both.
     if data is None:
         raise typer.BadParameter("a SKAB-shaped folder is required", param_hint="--data")
+    if holdout:
+        _holdout(console, data, tep, holdout_rule, jobs or os.cpu_count() or 1, report)
+        return
     if out is None:
         raise typer.BadParameter("a folder for the predictions is required", param_hint="--out")
     config: AlarmConfig | None = None
@@ -75,6 +96,28 @@ def bench_skab(
         console.print(f"[red]error:[/red] {e}", soft_wrap=True)
         raise typer.Exit(2) from e
     _print(console, figures)
+    write_report(report, figures)
+
+
+def _holdout(
+    console: Console, data: Path, tep: Path | None, with_rule: bool, jobs: int, report: Path | None
+) -> None:
+    fixed = {"product default": product_default_config(), "SKAB default": skab_default_config()}
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("hold-out", total=None)
+            figures = run_holdout(
+                data,
+                fixed,
+                tep,
+                with_rule=with_rule,
+                jobs=jobs,
+                progress=lambda msg: progress.update(task, description=msg),
+            )
+    except SkabDataError as e:
+        console.print(f"[red]error:[/red] {e}", soft_wrap=True)
+        raise typer.Exit(2) from e
+    print_holdout(console, figures)
     write_report(report, figures)
 
 

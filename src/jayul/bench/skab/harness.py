@@ -29,7 +29,8 @@ from jayul.bench.skab.metrics import (
     outlier_counts,
 )
 from jayul.bench.skab.peers import HalfSpaceTreesPeer, IsolationForestPeer
-from jayul.bench.skab.validation import AlarmConfig
+from jayul.bench.skab.validation import AlarmConfig, candidate_configs
+from jayul.health.defaults import DEFAULT_MARGIN, DEFAULT_QUANTILE, default_detector
 from jayul.health.detector import Detector
 
 Progress = Callable[[str], None]
@@ -37,6 +38,29 @@ Progress = Callable[[str], None]
 # what `select_changepoints` chose on the SKAB training parts + anomaly-free file (see
 # docs/benchmarks/skab.md); used when a recipe is given by name instead of validated
 VALIDATED_CHANGEPOINTS = ChangepointConfig(window=30, quantile=1.0, margin=1.0, refractory=30)
+
+
+# the rule's choice on every SKAB folder in run 6 (docs/benchmarks/skab.md), kept by name for
+# the hold-out report
+SKAB_DEFAULT = "zscore w=5 slow=ignore drift=100 quantile x1.25 raise=5/5 clear=5"
+
+
+def product_default_config() -> AlarmConfig:
+    """The product's detector and threshold (`jayul.health.defaults`, what the health monitor
+    runs) under the benchmark's hysteresis in rows (raise 5 of 5, clear after 5)."""
+    return AlarmConfig(
+        name=f"product default (jayul.health.defaults) quantile {DEFAULT_QUANTILE} "
+        f"x{DEFAULT_MARGIN} raise=5/5 clear=5",
+        detector=default_detector,
+        threshold="quantile",
+        quantile=DEFAULT_QUANTILE,
+        margin=DEFAULT_MARGIN,
+    )
+
+
+def skab_default_config() -> AlarmConfig:
+    """The recipe the rule chose on every SKAB folder in run 6."""
+    return next(c for c in candidate_configs() if c.name == SKAB_DEFAULT)
 
 
 @dataclass
@@ -183,8 +207,10 @@ def run_skab(
         config, changepoints, validation_table = select_config(
             files, read_anomaly_free(data_dir), jobs=jobs
         )
+    product = product_default_config()
     contenders: dict[str, tuple[AlarmConfig, Callable[[], Detector]]] = {
-        "jayul": (config, config.detector)
+        "jayul": (config, config.detector),
+        "jayul product default": (product, product.detector),
     }
     if with_peers:
         # each peer twice: under jayul's own threshold rule and hysteresis, and under a plain
@@ -221,6 +247,8 @@ def run_skab(
         "default": config.name,
         "changepoints": changepoints.name if changepoints else "alarm switches only",
         "detector": repr(config.detector()),
+        "product_default": product.name,
+        "product_detector": repr(product.detector()),
         "results": {name: t.figures() for name, t in tallies.items()},
         "throughput_rows_per_second_8_signals": measure_throughput(
             config.detector(), throughput_rows
