@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from jayul.autopilot.executor import TwinExecutor
 from jayul.records import Action
 from jayul.twin import Twin
+from jayul.twin.executor import TwinExecutor
 from jayul.twin.kpis import Kpis
 
 Plan = Sequence[tuple[float, Action]]
