@@ -81,7 +81,8 @@ class Autopilot:
             self.counters.samples += len(samples)
             self._pending_samples.append(samples)
             if self.monitor is not None:
-                alerts = self.monitor.update(samples)
+                states = {mid: m.status.operating_state for mid, m in self.twin.machines.items()}
+                alerts = self.monitor.update(samples, states=states)
         if self.monitor is not None:
             for e in events:
                 if e.kind in (EventKind.MAINTENANCE_END, EventKind.REPAIR_END) and e.machine:

@@ -5,11 +5,23 @@ Each machine gets its own detector, fitted on its first `fit_h` hours of data (t
 commissioning period, when the machine is new), a threshold calibrated on those rows, and
 hysteresis so that one abnormal episode raises one alert. The indicator is an exponentially
 weighted mean of score / level: about 0 to 0.5 on a healthy machine, 1 at the alarm level.
+
+Operating state. A machine's signals follow its load: a healthy machine that stops (idle, set-up,
+maintenance, down) reads far from its running rows, and a detector fitted on running rows would
+call every stop a fault. So the monitor judges a machine only while it produces: `update` takes
+each machine's `MachineState` (from the twin, or the plant's state bindings) and rows are used,
+to fit and to score, only when the machine was running at the previous update and still is (a
+batch in which it started or stopped holds rows of both, and a state is known per batch, not per
+row). Rows while it stands are skipped: the indicator and the alarm state are held, and the
+detector's trailing window continues from the last running rows when production resumes. A
+machine with no state given, or `UNKNOWN`, is treated as running (the monitor then behaves as it
+did before it knew states). Modelling each state separately was the alternative; it needs enough
+history of every state to fit on and says nothing useful about a machine standing still.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +31,7 @@ from jayul.health.defaults import DEFAULT_MARGIN, DEFAULT_QUANTILE, default_dete
 from jayul.health.detector import Detector, StreamScorer
 from jayul.health.threshold import Hysteresis, QuantileThreshold
 from jayul.plant.model import Plant
-from jayul.records import Alert, Samples, SignalContribution
+from jayul.records import Alert, MachineState, Samples, SignalContribution
 from jayul.records.timebase import NS_PER_H
 
 
@@ -30,6 +42,8 @@ class MachineHealth:
     machine: str
     signals: list[str]
     train_rows: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    train_periods_h: list[float] = field(default_factory=list)
+    train_last_ns: int | None = None  # the last running row collected, None after a stop
     train_from_ns: int | None = None
     threshold: QuantileThreshold | None = None
     scorer: StreamScorer | None = None
@@ -39,6 +53,8 @@ class MachineHealth:
     suspect_mode: str | None = None
     last_row: npt.NDArray[np.float64] | None = None
     last_alert: Alert | None = None
+    state: MachineState = MachineState.UNKNOWN  # as of the last update
+    skipped_rows: int = 0  # rows not judged because the machine was not producing
 
 
 def pivot_rows(
@@ -63,6 +79,14 @@ def pivot_rows(
             rows[i, bad] = prev[bad]
         prev = rows[i]
     return times, np.nan_to_num(rows)
+
+
+MIN_TRAIN_ROWS = 50  # running rows needed before a detector is fitted
+
+
+def _producing(state: MachineState) -> bool:
+    """Whether rows in this state are judged: running, or not known (then taken as running)."""
+    return state is MachineState.RUNNING or state is MachineState.UNKNOWN
 
 
 class HealthMonitor:
@@ -99,14 +123,26 @@ class HealthMonitor:
             for m in plant.machines
         }
 
-    def update(self, batch: Samples) -> list[Alert]:
-        """Score a batch of samples; return the alerts it raised."""
+    def update(
+        self, batch: Samples, *, states: Mapping[str, MachineState] | None = None
+    ) -> list[Alert]:
+        """Score a batch of samples; return the alerts it raised. `states` gives each machine's
+        operating state now (at the end of the batch); machines it leaves out are taken as
+        running (see the module's docstring)."""
         alerts: list[Alert] = []
         for mid, mh in self.machines.items():
+            state = states.get(mid, MachineState.UNKNOWN) if states is not None else None
+            was_producing = _producing(mh.state)
+            if state is not None:
+                mh.state = state
             times, rows = pivot_rows(batch, mid, mh.signals, mh.last_row)
             if len(rows) == 0:
                 continue
             mh.last_row = rows[-1]
+            if not (was_producing and _producing(mh.state)):
+                mh.skipped_rows += len(rows)
+                mh.train_last_ns = None
+                continue
             if mh.scorer is None:
                 self._train(mh, times, rows)
                 continue
@@ -119,13 +155,22 @@ class HealthMonitor:
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]
     ) -> None:
         mh.train_rows.append(rows)
+        # Sampling periods between consecutive running rows (across batches, not across a stop).
+        run = times if mh.train_last_ns is None else np.concatenate([[mh.train_last_ns], times])
+        if len(run) > 1:
+            mh.train_periods_h.append(float(np.median(np.diff(run))) / NS_PER_H)
+        mh.train_last_ns = int(times[-1])
         if mh.train_from_ns is None:
             mh.train_from_ns = int(times[0])
         if (int(times[-1]) - mh.train_from_ns) / NS_PER_H < self.fit_h:
             return
         X = np.vstack(mh.train_rows)
+        if len(X) < MIN_TRAIN_ROWS or not mh.train_periods_h:
+            return  # a machine that mostly stood: keep collecting running rows
         mh.train_rows = []
-        period_h = max((int(times[-1]) - mh.train_from_ns) / NS_PER_H / max(len(X) - 1, 1), 1e-6)
+        # The sampling period from consecutive rows within batches: rows skipped while the
+        # machine stood leave gaps that a span / count estimate would take for slow sampling.
+        period_h = max(float(np.median(mh.train_periods_h)), 1e-6)
         mh.alpha = 2.0 / (self.smoothing_h / period_h + 1.0)
         raise_n = max(round(self.raise_h / period_h), 1)
         mh.hysteresis = Hysteresis(

@@ -48,7 +48,7 @@ def production_view(twin: Twin) -> ProductionView:
             # waiting for a crew: at least until the due work ends; otherwise the timer's end
             free_at[mid] = max(due_by_machine.get(mid, twin.now_h), twin.now_h)
     return ProductionView(
-        tuple(ops), free_at, dict(twin.crews_free), plant.orders.tardiness_cost_per_h
+        tuple(ops), free_at, dict(twin.crews_free), twin.order_spec.tardiness_cost_per_h
     )
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from jayul.cli.errors import fail
 from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink, load_bindings
+from jayul.plant.model import NotModelledError
 
 console = Console()
 twin_app = typer.Typer(
@@ -45,9 +46,11 @@ def serve(
     bindings = _load(plant_file)
     update = {k: v for k, v in (("port", port), ("speed", speed)) if v is not None}
     config = bindings.connect.server.model_copy(update=update)
-    server = TwinServer(
-        bindings.plant, config, twin=serving_twin(bindings.plant, seed), base=bindings.path.parent
-    )
+    try:
+        twin = serving_twin(bindings.plant, seed)
+    except NotModelledError as exc:  # a plant file made for monitoring only
+        fail(f"{bindings.path}: {exc}")
+    server = TwinServer(bindings.plant, config, twin=twin, base=bindings.path.parent)
 
     async def main() -> None:
         try:

@@ -23,6 +23,7 @@ from jayul.govern.audit import AuditLog
 from jayul.govern.db import DEFAULT_DB, connect
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.plant.model import NotModelledError
 from jayul.records.timebase import from_ns
 from jayul.server.users import Role, UserStore
 from jayul.twin import Twin
@@ -74,7 +75,10 @@ def serve(
     if not keep_db:
         for stale in (db, Path(f"{db}.wal")):
             stale.unlink(missing_ok=True)
-    twin = Twin(plant, seed=seed)
+    try:
+        twin = Twin(plant, seed=seed)
+    except NotModelledError as exc:  # a plant file made for monitoring only
+        fail(f"{plant_file or demo_plant_path()}: {exc}")
     try:
         historian = open_historian(str(db))
     except OSError as exc:

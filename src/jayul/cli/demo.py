@@ -19,6 +19,7 @@ from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.plant.model import NotModelledError
 from jayul.twin import Twin
 
 console = Console()
@@ -64,7 +65,10 @@ def demo(
         fail(str(exc))
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
-    twin = Twin(plant, seed=seed)
+    try:
+        twin = Twin(plant, seed=seed)
+    except NotModelledError as exc:  # a plant file made for monitoring only
+        fail(f"{plant_file or demo_plant_path()}: {exc}")
     started = time.perf_counter()
     with open_historian(str(db)) as historian:
         with Progress(console=console, transient=True) as training:

@@ -24,10 +24,10 @@ from jayul.gate.autonomy import (
     scope_name,
     write_kill_file,
 )
-from jayul.gate.levels import AutonomyLevel
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import DEFAULT_DB, Connection, connect
 from jayul.plant.load import PlantFileError, load_plant
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind
 from jayul.records.timebase import from_ns, utc_now_ns
 

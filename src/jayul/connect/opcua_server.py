@@ -126,7 +126,7 @@ class TwinServer:
             m = await lines[spec.line].add_object(self.node_id(spec.id), spec.id)
             for sig in mt.signals:
                 nid = self.node_id(signal_id(spec.id, sig.id))
-                await m.add_variable(nid, sig.id, float(sig.nominal), ua.VariantType.Double)
+                await m.add_variable(nid, sig.id, float(sig.nominal or 0.0), ua.VariantType.Double)
                 self.nodes[(spec.id, sig.id)] = nid
             await m.add_variable(self.node_id(f"{spec.id}.status"), "status", "idle")
             if mt.setpoints:

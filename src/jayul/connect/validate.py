@@ -9,6 +9,7 @@ with the reason and the sample's raw JSON, so that bad input is kept, never sile
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +48,9 @@ class SignalTable:
             table = {}
             for s in plant.machine_type(m.id).signals:
                 table[s.id] = len(lows)
-                lows.append(s.low)
-                highs.append(s.high)
+                # A sensor range the plant file leaves out is not checked.
+                lows.append(s.low if s.low is not None else -math.inf)
+                highs.append(s.high if s.high is not None else math.inf)
             self.index[m.id] = table
         self.low = np.asarray(lows, dtype=np.float64)
         self.high = np.asarray(highs, dtype=np.float64)

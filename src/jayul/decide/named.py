@@ -45,6 +45,7 @@ def default_intervals(plant: Plant) -> dict[tuple[str, str], float]:
         (name, f.id): 0.5 / f.wear_per_h
         for name, mt in plant.machine_types.items()
         for f in mt.failure_modes
+        if f.wear_per_h is not None  # no wear rate in the plant file: no default interval
     }
 
 

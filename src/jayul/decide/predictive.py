@@ -50,7 +50,7 @@ from jayul.decide.problem import (
     PlanningProblem,
 )
 from jayul.decide.production import ProductionView
-from jayul.plant.model import Plant
+from jayul.plant.model import Plant, modelled
 from jayul.records import Action, ActionKind, RiskClass
 
 
@@ -250,7 +250,13 @@ class Predictive:
         if risk is None:
             return base
         total = sum(shares.get(m.id, 0.0) for m in mt.failure_modes) or 1.0
-        repair_h = sum(shares.get(m.id, 0.0) * m.repair_h for m in mt.failure_modes) / total
+        repair_h = (
+            sum(
+                shares.get(m.id, 0.0) * modelled(m.repair_h, f"{m.id}: repair_h")
+                for m in mt.failure_modes
+            )
+            / total
+        )
         repair_cost = sum(shares.get(m.id, 0.0) * m.repair_cost for m in mt.failure_modes) / total
         options = tuple(
             MaintenanceOption(

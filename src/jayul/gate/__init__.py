@@ -16,8 +16,8 @@ from jayul.gate.context import (
 )
 from jayul.gate.gate import Executor, Gate
 from jayul.gate.interlock import envelope_violation
-from jayul.gate.levels import AutonomyLevel
 from jayul.gate.ratelimit import RateLimiter
+from jayul.records.autonomy import AutonomyLevel
 
 __all__ = [
     "APPROVER_ROLES",

@@ -17,9 +17,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from jayul.gate.levels import AutonomyLevel
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import Connection, as_connection
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind
 
 SCHEMA = """

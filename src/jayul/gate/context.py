@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from jayul.gate.levels import AutonomyLevel
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import Action, ActionKind
 
 

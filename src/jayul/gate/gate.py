@@ -35,11 +35,11 @@ from jayul.gate.context import (
     problem_with_origin,
 )
 from jayul.gate.interlock import CurrentValue, envelope_violation
-from jayul.gate.levels import AutonomyLevel
 from jayul.gate.ratelimit import RateLimiter
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import Connection, as_connection
 from jayul.plant.model import Plant
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import Action, ActionKind, RiskClass
 
 Executor = Callable[[Action], bool | None]

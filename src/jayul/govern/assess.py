@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from jayul.gate.levels import AutonomyLevel
 from jayul.govern.drift import DriftReport
 from jayul.govern.probes import ProbeResult, ScoreFn, robustness_rating, run_probes
 from jayul.govern.scorecard import (
@@ -16,6 +15,7 @@ from jayul.govern.scorecard import (
     rate_data_quality,
     rate_safety_impact,
 )
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind, RiskClass
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from jayul.gate.levels import AutonomyLevel
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind, RiskClass
 
 ORDER = [RiskClass.LOW, RiskClass.MEDIUM, RiskClass.HIGH, RiskClass.CRITICAL]

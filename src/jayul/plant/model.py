@@ -8,9 +8,23 @@ gives the resolved view the rest of jayul uses.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+T = TypeVar("T")
+
+
+class NotModelledError(ValueError):
+    """A simulation parameter the plant file leaves out, asked for by the twin (or a model
+    that simulates): the message names the field."""
+
+
+def modelled(value: T | None, what: str) -> T:
+    """`value`, or NotModelledError naming `what` when the plant file leaves it out."""
+    if value is None:
+        raise NotModelledError(f"{what} is not in the plant file (the twin needs it)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -53,20 +67,28 @@ class Signal(_Strict):
     """A measured signal: its normal level, noise and the valid range of its sensor."""
 
     id: str
-    unit: str
-    nominal: float = Field(description="level of a healthy machine at full load")
-    noise: float = Field(ge=0, description="standard deviation of the sensor noise")
+    unit: str = Field(default="", description="engineering unit (empty: not stated)")
+    nominal: float | None = Field(
+        default=None, description="level of a healthy machine at full load (twin only)"
+    )
+    noise: float | None = Field(
+        default=None, ge=0, description="standard deviation of the sensor noise (twin only)"
+    )
     load_gain: float = Field(
         default=0.0, description="change of the level per unit of load above/below 1"
     )
     ambient_gain: float = Field(default=0.0, description="change per degree of ambient swing")
-    low: float = Field(description="lowest valid reading of the sensor")
-    high: float = Field(description="highest valid reading of the sensor")
+    low: float | None = Field(
+        default=None, description="lowest valid reading of the sensor (none: not checked)"
+    )
+    high: float | None = Field(
+        default=None, description="highest valid reading of the sensor (none: not checked)"
+    )
     period_s: float = Field(default=60.0, gt=0, description="sampling period")
 
     @model_validator(mode="after")
     def _range(self) -> Signal:
-        if not self.low < self.high:
+        if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
         return self
 
@@ -79,12 +101,18 @@ class FailureMode(_Strict):
     """
 
     id: str
-    wear_per_h: float = Field(gt=0, description="mean growth of the health index per hour")
-    shape_per_h: float = Field(
-        gt=0, description="gamma shape per hour: larger means a smoother, more predictable path"
+    wear_per_h: float | None = Field(
+        default=None, gt=0, description="mean growth of the health index per hour (twin only)"
+    )
+    shape_per_h: float | None = Field(
+        default=None,
+        gt=0,
+        description="gamma shape per hour: larger means a smoother, more predictable path",
     )
     effects: dict[str, float] = Field(
-        description="signal id -> change of the signal at health index 1 (in signal units)"
+        default_factory=dict,
+        description="signal id -> change of the signal at health index 1 (in signal units); "
+        "the health monitor names the mode whose signs match an alert",
     )
     onset: float = Field(
         default=0.3,
@@ -92,9 +120,13 @@ class FailureMode(_Strict):
         lt=1,
         description="health index below which signals show no effect yet",
     )
-    repair_h: float = Field(gt=0, description="corrective repair duration after a failure")
-    repair_cost: float = Field(ge=0, description="parts and labour of a corrective repair")
-    repair_crew: str
+    repair_h: float | None = Field(
+        default=None, gt=0, description="corrective repair duration after a failure"
+    )
+    repair_cost: float = Field(
+        default=0.0, ge=0, description="parts and labour of a corrective repair (0: not costed)"
+    )
+    repair_crew: str | None = None
 
 
 class MaintenanceAction(_Strict):
@@ -107,13 +139,16 @@ class MaintenanceAction(_Strict):
 
 class MachineType(_Strict):
     operations: dict[str, float] = Field(
-        description="operation name -> processing hours per unit of work"
+        default_factory=dict,
+        description="operation name -> processing hours per unit of work (twin only)",
     )
     signals: list[Signal]
-    failure_modes: list[FailureMode]
-    maintenance: list[MaintenanceAction]
+    failure_modes: list[FailureMode] = Field(default_factory=list)
+    maintenance: list[MaintenanceAction] = Field(default_factory=list)
     setpoints: list[Setpoint] = Field(default_factory=list)
-    downtime_cost_per_h: float = Field(ge=0, description="lost contribution per hour stopped")
+    downtime_cost_per_h: float = Field(
+        default=0.0, ge=0, description="lost contribution per hour stopped (0: not costed)"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> MachineType:
@@ -138,10 +173,18 @@ class MachineType(_Strict):
         return self
 
 
+DEFAULT_LINE = "main"
+
+
+def _crews_of(mt: MachineType) -> set[str]:
+    repairs = {f.repair_crew for f in mt.failure_modes if f.repair_crew is not None}
+    return {a.crew for a in mt.maintenance} | repairs
+
+
 class MachineSpec(_Strict):
     id: str
     type: str
-    line: str
+    line: str = DEFAULT_LINE
 
 
 class Product(_Strict):
@@ -164,12 +207,29 @@ class Plant(_Strict):
     name: str
     start: datetime = Field(default=datetime(2026, 1, 1, tzinfo=UTC))
     ambient_swing_c: float = Field(default=4.0, ge=0, description="daily ambient amplitude")
-    lines: list[str] = Field(min_length=1)
-    crews: dict[str, int]
+    lines: list[str] = Field(
+        default_factory=list, description="production lines (default: the machines' lines)"
+    )
+    crews: dict[str, int] = Field(
+        default_factory=dict, description="maintenance crews and their sizes (twin only)"
+    )
     machine_types: dict[str, MachineType]
     machines: list[MachineSpec] = Field(min_length=1)
-    orders: Orders
+    orders: Orders | None = Field(default=None, description="order arrivals (twin only)")
     kind: Literal["plant"] = "plant"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_lines(cls, data: object) -> object:
+        """Without a `lines:` list, the lines are those the machines name, in order."""
+        if (
+            isinstance(data, dict)
+            and "lines" not in data
+            and isinstance(data.get("machines"), list)
+        ):
+            named = [m.get("line", DEFAULT_LINE) for m in data["machines"] if isinstance(m, dict)]
+            return {**data, "lines": list(dict.fromkeys(x for x in named if isinstance(x, str)))}
+        return data
 
     @field_validator("start")
     @classmethod
@@ -187,19 +247,45 @@ class Plant(_Strict):
                 raise ValueError(f"machine {m.id!r} has unknown type {m.type!r}")
             if m.line not in self.lines:
                 raise ValueError(f"machine {m.id!r} is on unknown line {m.line!r}")
+        if not self.lines:
+            raise ValueError("a plant needs at least one line")
         for name, mt in self.machine_types.items():
-            crews = {a.crew for a in mt.maintenance} | {f.repair_crew for f in mt.failure_modes}
-            unknown = crews - set(self.crews)
+            # Without a `crews:` section crews are not modelled (the twin then refuses to run).
+            unknown = _crews_of(mt) - set(self.crews) if self.crews else set()
             if unknown:
                 raise ValueError(f"machine type {name!r} uses unknown crews {sorted(unknown)}")
         offered = {op for mt in self.machine_types.values() for op in mt.operations}
-        for product in self.orders.products:
+        for product in self.orders.products if self.orders is not None else []:
             missing = set(product.routing) - offered
             if missing:
                 raise ValueError(
                     f"product {product.id!r} needs operations no machine runs: {sorted(missing)}"
                 )
         return self
+
+    def simulation_gaps(self) -> list[str]:
+        """What the twin needs that this file leaves out, as 'field path: what' lines; empty
+        when the plant can be simulated. Monitoring needs none of it."""
+        gaps: list[str] = []
+        if self.orders is None:
+            gaps.append("plant.orders: the order arrivals and products the twin produces")
+        used = {m.type for m in self.machines}
+        for name, mt in self.machine_types.items():
+            if name not in used:
+                continue
+            where = f"plant.machine_types.{name}"
+            for i, sig in enumerate(mt.signals):
+                for attr in ("nominal", "noise"):
+                    if getattr(sig, attr) is None:
+                        gaps.append(f"{where}.signals[{i}].{attr}: the sensor model's {attr}")
+            for i, fm in enumerate(mt.failure_modes):
+                for attr in ("wear_per_h", "shape_per_h", "repair_h", "repair_crew"):
+                    if getattr(fm, attr) is None:
+                        gaps.append(f"{where}.failure_modes[{i}].{attr}: the mode's physics")
+            missing = sorted(_crews_of(mt) - set(self.crews))
+            if missing:
+                gaps.append(f"plant.crews: the crews {name!r} needs ({', '.join(missing)})")
+        return gaps
 
     def machine_type(self, machine_id: str) -> MachineType:
         return self.machine_types[self.spec(machine_id).type]

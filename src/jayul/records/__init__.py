@@ -3,6 +3,7 @@
 Every arrow of the loop carries one of these. See docs/data-standard.md.
 """
 
+from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import (
     Action,
     ActionKind,
@@ -21,6 +22,7 @@ __all__ = [
     "Action",
     "ActionKind",
     "Alert",
+    "AutonomyLevel",
     "Decision",
     "Event",
     "EventKind",

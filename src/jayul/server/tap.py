@@ -8,12 +8,13 @@ explanations can be seen without changing the loop.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from jayul.autopilot.monitor import HealthMonitor, pivot_rows
-from jayul.records import Alert, Samples
+from jayul.records import Alert, MachineState, Samples
 from jayul.server.ring import SignalRing
 
 
@@ -33,8 +34,10 @@ class LiveTap(HealthMonitor):
         self.alerts: deque[Alert] = deque(maxlen=500)
         self._last_rows: dict[str, Any] = {}
 
-    def update(self, batch: Samples) -> list[Alert]:
-        alerts = self.inner.update(batch)
+    def update(
+        self, batch: Samples, *, states: Mapping[str, MachineState] | None = None
+    ) -> list[Alert]:
+        alerts = self.inner.update(batch, states=states)
         for mid, mh in self.machines.items():
             times, rows = pivot_rows(batch, mid, mh.signals, self._last_rows.get(mid))
             if len(rows) == 0:

@@ -1,6 +1,7 @@
 """The digital-twin factory (SimPy): orders, machines, degradation, failures, crews, sensors."""
 
 from jayul.twin.dispatch import Dispatcher, EarliestDueDate
+from jayul.twin.executor import TwinExecutor
 from jayul.twin.factory import Twin
 from jayul.twin.kpis import Kpis
 from jayul.twin.state import MachineState, Operation, Order, Status
@@ -14,4 +15,5 @@ __all__ = [
     "Order",
     "Status",
     "Twin",
+    "TwinExecutor",
 ]

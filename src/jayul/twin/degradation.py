@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from jayul.plant.model import FailureMode
+from jayul.plant.model import FailureMode, modelled
 
 IDLE_WEAR = 0.1
 
@@ -33,8 +33,9 @@ def gamma_increment(mode: FailureMode, effective_h: float, rng: np.random.Genera
     """The health-index growth of one failure mode over `effective_h` wear hours."""
     if effective_h <= 0:
         return 0.0
-    shape = mode.shape_per_h * effective_h
-    scale = mode.wear_per_h / mode.shape_per_h
+    shape_per_h = modelled(mode.shape_per_h, f"failure mode {mode.id!r}: shape_per_h")
+    shape = shape_per_h * effective_h
+    scale = modelled(mode.wear_per_h, f"failure mode {mode.id!r}: wear_per_h") / shape_per_h
     return float(rng.gamma(shape, scale))
 
 
@@ -46,4 +47,4 @@ def effect_level(mode: FailureMode, health: npt.NDArray[np.float64]) -> npt.NDAr
 
 def mean_life_h(mode: FailureMode) -> float:
     """Expected running hours to failure at full load (health 0 to 1)."""
-    return 1.0 / mode.wear_per_h
+    return 1.0 / modelled(mode.wear_per_h, f"failure mode {mode.id!r}: wear_per_h")

@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 import simpy.rt
 
-from jayul.plant.model import MaintenanceAction, Plant
+from jayul.plant.model import MaintenanceAction, NotModelledError, Plant, modelled
 from jayul.records import Event, EventKind, Samples
 from jayul.records.timebase import NS_PER_H, to_ns
 from jayul.twin.degradation import gamma_increment, wear_weight
@@ -42,7 +42,15 @@ class Twin:
         dispatcher: Dispatcher | None = None,
         signal_period_s: float | None = None,
     ) -> None:
+        gaps = plant.simulation_gaps()
+        if gaps:
+            raise NotModelledError(
+                f"the twin cannot simulate plant {plant.name!r}: the plant file leaves out "
+                f"{len(gaps)} simulation parameter(s) (monitoring does not need them):\n  - "
+                + "\n  - ".join(gaps)
+            )
         self.plant = plant
+        self.order_spec = modelled(plant.orders, "plant.orders")
         # One sampling period for every signal, instead of the plant file's: coarser signals
         # make long policy benchmarks affordable.
         self.signal_period_s = signal_period_s
@@ -174,10 +182,10 @@ class Twin:
 
     # ----------------------------------------------------------------- orders
     def _interarrival(self) -> float:
-        return float(self.rng_orders.exponential(1.0 / self.plant.orders.arrivals_per_h))
+        return float(self.rng_orders.exponential(1.0 / self.order_spec.arrivals_per_h))
 
     def _on_order_arrival(self) -> None:
-        spec = self.plant.orders
+        spec = self.order_spec
         shares = np.array([p.share for p in spec.products])
         product = spec.products[int(self.rng_orders.choice(len(shares), p=shares / shares.sum()))]
         lo, hi = spec.due_after_h

@@ -64,7 +64,7 @@ def compute_kpis(twin: Twin) -> Kpis:
     open_tardiness = sum(hours - o.due_h for o in open_late)
     judged = led.orders_done + len(open_late)
     on_time = led.orders_on_time / judged if judged else 1.0
-    tardiness_cost = (led.tardiness_h + open_tardiness) * twin.plant.orders.tardiness_cost_per_h
+    tardiness_cost = (led.tardiness_h + open_tardiness) * twin.order_spec.tardiness_cost_per_h
     mt = twin.plant.machine_types
     # Downtime still running at `now` is charged at its machine's rate, as a closed one is.
     running_cost_f = sum(

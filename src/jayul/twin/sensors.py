@@ -17,7 +17,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from jayul.plant.model import MachineType
+from jayul.plant.model import MachineType, modelled
 from jayul.records import Quality, Samples
 from jayul.records.timebase import NS_PER_H
 
@@ -56,12 +56,13 @@ class SensorModel:
         sigs = mtype.signals
         self.modes = mtype.failure_modes
         self.names = np.array([s.id for s in sigs], dtype=object)
-        self.nominal = np.array([s.nominal for s in sigs])
+        self.nominal = np.array([modelled(s.nominal, f"signal {s.id!r}: nominal") for s in sigs])
         self.load_gain = np.array([s.load_gain for s in sigs])
         self.ambient_gain = np.array([s.ambient_gain for s in sigs])
-        self.noise = np.array([s.noise for s in sigs])
-        self.low = np.array([s.low for s in sigs])
-        self.high = np.array([s.high for s in sigs])
+        self.noise = np.array([modelled(s.noise, f"signal {s.id!r}: noise") for s in sigs])
+        # A sensor range the plant file leaves out: readings are not clipped.
+        self.low = np.array([s.low if s.low is not None else -np.inf for s in sigs])
+        self.high = np.array([s.high if s.high is not None else np.inf for s in sigs])
         # change of each signal at full effect of each failure mode: (modes, signals)
         self.effects = np.array([[f.effects.get(s.id, 0.0) for s in sigs] for f in self.modes])
         self.onset = np.array([f.onset for f in self.modes])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from jayul.records.state import MachineState as OperatingState
 from jayul.twin.sensors import Segment
 
 
@@ -18,6 +19,20 @@ class Status(StrEnum):
     WAIT_CREW = "wait_crew"  # reserved for maintenance or repair, its crew not yet free
     MAINTENANCE = "maintenance"
     DOWN = "down"  # failed and under repair (or waiting for the repair crew)
+
+    @property
+    def operating_state(self) -> OperatingState:
+        """The status in the vocabulary every plant shares (`jayul.records.MachineState`)."""
+        return _OPERATING_STATE[self]
+
+
+_OPERATING_STATE = {
+    Status.BUSY: OperatingState.RUNNING,
+    Status.IDLE: OperatingState.IDLE,
+    Status.WAIT_CREW: OperatingState.MAINTENANCE,  # stopped for its crew: no longer producing
+    Status.MAINTENANCE: OperatingState.MAINTENANCE,
+    Status.DOWN: OperatingState.DOWN,
+}
 
 
 @dataclass

@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from jayul.autopilot.executor import TwinExecutor
+from jayul.plant.model import modelled
 from jayul.records import Action
 from jayul.twin import Twin
+from jayul.twin.executor import TwinExecutor
 from jayul.twin.kpis import Kpis
 
 Plan = Sequence[tuple[float, Action]]
@@ -78,7 +79,8 @@ def _wear_value(twin: Twin) -> float:
                     for a in mt.maintenance
                     if mode.id in a.restores
                 ),
-                default=mode.repair_cost + mt.downtime_cost_per_h * mode.repair_h,
+                default=mode.repair_cost
+                + mt.downtime_cost_per_h * modelled(mode.repair_h, f"{mode.id}: repair_h"),
             )
             total += m.health[mode.id] * price
     return total

@@ -69,7 +69,8 @@ def bench_bindings(
 def machine_signals(plant: Plant) -> dict[str, dict[str, float]]:
     """Each machine's signals with a valid value to publish (the nominal level)."""
     return {
-        m.id: {s.id: s.nominal for s in plant.machine_type(m.id).signals} for m in plant.machines
+        m.id: {s.id: s.nominal or 0.0 for s in plant.machine_type(m.id).signals}
+        for m in plant.machines
     }
 
 

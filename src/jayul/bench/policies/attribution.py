@@ -14,13 +14,13 @@ default: the policy comparison's seeds stay unlooked at.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jayul.autopilot.setup import pilot_for
 from jayul.plant import demo_plant_path, load_plant
 from jayul.plant.model import Plant
-from jayul.records import Alert, Samples
+from jayul.records import Alert, MachineState, Samples
 from jayul.twin import Twin
 
 WORN = 0.5  # wear of the true mode (0 new, 1 failure) above which an alert should name it
@@ -53,8 +53,10 @@ def tally_seed(plant: Plant, seed: int, days: float, tally: AttributionTally) ->
     assert monitor is not None
     update = monitor.update
 
-    def judged_update(batch: Samples) -> list[Alert]:
-        alerts = update(batch)
+    def judged_update(
+        batch: Samples, *, states: Mapping[str, MachineState] | None = None
+    ) -> list[Alert]:
+        alerts = update(batch, states=states)
         for alert in alerts:
             health = twin.machines[alert.machine].health
             worn = max(health, key=lambda mode: health[mode])

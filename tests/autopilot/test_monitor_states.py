@@ -1,0 +1,143 @@
+"""The health monitor reads each machine's operating state: a healthy machine going idle, into
+set-up, maintenance or down raises no alert, and a real fault while it runs still does.
+
+The machines' signals follow the twin's sensor model (nominal + load_gain (load - 1) + noise, from
+the demo plant's machine types): load about 1 while running, 0 while it stands, a little during
+set-up. The detectors are commissioned on a busy stretch with no stop in it, as a plant's first
+days often are; that is the case in which stops used to read as faults.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jayul.autopilot import HealthMonitor
+from jayul.plant import load_demo_plant
+from jayul.plant.model import Plant
+from jayul.records import Alert, MachineState, Samples
+from jayul.records.timebase import NS_PER_H
+
+MACHINES = ("pump1", "press1", "cnc1")
+PERIOD_S = 300.0
+STATE_LOAD = {
+    MachineState.RUNNING: None,  # drawn per hour around 1 (the order's own variation)
+    MachineState.UNKNOWN: None,  # no state read: the machine is in fact running
+    MachineState.IDLE: 0.0,
+    MachineState.SETUP: 0.3,
+    MachineState.MAINTENANCE: 0.0,
+    MachineState.DOWN: 0.0,
+}
+# Every change of state, each state held a few hours, running in between.
+TOUR = [
+    (MachineState.IDLE, 6),
+    (MachineState.RUNNING, 5),
+    (MachineState.SETUP, 2),
+    (MachineState.RUNNING, 5),
+    (MachineState.MAINTENANCE, 8),
+    (MachineState.IDLE, 3),
+    (MachineState.SETUP, 1),
+    (MachineState.RUNNING, 5),
+    (MachineState.DOWN, 10),
+    (MachineState.MAINTENANCE, 4),
+    (MachineState.RUNNING, 5),
+    (MachineState.UNKNOWN, 3),
+    (MachineState.IDLE, 12),
+    (MachineState.RUNNING, 8),
+]
+
+
+class FakeLine:
+    """Hour-long batches of samples for a few machines of the demo plant."""
+
+    def __init__(self, plant: Plant, seed: int) -> None:
+        self.plant = plant
+        self.rng = np.random.default_rng(seed)
+        self.hour = 0
+        self.fault: dict[str, float] = {}  # signal -> added value, on every machine listed
+
+    def batch(self, states: dict[str, MachineState], faulty: tuple[str, ...] = ()) -> Samples:
+        n = int(3600 / PERIOD_S)
+        t_ns = (self.hour * NS_PER_H + np.arange(n) * int(PERIOD_S * 1e9)).astype(np.int64)
+        times, machines, signals, values = [], [], [], []
+        for mid in MACHINES:
+            mtype = self.plant.machine_type(mid)
+            fixed = STATE_LOAD[states[mid]]
+            load = self.rng.uniform(0.85, 1.15) if fixed is None else fixed
+            for sig in mtype.signals:
+                v = sig.nominal + sig.load_gain * (load - 1.0) + sig.noise * self.rng.normal(size=n)
+                if mid in faulty:
+                    v = v + self.fault.get(sig.id, 0.0)
+                times.append(t_ns)
+                machines += [mid] * n
+                signals += [sig.id] * n
+                values.append(v)
+        self.hour += 1
+        return Samples.build(
+            np.concatenate(times), np.array(machines), np.array(signals), np.concatenate(values)
+        )
+
+
+def run(
+    monitor: HealthMonitor, line: FakeLine, tour: list[tuple[MachineState, int]], with_states: bool
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    for state, hours in tour:
+        for _ in range(hours):
+            states = dict.fromkeys(MACHINES, state)
+            batch = line.batch(states)
+            alerts += monitor.update(batch, states=states if with_states else None)
+    return alerts
+
+
+def commissioned(seed: int) -> tuple[HealthMonitor, FakeLine]:
+    plant = load_demo_plant()
+    monitor = HealthMonitor(plant, fit_h=48.0)
+    line = FakeLine(plant, seed)
+    run(monitor, line, [(MachineState.RUNNING, 50)], with_states=True)
+    assert all(monitor.machines[m].scorer is not None for m in MACHINES)
+    return monitor, line
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_healthy_machines_through_every_state_change_raise_no_alert(seed: int) -> None:
+    monitor, line = commissioned(seed)
+    alerts = run(monitor, line, TOUR * 2, with_states=True)
+    assert alerts == [], [(a.machine, a.contributions[0].signal) for a in alerts]
+    assert all(monitor.machines[m].skipped_rows > 0 for m in MACHINES)
+    assert max(monitor.indicators()[m] for m in MACHINES) < 1.0
+
+
+def test_the_same_stops_without_states_read_as_faults() -> None:
+    """What the state is for: without it, the same healthy stops raise alerts."""
+    monitor, line = commissioned(1)
+    alerts = run(monitor, line, TOUR, with_states=False)
+    assert {a.machine for a in alerts} == set(MACHINES)
+
+
+def test_a_fault_while_running_is_still_alerted_after_stops() -> None:
+    monitor, line = commissioned(3)
+    assert run(monitor, line, TOUR, with_states=True) == []
+    line.fault = {"vib_rms": 3.0, "bearing_temp": 8.0}  # the pump's bearing wear signature
+    alerts: list[Alert] = []
+    for hour in range(24):
+        state = MachineState.IDLE if hour % 6 == 5 else MachineState.RUNNING
+        states = dict.fromkeys(MACHINES, state)
+        alerts += monitor.update(line.batch(states, faulty=("pump1",)), states=states)
+    assert [a.machine for a in alerts] == ["pump1"]
+    assert alerts[0].contributions[0].signal == "vib_rms"
+    assert alerts[0].contributions[0].direction == 1
+    assert monitor.machines["pump1"].suspect_mode == "bearing_wear"
+
+
+def test_a_machine_left_out_of_states_is_taken_as_running() -> None:
+    monitor, line = commissioned(4)
+    states = dict.fromkeys(MACHINES, MachineState.RUNNING)
+    del states["pump1"]
+    line.fault = {"vib_rms": 3.0, "bearing_temp": 8.0}
+    alerts: list[Alert] = []
+    for _ in range(12):
+        batch = line.batch(dict.fromkeys(MACHINES, MachineState.RUNNING), faulty=("pump1",))
+        alerts += monitor.update(batch, states=states)
+    assert [a.machine for a in alerts] == ["pump1"]
+    assert monitor.machines["pump1"].state is MachineState.UNKNOWN
