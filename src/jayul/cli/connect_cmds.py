@@ -11,9 +11,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from jayul.cli.errors import fail
 from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink, load_bindings
 from jayul.plant.model import NotModelledError
+from jayul.shell.errors import fail
 
 console = Console()
 twin_app = typer.Typer(

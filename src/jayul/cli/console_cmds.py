@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.table import Table
 
 from jayul.autopilot.setup import assemble
-from jayul.cli.errors import fail
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
@@ -26,6 +25,7 @@ from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.plant.model import NotModelledError
 from jayul.records.timebase import from_ns
 from jayul.server.users import Role, UserStore
+from jayul.shell.errors import fail
 from jayul.twin import Twin
 
 console = Console()

@@ -13,13 +13,13 @@ from rich.table import Table
 
 from jayul.autopilot import Autopilot
 from jayul.autopilot.setup import assemble
-from jayul.cli.errors import fail
-from jayul.cli.report import write_report
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.plant.model import NotModelledError
+from jayul.shell.errors import fail
+from jayul.shell.report import write_report
 from jayul.twin import Twin
 
 console = Console()

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.cli.errors import fail
 from jayul.connect.events_import import (
     ColumnMap,
     ImportSpecError,
@@ -20,6 +19,7 @@ from jayul.connect.events_import import (
 )
 from jayul.historian.open import open_historian
 from jayul.plant.load import PlantFileError, load_plant
+from jayul.shell.errors import fail
 
 import_app = typer.Typer(help="Bring records from other systems into the historian.")
 console = Console()

@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.cli.errors import fail
 from jayul.historian.base import Historian
 from jayul.historian.open import open_historian
 from jayul.records import EventKind
 from jayul.records.timebase import NS_PER_S, from_ns, to_ns
+from jayul.shell.errors import fail
 
 query_app = typer.Typer(help="Read the historian: samples, buckets, events.", no_args_is_help=True)
 console = Console()

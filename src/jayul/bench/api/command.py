@@ -17,8 +17,8 @@ from jayul.bench.api.harness import (
     login,
     serve,
 )
-from jayul.cli.errors import fail
-from jayul.cli.report import write_report
+from jayul.shell.errors import fail
+from jayul.shell.report import write_report
 
 console = Console()
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jayul.cli.report import write_report
+from jayul.shell.report import write_report
 
 _FIGURES = (
     ("rmse", "RMSE (median)", "{:.2f}"),

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from jayul.cli.report import write_report
+from jayul.shell.report import write_report
 
 console = Console()
 

@@ -18,9 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from jayul.bench.historian.harness import DAY_NS, NS_PER_S, measure_queries, run_historian_bench
-from jayul.cli.report import write_report
 from jayul.historian import DuckDBHistorian, Historian
 from jayul.historian.postgres_store import PostgresHistorian
+from jayul.shell.report import write_report
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jayul.cli.errors import fail
-from jayul.cli.report import write_report
+from jayul.shell.errors import fail
+from jayul.shell.report import write_report
 
 console = Console()
 DEFAULT_PG = os.environ.get("JAYUL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

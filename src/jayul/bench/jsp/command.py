@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jayul.cli.report import write_report
+from jayul.shell.report import write_report
 
 
 def bench_jsp(

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jayul.cli.errors import fail
-from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.shell.errors import fail
+from jayul.shell.report import write_report
 
 console = Console()
 

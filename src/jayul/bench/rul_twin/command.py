@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jayul.cli.report import write_report
 from jayul.plant.load import PlantFileError, load_demo_plant, load_plant
+from jayul.shell.report import write_report
 
 
 def _held_out_table(title: str, held_out: dict[str, dict[str, float]]) -> Table:

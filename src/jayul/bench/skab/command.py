@@ -16,7 +16,7 @@ from jayul.bench.skab.harness import product_default_config, run_skab, skab_defa
 from jayul.bench.skab.holdout import run_holdout
 from jayul.bench.skab.holdout_table import print_holdout
 from jayul.bench.skab.validation import AlarmConfig, candidate_configs
-from jayul.cli.report import write_report
+from jayul.shell.report import write_report
 
 
 def bench_skab(

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from jayul.cli.errors import fail
-from jayul.cli.report import write_report
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.shell.errors import fail
+from jayul.shell.report import write_report
 
 console = Console()
 
