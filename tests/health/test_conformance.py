@@ -17,7 +17,9 @@ from jayul.health.forecast import ForecastDetector
 from jayul.health.iforest import IsolationForestDetector
 from jayul.health.mahalanobis import MahalanobisDetector
 from jayul.health.mset import KernelSimilarityDetector
+from jayul.health.mspc import MspcDetector
 from jayul.health.pca import PcaDetector
+from jayul.health.window_spread import WindowSpreadDetector
 from jayul.health.zscore import ZScoreDetector
 
 FACTORIES: dict[str, Callable[[], Detector]] = {
@@ -42,6 +44,9 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "ensemble_max": lambda: EnsembleDetector(
         [ZScoreDetector(window=3), ZScoreDetector(window=12)], combine="max"
     ),
+    "mspc": lambda: MspcDetector(),
+    "dpca": lambda: MspcDetector(lags=2, n_components=3),
+    "window_spread": lambda: WindowSpreadDetector(window=5),
     "peer_hst": lambda: HalfSpaceTreesPeer(n_trees=5, height=6, window_size=100),
     "peer_iforest": lambda: IsolationForestPeer(n_estimators=20),
 }
