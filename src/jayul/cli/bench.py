@@ -65,3 +65,7 @@ bench_app.command("ingest")(bench_ingest)
 from jayul.bench.tep.cli import bench_tep  # noqa: E402
 
 bench_app.command("tep")(bench_tep)
+
+from jayul.bench.steel.cli import bench_steel  # noqa: E402
+
+bench_app.command("steel")(bench_steel)
