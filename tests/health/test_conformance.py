@@ -18,7 +18,9 @@ from jayul.bench.skab.detectors.mset import KernelSimilarityDetector
 from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.peers import HalfSpaceTreesPeer, IsolationForestPeer
 from jayul.health.detector import Detector, StreamScorer
+from jayul.health.mspc import MspcDetector
 from jayul.health.pca import PcaDetector
+from jayul.health.window_spread import WindowSpreadDetector
 
 FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore": lambda: ZScoreDetector(window=5),
@@ -42,6 +44,9 @@ FACTORIES: dict[str, Callable[[], Detector]] = {
     "ensemble_max": lambda: EnsembleDetector(
         [ZScoreDetector(window=3), ZScoreDetector(window=12)], combine="max"
     ),
+    "mspc": lambda: MspcDetector(),
+    "dpca": lambda: MspcDetector(lags=2, n_components=3),
+    "window_spread": lambda: WindowSpreadDetector(window=5),
     "peer_hst": lambda: HalfSpaceTreesPeer(n_trees=5, height=6, window_size=100),
     "peer_iforest": lambda: IsolationForestPeer(n_estimators=20),
 }

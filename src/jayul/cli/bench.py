@@ -62,3 +62,11 @@ bench_app.command("rul-twin")(bench_rul_twin)
 from jayul.bench.ingest.command import bench_ingest  # noqa: E402
 
 bench_app.command("ingest")(bench_ingest)
+
+from jayul.bench.tep.command import bench_tep  # noqa: E402
+
+bench_app.command("tep")(bench_tep)
+
+from jayul.bench.steel.command import bench_steel  # noqa: E402
+
+bench_app.command("steel")(bench_steel)

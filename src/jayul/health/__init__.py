@@ -13,19 +13,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jayul.health.detector import Detector, Explanation, StreamScorer
     from jayul.health.feature_detector import FeatureDetector
+    from jayul.health.mspc import MspcDetector
     from jayul.health.pca import PcaDetector
     from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, Threshold
+    from jayul.health.window_spread import WindowSpreadDetector
 
 _WHERE = {
     "Detector": "jayul.health.detector",
     "Explanation": "jayul.health.detector",
     "FeatureDetector": "jayul.health.feature_detector",
     "Hysteresis": "jayul.health.threshold",
+    "MspcDetector": "jayul.health.mspc",
     "PcaDetector": "jayul.health.pca",
     "PotThreshold": "jayul.health.threshold",
     "QuantileThreshold": "jayul.health.threshold",
     "StreamScorer": "jayul.health.detector",
     "Threshold": "jayul.health.threshold",
+    "WindowSpreadDetector": "jayul.health.window_spread",
 }
 
 
@@ -40,9 +44,11 @@ __all__ = [
     "Explanation",
     "FeatureDetector",
     "Hysteresis",
+    "MspcDetector",
     "PcaDetector",
     "PotThreshold",
     "QuantileThreshold",
     "StreamScorer",
     "Threshold",
+    "WindowSpreadDetector",
 ]

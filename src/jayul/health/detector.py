@@ -120,7 +120,7 @@ class StreamScorer:
         joined = chunk if self._context is None else np.vstack([self._context, chunk])
         self._last = (joined, len(joined) - len(chunk))
         keep = max(self.detector.context_rows - 1, 0)
-        self._context = joined[len(joined) - keep :]
+        self._context = joined[max(len(joined) - keep, 0) :]  # a short first chunk stays whole
         return self.detector.score(joined)[self._last[1] :]
 
     def explain_last(self) -> Explanation:
