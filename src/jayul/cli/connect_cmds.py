@@ -164,6 +164,9 @@ def run(
     last_report = started
     while not stopping and (seconds is None or time.monotonic() - started < seconds):
         time.sleep(tick_s)
+        if (broken := ingest.failure()) is not None:
+            ingest.stop(drain_s=0)
+            fail(f"ingestion stopped: {broken}", code=1)
         events = [] if ingest_only else pilot.tick()
         if events:
             ingest.writer.add_events(events)

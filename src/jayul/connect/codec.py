@@ -44,7 +44,9 @@ def encode_entry(samples: Samples, dead: list[DeadLetter]) -> bytes:
         np.ascontiguousarray(samples.quality, dtype=np.uint8).tobytes(),
     ]
     for d in dead:
-        source, reason = d.source.encode(), d.reason.encode()
+        # backslashreplace: a lone surrogate from a decoded payload must not fail the entry
+        source = d.source.encode("utf-8", "backslashreplace")
+        reason = d.reason.encode("utf-8", "backslashreplace")
         parts.append(_DEAD.pack(d.time_ns, len(source), len(reason), len(d.raw)))
         parts.extend((source, reason, bytes(d.raw)))
     return b"".join(parts)

@@ -79,6 +79,15 @@ class Ingest:
             s.start()
         return self
 
+    def failure(self) -> str | None:
+        """Why ingestion cannot go on (a source or the writer gave up), or None while it runs.
+        A caller such as `jayul run` stops with this error rather than run on storing nothing."""
+        for s in self.sources:
+            why = getattr(s, "failure", None)
+            if why:
+                return str(why)
+        return self.writer.failure
+
     def stop(self, drain_s: float = 5.0) -> None:
         for s in self.sources:
             s.stop()
