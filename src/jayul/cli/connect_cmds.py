@@ -156,6 +156,7 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     ingest.start()
+    check_brokers(bindings)
     kinds = ", ".join(s.kind for s in bindings.connect.sources)
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
@@ -187,6 +188,23 @@ def run(
         f"{pilot.counters.alerts} alerts, {pilot.counters.actions_proposed} actions proposed",
         highlight=False,
     )
+
+
+def check_brokers(bindings: Bindings) -> None:
+    """Warn (in the background, ingestion goes on) about MQTT brokers that drop what they
+    queue for jayul (jayul.connect.broker_check)."""
+    import threading
+
+    from jayul.connect.bindings import MqttSource
+    from jayul.connect.broker_check import broker_warnings
+
+    def check() -> None:
+        for cfg in bindings.connect.sources:
+            if isinstance(cfg, MqttSource):
+                for warning in broker_warnings(cfg):
+                    console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+
+    threading.Thread(target=check, name="jayul-broker-check", daemon=True).start()
 
 
 def register_connect(app: typer.Typer) -> None:

@@ -102,7 +102,7 @@ class PayloadParser:
         machine = parts[0]
         signal = parts[1] if len(parts) == 2 else None
         try:
-            body = json.loads(payload)
+            body = json.loads(payload.decode("utf-8"))  # strict: bytes json.loads passes surrogates
         except (ValueError, RecursionError) as exc:
             # ValueError: bad UTF-8, bad JSON, an integer of more than 4300 digits;
             # RecursionError: arrays or objects nested deeper than the interpreter's stack
