@@ -126,7 +126,20 @@ def run(
                 )
             )
         elif isinstance(cfg, MqttSink):
-            sinks.append(MqttCommandSink(cfg.host, cfg.port, bindings.topic_root(cfg.topic_root)))
+            try:
+                sink = MqttCommandSink.from_config(
+                    cfg, bindings.topic_root(cfg.topic_root), bindings.path.parent
+                )
+            except BindingsError as exc:
+                fail(str(exc))
+            if sink.signing_key is None:
+                console.print(
+                    f"[bold yellow]warning:[/] MQTT commands to {cfg.host}:{cfg.port} go "
+                    f"unsigned: set {cfg.signing_key_env or 'signing_key_file'} "
+                    "(docs/connect.md, signed commands)",
+                    highlight=False,
+                )
+            sinks.append(sink)
     try:
         level = AutonomyLevel.parse(autonomy)
     except ValueError as exc:
@@ -201,7 +214,7 @@ def check_brokers(bindings: Bindings) -> None:
     def check() -> None:
         for cfg in bindings.connect.sources:
             if isinstance(cfg, MqttSource):
-                for warning in broker_warnings(cfg):
+                for warning in broker_warnings(cfg, bindings.path.parent):
                     console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
 
     threading.Thread(target=check, name="jayul-broker-check", daemon=True).start()

@@ -25,6 +25,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
@@ -50,7 +52,7 @@ class QueueProbe:
 
 
 def _collect(
-    cfg: MqttSource, client_id: str, topic: str, ack: bool, wait_s: float
+    cfg: MqttSource, client_id: str, topic: str, ack: bool, wait_s: float, base: Path
 ) -> tuple[set[bytes], str | None]:
     got: set[bytes] = set()
     connected = threading.Event()
@@ -60,8 +62,15 @@ def _collect(
         got.add(bytes(msg.payload))
         last[0] = time.monotonic()
 
-    c = make_client(cfg, client_id, clean_session=False, manual_ack=not ack)
-    c.on_connect = lambda *_a: connected.set()
+    c = make_client(cfg, client_id, clean_session=False, manual_ack=not ack, base=base)
+    refused: list[str] = []
+
+    def on_connect(_c: mqtt.Client, _u: object, _f: object, reason: Any, _p: object) -> None:
+        if reason.is_failure:
+            refused.append(str(reason))
+        connected.set()
+
+    c.on_connect = on_connect
     c.on_message = on_message
     try:
         c.connect(cfg.host, cfg.port, keepalive=30)
@@ -71,6 +80,8 @@ def _collect(
     try:
         if not connected.wait(10):
             return got, "no CONNACK"
+        if refused:
+            return got, f"connection refused: {refused[0]}"
         c.subscribe(topic, qos=1)
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline and time.monotonic() - last[0] < 1.0:
@@ -81,15 +92,17 @@ def _collect(
     return got, None
 
 
-def probe_queue(cfg: MqttSource, messages: int = PROBE_MESSAGES) -> QueueProbe:
+def probe_queue(
+    cfg: MqttSource, messages: int = PROBE_MESSAGES, base: Path = Path(".")
+) -> QueueProbe:
     """Measure what the broker of `cfg` keeps for an offline session (module doc)."""
     tag = uuid.uuid4().hex[:10]
     client_id = f"{cfg.client_id}-probe-{tag}"
     topic = f"jayul-probe/{tag}"
-    _, problem = _collect(cfg, client_id, topic, ack=True, wait_s=0.2)  # 1: the session
+    _, problem = _collect(cfg, client_id, topic, ack=True, wait_s=0.2, base=base)  # 1: the session
     if problem is not None:
         return QueueProbe(messages, 0, 0, problem)
-    pub = make_client(cfg, f"{client_id}-pub", clean_session=True)
+    pub = make_client(cfg, f"{client_id}-pub", clean_session=True, base=base)
     pub.max_inflight_messages_set(200)
     try:
         pub.connect(cfg.host, cfg.port)
@@ -101,9 +114,9 @@ def probe_queue(cfg: MqttSource, messages: int = PROBE_MESSAGES) -> QueueProbe:
         info.wait_for_publish(10)
     pub.disconnect()
     pub.loop_stop()
-    first, _ = _collect(cfg, client_id, topic, ack=False, wait_s=3.0)  # 3: the window
-    kept, problem = _collect(cfg, client_id, topic, ack=True, wait_s=20.0)  # 4: all kept
-    cleaner = make_client(cfg, client_id, clean_session=True)  # 5: drop the session
+    first, _ = _collect(cfg, client_id, topic, ack=False, wait_s=3.0, base=base)  # 3: the window
+    kept, problem = _collect(cfg, client_id, topic, ack=True, wait_s=20.0, base=base)  # 4: all kept
+    cleaner = make_client(cfg, client_id, clean_session=True, base=base)  # 5: drop the session
     try:
         cleaner.connect(cfg.host, cfg.port)
         cleaner.disconnect()
@@ -112,10 +125,10 @@ def probe_queue(cfg: MqttSource, messages: int = PROBE_MESSAGES) -> QueueProbe:
     return QueueProbe(messages, len(kept | first), len(first), problem)
 
 
-def broker_warnings(cfg: MqttSource) -> list[str]:
+def broker_warnings(cfg: MqttSource, base: Path = Path(".")) -> list[str]:
     """Warnings about the broker of an MQTT source (empty when it keeps what it queues)."""
     where = f"MQTT broker {cfg.host}:{cfg.port}"
-    probe = probe_queue(cfg)
+    probe = probe_queue(cfg, base=base)
     advice = "use the settings of examples/mosquitto/jayul.conf (docs/connect.md)"
     if probe.problem is not None:
         return [f"{where}: could not check its queue limits ({probe.problem})"]

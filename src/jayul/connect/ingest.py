@@ -40,7 +40,7 @@ def make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
 
         root = (cfg.topic_root or "spBv1.0") if cfg.format == "sparkplug" else None
         root = root or bindings.topic_root(cfg.topic_root)
-        return Mqtt(cfg, root, intake, limits.max_message_bytes)
+        return Mqtt(cfg, root, intake, limits.max_message_bytes, base=bindings.path.parent)
     if isinstance(cfg, OpcUaSource):
         from jayul.connect.opcua_source import OpcUaSource as OpcUa
 

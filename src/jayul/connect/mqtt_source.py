@@ -23,19 +23,21 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from jayul.connect.bindings import MqttSource as MqttSourceConfig
 from jayul.connect.intake import Intake
+from jayul.connect.mqtt_client import make_client
 from jayul.connect.payload import COMMAND_SUFFIX, PayloadParser
 from jayul.connect.sparkplug import SparkplugParser
 
 log = logging.getLogger(__name__)
 MAX_RESTARTS = 5  # failures of a thread within RESTART_WINDOW_S before giving up
 RESTART_WINDOW_S = 60.0
+_REFUSED_FOR_GOOD = {"Bad user name or password", "Not authorized"}
 
 
 @dataclass
@@ -57,6 +59,7 @@ class MqttSource:
         intake: Intake,
         max_message_bytes: int,
         sync_interval_s: float = 0.005,
+        base: Path = Path("."),
     ) -> None:
         self.config = config
         self.root = topic_root.rstrip("/")
@@ -77,12 +80,8 @@ class MqttSource:
         self._network: threading.Thread | None = None
         self.failure: str | None = None  # set when a thread failed too often (module doc)
         self._failures: dict[str, list[float]] = {}
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=config.client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-            manual_ack=True,
+        self.client = make_client(
+            config, config.client_id, clean_session=False, manual_ack=True, base=base
         )
         self.client.max_inflight_messages_set(1000)
         self.client.reconnect_delay_set(1, 8)
@@ -152,6 +151,8 @@ class MqttSource:
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
             log.warning("MQTT connect to %s refused: %s", self.config.host, reason)
+            if str(reason) in _REFUSED_FOR_GOOD:  # credentials: retrying will not help
+                self.failure = f"MQTT broker {self.config.host}:{self.config.port}: {reason}"
             return
         with self._cond:
             self._generation += 1
