@@ -112,7 +112,7 @@ def broker_with(tmp_path: Path) -> Iterator[Callable[[str], OwnBroker]]:
 
     def start(settings: str) -> OwnBroker:
         port = free_port()
-        own = ("listener", "allow_anonymous", "persistence", "persistence_location", "user")
+        own = ("persistence", "persistence_location", "user")  # this broker's own
         kept = [ln for ln in settings.splitlines() if ln.split(" ", 1)[0] not in own]
         where = tmp_path / f"broker-{port}"
         where.mkdir()
