@@ -137,3 +137,62 @@ def test_a_thread_failing_again_and_again_is_reported(
         assert wait_for(lambda: ingest.failure() is not None, 20)
         why = ingest.failure()
         assert why is not None and "network loop failed 6 times" in why and "injected" in why
+
+
+CRASHING_RUN = """
+import json, os, sys, time
+from jayul.connect.bindings import load_bindings
+from jayul.connect.ingest import Ingest
+from jayul.connect.payload import PayloadParser
+
+parse = PayloadParser.parse
+
+def crash_on_poison(self, topic, payload):  # stands in for a decoder that kills the process
+    if payload == b'{"crash": true}':
+        os._exit(3)
+    return parse(self, topic, payload)
+
+PayloadParser.parse = crash_on_poison
+url = sys.argv[2]
+with Ingest(load_bindings(sys.argv[1]), historian=url) as ingest:
+    deadline = time.monotonic() + 15
+    while ingest.intake.stats.samples < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(json.dumps(vars(ingest.intake.stats)))
+"""
+
+
+def test_a_message_that_kills_the_process_is_dead_lettered_after_two_crashes(
+    broker: int, tmp_path: Path, tag: str
+) -> None:
+    """Redelivery after a restart must not kill jayul again and again: the crash guard marks
+    the message in decoding, and after two crashes on it, dead-letters it undecoded."""
+    import subprocess
+    import sys
+
+    from jayul.bench.ingest import ensure_session
+    from jayul.plant import demo_plant_path
+
+    root, client_id = f"test/{tag}", f"crash-{tag}"
+    plant_file = tmp_path / "plant.yaml"
+    plant_file.write_text(
+        f"plant_file: {demo_plant_path()}\nconnect:\n  buffer: {tmp_path / 'buf'}\n"
+        "  limits: {max_age_s: null, max_future_s: null}\n"
+        f"  sources:\n    - {{kind: mqtt, port: {broker}, topic_root: {root}, "
+        f"client_id: {client_id}}}\n"
+    )
+    ensure_session("127.0.0.1", broker, client_id, root)
+    poison = (f"{root}/pump1/flow", b'{"crash": true}')
+    publish_all(broker, [poison] + [valid(root, i) for i in range(5)])
+    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    cmd = [sys.executable, "-c", CRASHING_RUN, str(plant_file), url]
+    codes = [subprocess.run(cmd, capture_output=True, timeout=60).returncode for _ in range(2)]
+    assert codes == [3, 3]  # redelivered, and killed the process again
+    third = subprocess.run(cmd, capture_output=True, timeout=60)
+    assert third.returncode == 0, third.stderr.decode()[-2000:]
+    stats = json.loads(third.stdout.decode().splitlines()[-1])
+    assert stats["samples"] == 5 and stats["dead_letters"] == 1
+    with open_historian(url) as h:
+        (letter,) = h.dead_letters()
+    assert letter.reason == "the ingesting process died 2 times while decoding this message"
+    assert letter.raw == poison[1]

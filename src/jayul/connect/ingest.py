@@ -17,6 +17,7 @@ from typing import Protocol
 
 from jayul.connect.bindings import Bindings, ModbusSource, MqttSource, OpcUaSource
 from jayul.connect.buffer import DurableBuffer
+from jayul.connect.crash_guard import CrashGuard
 from jayul.connect.intake import Intake
 from jayul.connect.validate import SignalTable
 from jayul.connect.writer import HistorianWriter
@@ -65,7 +66,10 @@ class Ingest:
     ) -> None:
         self.bindings = bindings
         self.buffer = DurableBuffer(buffer or bindings.connect.buffer)
-        self.intake = Intake(self.buffer, SignalTable(bindings.plant, bindings.connect.limits))
+        self.crash_guard = CrashGuard(self.buffer.dir / "decoding")
+        self.intake = Intake(
+            self.buffer, SignalTable(bindings.plant, bindings.connect.limits), self.crash_guard
+        )
         self.writer = HistorianWriter(
             self.buffer, historian or bindings.connect.historian, on_stored=on_stored
         )
@@ -93,6 +97,7 @@ class Ingest:
             s.stop()
         self.writer.stop(drain_s)
         self.buffer.close()
+        self.crash_guard.close()
 
     def __enter__(self) -> Ingest:
         return self.start()

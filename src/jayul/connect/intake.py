@@ -8,7 +8,8 @@ good samples and dead letters alike are on disk.
 `put_message` is the guarded form for one raw message: whatever its decoding or checking
 raises (a `RecursionError` from deep nesting, an `OverflowError` from a year-9999 time, a bug
 in a decoder), the message becomes one dead letter with the exception as its reason and its
-raw bytes, and the source goes on. No message can stop a source or be redelivered forever.
+raw bytes, and the source goes on. No message can stop a source or be redelivered forever;
+one that crashes the whole process is caught after restarts by its `CrashGuard`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from jayul.connect.buffer import DurableBuffer
 from jayul.connect.codec import encode_entry
+from jayul.connect.crash_guard import CrashGuard
 from jayul.connect.validate import Candidates, SignalTable
 from jayul.historian.base import DeadLetter
 from jayul.records import Samples, utc_now_ns
@@ -49,9 +51,12 @@ class IntakeStats:
 class Intake:
     """Checks candidates against the plant and appends them to the buffer (thread-safe)."""
 
-    def __init__(self, buffer: DurableBuffer, table: SignalTable) -> None:
+    def __init__(
+        self, buffer: DurableBuffer, table: SignalTable, crash_guard: CrashGuard | None = None
+    ) -> None:
         self.buffer = buffer
         self.table = table
+        self.crash_guard = crash_guard
         self.stats = IntakeStats()
         self._lock = threading.Lock()
 
@@ -68,6 +73,12 @@ class Intake:
         """Decode one message with `decode`, check and append it (see module doc). Only the
         buffer's own failures (disk full, I/O error) are raised: then nothing was appended and
         the source must not acknowledge the message."""
+        guard = self.crash_guard
+        crashed = guard.begin(raw) if guard is not None else None
+        if crashed is not None:  # it killed the process before: do not decode it again
+            letter = DeadLetter(utc_now_ns(), source, crashed, bytes(raw[:RAW_KEPT_BYTES]))
+            self._append(encode_entry(Samples.empty(), [letter]), Samples.empty(), [letter])
+            return
         stage = "decoding"
         try:
             candidates, dead = decode()
@@ -81,6 +92,9 @@ class Intake:
             log.warning("message from %s dead-lettered: %s failed: %r", source, stage, exc)
             samples, letters = Samples.empty(), [failure_letter(source, stage, exc, raw)]
             entry = encode_entry(samples, letters)
+        finally:
+            if guard is not None:
+                guard.end(raw)
         self._append(entry, samples, letters)
 
     def put_checked(self, samples: Samples, dead: list[DeadLetter]) -> None:
