@@ -303,3 +303,30 @@ def test_forged_and_tampered_commands_are_told_apart() -> None:
         "unknown key id"
     )
     assert rejected(topic, b"[" * 100_000) == "not a signed command"
+
+
+def test_jayul_run_stops_with_a_clear_error_when_refused(
+    secure_broker: tuple[OwnBroker, int, Path], tmp_path: Path, tag: str
+) -> None:
+    import os
+    import sys
+
+    broker, _, _ = secure_broker
+    plant_file = tmp_path / "plant.yaml"
+    plant_file.write_text(
+        bindings_text(
+            f"{{kind: mqtt, port: {broker.port}, client_id: run-{tag}, topic_root: sec/{tag}, "
+            "username: jayul, password_env: JAYUL_TEST_MQTT_PW}",
+            f"{{kind: mqtt, port: {broker.port}, username: jayul, password_env: "
+            "JAYUL_TEST_MQTT_PW, signing_key_env: JAYUL_TEST_NO_SUCH_KEY}",
+        ).replace("connect:\n", f"connect:\n  buffer: {tmp_path / 'buf'}\n")
+    )
+    env = {**os.environ, "JAYUL_TEST_MQTT_PW": "wrong", "COLUMNS": "300"}
+    cmd = [sys.executable, "-c", "from jayul.cli.main import app; app()", "run"]
+    cmd += ["--plant", str(plant_file), "--ingest-only", "--seconds", "30", "--tick-s", "0.2"]
+    done = subprocess.run(cmd, env=env, capture_output=True, timeout=60)
+    out = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 1, out
+    assert "error: ingestion stopped: MQTT broker 127.0.0.1" in out and "Not authorized" in out
+    assert "Traceback" not in out
+    assert "commands to 127.0.0.1" in out and "go unsigned" in out
