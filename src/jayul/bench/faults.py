@@ -31,8 +31,10 @@ from jayul.plant import demo_plant_path, load_demo_plant
 Progress = Callable[[float, str], None]
 
 
-def _setup(historian_url: str, work: Path) -> tuple[Broker, Path, str, str]:
-    broker = Broker(work, shipped_broker_conf())
+def _setup(
+    historian_url: str, work: Path, settings: str | None = None
+) -> tuple[Broker, Path, str, str]:
+    broker = Broker(work, shipped_broker_conf() if settings is None else settings)
     broker.start()
     tag = uuid.uuid4().hex[:8]
     root, client_id = f"jayulfaults/{tag}", f"jayul-faults-{tag}"
@@ -164,10 +166,12 @@ def run_broker_loss(
     rate: float = 500.0,
     kills: int = 5,
     broker_restarts: int = 1,
+    broker_settings: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """`samples` one-sample messages at `rate` msg/s with process kills and broker restarts."""
-    broker, plant_file, root, _ = _setup(historian_url, work)
+    """`samples` one-sample messages at `rate` msg/s with process kills and broker restarts,
+    through the shipped broker settings or `broker_settings` (Mosquitto configuration text)."""
+    broker, plant_file, root, _ = _setup(historian_url, work, broker_settings)
     run_log = work / "jayul-run.log"
     ingest = _jayul_run(plant_file, run_log)
     log = work / "publisher.log"
@@ -227,6 +231,7 @@ def run_broker_loss(
     figures: dict[str, Any] = {
         "samples_sent": samples,
         "rate_msg_per_s": rate,
+        "broker_settings": "shipped" if broker_settings is None else "given",
         "publish_s": round(publish_s, 1),
         "faults": timeline,
         "catch_up_after_publish_s": round(catch_up, 1),

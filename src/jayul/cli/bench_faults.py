@@ -29,6 +29,11 @@ def bench_faults(
     rate: float = typer.Option(500.0, min=1, help="--broker-loss: messages per second."),
     kills: int = typer.Option(5, min=0, help="--broker-loss: SIGKILLs of jayul run."),
     broker_restarts: int = typer.Option(1, min=0, help="--broker-loss: broker restarts."),
+    broker_conf: Path | None = typer.Option(
+        None,
+        help="--broker-loss: Mosquitto settings to use instead of examples/mosquitto/jayul.conf "
+        "(an empty file: Mosquitto's defaults).",
+    ),
     store: Store = typer.Option(Store.postgres, help="Historian (PostgreSQL: a fresh schema)."),
     url: str = typer.Option(DEFAULT_PG, help="PostgreSQL server."),
     keep: bool = typer.Option(False, help="Keep the PostgreSQL schema and work directory."),
@@ -41,6 +46,12 @@ def bench_faults(
         fail("give exactly one of --fuzz N and --broker-loss")
     if store is Store.duckdb:
         fail("--store duckdb cannot be read while jayul run holds it: use postgres")
+    settings = None
+    if broker_conf is not None:
+        try:
+            settings = broker_conf.read_text()
+        except OSError as exc:
+            fail(f"--broker-conf {broker_conf}: {exc.strerror}")
     work = Path(tempfile.mkdtemp(prefix="jayul-bench-faults-"))
     started = time.perf_counter()
     historian, schema = _store_url(store, url, work)
@@ -75,6 +86,7 @@ def bench_faults(
                     rate=rate,
                     kills=kills,
                     broker_restarts=broker_restarts,
+                    broker_settings=settings,
                     progress=progress,
                 )
                 title = f"broker loss: {samples:,} messages at {rate:g} msg/s"
