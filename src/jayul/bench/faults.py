@@ -79,12 +79,20 @@ def audit(historian_url: str, log: Path) -> dict[str, Any]:
     }
 
 
-def _wait_stored(historian_url: str, want: int, timeout_s: float) -> float:
-    started = time.monotonic()
+def _wait_stored(historian_url: str, want: int, timeout_s: float, idle_s: float = 30.0) -> float:
+    """Wait until `want` samples are stored, or the count stood still for `idle_s` (samples
+    lost: waiting longer would not bring them), or `timeout_s`; the seconds waited."""
+    started = last_change = time.monotonic()
+    last = -1
     while time.monotonic() - started < timeout_s:
         with open_historian(historian_url) as h:
-            if h.count_samples() >= want:
-                break
+            stored = h.count_samples()
+        if stored >= want:
+            break
+        if stored != last:
+            last, last_change = stored, time.monotonic()
+        elif time.monotonic() - last_change > idle_s:
+            break
         time.sleep(1.0)
     return time.monotonic() - started
 

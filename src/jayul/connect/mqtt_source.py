@@ -10,9 +10,9 @@ since message ids are per connection. paho reconnects by itself, with backoff.
 No message can stop ingestion: each one is decoded under `Intake.put_message`'s guard (any
 exception dead-letters it, and it is acknowledged like any other). Should paho's network loop
 or the flusher die all the same (a defect, not a message), a supervisor restarts it on a fresh
-connection; after `MAX_RESTARTS` failures within `RESTART_WINDOW_S` it gives up and sets
-`failure`, which `Ingest.failure()` reports so that `jayul run` stops with that error instead of
-running on while storing nothing.
+connection, up to `MAX_RESTARTS` times within `RESTART_WINDOW_S`; at the next failure it gives
+up and sets `failure`, which `Ingest.failure()` reports so that `jayul run` stops with that
+error instead of running on while storing nothing. So does a broker refusing the credentials.
 """
 
 from __future__ import annotations
