@@ -196,3 +196,20 @@ def test_a_message_that_kills_the_process_is_dead_lettered_after_two_crashes(
         (letter,) = h.dead_letters()
     assert letter.reason == "the ingesting process died 2 times while decoding this message"
     assert letter.raw == poison[1]
+
+
+def test_command_topics_are_never_parsed_or_acted_on(
+    broker: int, mqtt_bindings: Callable[..., Bindings], tmp_path: Path, tag: str
+) -> None:
+    """jayul listens on no command topic: a forged command on `<root>/<machine>/cmd` reaches
+    neither the store nor anything that acts (actions go out only through the gate)."""
+    b = mqtt_bindings(broker, LIMITS)
+    root = f"test/{tag}"
+    params = {"setpoint": "speed", "value": 9e9}
+    forged = json.dumps({"action": "change_setpoint", "params": params})
+    with Ingest(b, historian=f"duckdb://{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
+        source = ing.sources[0]
+        assert isinstance(source, MqttSource) and source.connected.wait(10)
+        publish_all(broker, [(f"{root}/pump1/cmd", forged.encode()), valid(root, 1)])
+        assert wait_for(lambda: source.stats.acked >= 2, 10)
+        assert (ing.intake.stats.samples, ing.intake.stats.dead_letters) == (1, 0)
