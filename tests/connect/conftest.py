@@ -106,6 +106,35 @@ def own_broker(tmp_path: Path) -> Iterator[OwnBroker]:
 
 
 @pytest.fixture
+def broker_with(tmp_path: Path) -> Iterator[Callable[[str], OwnBroker]]:
+    """Start Mosquittos of the test's own with given settings (plus own port, persistence)."""
+    started: list[OwnBroker] = []
+
+    def start(settings: str) -> OwnBroker:
+        port = free_port()
+        own = ("persistence", "persistence_location", "user")  # this broker's own
+        kept = [ln for ln in settings.splitlines() if ln.split(" ", 1)[0] not in own]
+        where = tmp_path / f"broker-{port}"
+        where.mkdir()
+        conf = where / "mosquitto.conf"
+        conf.write_text(
+            "\n".join(kept)
+            + f"\nlistener {port} 127.0.0.1\n"
+            + ("" if "allow_anonymous" in settings else "allow_anonymous true\n")
+            + f"persistence true\npersistence_location {where}/\n"
+            + ("user root\n" if os.geteuid() == 0 else "")
+        )
+        b = OwnBroker(port, conf)
+        b.start()
+        started.append(b)
+        return b
+
+    yield start
+    for b in started:
+        b.stop()
+
+
+@pytest.fixture
 def pg_url() -> Iterator[str]:
     schema = f"jayul_test_connect_{uuid.uuid4().hex[:10]}"
     try:

@@ -70,3 +70,7 @@ bench_app.command("tep")(bench_tep)
 from jayul.bench.steel.command import bench_steel  # noqa: E402
 
 bench_app.command("steel")(bench_steel)
+
+from jayul.bench.faults.command import bench_faults  # noqa: E402
+
+bench_app.command("faults")(bench_faults)

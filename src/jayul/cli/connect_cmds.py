@@ -129,7 +129,20 @@ def run(
                 )
             )
         elif isinstance(cfg, MqttSink):
-            sinks.append(MqttCommandSink(cfg.host, cfg.port, bindings.topic_root(cfg.topic_root)))
+            try:
+                sink = MqttCommandSink.from_config(
+                    cfg, bindings.topic_root(cfg.topic_root), bindings.path.parent
+                )
+            except BindingsError as exc:
+                fail(str(exc))
+            if sink.signing_key is None:
+                console.print(
+                    f"[bold yellow]warning:[/] MQTT commands to {cfg.host}:{cfg.port} go "
+                    f"unsigned: set {cfg.signing_key_env or 'signing_key_file'} "
+                    "(docs/connect.md, signed commands)",
+                    highlight=False,
+                )
+            sinks.append(sink)
     try:
         level = AutonomyLevel.parse(autonomy)
     except ValueError as exc:
@@ -159,6 +172,7 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     ingest.start()
+    check_brokers(bindings)
     kinds = ", ".join(s.kind for s in bindings.connect.sources)
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
@@ -167,6 +181,9 @@ def run(
     last_report = started
     while not stopping and (seconds is None or time.monotonic() - started < seconds):
         time.sleep(tick_s)
+        if (broken := ingest.failure()) is not None:
+            ingest.stop(drain_s=0)
+            fail(f"ingestion stopped: {broken}", code=1)
         events = [] if ingest_only else pilot.tick()
         if events:
             ingest.writer.add_events(events)
@@ -187,6 +204,23 @@ def run(
         f"{pilot.counters.alerts} alerts, {pilot.counters.actions_proposed} actions proposed",
         highlight=False,
     )
+
+
+def check_brokers(bindings: Bindings) -> None:
+    """Warn (in the background, ingestion goes on) about MQTT brokers that drop what they
+    queue for jayul (jayul.connect.broker_check)."""
+    import threading
+
+    from jayul.connect.bindings import MqttSource
+    from jayul.connect.broker_check import broker_warnings
+
+    def check() -> None:
+        for cfg in bindings.connect.sources:
+            if isinstance(cfg, MqttSource):
+                for warning in broker_warnings(cfg, bindings.path.parent):
+                    console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+
+    threading.Thread(target=check, name="jayul-broker-check", daemon=True).start()
 
 
 def register_connect(app: typer.Typer) -> None:

@@ -11,6 +11,12 @@ like `jayul.plant.load`.
       limits: {max_message_bytes: 1048576, max_future_s: 300, max_age_s: 604800}
       sources:
         - {kind: mqtt, host: 127.0.0.1, port: 1883}
+        - kind: mqtt                          # authenticated, over TLS
+          host: broker.plant.local
+          port: 8883
+          username: jayul
+          password_env: JAYUL_MQTT_PASSWORD   # or password_file; never the password itself
+          tls: {ca: ca.pem, certificate: jayul.pem, private_key: jayul.key}
         - {kind: opcua, endpoint: opc.tcp://127.0.0.1:4840}
         - kind: modbus
           port: 5020
@@ -86,11 +92,74 @@ class Security(_Strict):
         return value
 
 
-class MqttSource(_Strict):
-    kind: Literal["mqtt"]
-    name: str = "mqtt"
+def _secret(env: str | None, file: str | None, what: str, base: Path) -> str | None:
+    """A secret from an environment variable or a file (never from the plant file)."""
+    if env is not None:
+        value = os.environ.get(env)
+        if value is None:
+            raise BindingsError(f"environment variable {env} ({what}) is not set")
+        return value
+    if file is not None:
+        path = Path(file) if Path(file).is_absolute() else base / file
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise BindingsError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    return None
+
+
+class MqttTls(_Strict):
+    """TLS to the broker: the CA that signed its certificate, optionally a client certificate."""
+
+    ca: str | None = Field(default=None, description="CA certificate (PEM); default: system CAs")
+    certificate: str | None = Field(default=None, description="client certificate (PEM)")
+    private_key: str | None = Field(default=None, description="client private key (PEM)")
+
+    @model_validator(mode="after")
+    def _pair(self) -> MqttTls:
+        if (self.certificate is None) != (self.private_key is None):
+            raise ValueError("certificate and private_key go together")
+        return self
+
+
+class _MqttBroker(_Strict):
+    """Where an MQTT client connects and how it authenticates (sources and sinks alike)."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=1883, gt=0, lt=65536)
+    username: str | None = None
+    password_env: str | None = Field(
+        default=None, description="environment variable holding the password"
+    )
+    password_file: str | None = Field(default=None, description="file holding the password")
+    tls: MqttTls | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password_here(cls, data: object) -> object:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "passwords never live in the plant file: use password_env (an environment "
+                "variable) or password_file"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _credentials(self) -> _MqttBroker:
+        if self.password_env is not None and self.password_file is not None:
+            raise ValueError("give password_env or password_file, not both")
+        has_password = self.password_env is not None or self.password_file is not None
+        if has_password and self.username is None:
+            raise ValueError("a password needs a username")
+        return self
+
+    def password(self, base: Path) -> str | None:
+        return _secret(self.password_env, self.password_file, "MQTT password", base)
+
+
+class MqttSource(_MqttBroker):
+    kind: Literal["mqtt"]
+    name: str = "mqtt"
     client_id: str = Field(
         default="jayul-ingest", description="fixed: the broker keeps the session"
     )
@@ -152,13 +221,27 @@ class ModbusSource(_Strict):
 Source = Annotated[MqttSource | OpcUaSource | ModbusSource, Field(discriminator="kind")]
 
 
-class MqttSink(_Strict):
-    """Actions as JSON on `<topic_root>/<machine>/cmd`, QoS 1."""
+class MqttSink(_MqttBroker):
+    """Actions as JSON on `<topic_root>/<machine>/cmd`, QoS 1, signed (docs/connect.md)."""
 
     kind: Literal["mqtt"]
-    host: str = "127.0.0.1"
-    port: int = Field(default=1883, gt=0, lt=65536)
     topic_root: str | None = None
+    client_id: str = Field(default="", description="default: one the broker assigns")
+    signing_key_env: str | None = Field(
+        default="JAYUL_COMMAND_KEY", description="environment variable holding the HMAC key"
+    )
+    signing_key_file: str | None = Field(default=None, description="file holding the HMAC key")
+    key_id: str = Field(default="jayul", description="names the key, so keys can be rotated")
+
+    def signing_key(self, base: Path) -> bytes | None:
+        """The HMAC key, or None when none is configured (commands then go unsigned)."""
+        if self.signing_key_file is not None:
+            key = _secret(None, self.signing_key_file, "command signing key", base)
+        elif self.signing_key_env is not None:
+            key = os.environ.get(self.signing_key_env)
+        else:
+            key = None
+        return key.encode() if key else None
 
 
 class OpcUaSink(_Strict):

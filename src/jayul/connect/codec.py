@@ -24,8 +24,12 @@ _DEAD = struct.Struct("<qIII")
 def encode_entry(samples: Samples, dead: list[DeadLetter]) -> bytes:
     """Bytes of a batch and its dead letters."""
     n = len(samples)
-    m_codes, m_names = pd.factorize(samples.machine)
-    s_codes, s_names = pd.factorize(samples.signal)
+    if n:
+        m_codes, m_names = pd.factorize(samples.machine)
+        s_codes, s_names = pd.factorize(samples.signal)
+    else:  # dead letters only (every bad message): skip pandas' fixed cost
+        m_codes = s_codes = np.empty(0, dtype=np.int64)
+        m_names = s_names = np.empty(0, dtype=object)
     header = json.dumps(
         {
             "m": [str(x) for x in list(m_names)],
@@ -44,7 +48,9 @@ def encode_entry(samples: Samples, dead: list[DeadLetter]) -> bytes:
         np.ascontiguousarray(samples.quality, dtype=np.uint8).tobytes(),
     ]
     for d in dead:
-        source, reason = d.source.encode(), d.reason.encode()
+        # backslashreplace: a lone surrogate from a decoded payload must not fail the entry
+        source = d.source.encode("utf-8", "backslashreplace")
+        reason = d.reason.encode("utf-8", "backslashreplace")
         parts.append(_DEAD.pack(d.time_ns, len(source), len(reason), len(d.raw)))
         parts.extend((source, reason, bytes(d.raw)))
     return b"".join(parts)

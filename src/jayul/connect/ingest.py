@@ -17,6 +17,7 @@ from typing import Protocol
 
 from jayul.connect.bindings import Bindings, ModbusSource, MqttSource, OpcUaSource
 from jayul.connect.buffer import DurableBuffer
+from jayul.connect.crash_guard import CrashGuard
 from jayul.connect.intake import Intake
 from jayul.connect.validate import SignalTable
 from jayul.connect.writer import HistorianWriter
@@ -40,7 +41,7 @@ def make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
 
         root = (cfg.topic_root or "spBv1.0") if cfg.format == "sparkplug" else None
         root = root or bindings.topic_root(cfg.topic_root)
-        return Mqtt(cfg, root, intake, limits.max_message_bytes)
+        return Mqtt(cfg, root, intake, limits.max_message_bytes, base=bindings.path.parent)
     if isinstance(cfg, OpcUaSource):
         from jayul.connect.opcua_source import OpcUaSource as OpcUa
 
@@ -65,7 +66,10 @@ class Ingest:
     ) -> None:
         self.bindings = bindings
         self.buffer = DurableBuffer(buffer or bindings.connect.buffer)
-        self.intake = Intake(self.buffer, SignalTable(bindings.plant, bindings.connect.limits))
+        self.crash_guard = CrashGuard(self.buffer.dir / "decoding")
+        self.intake = Intake(
+            self.buffer, SignalTable(bindings.plant, bindings.connect.limits), self.crash_guard
+        )
         self.writer = HistorianWriter(
             self.buffer, historian or bindings.connect.historian, on_stored=on_stored
         )
@@ -79,11 +83,21 @@ class Ingest:
             s.start()
         return self
 
+    def failure(self) -> str | None:
+        """Why ingestion cannot go on (a source or the writer gave up), or None while it runs.
+        A caller such as `jayul run` stops with this error rather than run on storing nothing."""
+        for s in self.sources:
+            why = getattr(s, "failure", None)
+            if why:
+                return str(why)
+        return self.writer.failure
+
     def stop(self, drain_s: float = 5.0) -> None:
         for s in self.sources:
             s.stop()
         self.writer.stop(drain_s)
         self.buffer.close()
+        self.crash_guard.close()
 
     def __enter__(self) -> Ingest:
         return self.start()

@@ -6,6 +6,13 @@ Acknowledgement is manual: a message's PUBACK is sent only after its entry is fs
 durable buffer (a flusher thread syncs every few milliseconds and acknowledges everything
 synced: group commit). A PUBACK is never sent on a newer connection than the message came on,
 since message ids are per connection. paho reconnects by itself, with backoff.
+
+No message can stop ingestion: each one is decoded under `Intake.put_message`'s guard (any
+exception dead-letters it, and it is acknowledged like any other). Should paho's network loop
+or the flusher die all the same (a defect, not a message), a supervisor restarts it on a fresh
+connection, up to `MAX_RESTARTS` times within `RESTART_WINDOW_S`; at the next failure it gives
+up and sets `failure`, which `Ingest.failure()` reports so that `jayul run` stops with that
+error instead of running on while storing nothing. So does a broker refusing the credentials.
 """
 
 from __future__ import annotations
@@ -13,18 +20,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from jayul.connect.bindings import MqttSource as MqttSourceConfig
 from jayul.connect.intake import Intake
+from jayul.connect.mqtt_client import make_client
 from jayul.connect.payload import COMMAND_SUFFIX, PayloadParser
 from jayul.connect.sparkplug import SparkplugParser
 
 log = logging.getLogger(__name__)
+MAX_RESTARTS = 5  # failures of a thread within RESTART_WINDOW_S before giving up
+RESTART_WINDOW_S = 60.0
+_REFUSED_FOR_GOOD = {"Bad user name or password", "Not authorized"}
 
 
 @dataclass
@@ -32,6 +45,8 @@ class MqttStats:
     messages: int = 0
     acked: int = 0
     connects: int = 0
+    not_buffered: int = 0  # the buffer refused a message (I/O): left unacknowledged
+    thread_restarts: int = 0
 
 
 class MqttSource:
@@ -44,6 +59,7 @@ class MqttSource:
         intake: Intake,
         max_message_bytes: int,
         sync_interval_s: float = 0.005,
+        base: Path = Path("."),
     ) -> None:
         self.config = config
         self.root = topic_root.rstrip("/")
@@ -61,12 +77,11 @@ class MqttSource:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=config.client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-            manual_ack=True,
+        self._network: threading.Thread | None = None
+        self.failure: str | None = None  # set when a thread failed too often (module doc)
+        self._failures: dict[str, list[float]] = {}
+        self.client = make_client(
+            config, config.client_id, clean_session=False, manual_ack=True, base=base
         )
         self.client.max_inflight_messages_set(1000)
         self.client.reconnect_delay_set(1, 8)
@@ -76,28 +91,68 @@ class MqttSource:
         self.client.on_subscribe = self._on_subscribe
 
     def start(self) -> MqttSource:
-        self._flusher = threading.Thread(target=self._flush_loop, name="jayul-mqtt-ack")
+        self._flusher = threading.Thread(
+            target=self._supervise, args=("ack flusher", self._flush_loop), name="jayul-mqtt-ack"
+        )
         self._flusher.daemon = True
         self._flusher.start()
         self.client.connect_async(self.config.host, self.config.port, keepalive=30)
-        self.client.loop_start()
+        self._network = threading.Thread(
+            target=self._supervise, args=("network loop", self._network_loop), name="jayul-mqtt"
+        )
+        self._network.daemon = True
+        self._network.start()
         return self
 
     def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
         self._stop.set()
+        self.client.disconnect()
+        if self._network is not None:
+            self._network.join(30)
         with self._cond:
             self._cond.notify_all()
         if self._flusher is not None:
             self._flusher.join()
         self.intake.sync()
 
+    # -- supervision -----------------------------------------------------------------------
+
+    def _supervise(self, name: str, body: Callable[[], None]) -> None:
+        """Run `body` until stopped; restart it when it raises (module doc)."""
+        while not self._stop.is_set():
+            try:
+                body()
+                return
+            except Exception as exc:  # a defect, not a message: restart, within limits
+                now = time.monotonic()
+                recent = [t for t in self._failures.get(name, []) if now - t < RESTART_WINDOW_S]
+                self._failures[name] = [*recent, now]
+                self.stats.thread_restarts += 1
+                if len(recent) + 1 > MAX_RESTARTS:
+                    self.failure = (
+                        f"MQTT source {self.config.host}:{self.config.port}: the {name} failed "
+                        f"{len(recent) + 1} times within {RESTART_WINDOW_S:.0f} s, last with "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                    log.error("%s; giving up", self.failure, exc_info=True)
+                    return
+                log.error("MQTT %s failed (%r); restarting it", name, exc, exc_info=True)
+                if self._stop.wait(1.0):
+                    return
+
+    def _network_loop(self) -> None:
+        if self.stats.thread_restarts:
+            with suppress(OSError):  # a fresh connection: nothing half-read survives
+                self.client.reconnect()  # (on failure, loop_forever retries with backoff)
+        self.client.loop_forever(retry_first_connection=True)
+
     # -- paho callbacks (its network thread) ------------------------------------------------
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
             log.warning("MQTT connect to %s refused: %s", self.config.host, reason)
+            if str(reason) in _REFUSED_FOR_GOOD:  # credentials: retrying will not help
+                self.failure = f"MQTT broker {self.config.host}:{self.config.port}: {reason}"
             return
         with self._cond:
             self._generation += 1
@@ -116,11 +171,15 @@ class MqttSource:
 
     def _on_message(self, client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.messages += 1
-        if not msg.topic.endswith("/" + COMMAND_SUFFIX):
-            candidates, dead = self.parser.parse(msg.topic, bytes(msg.payload))
+        topic = msg.topic
+        if not topic.endswith("/" + COMMAND_SUFFIX):
+            payload = bytes(msg.payload)
             try:
-                self.intake.put(candidates, dead, f"mqtt:{msg.topic}")
+                self.intake.put_message(
+                    f"mqtt:{topic}", payload, lambda: self.parser.parse(topic, payload)
+                )
             except Exception:  # never ack what could not be buffered; the broker resends it
+                self.stats.not_buffered += 1
                 log.exception("buffering an MQTT message failed")
                 return
         if msg.qos > 0:

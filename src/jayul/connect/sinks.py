@@ -5,8 +5,8 @@ reached), so the autopilot and the gate use them interchangeably with the twin's
 
 - `OpcUaSink`: CHANGE_SETPOINT writes ``<machine>.setpoint.<id>``; START_MAINTENANCE calls
   ``<machine>.StartMaintenance(action)`` on a jayul-scheme server (`jayul twin serve`).
-- `MqttCommandSink`: publishes the action as JSON on ``<root>/<machine>/cmd`` with QoS 1 and
-  waits for the broker's PUBACK.
+- `MqttCommandSink`: publishes the action as JSON on ``<root>/<machine>/cmd`` with QoS 1,
+  HMAC-signed when a key is configured (docs/connect.md), and waits for the broker's PUBACK.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ import json
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from asyncua import ua
 from asyncua.client.client import Client
 from asyncua.ua.uaerrors import UaStatusCodeError
-from paho.mqtt.enums import CallbackAPIVersion
 
-from jayul.connect.bindings import Security
+from jayul.connect.bindings import MqttSink, Security
+from jayul.connect.command_signing import sign_command
+from jayul.connect.mqtt_client import make_client
 from jayul.connect.opcua_common import (
     configure_client,
     method_id,
@@ -84,23 +86,57 @@ class OpcUaSink:
 
 
 class MqttCommandSink:
-    """Actions as JSON commands on ``<root>/<machine>/cmd`` (QoS 1)."""
+    """Actions as JSON commands on ``<root>/<machine>/cmd`` (QoS 1), HMAC-signed when a key is
+    given (`jayul.connect.command_signing`)."""
 
-    def __init__(self, host: str, port: int, topic_root: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        topic_root: str,
+        timeout_s: float = 5.0,
+        *,
+        config: MqttSink | None = None,
+        base: Path = Path("."),
+        signing_key: bytes | None = None,
+        key_id: str = "jayul",
+    ) -> None:
         self.topic_root = topic_root.rstrip("/")
         self.timeout_s = timeout_s
+        self.signing_key = signing_key
+        self.key_id = key_id
         self.connected = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
-        self.client.on_connect = lambda *_a: self.connected.set()
+        cfg = config or MqttSink(kind="mqtt", host=host, port=port)
+        self.client = make_client(cfg, cfg.client_id, base=base)
+        self.client.on_connect = self._on_connect
         self.client.on_disconnect = lambda *_a: self.connected.clear()
         self.client.connect_async(host, port)
         self.client.loop_start()
+
+    @classmethod
+    def from_config(cls, cfg: MqttSink, topic_root: str, base: Path) -> MqttCommandSink:
+        """The sink a plant file's `connect.sinks[]` entry describes (credentials, TLS, key)."""
+        return cls(
+            cfg.host,
+            cfg.port,
+            topic_root,
+            config=cfg,
+            base=base,
+            signing_key=cfg.signing_key(base),
+            key_id=cfg.key_id,
+        )
+
+    def _on_connect(self, _c: mqtt.Client, _u: object, _f: object, reason: Any, _p: object) -> None:
+        if reason.is_failure:
+            log.warning("MQTT command sink: broker refused the connection: %s", reason)
+        else:
+            self.connected.set()
 
     def topic(self, machine: str) -> str:
         return f"{self.topic_root}/{machine}/cmd"
 
     def execute(self, action: Action) -> bool:
-        body = {
+        body: dict[str, Any] = {
             "id": action.id,
             "t": action.time,
             "action": action.kind.value,
@@ -110,7 +146,13 @@ class MqttCommandSink:
         if not self.connected.wait(self.timeout_s):
             log.warning("MQTT command for %s not sent: no broker connection", action.machine)
             return False
-        info = self.client.publish(self.topic(action.machine), json.dumps(body), qos=1)
+        topic = self.topic(action.machine)
+        if self.signing_key is not None:
+            body["machine"] = action.machine
+            payload = sign_command(self.signing_key, self.key_id, topic, body)
+        else:
+            payload = json.dumps(body).encode()
+        info = self.client.publish(topic, payload, qos=1)
         try:
             info.wait_for_publish(self.timeout_s)
         except (RuntimeError, ValueError) as exc:

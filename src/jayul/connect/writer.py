@@ -57,6 +57,7 @@ class HistorianWriter:
         self._events_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.failure: str | None = None  # why the writer thread ended early, if it did
 
     def start(self) -> HistorianWriter:
         self._thread = threading.Thread(target=self._run, name="jayul-historian-writer")
@@ -83,9 +84,13 @@ class HistorianWriter:
             self._events.extend(events)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self.step()
-        self._store_events()
+        try:
+            while not self._stop.is_set():
+                self.step()
+            self._store_events()
+        except Exception as exc:  # a defect: say so (Ingest.failure) instead of idling
+            self.failure = f"historian writer failed: {type(exc).__name__}: {exc}"
+            log.exception("the historian writer stopped")
 
     def _store_events(self) -> None:
         with self._events_lock:

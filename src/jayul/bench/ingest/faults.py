@@ -49,15 +49,18 @@ def _port_open(port: int) -> bool:
 class Broker:
     """A Mosquitto of our own that can be restarted (SIGTERM: it saves its sessions)."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, settings: str = "max_queued_messages 0\n") -> None:
         self.port = _free_port()
         self.conf = work / "mosquitto.conf"
+        own = ("listener", "allow_anonymous", "persistence", "persistence_location", "user")
+        kept = [ln for ln in settings.splitlines() if ln.split(" ", 1)[0] not in own]
         self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-            f"persistence_location {work}/\nmax_queued_messages 0\n"
+            "\n".join(kept)  # with this broker's own port and persistence directory
+            + f"\nlistener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+            f"persistence_location {work}/\n"
             # as root, mosquitto drops to its own user, which cannot write our directory: its
             # sessions and queued messages would not survive a restart
-            + ("user root\n" if os.geteuid() == 0 else "")
+             + ("user root\n" if os.geteuid() == 0 else "")
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
