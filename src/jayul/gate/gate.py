@@ -9,7 +9,9 @@ Checks, in this order, for every proposal:
 6. uncertainty: the model's relative uncertainty must stay under the limit;
 7. autonomy level: L0 record, L1 advise, L2 ask a person, L3 act unless an exception
    (or critical risk) asks a person, L4 act unless an exception asks a person.
-Every outcome is audited with the check that decided and the reason.
+Every outcome is audited with the check that decided and the reason. An action reaches the
+executor only after its `action_dispatched` record is committed, and every outcome is
+committed before `propose` returns it.
 """
 
 from __future__ import annotations
@@ -239,6 +241,23 @@ class Gate:
         why: str,
         approval_id: str | None,
     ) -> GateOutcome:
+        # The record that the gate let this action through is committed before the action
+        # reaches the plant: a crash between the two leaves a dispatched action on record,
+        # never an action without one.
+        self.audit.append(
+            now,
+            "gate",
+            "action_dispatched",
+            action.machine,
+            why,
+            {
+                "action": action.model_dump(mode="json"),
+                "level": level.name,
+                "proposer": ctx.proposer,
+                "approval": approval_id,
+            },
+            durable=True,
+        )
         try:
             done = self.executor(action)
         except Exception as exc:  # the plant said no: record it, never retry silently
@@ -289,7 +308,10 @@ class Gate:
             "approval": out.approval_id,
         }
         subject = action.machine if action else ""
-        self.audit.append(now, "gate", f"action_{out.status.value}", subject, out.reason, payload)
+        # committed before the caller hears the outcome: what a client was told is on record
+        self.audit.append(
+            now, "gate", f"action_{out.status.value}", subject, out.reason, payload, durable=True
+        )
 
     # -- kill switch and counters -------------------------------------------------------------
 

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 """
 _COLUMNS = "seq, time, actor, kind, subject, reason, payload, prev, hash, mac"
 ANCHOR_ENV = "JAYUL_AUDIT_ANCHOR"
+_ARROW_FROM = 500  # batches this big go in through arrow
 AUTO = "auto"
 
 
@@ -164,17 +165,31 @@ class AuditLog:
         with self._lock:
             if not self._buffer:
                 return
-            cols = list(zip(*[_row(r) for r in self._buffer], strict=True))
-            names = _COLUMNS.split(", ")
-            table = pa.table(
-                {n: pa.array(list(c), type=_TYPES[n]) for n, c in zip(names, cols, strict=True)}
-            )
+            rows = [_row(r) for r in self._buffer]
             cp = self._due_checkpoint()
             con = self._wcon
-            con.register("_audit_batch", table)
+            big = len(rows) >= _ARROW_FROM
+            if big:  # arrow is much faster for big batches (and the first use is slow)
+                cols = list(zip(*rows, strict=True))
+                names = _COLUMNS.split(", ")
+                con.register(
+                    "_audit_batch",
+                    pa.table(
+                        {
+                            n: pa.array(list(c), type=_TYPES[n])
+                            for n, c in zip(names, cols, strict=True)
+                        }
+                    ),
+                )
             try:
                 con.execute("BEGIN TRANSACTION")
-                con.execute(f"INSERT INTO audit_log ({_COLUMNS}) SELECT * FROM _audit_batch")
+                if big:
+                    con.execute(f"INSERT INTO audit_log ({_COLUMNS}) SELECT * FROM _audit_batch")
+                else:
+                    con.executemany(
+                        f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
                 self._write_head(con)
                 if cp is not None:
                     con.execute(
@@ -186,7 +201,8 @@ class AuditLog:
                 con.execute("ROLLBACK")
                 raise
             finally:
-                con.unregister("_audit_batch")
+                if big:
+                    con.unregister("_audit_batch")
             self._buffer.clear()
             if cp is not None:
                 self._checkpointed = cp.count
