@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jayul.gate.approvals import Approval, ApprovalQueue
+from jayul.gate.approvals import Approval, ApprovalQueue, FourEyes
 from jayul.gate.autonomy import AutonomyConfig, kill_file_for
 from jayul.gate.context import (
     GateContext,
@@ -64,6 +64,7 @@ class Gate:
         default_level: AutonomyLevel = AutonomyLevel.L1,
         approval_timeout_ns: int | None = None,
         kill_file: Path | None = None,
+        four_eyes: FourEyes | None = None,
     ) -> None:
         self.plant = plant
         self.con = as_connection(db)
@@ -72,7 +73,7 @@ class Gate:
             kill_file = kill_file_for(db)
         self.autonomy = AutonomyConfig(self.con, self.audit, default_level, kill_file)
         queue_args = {} if approval_timeout_ns is None else {"timeout_ns": approval_timeout_ns}
-        self.approvals = ApprovalQueue(self.con, self.audit, **queue_args)
+        self.approvals = ApprovalQueue(self.con, self.audit, four_eyes=four_eyes, **queue_args)
         self.executor = executor
         self.origins = origins
         self.policy = policy or GatePolicy()
@@ -184,7 +185,7 @@ class Gate:
         why: str,
         asks: tuple[str, ...],
     ) -> GateOutcome:
-        item = self.approvals.request(action, why, now)
+        item = self.approvals.request(action, why, now, ctx.proposer, level)
         if asks:
             self.counts["escalations"] += 1
         out = GateOutcome(action.id, OutcomeStatus.PENDING, "approval", why, level, item.id, asks)

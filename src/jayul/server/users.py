@@ -109,8 +109,9 @@ class UserStore:
             "INSERT INTO users VALUES (?, ?, ?, ?, ?)",
             [name, role.value, hash_password(password), now, by],
         )
-        self.audit.append(now, by, "user_added", name, f"role {role.value}", {"role": role.value})
-        self.audit.flush()
+        self.audit.append(
+            now, by, "user_added", name, f"role {role.value}", {"role": role.value}, durable=True
+        )
         return User(name, role, now, by)
 
     def remove(self, name: str, by: str, now: int | None = None) -> None:
@@ -123,8 +124,7 @@ class UserStore:
             raise ValueError(f"{name!r} is the last admin; add another admin first")
         self.con.execute("DELETE FROM users WHERE name = ?", [name])
         when = utc_now_ns() if now is None else now
-        self.audit.append(when, by, "user_removed", name, "removed")
-        self.audit.flush()
+        self.audit.append(when, by, "user_removed", name, "removed", durable=True)
 
     def get(self, name: str) -> User | None:
         rows = self.con.execute(
