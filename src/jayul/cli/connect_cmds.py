@@ -139,9 +139,16 @@ def run(
         pilot.gate = Gate(bindings.plant, where, pilot.send, origins, default_level=level)
     except OSError as exc:
         fail(str(exc))
-    pilot.gate.autonomy.set_level(
+    in_force = pilot.gate.autonomy.start_level(
         level, "jayul run", utc_now_ns(), f"jayul run --autonomy {level.name}"
     )
+    if in_force.level != level or in_force.scope != "plant":
+        console.print(
+            f"[yellow]autonomy stays {in_force.level.name}[/] ({in_force.scope}, set by "
+            f"{in_force.set_by}: {in_force.reason}); --autonomy {level.name} applies only to a "
+            "new plant database. Change it with `jayul autonomy set`.",
+            highlight=False,
+        )
     on_stored = None if ingest_only else pilot.on_stored
     try:
         ingest = Ingest(bindings, historian=historian, buffer=buffer, on_stored=on_stored)

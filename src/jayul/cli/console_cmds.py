@@ -53,9 +53,13 @@ def serve(
         help="Try each proposal on forked twins first (--no-verify: straight to the gate, "
         "which then treats every proposal as an exception for a person).",
     ),
-    keep_db: bool = typer.Option(
-        False, "--keep-db", help="Keep the database (and its users) instead of starting afresh."
+    fresh: bool = typer.Option(
+        False,
+        "--fresh",
+        help="DELETE the database first: its audit trail, users, approvals and autonomy "
+        "settings (asks for confirmation unless --yes). Without it the database is kept.",
     ),
+    yes: bool = typer.Option(False, "--yes", help="Confirm --fresh without asking."),
     admin_password: str | None = typer.Option(
         None,
         envvar="JAYUL_ADMIN_PASSWORD",
@@ -71,7 +75,11 @@ def serve(
         level = AutonomyLevel.parse(autonomy)
     except (PlantFileError, ValueError) as exc:
         fail(str(exc))
-    if not keep_db:
+    if fresh and db.exists():
+        if not yes and not typer.confirm(
+            f"--fresh deletes {db} with its audit trail and users. Continue?", default=False
+        ):
+            fail("not deleted: run without --fresh to keep the database")
         for stale in (db, Path(f"{db}.wal")):
             stale.unlink(missing_ok=True)
     twin = Twin(plant, seed=seed)
