@@ -7,6 +7,7 @@ console's Users page (or `POST /api/users`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +61,12 @@ def serve(
         "settings (asks for confirmation unless --yes). Without it the database is kept.",
     ),
     yes: bool = typer.Option(False, "--yes", help="Confirm --fresh without asking."),
+    secure_cookies: bool = typer.Option(
+        False,
+        "--secure-cookies",
+        envvar="JAYUL_SECURE_COOKIES",
+        help="Mark the session cookie Secure (behind a TLS proxy; over https it always is).",
+    ),
     admin_password: str | None = typer.Option(
         None,
         envvar="JAYUL_ADMIN_PASSWORD",
@@ -68,6 +75,9 @@ def serve(
 ) -> None:
     """Run the twin paced to the wall clock under the autopilot and serve the console."""
     from jayul.cli.demo_ui import run_console  # uvicorn only when serving
+
+    if secure_cookies:
+        os.environ["JAYUL_SECURE_COOKIES"] = "1"
 
     try:
         plant = load_plant(plant_file or demo_plant_path())

@@ -159,18 +159,22 @@ class Session:
     user: str
     role: Role
     last_seen: float
+    opened: float = 0.0
 
 
 class Sessions:
-    """Login tokens in memory, dropped after `idle_s` without use or at logout."""
+    """Login tokens in memory, dropped after `idle_s` without use, `max_age_s` after login
+    whatever the use (a stolen token does not live for ever), or at logout."""
 
-    def __init__(self, idle_s: float = 8 * 3600.0) -> None:
+    def __init__(self, idle_s: float = 8 * 3600.0, max_age_s: float = 12 * 3600.0) -> None:
         self.idle_s = idle_s
+        self.max_age_s = max_age_s
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def open(self, user: User) -> Session:
-        s = Session(secrets.token_urlsafe(32), user.name, user.role, time.monotonic())
+        now = time.monotonic()
+        s = Session(secrets.token_urlsafe(32), user.name, user.role, now, now)
         with self._lock:
             self._by_token[s.token] = s
         return s
@@ -181,7 +185,7 @@ class Sessions:
             s = self._by_token.get(token)
             if s is None:
                 return None
-            if now - s.last_seen > self.idle_s:
+            if now - s.last_seen > self.idle_s or now - s.opened > self.max_age_s:
                 del self._by_token[token]
                 return None
             s.last_seen = now
