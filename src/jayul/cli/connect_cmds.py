@@ -38,16 +38,37 @@ def serve(
         None, min=0.001, help="Simulated seconds per wall second (default: connect.server.speed)."
     ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
+    db: Path = typer.Option(
+        Path("twin-server.duckdb"),
+        "--db",
+        help="Plant database of the gate in front of the twin: approvals, audit trail.",
+    ),
+    autonomy: str = typer.Option(
+        "L3",
+        help="Level for clients' writes when none is stored (L3: inside the envelope they "
+        "run, the rest is refused or waits for a person).",
+    ),
 ) -> None:
-    """Run the twin as an OPC UA server: Plant / Line / Machine, signals, setpoints, methods."""
+    """Run the twin as an OPC UA server: Plant / Line / Machine, signals, setpoints, methods.
+    Clients' writes and method calls go through the gate (see docs/connect.md)."""
     from jayul.connect.opcua_server import TwinServer, serving_twin
+    from jayul.gate import AutonomyLevel
 
     bindings = _load(plant_file)
     update = {k: v for k, v in (("port", port), ("speed", speed)) if v is not None}
     config = bindings.connect.server.model_copy(update=update)
-    server = TwinServer(
-        bindings.plant, config, twin=serving_twin(bindings.plant, seed), base=bindings.path.parent
-    )
+    try:
+        level = AutonomyLevel.parse(autonomy)
+        server = TwinServer(
+            bindings.plant,
+            config,
+            twin=serving_twin(bindings.plant, seed),
+            base=bindings.path.parent,
+            gate_db=db,
+            level=level,
+        )
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
 
     async def main() -> None:
         try:
