@@ -18,6 +18,7 @@ from rich.table import Table
 
 from jayul.autopilot.setup import assemble
 from jayul.cli.errors import fail
+from jayul.cli.local_auth import NotAllowedError, PasswordFileOption, UserOption, identify
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
@@ -144,16 +145,30 @@ def users_add(
     password: str = typer.Option(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
     ),
-    by: str = typer.Option("cli", help="Who adds the user (for the audit trail)."),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     db: Path = DB_OPTION,
 ) -> None:
-    """Add a user with a role; the password is hashed with scrypt."""
+    """Add a user with a role (scrypt-hashed). The first user may be added by the OS user
+    owning the database; after that only an admin (--user, with their password)."""
     with user_store(db, create=True) as store:
+        by = _admin(store, db, user, password_file)
         try:
-            user = store.add(name, role, password, by)
+            added = store.add(name, role, password, by)
         except ValueError as exc:
             fail(str(exc))
-    console.print(f"added {user.name} ({user.role.value})")
+    console.print(f"added {added.name} ({added.role.value}) as {by}")
+
+
+def _admin(store: UserStore, db: Path, user: str | None, password_file: Path | None) -> str:
+    """Who manages users: an authenticated admin, or the file's owner while none exist."""
+    try:
+        ident = identify(store.con, store.audit, db, user, password_file)
+    except NotAllowedError as exc:
+        fail(str(exc))
+    if store.list() and ident.role != "admin":
+        fail(f"{ident.name} ({ident.role}) may not manage users (admin only)")
+    return ident.name
 
 
 @users_app.command("list")
@@ -172,11 +187,13 @@ def users_list(db: Path = DB_OPTION) -> None:
 @users_app.command("remove")
 def users_remove(
     name: str = typer.Argument(..., help="User name."),
-    by: str = typer.Option("cli", help="Who removes the user (for the audit trail)."),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     db: Path = DB_OPTION,
 ) -> None:
-    """Remove a user (not the last admin)."""
+    """Remove a user (not the last admin); an admin only."""
     with user_store(db) as store:
+        by = _admin(store, db, user, password_file)
         try:
             store.remove(name, by)
         except (KeyError, ValueError) as exc:
