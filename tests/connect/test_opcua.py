@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asyncua.client.client import Client
@@ -32,12 +33,20 @@ def free_port() -> int:
 
 
 async def started(
-    plant: Plant, security: Security | None = None, base: Path = Path(".")
+    plant: Plant,
+    security: Security | None = None,
+    base: Path = Path("."),
+    anonymous_write: bool = True,
+    **kw: Any,
 ) -> TwinServer:
     config = ServerConfig(
-        port=free_port(), host="127.0.0.1", speed=3600, security=security or Security()
+        port=free_port(),
+        host="127.0.0.1",
+        speed=3600,
+        security=security or Security(),
+        allow_anonymous_write=anonymous_write,
     )
-    return await TwinServer(plant, config, twin=serving_twin(plant), base=base).start()
+    return await TwinServer(plant, config, twin=serving_twin(plant), base=base, **kw).start()
 
 
 def with_server(plant: Plant, body: Callable[[TwinServer], Awaitable[None]]) -> None:

@@ -105,6 +105,7 @@ def test_twin_serve_command(tmp_path: Path) -> None:
     demo = Path(__file__).resolve().parents[2] / "examples" / "plants" / "demo-opcua.yaml"
     proc = subprocess.Popen(
         [*jayul, "twin", "serve", "--plant", str(demo), "--port", str(port), "--seconds", "20"],
+        cwd=tmp_path,  # the gate's database (twin-server.duckdb) goes here
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from gate_helpers import T0, Recorder, maintenance, setpoint, verified
 
-from jayul.gate import AutonomyLevel, Gate, Origins, OutcomeStatus
+from jayul.gate import AutonomyLevel, Gate, GateContext, Origins, OutcomeStatus
 from jayul.gate.approvals import ApprovalQueue
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import connect
@@ -176,3 +176,39 @@ def test_an_unreadable_kill_file_still_kills(plant: Plant, tmp_path: Path) -> No
     (tmp_path / "p.duckdb.kill").write_text("not json")
     gate.tick(T0)
     assert gate.autonomy.killed
+
+
+def test_four_eyes_the_proposer_may_not_approve(l2: Gate, executed: Recorder) -> None:
+    erik = GateContext(proposer="user:erik", verdict=True)
+    out = l2.propose(setpoint(1500.0, origin="model:capped"), erik, T0)
+    item = l2.approvals.get(str(out.approval_id))
+    assert item.proposed_by == "user:erik" and item.level is AutonomyLevel.L2
+    with pytest.raises(PermissionError, match="four-eyes"):
+        l2.approve(str(out.approval_id), "erik", "engineer", T0)
+    denied = l2.audit.records(kind="approval_denied")[-1]
+    assert "four eyes" in denied.reason and denied.actor == "erik"
+    assert not executed.done
+    # the proposer may still withdraw (reject) it; another engineer may approve it
+    assert l2.approve(str(out.approval_id), "ines", "engineer", T0).status == "executed"
+    approved = l2.audit.records(kind="approval_approved")[-1]
+    assert approved.data()["proposed_by"] == "user:erik"
+
+
+def test_four_eyes_configurable_per_action_class_and_level(
+    plant: Plant, executed: Recorder
+) -> None:
+    from jayul.gate import FourEyes
+    from jayul.records.events import ActionKind
+
+    origins = Origins()
+    origins.register("policy:cbm", proposers=frozenset({"autopilot", "user:olga"}))
+    rule = FourEyes(kinds=frozenset({ActionKind.CHANGE_SETPOINT}))
+    g = Gate(plant, ":memory:", executed, origins, four_eyes=rule)
+    g.autonomy.set_level(AutonomyLevel.L2, "t", T0, "approve everything")
+    out = g.propose(maintenance(), GateContext(proposer="user:olga", verdict=True), T0)
+    # maintenance is outside the rule here: the proposer may approve it
+    assert g.approve(str(out.approval_id), "olga", "operator", T0).status == "executed"
+    rule = FourEyes(levels=frozenset({AutonomyLevel.L3, AutonomyLevel.L4}))
+    g.approvals.four_eyes = rule
+    out = g.propose(maintenance(), GateContext(proposer="user:olga", verdict=True), T0 + 1)
+    assert g.approve(str(out.approval_id), "olga", "operator", T0 + 1).status == "executed"

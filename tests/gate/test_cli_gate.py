@@ -1,4 +1,5 @@
-"""`jayul approvals|autonomy|kill` against a real plant database file."""
+"""`jayul approvals|autonomy|kill` against a real plant database file, as authenticated
+users (the stored role counts, never a flag)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,30 @@ from typer.testing import CliRunner
 
 from jayul.cli.gate_cmds import console, gate_app
 from jayul.gate import AutonomyLevel, Gate, Origins
+from jayul.govern.audit import AuditLog
 from jayul.govern.db import connect
 from jayul.plant.model import Plant
+from jayul.server.users import UserStore
 
 runner = CliRunner()
 console.width = 250  # tables wide enough to read in full
+PASSWORDS = {"olga": "olga-pass-1", "erik": "erik-pass-1", "vera": "vera-pass-1"}
+ROLES = {"olga": "operator", "erik": "engineer", "vera": "viewer"}
+
+
+def add_users(db: Path) -> None:
+    con = connect(db)
+    audit = AuditLog(con)
+    store = UserStore(con, audit)
+    for name, password in PASSWORDS.items():
+        store.add(name, ROLES[name], password, by="test")
+    audit.close()
+    con.close()
+
+
+def as_user(name: str, *args: str, password: str | None = None):  # type: ignore[no-untyped-def]
+    env = {"JAYUL_PASSWORD": password or PASSWORDS[name]}
+    return runner.invoke(gate_app, [*args, "--user", name], env=env)
 
 
 def pending_db(plant: Plant, tmp_path: Path) -> tuple[Path, str]:
@@ -25,6 +45,7 @@ def pending_db(plant: Plant, tmp_path: Path) -> tuple[Path, str]:
     out = gate.propose(maintenance(), verified(), T0)
     gate.audit.close()
     con.close()
+    add_users(db)
     return db, str(out.approval_id)
 
 
@@ -32,15 +53,19 @@ def test_list_approve_and_the_gate_runs_it(plant: Plant, tmp_path: Path) -> None
     db, aid = pending_db(plant, tmp_path)
     listed = runner.invoke(gate_app, ["approvals", "list", "--db", str(db)])
     assert listed.exit_code == 0 and aid[:10] in listed.output
-    denied = runner.invoke(
+    # roles are no longer declared: the old way is refused outright
+    declared = runner.invoke(
         gate_app,
-        ["approvals", "approve", aid[:6], "--by", "x", "--role", "visitor", "--db", str(db)],
+        ["approvals", "approve", aid[:6], "--by", "mallory", "--role", "engineer", "--db", str(db)],
     )
-    assert denied.exit_code == 1 and "may not" in denied.output
-    ok = runner.invoke(
-        gate_app,
-        ["approvals", "approve", aid[:6], "--by", "olga", "--role", "operator", "--db", str(db)],
-    )
+    assert declared.exit_code != 0
+    no_user = runner.invoke(gate_app, ["approvals", "approve", aid[:6], "--db", str(db)])
+    assert no_user.exit_code == 1 and "--user" in no_user.output
+    guessed = as_user("olga", "approvals", "approve", aid[:6], "--db", str(db), password="guess")
+    assert guessed.exit_code == 1 and "wrong user name or password" in guessed.output
+    viewer = as_user("vera", "approvals", "approve", aid[:6], "--db", str(db))
+    assert viewer.exit_code == 1 and "may not" in viewer.output
+    ok = as_user("olga", "approvals", "approve", aid[:6], "--db", str(db))
     assert ok.exit_code == 0, ok.output
     done = Recorder()
     origins = Origins()
@@ -49,75 +74,58 @@ def test_list_approve_and_the_gate_runs_it(plant: Plant, tmp_path: Path) -> None
     gate = Gate(plant, con, done, origins, default_level=AutonomyLevel.L2)
     gate.tick(T0 + 10)
     assert len(done.done) == 1 and gate.audit.verify().ok
+    kinds = [r.kind for r in gate.audit.records()]
+    assert "cli_login_failed" in kinds
+    assert gate.audit.records(kind="approval_approved")[-1].actor == "olga"
     con.close()
 
 
 def test_reject_and_unknown_ids(plant: Plant, tmp_path: Path) -> None:
     db, aid = pending_db(plant, tmp_path)
-    assert (
-        runner.invoke(
-            gate_app,
-            ["approvals", "reject", aid, "--by", "o", "--role", "operator", "--db", str(db)],
-        ).exit_code
-        == 0
-    )
-    again = runner.invoke(
-        gate_app, ["approvals", "approve", aid, "--by", "o", "--role", "operator", "--db", str(db)]
-    )
+    assert as_user("olga", "approvals", "reject", aid, "--db", str(db)).exit_code == 0
+    again = as_user("olga", "approvals", "approve", aid, "--db", str(db))
     assert again.exit_code == 1 and "rejected" in again.output
-    missing = runner.invoke(
-        gate_app,
-        ["approvals", "approve", "zzz", "--by", "o", "--role", "operator", "--db", str(db)],
-    )
+    missing = as_user("olga", "approvals", "approve", "zzz", "--db", str(db))
     assert missing.exit_code == 2 and "no approval requests" in missing.output
 
 
 def test_autonomy_set_show_and_kill(tmp_path: Path) -> None:
-    db = str(tmp_path / "p.duckdb")
-    base = ["--by", "erik", "--reason", "pilot", "--db", db]
-    assert (
-        runner.invoke(gate_app, ["autonomy", "set", "L3", "--role", "engineer", *base]).exit_code
-        == 0
-    )
-    r = runner.invoke(
-        gate_app,
-        [
-            "autonomy",
-            "set",
-            "L4",
-            "--line",
-            "line2",
-            "--action",
-            "start_maintenance",
-            "--role",
-            "engineer",
-            *base,
-        ],
+    db = tmp_path / "p.duckdb"
+    add_users(db)
+    base = ["--reason", "pilot", "--db", str(db)]
+    assert as_user("erik", "autonomy", "set", "L3", *base).exit_code == 0
+    r = as_user(
+        "erik", "autonomy", "set", "L4", "--line", "line2", "--action", "start_maintenance", *base
     )
     assert r.exit_code == 0 and "line:line2/action:start_maintenance" in r.output
-    assert (
-        runner.invoke(gate_app, ["autonomy", "set", "L9", "--role", "engineer", *base]).exit_code
-        == 2
-    )
-    assert (
-        runner.invoke(gate_app, ["autonomy", "set", "L4", "--role", "operator", *base]).exit_code
-        == 1
-    )
-    assert (
-        runner.invoke(
-            gate_app, ["autonomy", "set", "L2", "--action", "fly", "--role", "engineer", *base]
-        ).exit_code
-        == 2
-    )
-    shown = runner.invoke(gate_app, ["autonomy", "show", "--db", db])
+    assert as_user("erik", "autonomy", "set", "L9", *base).exit_code == 2
+    operator = as_user("olga", "autonomy", "set", "L4", *base)
+    assert operator.exit_code == 1 and "engineer only" in operator.output
+    assert as_user("erik", "autonomy", "set", "L2", "--action", "fly", *base).exit_code == 2
+    shown = runner.invoke(gate_app, ["autonomy", "show", "--db", str(db)])
     assert "L3" in shown.output and "KILL" not in shown.output
-    assert runner.invoke(gate_app, ["kill", *base]).exit_code == 0
-    assert "KILL SWITCH ON" in runner.invoke(gate_app, ["autonomy", "show", "--db", db]).output
-    refused = runner.invoke(gate_app, ["kill", "--clear", *base])
+    # anyone may pull the kill switch, without a login
+    assert runner.invoke(gate_app, ["kill", "--by", "olga", *base]).exit_code == 0
+    assert "KILL SWITCH ON" in runner.invoke(gate_app, ["autonomy", "show", "--db", str(db)]).output
+    refused = as_user("olga", "kill", "--clear", *base)
     assert refused.exit_code == 1
-    cleared = runner.invoke(gate_app, ["kill", "--clear", "--role", "engineer", *base])
-    assert cleared.exit_code == 0
-    assert "KILL" not in runner.invoke(gate_app, ["autonomy", "show", "--db", db]).output
+    cleared = as_user("erik", "kill", "--clear", *base)
+    assert cleared.exit_code == 0, cleared.output
+    assert "KILL" not in runner.invoke(gate_app, ["autonomy", "show", "--db", str(db)]).output
+
+
+def test_without_users_only_the_file_owner_acts(tmp_path: Path) -> None:
+    db = tmp_path / "gate.duckdb"
+    ok = runner.invoke(gate_app, ["autonomy", "set", "L0", "--reason", "r", "--db", str(db)])
+    assert ok.exit_code == 0, ok.output
+    con = connect(db)
+    actor = AuditLog(con).records(kind="autonomy")[-1].actor
+    con.close()
+    assert actor.startswith("os:")
+    named = runner.invoke(
+        gate_app, ["autonomy", "set", "L4", "--reason", "r", "--user", "mallory", "--db", str(db)]
+    )
+    assert named.exit_code == 1 and "no users" in named.output
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -153,7 +153,11 @@ def test_every_outcome_is_audited_with_its_reason(gate: Gate) -> None:
         gate.propose(maintenance(), verified(), T0),
         gate.propose(maintenance(risk=RiskClass.HIGH), GateContext("autopilot"), T0),
     ]
+    every = [r.kind for r in gate.audit.records() if r.kind.startswith("action_")]
+    # the executed one was put on record (committed) before it reached the plant
+    assert every.index("action_dispatched") == every.index("action_executed") - 1
     recs = [r for r in gate.audit.records() if r.kind.startswith("action_")]
+    recs = [r for r in recs if r.kind != "action_dispatched"]
     assert [r.kind for r in recs] == [f"action_{o.status.value}" for o in outs]
     assert all(r.reason for r in recs)
     assert recs[0].data()["check"] == "interlock"

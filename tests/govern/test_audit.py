@@ -12,10 +12,12 @@ import pytest
 from jayul.govern.audit import AuditLog, verify_database
 from jayul.govern.audit_chain import GENESIS, canonical, digest
 from jayul.govern.audit_file import verify_trail_file, verify_trail_text
+from jayul.govern.audit_key import resolve_keyring
 from jayul.govern.db import connect
 from jayul.records.events import Alert, SignalContribution
 
 N = 300
+KEY = resolve_keyring(None)  # the key of in-memory trails in this process
 
 
 def filled(db: str | Path = ":memory:", n: int = N) -> AuditLog:
@@ -40,7 +42,7 @@ def test_records_are_canonical_json_and_chained() -> None:
     for r in recs:
         full = json.loads(r.line())
         assert canonical(full) == r.line()
-        body = {k: v for k, v in full.items() if k != "hash"}
+        body = {k: v for k, v in full.items() if k not in ("hash", "mac")}
         assert digest(canonical(body)) == r.hash  # checkable with json + sha256 alone
     assert recs[0].data()["bad"] == "nan"
 
@@ -134,7 +136,7 @@ def test_every_single_byte_change_of_a_line_is_detected(tmp_path: Path) -> None:
         pos = start + offset
         for new in {"0", "1", "e", "E", " ", "\n", '"', chr(ord(text[pos]) ^ 1)} - {text[pos]}:
             tampered = text[:pos] + new + text[pos + 1 :]
-            assert not verify_trail_text(tampered).ok, (offset, new)
+            assert not verify_trail_text(tampered, KEY).ok, (offset, new)
 
 
 def test_random_byte_changes_anywhere_are_detected(tmp_path: Path) -> None:
@@ -145,7 +147,7 @@ def test_random_byte_changes_anywhere_are_detected(tmp_path: Path) -> None:
         pos = rng.randrange(len(data))
         b = bytes([(data[pos] + rng.randrange(1, 256)) % 256])
         path.write_bytes(data[:pos] + b + data[pos + 1 :])
-        assert not verify_trail_file(path).ok
+        assert not verify_trail_file(path, KEY).ok
 
 
 def test_file_deletions_swaps_insertions(tmp_path: Path) -> None:

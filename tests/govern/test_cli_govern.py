@@ -76,7 +76,13 @@ def test_audit_verify_export_and_tamper(tmp_path: Path) -> None:
         runner.invoke(govern_app, ["audit", "export", "--out", str(out), "--db", str(db)]).exit_code
         == 0
     )
-    assert runner.invoke(govern_app, ["audit", "verify", "--file", str(out)]).exit_code == 0
+    keyed = runner.invoke(govern_app, ["audit", "verify", "--file", str(out), "--db", str(db)])
+    assert keyed.exit_code == 0, keyed.output
+    # without the key only the chain is checked: intact, but not proven (exit 3)
+    unkeyed = runner.invoke(
+        govern_app, ["audit", "verify", "--file", str(out), "--db", str(tmp_path / "none")]
+    )
+    assert unkeyed.exit_code == 3 and "MACs not checked" in unkeyed.output
     wrong_head = runner.invoke(
         govern_app, ["audit", "verify", "--file", str(out), "--head", "0" * 64]
     )
@@ -93,3 +99,27 @@ def test_audit_verify_export_and_tamper(tmp_path: Path) -> None:
     assert refused.exit_code == 1
     missing = runner.invoke(govern_app, ["audit", "verify", "--file", str(tmp_path / "x")])
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_audit_checkpoint_and_rewrite_detection(tmp_path: Path) -> None:
+    from tests.govern.test_audit_key import rewrite_and_rehash
+
+    db = registry_db(tmp_path)
+    anchor = tmp_path / "anchor" / "plant.checkpoints"
+    done = runner.invoke(govern_app, ["audit", "checkpoint", "--out", str(anchor), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    args = ["audit", "verify", "--db", str(db), "--checkpoints", str(anchor)]
+    assert runner.invoke(govern_app, args).exit_code == 0
+    con = connect(db)
+    rewrite_and_rehash(con, 1, "rewritten")
+    con.close()
+    caught = runner.invoke(govern_app, args)
+    assert caught.exit_code == 1 and "forged" in caught.output
+    rotated = runner.invoke(govern_app, ["audit", "key", "rotate", "--db", str(db)])
+    assert rotated.exit_code == 0 and "2 key(s)" in rotated.output
+    bad = tmp_path / "bad.checkpoints"
+    bad.write_text("{not json\n")
+    worse = runner.invoke(
+        govern_app, ["audit", "verify", "--db", str(db), "--checkpoints", str(bad)]
+    )
+    assert worse.exit_code == 2 and "line 1" in worse.output

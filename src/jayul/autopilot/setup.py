@@ -93,7 +93,8 @@ def assemble(
         approval_timeout_ns=int(approval_timeout_h * NS_PER_H),
     )
     now = twin.time_ns()
-    gate.autonomy.set_level(autonomy, "demo", now, f"jayul demo --autonomy {autonomy.name}")
+    # a level stored by an earlier run (or the kill switch) wins over the start-up option
+    gate.autonomy.start_level(autonomy, "demo", now, f"jayul demo --autonomy {autonomy.name}")
     executor = GatedExecutor(twin, gate, verifier or Verifier())
     pilot = pilot_for(plant, twin, policy, historian, executor, progress=progress)
     return Assembly(pilot, gate)

@@ -74,3 +74,7 @@ bench_app.command("steel")(bench_steel)
 from jayul.bench.faults.command import bench_faults  # noqa: E402
 
 bench_app.command("faults")(bench_faults)
+
+from jayul.bench.security.command import bench_security  # noqa: E402
+
+bench_app.command("security")(bench_security)

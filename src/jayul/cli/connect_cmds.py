@@ -39,18 +39,40 @@ def serve(
         None, min=0.001, help="Simulated seconds per wall second (default: connect.server.speed)."
     ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
+    db: Path = typer.Option(
+        Path("twin-server.duckdb"),
+        "--db",
+        help="Plant database of the gate in front of the twin: approvals, audit trail.",
+    ),
+    autonomy: str = typer.Option(
+        "L3",
+        help="Level for clients' writes when none is stored (L3: inside the envelope they "
+        "run, the rest is refused or waits for a person).",
+    ),
 ) -> None:
-    """Run the twin as an OPC UA server: Plant / Line / Machine, signals, setpoints, methods."""
+    """Run the twin as an OPC UA server: Plant / Line / Machine, signals, setpoints, methods.
+    Clients' writes and method calls go through the gate (see docs/connect.md)."""
     from jayul.connect.opcua_server import TwinServer, serving_twin
+    from jayul.gate import AutonomyLevel
 
     bindings = _load(plant_file)
     update = {k: v for k, v in (("port", port), ("speed", speed)) if v is not None}
     config = bindings.connect.server.model_copy(update=update)
     try:
         twin = serving_twin(bindings.plant, seed)
+        level = AutonomyLevel.parse(autonomy)
+        server = TwinServer(
+            bindings.plant,
+            config,
+            twin=twin,
+            base=bindings.path.parent,
+            gate_db=db,
+            level=level,
+        )
     except NotModelledError as exc:  # a plant file made for monitoring only
         fail(f"{bindings.path}: {exc}")
-    server = TwinServer(bindings.plant, config, twin=twin, base=bindings.path.parent)
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
 
     async def main() -> None:
         try:
@@ -155,9 +177,16 @@ def run(
         pilot.gate = Gate(bindings.plant, where, pilot.send, origins, default_level=level)
     except OSError as exc:
         fail(str(exc))
-    pilot.gate.autonomy.set_level(
+    in_force = pilot.gate.autonomy.start_level(
         level, "jayul run", utc_now_ns(), f"jayul run --autonomy {level.name}"
     )
+    if in_force.level != level or in_force.scope != "plant":
+        console.print(
+            f"[yellow]autonomy stays {in_force.level.name}[/] ({in_force.scope}, set by "
+            f"{in_force.set_by}: {in_force.reason}); --autonomy {level.name} applies only to a "
+            "new plant database. Change it with `jayul autonomy set`.",
+            highlight=False,
+        )
     on_stored = None if ingest_only else pilot.on_stored
     try:
         ingest = Ingest(bindings, historian=historian, buffer=buffer, on_stored=on_stored)

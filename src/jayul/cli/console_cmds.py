@@ -7,6 +7,7 @@ console's Users page (or `POST /api/users`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jayul.autopilot.setup import assemble
+from jayul.cli.local_auth import NotAllowedError, PasswordFileOption, UserOption, identify
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
@@ -54,8 +56,18 @@ def serve(
         help="Try each proposal on forked twins first (--no-verify: straight to the gate, "
         "which then treats every proposal as an exception for a person).",
     ),
-    keep_db: bool = typer.Option(
-        False, "--keep-db", help="Keep the database (and its users) instead of starting afresh."
+    fresh: bool = typer.Option(
+        False,
+        "--fresh",
+        help="DELETE the database first: its audit trail, users, approvals and autonomy "
+        "settings (asks for confirmation unless --yes). Without it the database is kept.",
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Confirm --fresh without asking."),
+    secure_cookies: bool = typer.Option(
+        False,
+        "--secure-cookies",
+        envvar="JAYUL_SECURE_COOKIES",
+        help="Mark the session cookie Secure (behind a TLS proxy; over https it always is).",
     ),
     admin_password: str | None = typer.Option(
         None,
@@ -66,13 +78,20 @@ def serve(
     """Run the twin paced to the wall clock under the autopilot and serve the console."""
     from jayul.cli.demo_ui import run_console  # uvicorn only when serving
 
+    if secure_cookies:
+        os.environ["JAYUL_SECURE_COOKIES"] = "1"
+
     try:
         plant = load_plant(plant_file or demo_plant_path())
         make_policy(policy, plant)
         level = AutonomyLevel.parse(autonomy)
     except (PlantFileError, ValueError) as exc:
         fail(str(exc))
-    if not keep_db:
+    if fresh and db.exists():
+        if not yes and not typer.confirm(
+            f"--fresh deletes {db} with its audit trail and users. Continue?", default=False
+        ):
+            fail("not deleted: run without --fresh to keep the database")
         for stale in (db, Path(f"{db}.wal")):
             stale.unlink(missing_ok=True)
     try:
@@ -130,16 +149,30 @@ def users_add(
     password: str = typer.Option(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
     ),
-    by: str = typer.Option("cli", help="Who adds the user (for the audit trail)."),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     db: Path = DB_OPTION,
 ) -> None:
-    """Add a user with a role; the password is hashed with scrypt."""
+    """Add a user with a role (scrypt-hashed). The first user may be added by the OS user
+    owning the database; after that only an admin (--user, with their password)."""
     with user_store(db, create=True) as store:
+        by = _admin(store, db, user, password_file)
         try:
-            user = store.add(name, role, password, by)
+            added = store.add(name, role, password, by)
         except ValueError as exc:
             fail(str(exc))
-    console.print(f"added {user.name} ({user.role.value})")
+    console.print(f"added {added.name} ({added.role.value}) as {by}")
+
+
+def _admin(store: UserStore, db: Path, user: str | None, password_file: Path | None) -> str:
+    """Who manages users: an authenticated admin, or the file's owner while none exist."""
+    try:
+        ident = identify(store.con, store.audit, db, user, password_file)
+    except NotAllowedError as exc:
+        fail(str(exc))
+    if store.list() and ident.role != "admin":
+        fail(f"{ident.name} ({ident.role}) may not manage users (admin only)")
+    return ident.name
 
 
 @users_app.command("list")
@@ -158,11 +191,13 @@ def users_list(db: Path = DB_OPTION) -> None:
 @users_app.command("remove")
 def users_remove(
     name: str = typer.Argument(..., help="User name."),
-    by: str = typer.Option("cli", help="Who removes the user (for the audit trail)."),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     db: Path = DB_OPTION,
 ) -> None:
-    """Remove a user (not the last admin)."""
+    """Remove a user (not the last admin); an admin only."""
     with user_store(db) as store:
+        by = _admin(store, db, user, password_file)
         try:
             store.remove(name, by)
         except (KeyError, ValueError) as exc:

@@ -2,12 +2,15 @@
 
 They work on the plant database file (`--db`, default plant.duckdb). DuckDB lets one process
 write a file at a time, so run them while no demo holds the file; a running autopilot picks
-up decisions at its next tick. Names and roles are declared (`--by`, `--role`), not
-authenticated: the HTTP server is where callers are authenticated.
+up decisions at its next tick. Who acts is authenticated (`jayul.cli.local_auth`): a user of
+the plant database with their password, or, on a database without users, only the operating
+system user owning the file. Pulling the kill switch needs no login (`--by` names who pulled
+it): stopping is always allowed; releasing it needs an engineer.
 """
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +19,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jayul.cli.local_auth import (
+    Identity,
+    NotAllowedError,
+    PasswordFileOption,
+    UserOption,
+    identify,
+)
 from jayul.gate.approvals import OPEN, Approval, ApprovalQueue
 from jayul.gate.autonomy import (
     KILL_SCOPE,
@@ -93,6 +103,7 @@ def approvals_list(
         "action",
         "params",
         "why a person",
+        "proposed by",
         "requested",
         "expires",
         "roles",
@@ -106,6 +117,7 @@ def approvals_list(
             a.action.kind.value,
             str(a.action.params),
             a.reason,
+            a.proposed_by or "-",
             _when(a.requested_at),
             _when(a.expires_at),
             ",".join(sorted(a.roles)),
@@ -116,8 +128,20 @@ def approvals_list(
         console.print("no requests" + ("" if all_ else " open"))
 
 
-def _decide(db: Path, approval_id: str, approve: bool, by: str, role: str, note: str) -> None:
+def who(con: Connection, audit: AuditLog, db: Path, user: str | None, pw: Path | None) -> Identity:
+    """The authenticated caller, or exit 1 with the reason."""
+    try:
+        return identify(con, audit, db, user, pw)
+    except NotAllowedError as exc:
+        raise fail(str(exc), 1) from None
+
+
+def _decide(
+    db: Path, approval_id: str, approve: bool, user: str | None, pw: Path | None, note: str
+) -> None:
     with plant_db(db) as (con, audit):
+        ident = who(con, audit, db, user, pw)
+        by, role = ident.name, ident.role
         queue = ApprovalQueue(con, audit)
         item = _find(queue, approval_id)
         try:
@@ -133,25 +157,25 @@ def _decide(db: Path, approval_id: str, approve: bool, by: str, role: str, note:
 @approvals_app.command("approve")
 def approvals_approve(
     approval_id: str = typer.Argument(..., help="request id (a unique prefix is enough)"),
-    by: str = typer.Option(..., "--by", help="your name"),
-    role: str = typer.Option(..., "--role", help="operator, engineer or manager"),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     note: str = typer.Option("", "--note"),
     db: Path = DbOption,
 ) -> None:
-    """Approve an open request (your role must be one the request allows)."""
-    _decide(db, approval_id, True, by, role, note)
+    """Approve an open request (your stored role must be one the request allows)."""
+    _decide(db, approval_id, True, user, password_file, note)
 
 
 @approvals_app.command("reject")
 def approvals_reject(
     approval_id: str = typer.Argument(..., help="request id (a unique prefix is enough)"),
-    by: str = typer.Option(..., "--by", help="your name"),
-    role: str = typer.Option(..., "--role", help="operator, engineer or manager"),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     note: str = typer.Option("", "--note"),
     db: Path = DbOption,
 ) -> None:
     """Reject an open request: it will not run."""
-    _decide(db, approval_id, False, by, role, note)
+    _decide(db, approval_id, False, user, password_file, note)
 
 
 def _check_line(plant: Path | None, line: str | None) -> None:
@@ -179,9 +203,9 @@ def _kind(action: str | None) -> ActionKind | None:
 @autonomy_app.command("set")
 def autonomy_set(
     level: str = typer.Argument(..., help="L0 monitor, L1 advise, L2 approve, L3, L4"),
-    by: str = typer.Option(..., "--by", help="your name"),
     reason: str = typer.Option(..., "--reason", help="why (goes into the audit trail)"),
-    role: str = typer.Option(..., "--role", help="only an engineer may change autonomy"),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     line: str | None = typer.Option(None, "--line", help="only this line"),
     action: str | None = typer.Option(None, "--action", help="only this action class"),
     plant: Path | None = typer.Option(None, "--plant", help="plant file to check --line"),
@@ -192,31 +216,34 @@ def autonomy_set(
         parsed = AutonomyLevel.parse(level)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    if role != "engineer":
-        raise fail(f"role {role!r} may not change autonomy (engineer only)", 1)
     _check_line(plant, line)
     kind = _kind(action)
     with plant_db(db, must_exist=False) as (con, audit):
-        scope = AutonomyConfig(con, audit).set_level(parsed, by, utc_now_ns(), reason, line, kind)
+        ident = who(con, audit, db, user, password_file)
+        if ident.role not in ("engineer", "admin"):
+            raise fail(f"{ident.name} ({ident.role}) may not change autonomy (engineer only)", 1)
+        config = AutonomyConfig(con, audit)
+        scope = config.set_level(parsed, ident.name, utc_now_ns(), reason, line, kind)
     console.print(f"{scope}: {parsed.name} ({parsed.label})")
 
 
 @autonomy_app.command("clear")
 def autonomy_clear(
-    by: str = typer.Option(..., "--by"),
     reason: str = typer.Option(..., "--reason"),
-    role: str = typer.Option(..., "--role", help="engineer only"),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     line: str | None = typer.Option(None, "--line"),
     action: str | None = typer.Option(None, "--action"),
     db: Path = DbOption,
 ) -> None:
     """Remove a line or action-class override (the plant level then applies)."""
-    if role != "engineer":
-        raise fail(f"role {role!r} may not change autonomy (engineer only)", 1)
     scope = scope_name(line, _kind(action))
     with plant_db(db) as (con, audit):
+        ident = who(con, audit, db, user, password_file)
+        if ident.role not in ("engineer", "admin"):
+            raise fail(f"{ident.name} ({ident.role}) may not change autonomy (engineer only)", 1)
         try:
-            AutonomyConfig(con, audit).clear_level(by, utc_now_ns(), reason, scope)
+            AutonomyConfig(con, audit).clear_level(ident.name, utc_now_ns(), reason, scope)
         except ValueError as exc:
             raise fail(str(exc)) from None
     console.print(f"{scope}: override removed")
@@ -255,10 +282,13 @@ def autonomy_show(db: Path = DbOption) -> None:
 
 @gate_app.command("kill")
 def kill(
-    by: str = typer.Option(..., "--by", help="your name"),
     reason: str = typer.Option(..., "--reason", help="why (goes into the audit trail)"),
+    by: str = typer.Option(
+        getpass.getuser(), "--by", help="who pulls it (declared: anyone may stop the plant)"
+    ),
     clear: bool = typer.Option(False, "--clear", help="release the kill switch (engineer)"),
-    role: str = typer.Option("operator", "--role", help="anyone may kill; engineers clear"),
+    user: str | None = UserOption,
+    password_file: Path | None = PasswordFileOption,
     db: Path = DbOption,
 ) -> None:
     """Drop the whole plant to L0 at once (or, with --clear, release it).
@@ -287,8 +317,9 @@ def kill(
         console.print("[bold red]KILL SWITCH ON[/bold red]: the whole plant is at L0")
         return
     with plant_db(db) as (con, audit):
+        ident = who(con, audit, db, user, password_file)
         try:
-            AutonomyConfig(con, audit).clear_kill(by, role, now, reason)
+            AutonomyConfig(con, audit).clear_kill(ident.name, ident.role, now, reason)
         except PermissionError as exc:
             raise fail(str(exc), 1) from None
     console.print("kill switch released: the stored autonomy levels apply again")

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from jayul.cli.gate_cmds import DbOption, console, fail, plant_db
+from jayul.govern.audit import verify_database
 from jayul.govern.audit_chain import AuditReport
 from jayul.govern.audit_file import verify_trail_file
+from jayul.govern.audit_key import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    AuditKeyError,
+    AuditKeyring,
+    default_key_path,
+    load_keyring,
+    resolve_keyring,
+)
+from jayul.govern.audit_proof import Checkpoint, read_checkpoints
+from jayul.govern.db import connect, has_table
 from jayul.govern.registry import ModelRecord, Registry
 from jayul.records.timebase import utc_now_ns
 
@@ -17,9 +30,14 @@ govern_app = typer.Typer(no_args_is_help=True)
 models_app = typer.Typer(
     help="The model registry: list, card, scorecard, promote.", no_args_is_help=True
 )
-audit_app = typer.Typer(help="The hash-chained audit trail: verify, export.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The keyed, hash-chained audit trail: verify, checkpoint, export, key.",
+    no_args_is_help=True,
+)
+key_app = typer.Typer(help="The audit key: rotate.", no_args_is_help=True)
 govern_app.add_typer(models_app, name="models")
 govern_app.add_typer(audit_app, name="audit")
+audit_app.add_typer(key_app, name="key")
 
 
 def _get(reg: Registry, name: str, version: int | None) -> ModelRecord:
@@ -126,6 +144,34 @@ def _report(report: AuditReport, head: str | None) -> None:
     if not report.ok:
         raise fail(report.summary(), 1)
     console.print(report.summary(), highlight=False, soft_wrap=True)
+    if not report.proven:
+        # intact as far as it can be checked, but not everything is vouched for: say so
+        raise typer.Exit(3)
+
+
+def _keyring(key_file: Path | None, db: Path | None) -> AuditKeyring | None:
+    try:
+        if key_file is not None:
+            return load_keyring(key_file)
+        return resolve_keyring(str(db) if db is not None else None, create=False)
+    except AuditKeyError as exc:
+        raise fail(str(exc)) from None
+
+
+def _checkpoints(path: Path | None) -> list[Checkpoint]:
+    if path is None:
+        return []
+    try:
+        return read_checkpoints(path)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+KeyFileOption = typer.Option(
+    None,
+    "--key-file",
+    help="the audit keyring (default: $JAYUL_AUDIT_KEY, $JAYUL_AUDIT_KEY_FILE, <db>.audit-key)",
+)
 
 
 @audit_app.command("verify")
@@ -133,17 +179,76 @@ def audit_verify(
     db: Path = DbOption,
     file: Path | None = typer.Option(None, "--file", help="verify an exported trail instead"),
     head: str | None = typer.Option(None, "--head", help="a head hash published earlier"),
+    checkpoints: Path | None = typer.Option(
+        None, "--checkpoints", help="signed checkpoints kept elsewhere (JSON lines)"
+    ),
+    key_file: Path | None = KeyFileOption,
 ) -> None:
-    """Check the trail: any change, deletion, reordering or insertion is reported (exit 1)."""
+    """Check the trail: chain, MACs, head and signed checkpoints. Exit 0: intact and proven
+    by the key; 1: broken (changed, deleted, reordered, inserted, forged); 3: intact as far
+    as it can be checked, but not proven (no key, or records written before the key)."""
+    cps = _checkpoints(checkpoints)
     if file is not None:
+        ring = _keyring(key_file, db)  # the key of --db's trail, if it is here
         try:
-            report = verify_trail_file(file)
+            report = verify_trail_file(file, ring, cps)
         except ValueError as exc:
             raise fail(str(exc)) from None
     else:
-        with plant_db(db) as (_con, audit):
-            report = audit.verify()
+        ring = _keyring(key_file, db)
+        if not db.exists():
+            raise fail(f"{db}: no plant database here (run the demo or pass --db)")
+        try:
+            con = connect(db)
+        except OSError as exc:
+            raise fail(str(exc)) from None
+        try:
+            found = verify_database(con, ring, cps) if has_table(con, "audit_log") else None
+        finally:
+            con.close()
+        if found is None:
+            raise fail(f"{db}: no audit trail in this database")
+        report = found
     _report(report, head)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out: Path = typer.Option(
+        ..., "--out", help="append the signed checkpoint here (keep it on another machine)"
+    ),
+    db: Path = DbOption,
+) -> None:
+    """Sign the trail's current count and head hash with the audit key and append it to OUT.
+
+    `jayul audit verify --checkpoints OUT` then catches any later rewrite of those records,
+    or the whole database rolled back to an older copy."""
+    with plant_db(db) as (_con, audit):
+        report = audit.verify()
+        if not report.ok:
+            raise fail(f"refusing to checkpoint a broken trail: {report.summary()}", 1)
+        try:
+            cp = audit.checkpoint(out)
+        except (ValueError, OSError) as exc:
+            raise fail(str(exc)) from None
+    console.print(f"checkpoint: {cp.count} records, head {cp.head} -> {out}", highlight=False)
+
+
+@key_app.command("rotate")
+def audit_key_rotate(db: Path = DbOption, key_file: Path | None = KeyFileOption) -> None:
+    """Add a fresh signing key to the keyring; older keys keep verifying older records.
+    Back the keyring file up after every rotation."""
+    path = key_file or (Path(os.environ[KEY_FILE_ENV]) if os.environ.get(KEY_FILE_ENV) else None)
+    path = path or default_key_path(db)
+    if os.environ.get(KEY_ENV):
+        raise fail(f"{KEY_ENV} is set: rotate by putting a new key first in that variable")
+    try:
+        ring = load_keyring(path) if path.exists() else AuditKeyring.generate(path)
+        new = ring.rotate()
+        ring.save(path)
+    except (AuditKeyError, OSError) as exc:
+        raise fail(str(exc)) from None
+    console.print(f"{path}: new signing key {new} ({len(ring.keys)} key(s) in the keyring)")
 
 
 @audit_app.command("export")

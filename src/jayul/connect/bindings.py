@@ -262,6 +262,11 @@ class ServerConfig(_Strict):
     host: str = "0.0.0.0"
     security: Security = Security()
     speed: float = Field(default=60.0, gt=0, description="simulated seconds per wall second")
+    allow_anonymous_write: bool = Field(
+        default=False,
+        description="let clients that did not log in write setpoints and call methods "
+        "(still through the gate); off: only the configured user may",
+    )
 
 
 class Connect(_Strict):

@@ -3,15 +3,24 @@
 The address space follows `jayul.connect.opcua_common`. Signals are read-only Doubles updated
 from the twin's samples, each write carrying the sample's time as SourceTimestamp (mapped onto
 the wall clock: the twin runs `speed` times faster than real time, from the moment the server
-starts). Setpoints are writable only inside their envelope (a write outside gets
-BadOutOfRange and changes nothing). StartMaintenance(action) asks the twin for planned
-maintenance; EndMaintenance() finishes a machine's maintenance in progress now.
+starts).
+
+Writes and method calls go through the gate like every other action: a setpoint write is a
+`change_setpoint` proposal and StartMaintenance(action) a `start_maintenance` proposal of
+origin "opcua", checked by the interlock (envelope and `max_step`), the autonomy level and the
+approval queue, and audited. Executed: the twin changes. Refused: BadOutOfRange (interlock) or
+BadUserAccessDenied, nothing changes. Waiting for a person's approval: BadWouldBlock, the
+value changes once approved. EndMaintenance() (finishing maintenance in progress) is audited.
+Clients that did not log in may read but not write or call methods unless
+`allow_anonymous_write` is set; with `security.user` the configured user may (and over
+`sign_and_encrypt`, Basic256Sha256, the password travels encrypted).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,10 +44,14 @@ from jayul.connect.opcua_common import (
     setpoint_id,
     signal_id,
 )
+from jayul.gate import AutonomyLevel, Gate, GateContext, GatePolicy, Origins, OutcomeStatus
 from jayul.plant import Plant
 from jayul.records import Samples, utc_now_ns
+from jayul.records.events import Action, ActionKind
 from jayul.records.timebase import NS_PER_S, from_ns
 from jayul.twin import Twin
+
+ORIGIN = "opcua"  # the origin of actions written by OPC UA clients
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +69,8 @@ class _PasswordUsers(UserManager):
         password: str | None = None,
         certificate: Any = None,
     ) -> User | None:
-        if username == self.user and password == self.password:
-            return User(role=UserRole.User)
+        if username == self.user and hmac.compare_digest(password or "", self.password):
+            return User(role=UserRole.User, name=username)
         return None
 
 
@@ -71,6 +84,9 @@ class TwinServer:
         *,
         twin: Twin | None = None,
         base: Path = Path("."),
+        gate: Gate | None = None,
+        gate_db: str | Path = ":memory:",
+        level: AutonomyLevel = AutonomyLevel.L3,
     ) -> None:
         self.plant = plant
         self.config = config
@@ -85,6 +101,15 @@ class TwinServer:
             users = _PasswordUsers(sec.user, sec.password() or "")
         self.server = Server(user_manager=users)
         self.started_wall_ns = utc_now_ns()
+        self.writer = f"{ORIGIN}:{sec.user}" if sec.user is not None else f"{ORIGIN}:anonymous"
+        self.gate = gate or server_gate(plant, self._apply, gate_db, level)
+        if ORIGIN not in self.gate.origins:
+            self.gate.origins.register(ORIGIN)
+        # With a user configured every session has logged in as that user (others are
+        # refused at activation); without one every client is anonymous.
+        self.may_write = sec.user is not None or config.allow_anonymous_write
+        self._internal = False  # True while the server itself writes a setpoint node
+        self._approved: dict[tuple[str, str], float] = {}  # applied after an approval
 
     @property
     def endpoint(self) -> str:
@@ -159,41 +184,124 @@ class TwinServer:
 
     # -- writes and methods from clients ----------------------------------------------------
 
+    def _apply(self, action: Action) -> bool:
+        """The gate's executor: carry an approved action out on the twin."""
+        if self.twin is None:
+            return False
+        if action.kind is ActionKind.CHANGE_SETPOINT:
+            key = (action.machine, str(action.params["setpoint"]))
+            self.twin.set_setpoint(*key, float(action.params["value"]))
+            self._approved[key] = float(action.params["value"])
+            return True
+        if action.kind is ActionKind.START_MAINTENANCE:
+            return self.twin.request_maintenance(action.machine, str(action.params["action"]))
+        return False
+
+    def _now(self) -> int:
+        return self.twin.time_ns() if self.twin is not None else utc_now_ns()
+
+    def _refuse_anonymous(self, machine: str, what: str) -> ua.StatusCode | None:
+        """BadUserAccessDenied (audited) for an anonymous write while those are off."""
+        if self.may_write:
+            return None
+        self.gate.audit.append(
+            self._now(), self.writer, "opcua_write_denied", machine,
+            f"{what}: anonymous clients may not write (allow_anonymous_write is off)",
+        )  # fmt: skip
+        return ua.StatusCode(ua.UInt32(StatusCodes.BadUserAccessDenied))
+
+    def _propose(self, action: Action) -> ua.StatusCode | None:
+        """Pass a client's write through the gate: None when executed, else the OPC UA
+        status of the refusal."""
+        now = self._now()
+        out = self.gate.propose(action, GateContext(proposer=self.writer, verdict=None), now)
+        if out.status is OutcomeStatus.EXECUTED:
+            return None
+        if out.status is OutcomeStatus.PENDING:
+            code = StatusCodes.BadWouldBlock  # waits for a person; applied once approved
+        elif out.check in ("interlock", "schema"):
+            code = StatusCodes.BadOutOfRange
+        else:
+            code = StatusCodes.BadUserAccessDenied
+        log.info("OPC UA write %s: %s (%s)", out.status.value, out.reason, out.check)
+        return ua.StatusCode(ua.UInt32(code))
+
     def _setpoint_setter(self, machine: str, setpoint: str) -> Any:
-        envelope = self.plant.setpoint(machine, setpoint).envelope
+        unit = self.plant.setpoint(machine, setpoint).unit
 
         def setter(node: Any, attr: AttributeIds, value: ua.DataValue) -> None:
+            if self._internal:  # the server showing a value the gate already let through
+                node.attributes[attr].value = value
+                return
             v = value.Value.Value if value.Value is not None else None
-            if not isinstance(v, float) or not np.isfinite(v) or not envelope.contains(v):
+            if not isinstance(v, float) or not np.isfinite(v):
                 raise UaStatusCodeError(  # type: ignore[no-untyped-call]
                     StatusCodes.BadOutOfRange
                 )
-            if self.twin is not None:
-                self.twin.set_setpoint(machine, setpoint, v)
+            action = Action(
+                time=utc_now_ns(),
+                machine=machine,
+                kind=ActionKind.CHANGE_SETPOINT,
+                params={"setpoint": setpoint, "value": v, "unit": unit},
+                origin=ORIGIN,
+            )
+            status = self._refuse_anonymous(machine, f"write {setpoint}")
+            status = status or self._propose(action)
+            if status is not None:
+                raise UaStatusCodeError(status.value)  # type: ignore[no-untyped-call]
+            self._approved.pop((machine, setpoint), None)
             node.attributes[attr].value = value
 
         return setter
 
     def _start_maintenance(self, machine: str) -> Any:
-        def call(parent: ua.NodeId, action: ua.Variant) -> list[ua.Variant]:
-            ok = False
-            if self.twin is not None:
-                try:
-                    ok = self.twin.request_maintenance(machine, str(action.Value))
-                except ValueError:
-                    raise UaStatusCodeError(  # type: ignore[no-untyped-call]
-                        StatusCodes.BadInvalidArgument
-                    ) from None
-            return [ua.Variant(ok, ua.VariantType.Boolean)]
+        def call(parent: ua.NodeId, action: ua.Variant) -> list[ua.Variant] | ua.StatusCode:
+            denied = self._refuse_anonymous(machine, "StartMaintenance")
+            if denied is not None:
+                return denied
+            name = str(action.Value)
+            mtype = self.plant.machine_type(machine)
+            if name not in {m.id for m in mtype.maintenance}:
+                return ua.StatusCode(ua.UInt32(StatusCodes.BadInvalidArgument))
+            proposal = Action(
+                time=utc_now_ns(),
+                machine=machine,
+                kind=ActionKind.START_MAINTENANCE,
+                params={"action": name},
+                origin=ORIGIN,
+            )
+            refused = self._propose(proposal)
+            return refused or [ua.Variant(True, ua.VariantType.Boolean)]
 
         return call
 
     def _end_maintenance(self, machine: str) -> Any:
-        def call(parent: ua.NodeId) -> list[ua.Variant]:
+        def call(parent: ua.NodeId) -> list[ua.Variant] | ua.StatusCode:
+            denied = self._refuse_anonymous(machine, "EndMaintenance")
+            if denied is not None:
+                return denied
             ok = self.twin is not None and self.twin.end_maintenance_now(machine)
+            now = self.twin.time_ns() if self.twin is not None else utc_now_ns()
+            self.gate.audit.append(
+                now, self.writer, "maintenance_ended", machine, "EndMaintenance over OPC UA",
+                {"done": ok}, durable=True,
+            )  # fmt: skip
             return [ua.Variant(ok, ua.VariantType.Boolean)]
 
         return call
+
+    async def _show_approved(self) -> None:
+        """Setpoints approved by a person since the last tick: show them on their nodes."""
+        while self._approved:
+            (machine, setpoint), value = self._approved.popitem()
+            self._internal = True
+            try:
+                await self.server.write_attribute_value(
+                    self.node_id(setpoint_id(machine, setpoint)),
+                    ua.DataValue(ua.Variant(value, ua.VariantType.Double)),
+                )
+            finally:
+                self._internal = False
 
     # -- values out -------------------------------------------------------------------------
 
@@ -234,12 +342,29 @@ class TwinServer:
             samples = twin.drain_samples()
             if len(samples):
                 await self.publish(samples, self.wall_ns(samples.time))
+            self.gate.tick(twin.time_ns())  # requests approved elsewhere run now
+            await self._show_approved()
             for mid, m in twin.machines.items():
                 await self.server.write_attribute_value(
                     self.node_id(f"{mid}.status"), ua.DataValue(ua.Variant(m.status.value))
                 )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick_s)
+
+
+def server_gate(
+    plant: Plant,
+    executor: Any,
+    db: str | Path = ":memory:",
+    level: AutonomyLevel = AutonomyLevel.L3,
+) -> Gate:
+    """The gate in front of the served twin, its approvals and audit trail in `db` (":memory:"
+    for tests and benchmarks). People's writes carry no twin verdict, so the gate does not
+    ask for one; the interlock, `max_step`, the rate limit, the level (a stored one wins over
+    `level`) and the kill switch apply."""
+    gate = Gate(plant, db, executor, Origins(), policy=GatePolicy(require_verdict=False))
+    gate.autonomy.start_level(level, "jayul twin serve", utc_now_ns(), "server start")
+    return gate
 
 
 def serving_twin(plant: Plant, seed: int = 0, signal_tick_s: float = 60.0) -> Twin:

@@ -3,7 +3,7 @@
 Every action jayul wants to carry out goes through `Gate.propose`; see docs/autonomy.md.
 """
 
-from jayul.gate.approvals import APPROVER_ROLES, Approval, ApprovalQueue
+from jayul.gate.approvals import APPROVER_ROLES, Approval, ApprovalQueue, FourEyes
 from jayul.gate.autonomy import AutonomyConfig, scope_name
 from jayul.gate.context import (
     GateContext,
@@ -26,6 +26,7 @@ __all__ = [
     "AutonomyConfig",
     "AutonomyLevel",
     "Executor",
+    "FourEyes",
     "Gate",
     "GateContext",
     "GateDecision",

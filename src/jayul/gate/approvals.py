@@ -5,6 +5,10 @@ out it is `escalated` (the escalation role may now decide too, and the clock res
 the escalation times out too it is `expired`. A timed-out request is never executed unless a
 person approves it. An approved request is `approved` until the gate executes it (after the
 interlock runs again) and then `executed`, `refused` or `failed`. Every step is audited.
+
+Four eyes: whoever proposed an action may not approve it (`FourEyes`, on by default for every
+action class at every level; it can be narrowed per action class and autonomy level). The
+proposer is kept with each request and shown with it; a refused self-approval is audited.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from jayul.gate.levels import AutonomyLevel
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import Connection, as_connection
 from jayul.records.events import Action, ActionKind, new_id
@@ -24,10 +29,12 @@ CREATE TABLE IF NOT EXISTS approvals (
     roles VARCHAR NOT NULL, status VARCHAR NOT NULL, reason VARCHAR NOT NULL,
     decided_by VARCHAR, decided_role VARCHAR, decided_at BIGINT, note VARCHAR,
     escalations INTEGER NOT NULL);
+ALTER TABLE approvals ADD COLUMN IF NOT EXISTS proposed_by VARCHAR;
+ALTER TABLE approvals ADD COLUMN IF NOT EXISTS level INTEGER;
 """
 _COLUMNS = (
     "id, action, machine, kind, requested_at, expires_at, roles, status, reason, "
-    "decided_by, decided_role, decided_at, note, escalations"
+    "decided_by, decided_role, decided_at, note, escalations, proposed_by, level"
 )
 
 APPROVER_ROLES: dict[ActionKind, frozenset[str]] = {
@@ -39,6 +46,23 @@ APPROVER_ROLES: dict[ActionKind, frozenset[str]] = {
 }
 ESCALATION_ROLE = "manager"
 OPEN = ("pending", "escalated")
+
+
+@dataclass(frozen=True)
+class FourEyes:
+    """Where the proposer of an action may not approve it: the action classes and the
+    autonomy levels (at the time of the request) the rule covers. Default: everywhere."""
+
+    kinds: frozenset[ActionKind] = frozenset(ActionKind)
+    levels: frozenset[AutonomyLevel] = frozenset(AutonomyLevel)
+
+    def applies(self, kind: ActionKind, level: AutonomyLevel | None) -> bool:
+        return kind in self.kinds and (level is None or level in self.levels)
+
+
+def same_person(proposer: str | None, name: str) -> bool:
+    """True when `name` is who proposed (`proposer` is "user:<name>", or the name itself)."""
+    return proposer is not None and proposer.removeprefix("user:") == name
 
 
 @dataclass(frozen=True)
@@ -57,20 +81,34 @@ class Approval:
     decided_at: int | None = None
     note: str | None = None
     escalations: int = 0
+    proposed_by: str | None = None  # who proposed: "user:<name>", "autopilot", ...
+    level: AutonomyLevel | None = None  # the autonomy level when it was requested
 
 
 class ApprovalQueue:
     """Approval requests in the `approvals` table of the plant database."""
 
     def __init__(
-        self, db: str | Path | Connection, audit: AuditLog, timeout_ns: int = NS_PER_H
+        self,
+        db: str | Path | Connection,
+        audit: AuditLog,
+        timeout_ns: int = NS_PER_H,
+        four_eyes: FourEyes | None = None,
     ) -> None:
         self.con = as_connection(db)
         self.audit = audit
         self.timeout_ns = timeout_ns
+        self.four_eyes = four_eyes or FourEyes()
         self.con.execute(SCHEMA)
 
-    def request(self, action: Action, reason: str, now: int) -> Approval:
+    def request(
+        self,
+        action: Action,
+        reason: str,
+        now: int,
+        proposed_by: str | None = None,
+        level: AutonomyLevel | None = None,
+    ) -> Approval:
         """Queue `action` for approval by the roles of its class; audited."""
         item = Approval(
             new_id(),
@@ -80,6 +118,8 @@ class ApprovalQueue:
             APPROVER_ROLES[action.kind],
             "pending",
             reason,
+            proposed_by=proposed_by,
+            level=level,
         )
         self._store(item)
         self.audit.append(
@@ -93,7 +133,9 @@ class ApprovalQueue:
                 "action": action.id,
                 "roles": item.roles,
                 "expires_at": item.expires_at,
+                "proposed_by": proposed_by,
             },
+            durable=True,
         )
         return item
 
@@ -136,9 +178,28 @@ class ApprovalQueue:
                 item.action.machine,
                 f"role {role!r} may not decide {item.action.kind.value}",
                 {"approval": item.id, "roles": item.roles},
+                durable=True,
             )
             raise PermissionError(
                 f"role {role!r} may not decide this request (allowed: {sorted(item.roles)})"
+            )
+        if (
+            approve
+            and same_person(item.proposed_by, by)
+            and self.four_eyes.applies(item.action.kind, item.level)
+        ):
+            self.audit.append(
+                now,
+                by,
+                "approval_denied",
+                item.action.machine,
+                "four eyes: the proposer may not approve their own proposal",
+                {"approval": item.id, "proposed_by": item.proposed_by},
+                durable=True,
+            )
+            raise PermissionError(
+                f"{by} proposed this action and may not approve it too (four-eyes rule): "
+                "another person must decide"
             )
         status = "approved" if approve else "rejected"
         item = replace(
@@ -151,7 +212,13 @@ class ApprovalQueue:
             f"approval_{status}",
             item.action.machine,
             note or status,
-            {"approval": item.id, "action": item.action.id, "role": role},
+            {
+                "approval": item.id,
+                "action": item.action.id,
+                "role": role,
+                "proposed_by": item.proposed_by,
+            },
+            durable=True,
         )
         return item
 
@@ -194,7 +261,7 @@ class ApprovalQueue:
     def _store(self, a: Approval) -> None:
         self.con.execute(
             f"INSERT OR REPLACE INTO approvals ({_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 a.id,
                 a.action.model_dump_json(),
@@ -210,6 +277,8 @@ class ApprovalQueue:
                 a.decided_at,
                 a.note,
                 a.escalations,
+                a.proposed_by,
+                None if a.level is None else int(a.level),
             ],
         )
 
@@ -228,4 +297,6 @@ def _from_row(r: tuple[object, ...]) -> Approval:
         decided_at=None if r[11] is None else int(str(r[11])),
         note=None if r[12] is None else str(r[12]),
         escalations=int(str(r[13])),
+        proposed_by=None if r[14] is None else str(r[14]),
+        level=None if r[15] is None else AutonomyLevel(int(str(r[15]))),
     )

@@ -128,6 +128,19 @@ class AutonomyConfig:
         )
         return scope
 
+    def start_level(self, level: AutonomyLevel, by: str, now: int, reason: str) -> Setting:
+        """The plant-wide level a process starts with: `level` only when none is stored yet.
+
+        A level stored earlier (`jayul autonomy set L0`, the console) and the kill switch
+        outlive restarts: a restart must never raise autonomy that a person lowered. Returns
+        the plant setting in force (the kill switch, when it is on)."""
+        found = self.settings()
+        if KILL_SCOPE in found:
+            return found[KILL_SCOPE]
+        if "plant" not in found:
+            self.set_level(level, by, now, reason)
+        return self.settings()["plant"]
+
     def clear_level(self, by: str, now: int, reason: str, scope: str) -> None:
         """Remove a line or class override (the plant setting cannot be removed, only set)."""
         if scope in ("plant", KILL_SCOPE):

@@ -9,7 +9,9 @@ Checks, in this order, for every proposal:
 6. uncertainty: the model's relative uncertainty must stay under the limit;
 7. autonomy level: L0 record, L1 advise, L2 ask a person, L3 act unless an exception
    (or critical risk) asks a person, L4 act unless an exception asks a person.
-Every outcome is audited with the check that decided and the reason.
+Every outcome is audited with the check that decided and the reason. An action reaches the
+executor only after its `action_dispatched` record is committed, and every outcome is
+committed before `propose` returns it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jayul.gate.approvals import Approval, ApprovalQueue
+from jayul.gate.approvals import Approval, ApprovalQueue, FourEyes
 from jayul.gate.autonomy import AutonomyConfig, kill_file_for
 from jayul.gate.context import (
     GateContext,
@@ -62,6 +64,7 @@ class Gate:
         default_level: AutonomyLevel = AutonomyLevel.L1,
         approval_timeout_ns: int | None = None,
         kill_file: Path | None = None,
+        four_eyes: FourEyes | None = None,
     ) -> None:
         self.plant = plant
         self.con = as_connection(db)
@@ -70,7 +73,7 @@ class Gate:
             kill_file = kill_file_for(db)
         self.autonomy = AutonomyConfig(self.con, self.audit, default_level, kill_file)
         queue_args = {} if approval_timeout_ns is None else {"timeout_ns": approval_timeout_ns}
-        self.approvals = ApprovalQueue(self.con, self.audit, **queue_args)
+        self.approvals = ApprovalQueue(self.con, self.audit, four_eyes=four_eyes, **queue_args)
         self.executor = executor
         self.origins = origins
         self.policy = policy or GatePolicy()
@@ -182,7 +185,7 @@ class Gate:
         why: str,
         asks: tuple[str, ...],
     ) -> GateOutcome:
-        item = self.approvals.request(action, why, now)
+        item = self.approvals.request(action, why, now, ctx.proposer, level)
         if asks:
             self.counts["escalations"] += 1
         out = GateOutcome(action.id, OutcomeStatus.PENDING, "approval", why, level, item.id, asks)
@@ -239,6 +242,23 @@ class Gate:
         why: str,
         approval_id: str | None,
     ) -> GateOutcome:
+        # The record that the gate let this action through is committed before the action
+        # reaches the plant: a crash between the two leaves a dispatched action on record,
+        # never an action without one.
+        self.audit.append(
+            now,
+            "gate",
+            "action_dispatched",
+            action.machine,
+            why,
+            {
+                "action": action.model_dump(mode="json"),
+                "level": level.name,
+                "proposer": ctx.proposer,
+                "approval": approval_id,
+            },
+            durable=True,
+        )
         try:
             done = self.executor(action)
         except Exception as exc:  # the plant said no: record it, never retry silently
@@ -289,7 +309,10 @@ class Gate:
             "approval": out.approval_id,
         }
         subject = action.machine if action else ""
-        self.audit.append(now, "gate", f"action_{out.status.value}", subject, out.reason, payload)
+        # committed before the caller hears the outcome: what a client was told is on record
+        self.audit.append(
+            now, "gate", f"action_{out.status.value}", subject, out.reason, payload, durable=True
+        )
 
     # -- kill switch and counters -------------------------------------------------------------
 

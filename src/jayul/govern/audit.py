@@ -1,14 +1,26 @@
-"""The audit trail in the plant database: append-only, hash-chained, buffered.
+"""The audit trail in the plant database: append-only, hash-chained, keyed, durable.
 
 Every alert, decision, verdict, approval, action, refusal, deployment and autonomy change is
-appended with who or what did it, when and why. Records are buffered and written in batches
-(the autopilot may append thousands per simulated day); `flush()` (also called by every read
-and by `close()`) writes them and moves the head (`audit_head`: count and last hash), so a
-truncated tail is caught too.
+appended with who or what did it, when and why. Each record is MACed with the audit key
+(`jayul.govern.audit_key`, kept outside the database), and so is the head (`audit_head`:
+count, last hash, MAC), so a record rewritten and rehashed, or a cut tail, is caught. Every
+`checkpoint_every` records a signed checkpoint goes to `audit_checkpoints` and, when an anchor
+file is set (`anchor=` or `JAYUL_AUDIT_ANCHOR`), to that file as well, fsynced.
+
+Durability. A record appended with `durable=True` is committed before `append` returns (the
+gate does this before it lets an action reach the plant). Other records are committed in
+batches: when `flush_every` are waiting, at every read, at `close()`, and by a background
+flusher at most `max_delay_s` (default 0.5 s) after they were appended. So a crash loses at
+most the last `max_delay_s` of records that no action depended on.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time as wall
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +34,12 @@ from jayul.govern.audit_chain import (
     verify_chain,
 )
 from jayul.govern.audit_file import write_trail
+from jayul.govern.audit_key import AuditKeyring, head_text, resolve_keyring
+from jayul.govern.audit_proof import Checkpoint, append_checkpoint, make_checkpoint, prove
 from jayul.govern.db import Connection, as_connection
 from jayul.records.events import Event
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -31,26 +47,68 @@ CREATE TABLE IF NOT EXISTS audit_log (
     subject VARCHAR NOT NULL, reason VARCHAR NOT NULL, payload VARCHAR NOT NULL,
     prev VARCHAR NOT NULL, hash VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY, count BIGINT, hash VARCHAR);
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS mac VARCHAR;
+ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS mac VARCHAR;
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    count BIGINT PRIMARY KEY, head VARCHAR NOT NULL, time BIGINT NOT NULL, mac VARCHAR NOT NULL);
 """
-_COLUMNS = "seq, time, actor, kind, subject, reason, payload, prev, hash"
+_COLUMNS = "seq, time, actor, kind, subject, reason, payload, prev, hash, mac"
+ANCHOR_ENV = "JAYUL_AUDIT_ANCHOR"
+_ARROW_FROM = 500  # batches this big go in through arrow
+AUTO = "auto"
+
+
+def database_path(con: Connection) -> str | None:
+    """The file behind an open connection (None for an in-memory database)."""
+    rows = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] else None
 
 
 class AuditLog:
-    """Append-only, hash-chained log in the `audit_log` table of a plant database.
+    """Append-only, hash-chained, keyed log in the `audit_log` table of a plant database.
 
     One writer per database: two `AuditLog` objects appending to the same table would fork
-    the chain, and verification would say so.
+    the chain, and verification would say so. `keyring` "auto" finds or creates the key as
+    `jayul.govern.audit_key.resolve_keyring` says; None writes unkeyed records (only for
+    tests of old trails).
     """
 
-    def __init__(self, db: str | Path | Connection = ":memory:", flush_every: int = 5000) -> None:
+    def __init__(
+        self,
+        db: str | Path | Connection = ":memory:",
+        flush_every: int = 5000,
+        keyring: AuditKeyring | str | None = AUTO,
+        max_delay_s: float | None = 0.5,
+        checkpoint_every: int = 1000,
+        anchor: Path | None = None,
+    ) -> None:
         self.con = as_connection(db)
+        # Writes go through a cursor of their own, so the background flusher never uses a
+        # connection another thread is using.
+        self._wcon = self.con.cursor()
         self.flush_every = flush_every
-        self.con.execute(SCHEMA)
+        self.max_delay_s = max_delay_s
+        self.checkpoint_every = checkpoint_every
+        self._wcon.execute(SCHEMA)
+        path = database_path(self.con)
+        if isinstance(keyring, str) and keyring != AUTO:
+            raise ValueError(f"keyring: expected an AuditKeyring, None or {AUTO!r}")
+        self.keyring: AuditKeyring | None = (
+            resolve_keyring(path) if isinstance(keyring, str) else keyring
+        )
+        env_anchor = os.environ.get(ANCHOR_ENV)
+        self.anchor = anchor or (Path(env_anchor) if env_anchor and path else None)
+        self._lock = threading.RLock()
         self._buffer: list[AuditRecord] = []
-        row = self.con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        self._oldest = 0.0  # wall time of the oldest buffered record
+        self.flush_error: str | None = None
+        row = self._wcon.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         last = row.fetchall()
         self._next_seq = int(last[0][0]) + 1 if last else 0
         self._last_hash = str(last[0][1]) if last else GENESIS
+        self._checkpointed = self._next_seq
 
     @property
     def count(self) -> int:
@@ -70,16 +128,24 @@ class AuditLog:
         subject: str = "",
         reason: str = "",
         payload: dict[str, Any] | None = None,
+        durable: bool = False,
     ) -> AuditRecord:
-        """Add one record (who or what: `actor`; what about: `subject`; why: `reason`)."""
-        rec = make_record(
-            self._next_seq, time, actor, kind, subject, reason, payload, self._last_hash
-        )
-        self._buffer.append(rec)
-        self._next_seq += 1
-        self._last_hash = rec.hash
-        if len(self._buffer) >= self.flush_every:
-            self.flush()
+        """Add one record (who or what: `actor`; what about: `subject`; why: `reason`).
+        With `durable`, it is committed before this returns."""
+        sign = self.keyring.sign if self.keyring is not None else None
+        with self._lock:
+            rec = make_record(
+                self._next_seq, time, actor, kind, subject, reason, payload, self._last_hash, sign
+            )
+            if not self._buffer:
+                self._oldest = wall.monotonic()
+            self._buffer.append(rec)
+            self._next_seq += 1
+            self._last_hash = rec.hash
+            if durable or len(self._buffer) >= self.flush_every:
+                self.flush()
+            elif self.max_delay_s is not None:
+                _FLUSHER.watch(self)
         return rec
 
     def append_event(self, event: Event, actor: str) -> AuditRecord:
@@ -95,27 +161,93 @@ class AuditLog:
         )
 
     def flush(self) -> None:
-        """Write the buffered records and the new head in one transaction."""
-        if not self._buffer:
-            return
-        cols = list(zip(*[_row(r) for r in self._buffer], strict=True))
-        names = _COLUMNS.split(", ")
-        table = pa.table({n: list(c) for n, c in zip(names, cols, strict=True)})
-        self.con.register("_audit_batch", table)
-        try:
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(f"INSERT INTO audit_log SELECT {_COLUMNS} FROM _audit_batch")
-            self.con.execute(
-                "INSERT OR REPLACE INTO audit_head VALUES (0, ?, ?)",
-                [self._next_seq, self._last_hash],
+        """Write the buffered records, the new head and any checkpoint in one transaction."""
+        with self._lock:
+            if not self._buffer:
+                return
+            rows = [_row(r) for r in self._buffer]
+            cp = self._due_checkpoint()
+            con = self._wcon
+            big = len(rows) >= _ARROW_FROM
+            if big:  # arrow is much faster for big batches (and the first use is slow)
+                cols = list(zip(*rows, strict=True))
+                names = _COLUMNS.split(", ")
+                con.register(
+                    "_audit_batch",
+                    pa.table(
+                        {
+                            n: pa.array(list(c), type=_TYPES[n])
+                            for n, c in zip(names, cols, strict=True)
+                        }
+                    ),
+                )
+            try:
+                con.execute("BEGIN TRANSACTION")
+                if big:
+                    con.execute(f"INSERT INTO audit_log ({_COLUMNS}) SELECT * FROM _audit_batch")
+                else:
+                    con.executemany(
+                        f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
+                self._write_head(con)
+                if cp is not None:
+                    con.execute(
+                        "INSERT OR REPLACE INTO audit_checkpoints VALUES (?, ?, ?, ?)",
+                        [cp.count, cp.head, cp.time, cp.mac],
+                    )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                if big:
+                    con.unregister("_audit_batch")
+            self._buffer.clear()
+            if cp is not None:
+                self._checkpointed = cp.count
+                if self.anchor is not None:
+                    append_checkpoint(self.anchor, cp)
+
+    def _write_head(self, con: Connection) -> None:
+        mac = None
+        if self.keyring is not None:
+            mac = self.keyring.sign(head_text(self._next_seq, self._last_hash))
+        con.execute(
+            "INSERT OR REPLACE INTO audit_head (id, count, hash, mac) VALUES (0, ?, ?, ?)",
+            [self._next_seq, self._last_hash, mac],
+        )
+
+    def _due_checkpoint(self) -> Checkpoint | None:
+        every = self.checkpoint_every
+        if self.keyring is None or every <= 0:
+            return None
+        if self._next_seq // every <= self._checkpointed // every:
+            return None
+        return make_checkpoint(self._next_seq, self._last_hash, _wall_ns(), self.keyring)
+
+    def checkpoint(self, out: Path | None = None) -> Checkpoint:
+        """Make a signed checkpoint of the trail now (stored, and appended to `out`)."""
+        if self.keyring is None:
+            raise ValueError("an unkeyed audit log cannot sign checkpoints")
+        with self._lock:
+            self.flush()
+            cp = make_checkpoint(self._next_seq, self._last_hash, _wall_ns(), self.keyring)
+            self._wcon.execute(
+                "INSERT OR REPLACE INTO audit_checkpoints VALUES (?, ?, ?, ?)",
+                [cp.count, cp.head, cp.time, cp.mac],
             )
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
-        finally:
-            self.con.unregister("_audit_batch")
-        self._buffer.clear()
+            self._checkpointed = cp.count
+        for target in {p for p in (out, self.anchor) if p is not None}:
+            append_checkpoint(target, cp)
+        return cp
+
+    def flush_if_older(self, max_delay_s: float) -> bool:
+        """Flush when the oldest buffered record waited `max_delay_s`; True when empty now."""
+        with self._lock:
+            if self._buffer and wall.monotonic() - self._oldest >= max_delay_s:
+                self.flush()
+            return not self._buffer
 
     def records(
         self, since: int = 0, kind: str | None = None, limit: int | None = None
@@ -130,40 +262,123 @@ class AuditLog:
         sql += " ORDER BY seq"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [AuditRecord(*row) for row in self.con.execute(sql, params).fetchall()]
+        with self._lock:
+            rows = self._wcon.execute(sql, params).fetchall()
+        return [AuditRecord(*row) for row in rows]
 
-    def verify(self) -> AuditReport:
-        """Walk the whole stored chain and compare its end with the recorded head."""
+    def verify(self, checkpoints: list[Checkpoint] | None = None) -> AuditReport:
+        """Walk the whole stored chain, check MACs, head and checkpoints (stored and given)."""
         self.flush()
-        return verify_database(self.con)
+        with self._lock:
+            return verify_database(self._wcon, self.keyring, checkpoints or [])
 
     def export(self, path: Path) -> int:
         """Write the trail as JSON lines plus a trailer; returns the number of records."""
         rows = self.records()
-        write_trail(path, rows, len(rows), rows[-1].hash if rows else GENESIS)
+        head = rows[-1].hash if rows else GENESIS
+        mac = self.keyring.sign(head_text(len(rows), head)) if self.keyring else None
+        write_trail(path, rows, len(rows), head, mac)
         return len(rows)
 
     def close(self) -> None:
         self.flush()
+        _FLUSHER.forget(self)
 
 
-def _row(r: AuditRecord) -> tuple[int, int, str, str, str, str, str, str, str]:
-    return (r.seq, r.time, r.actor, r.kind, r.subject, r.reason, r.payload, r.prev, r.hash)
+_TYPES = {
+    "seq": pa.int64(),
+    "time": pa.int64(),
+    **{n: pa.string() for n in ("actor", "kind", "subject", "reason", "payload", "prev")},
+    "hash": pa.string(),
+    "mac": pa.string(),
+}
 
 
-def verify_database(con: Connection) -> AuditReport:
-    """Verify the `audit_log` table of an open plant database against its `audit_head`."""
+def _wall_ns() -> int:
+    return wall.time_ns()
+
+
+def _row(r: AuditRecord) -> tuple[Any, ...]:
+    return (r.seq, r.time, r.actor, r.kind, r.subject, r.reason, r.payload, r.prev, r.hash, r.mac)
+
+
+def verify_database(
+    con: Connection,
+    keyring: AuditKeyring | None = None,
+    checkpoints: list[Checkpoint] | None = None,
+) -> AuditReport:
+    """Verify the `audit_log` table of an open plant database against its `audit_head`; with
+    the key, also every MAC and the signed checkpoints (stored ones and `checkpoints`)."""
     rows = con.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq").fetchall()
-    records = [AuditRecord(*row).link() for row in rows]
-    head_rows = con.execute("SELECT count, hash FROM audit_head WHERE id = 0").fetchall()
+    records = [AuditRecord(*row) for row in rows]
+    head_rows = con.execute("SELECT count, hash, mac FROM audit_head WHERE id = 0").fetchall()
     head = (int(head_rows[0][0]), str(head_rows[0][1])) if head_rows else None
     if head is None and records:
         return AuditReport(
             False,
             len(records),
-            records[-1][2],
+            records[-1].hash,
             len(records) - 1,
             "changed",
             "the audit head (count and last hash) is missing",
         )
-    return verify_chain(records, head)
+    report = verify_chain([r.link() for r in records], head)
+    stored = [
+        Checkpoint(int(c), str(h), int(t), str(m))
+        for c, h, t, m in con.execute(
+            "SELECT count, head, time, mac FROM audit_checkpoints ORDER BY count"
+        ).fetchall()
+    ]
+    signed_head = (head[0], head[1], head_rows[0][2]) if head is not None else None
+    return prove(
+        report,
+        [(r.seq, r.hash, r.mac) for r in records],
+        signed_head,
+        keyring,
+        stored + list(checkpoints or []),
+    )
+
+
+class _Flusher:
+    """One daemon thread that flushes every audit log holding records older than its
+    `max_delay_s` (checked every 0.1 s)."""
+
+    period_s = 0.1
+
+    def __init__(self) -> None:
+        self._logs: weakref.WeakSet[AuditLog] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, log_: AuditLog) -> None:
+        with self._lock:
+            self._logs.add(log_)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="jayul-audit-flush", daemon=True
+                )
+                self._thread.start()
+
+    def forget(self, log_: AuditLog) -> None:
+        with self._lock:
+            self._logs.discard(log_)
+
+    def _run(self) -> None:
+        while True:
+            wall.sleep(self.period_s)
+            with self._lock:
+                logs = list(self._logs)
+            for item in logs:
+                try:
+                    empty = item.flush_if_older(item.max_delay_s or 0.0)
+                except Exception as exc:  # a closed connection: report, never kill the thread
+                    item.flush_error = f"{type(exc).__name__}: {exc}"
+                    log.error("audit flush failed: %s", item.flush_error)
+                    empty = True
+                if empty:
+                    with item._lock:  # an append in between re-registers under this lock
+                        if not item._buffer:
+                            self.forget(item)
+
+
+_FLUSHER = _Flusher()

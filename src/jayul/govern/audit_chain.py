@@ -3,7 +3,10 @@
 Each record is canonical JSON (keys sorted, no whitespace, UTF-8) with the fields `actor`,
 `kind`, `payload`, `prev`, `reason`, `seq`, `subject`, `time`; its `hash` is the SHA-256 of
 that text, and `prev` is the hash of the record before it (64 zeros for the first). So a
-third party can check a trail with nothing but a JSON parser and SHA-256.
+third party can check a trail with nothing but a JSON parser and SHA-256. A keyed trail adds
+`mac`, the HMAC-SHA256 of the hash with the audit key (outside the hashed text; see
+`jayul.govern.audit_key` and `audit_proof`): the chain shows that records fit together, the
+MAC that nobody without the key wrote them.
 
 Verification walks the chain and reports the first broken sequence number and the kind of
 break: `changed` (a record's content no longer matches its hash, or it was rewritten and
@@ -18,7 +21,7 @@ import enum
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +69,7 @@ class AuditRecord:
     payload: str
     prev: str
     hash: str
+    mac: str | None = None  # "<key id>:<HMAC-SHA256>" of the hash (None: an unkeyed record)
 
     def body(self) -> str:
         """The hashed text: the canonical JSON of every field but `hash`."""
@@ -83,8 +87,9 @@ class AuditRecord:
     def line(self) -> str:
         """The canonical JSON of the whole record, as an exported trail holds it."""
         js = json_string
+        mac = "" if self.mac is None else f'"mac":{js(self.mac)},'
         return (
-            f'{{"actor":{js(self.actor)},"hash":{js(self.hash)},"kind":{js(self.kind)},'
+            f'{{"actor":{js(self.actor)},"hash":{js(self.hash)},"kind":{js(self.kind)},{mac}'
             f'"payload":{self.payload},"prev":{js(self.prev)},"reason":{js(self.reason)},'
             f'"seq":{self.seq},"subject":{js(self.subject)},"time":{self.time}}}'
         )
@@ -127,11 +132,15 @@ def make_record(
     reason: str,
     payload: dict[str, Any] | None,
     prev: str,
+    sign: Callable[[str], str] | None = None,
 ) -> AuditRecord:
-    """Build the next record of a chain whose last hash is `prev`."""
+    """Build the next record of a chain whose last hash is `prev`; `sign` (the keyring's)
+    MACs its hash."""
     text = canonical(jsonable(payload or {}))
     body = _body(seq, int(time), actor, kind, subject, reason, text, prev)
-    return AuditRecord(seq, int(time), actor, kind, subject, reason, text, prev, digest(body))
+    hash_ = digest(body)
+    mac = sign(f"jayul-audit-record:{hash_}") if sign is not None else None
+    return AuditRecord(seq, int(time), actor, kind, subject, reason, text, prev, hash_, mac)
 
 
 @dataclass(frozen=True)
@@ -144,11 +153,32 @@ class AuditReport:
     first_broken: int | None = None
     kind: str | None = None
     detail: str = ""
+    # what the key and checkpoints add to the bare chain (see jayul.govern.audit_proof)
+    keyed: bool = False  # MACs were checked with the key
+    unkeyed: int = 0  # leading records without a MAC (written before the trail had a key)
+    checkpoints: int = 0  # signed checkpoints the trail was checked against
+
+    @property
+    def proven(self) -> bool:
+        """Intact, and every record's content is vouched for by the key."""
+        return self.ok and self.keyed and self.unkeyed == 0
 
     def summary(self) -> str:
-        if self.ok:
-            return f"intact: {self.records} records, head {self.head}"
-        return f"BROKEN at seq {self.first_broken}: {self.kind}: {self.detail}"
+        if not self.ok:
+            return f"BROKEN at seq {self.first_broken}: {self.kind}: {self.detail}"
+        text = f"intact: {self.records} records, head {self.head}"
+        if not self.keyed:
+            return text + " (chain only: MACs not checked, no key)"
+        text += f"; MACs checked, {self.checkpoints} signed checkpoint(s) match"
+        if self.unkeyed:
+            text += (
+                f"; records 0..{self.unkeyed - 1} predate the key: their chain is intact but "
+                "their content is NOT proven (whoever could write the database could have "
+                "rewritten and rehashed them)"
+            )
+        if self.detail:
+            text += f"; {self.detail}"
+        return text
 
 
 Link = tuple[int, str, str, str]

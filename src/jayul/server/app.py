@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jayul.server import routes_events, routes_gate, routes_govern, routes_plant, routes_users
 from jayul.server.live import LiveState
+from jayul.server.security import SecurityMiddleware
 
 
 def static_dir() -> Path:
@@ -34,6 +35,7 @@ def create_app(state: LiveState) -> FastAPI:
         redoc_url=None,
     )
     app.state.live = state
+    app.add_middleware(SecurityMiddleware)
     for module in (routes_users, routes_plant, routes_gate, routes_govern, routes_events):
         app.include_router(module.router)
 

@@ -85,7 +85,8 @@ class LiveState:
         self.registry = Registry(self.con, self.audit)
         self.users = UserStore(self.con, self.audit)
         self.sessions = Sessions()
-        self.login_throttle = LoginThrottle()
+        self.login_throttle = LoginThrottle()  # per client and account
+        self.client_throttle = LoginThrottle(max_failures=30)  # per client, any account
         monitor = pilot.monitor or HealthMonitor(plant)
         self.tap = monitor if isinstance(monitor, LiveTap) else LiveTap(monitor)
         pilot.monitor = self.tap

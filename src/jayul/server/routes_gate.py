@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from jayul.gate import AutonomyLevel, Gate, GateContext, GateOutcome
-from jayul.gate.approvals import OPEN, Approval
+from jayul.gate.approvals import OPEN, Approval, same_person
 from jayul.gate.autonomy import KILL_SCOPE
 from jayul.records.events import ActionKind, RiskClass
 from jayul.server.auth import (
@@ -88,6 +88,8 @@ def approval_json(a: Approval) -> dict[str, Any]:
         "decided_at": a.decided_at,
         "note": a.note,
         "escalations": a.escalations,
+        "proposed_by": a.proposed_by,
+        "level": a.level.name if a.level is not None else None,
     }
 
 
@@ -115,10 +117,41 @@ def approvals(
     return [approval_json(a) for a in reversed(items)]
 
 
+def _second_account(state: LiveState, gate: Gate, approval_id: str, s: Session, now: int) -> None:
+    """Four eyes across accounts: refuse an approval from an account the proposer created."""
+    try:
+        item = gate.approvals.get(approval_id)
+    except KeyError as exc:
+        raise HTTPException(status_code=404, detail=str(exc).strip("'\"")) from None
+    approver = state.users.get(s.user)
+    if (
+        approver is None
+        or not same_person(item.proposed_by, approver.created_by)
+        or not gate.approvals.four_eyes.applies(item.action.kind, item.level)
+    ):
+        return
+    state.audit.append(
+        now,
+        s.user,
+        "approval_denied",
+        item.action.machine,
+        f"four eyes: account {s.user!r} was created by the proposer {approver.created_by!r}",
+        {"approval": item.id, "proposed_by": item.proposed_by, "created_by": approver.created_by},
+        durable=True,
+    )
+    raise HTTPException(
+        status_code=403,
+        detail=f"{s.user} was created by {approver.created_by}, who proposed this action: "
+        "another person must decide (four-eyes rule)",
+    )
+
+
 def _decide(state: LiveState, approval_id: str, approve: bool, s: Session, note: str) -> Any:
     gate = _gate(state)
     with state.lock:
         now = state.twin.time_ns()
+        if approve:
+            _second_account(state, gate, approval_id, s, now)
         try:
             if approve:
                 out: Any = outcome_json(gate.approve(approval_id, s.user, s.role.value, now, note))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jayul.server.auth import CAN_MANAGE_USERS, COOKIE, current_session, live_state, require
 from jayul.server.live import LiveState
+from jayul.server.throttle import LoginThrottle
 from jayul.server.users import (
     DUMMY_HASH,
     MIN_PASSWORD,
@@ -49,45 +51,76 @@ def user_json(u: User) -> dict[str, Any]:
 def login(
     body: Login, request: Request, response: Response, state: LiveState = Depends(live_state)
 ) -> dict[str, Any]:
-    wait_s = state.login_throttle.retry_after_s(body.username)
-    if wait_s > 0:
-        # Refused before the password is checked: guesses made now tell nothing.
-        with state.lock:
-            state.audit.append(
-                state.twin.time_ns(), body.username, "login_throttled", "console", ""
+    client = client_address(request)
+    keys = ((state.login_throttle, f"{client}|{body.username}"), (state.client_throttle, client))
+    reserved: list[tuple[LoginThrottle, str]] = []
+    for throttle, key in keys:
+        wait_s = throttle.begin(key)
+        if wait_s > 0:
+            for t, k in reserved:  # give back what was reserved: nothing was tried
+                t.cancel(k)
+            # Refused before the password is checked: guesses made now tell nothing.
+            raise HTTPException(
+                status_code=429,
+                detail=f"too many failed logins from {client}; try again in {int(wait_s) + 1} s",
+                headers={"Retry-After": str(int(wait_s) + 1)},
             )
-            state.audit.flush()
-        raise HTTPException(
-            status_code=429,
-            detail=f"too many failed logins for {body.username!r}; "
-            f"try again in {int(wait_s) + 1} s",
-            headers={"Retry-After": str(int(wait_s) + 1)},
-        )
+        reserved.append((throttle, key))
     with state.lock:
         stored = state.users.password_hash(body.username)
     # scrypt takes tens of milliseconds on purpose: not while holding the plant's lock.
     ok = check_password(body.password, stored or DUMMY_HASH) and stored is not None
     with state.lock:
         user = state.users.get(body.username) if ok else None
-        if user is None:
-            state.login_throttle.failed(body.username)
-            state.audit.append(state.twin.time_ns(), body.username, "login_failed", "console", "")
-            state.audit.flush()
-            raise HTTPException(status_code=401, detail="wrong user name or password")
-        state.login_throttle.succeeded(user.name)
+    if user is not None:
+        # a success clears this account's failures from this client; the client's own
+        # count stays (logging in to one's own account must not reset a spraying count)
+        state.login_throttle.end(keys[0][1], ok=True)
+        state.client_throttle.cancel(client)
+    limits = [] if user is not None else [t.end(k, ok=False) for t, k in keys]
+    if user is None:
+        if any(limits):  # one record when a client reaches a limit, not one per failure
+            with state.lock:
+                state.audit.append(
+                    state.twin.time_ns(),
+                    body.username,
+                    "login_throttled",
+                    "console",
+                    f"{state.login_throttle.max_failures} failed logins from {client}",
+                    {"client": client, "failures_total": state.login_throttle.failures_total},
+                )
+        raise HTTPException(status_code=401, detail="wrong user name or password")
+    with state.lock:
         state.audit.append(
             state.twin.time_ns(), user.name, "login", "console", f"role {user.role.value}"
         )
-        state.audit.flush()
     session = state.sessions.open(user)
     response.set_cookie(
         COOKIE,
         session.token,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies() or request.url.scheme == "https",
+        max_age=int(state.sessions.max_age_s),
     )
     return {"token": session.token, "user": user.name, "role": user.role.value}
+
+
+def secure_cookies() -> bool:
+    """`JAYUL_SECURE_COOKIES=1` (or `jayul serve --secure-cookies`): behind a TLS proxy the
+    server sees plain HTTP, so it cannot tell by itself that the cookie must be Secure."""
+    return os.environ.get("JAYUL_SECURE_COOKIES", "") not in ("", "0", "false", "no")
+
+
+def client_address(request: Request) -> str:
+    """The caller's address; behind a proxy listed in `JAYUL_TRUSTED_PROXIES` (comma-separated
+    addresses), the last address that proxy put in X-Forwarded-For."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = {p.strip() for p in os.environ.get("JAYUL_TRUSTED_PROXIES", "").split(",")}
+    forwarded = request.headers.get("x-forwarded-for")
+    if peer in trusted and forwarded:
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
 
 
 @router.post("/logout", summary="End the session")

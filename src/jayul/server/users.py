@@ -109,8 +109,9 @@ class UserStore:
             "INSERT INTO users VALUES (?, ?, ?, ?, ?)",
             [name, role.value, hash_password(password), now, by],
         )
-        self.audit.append(now, by, "user_added", name, f"role {role.value}", {"role": role.value})
-        self.audit.flush()
+        self.audit.append(
+            now, by, "user_added", name, f"role {role.value}", {"role": role.value}, durable=True
+        )
         return User(name, role, now, by)
 
     def remove(self, name: str, by: str, now: int | None = None) -> None:
@@ -123,8 +124,7 @@ class UserStore:
             raise ValueError(f"{name!r} is the last admin; add another admin first")
         self.con.execute("DELETE FROM users WHERE name = ?", [name])
         when = utc_now_ns() if now is None else now
-        self.audit.append(when, by, "user_removed", name, "removed")
-        self.audit.flush()
+        self.audit.append(when, by, "user_removed", name, "removed", durable=True)
 
     def get(self, name: str) -> User | None:
         rows = self.con.execute(
@@ -159,18 +159,22 @@ class Session:
     user: str
     role: Role
     last_seen: float
+    opened: float = 0.0
 
 
 class Sessions:
-    """Login tokens in memory, dropped after `idle_s` without use or at logout."""
+    """Login tokens in memory, dropped after `idle_s` without use, `max_age_s` after login
+    whatever the use (a stolen token does not live for ever), or at logout."""
 
-    def __init__(self, idle_s: float = 8 * 3600.0) -> None:
+    def __init__(self, idle_s: float = 8 * 3600.0, max_age_s: float = 12 * 3600.0) -> None:
         self.idle_s = idle_s
+        self.max_age_s = max_age_s
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def open(self, user: User) -> Session:
-        s = Session(secrets.token_urlsafe(32), user.name, user.role, time.monotonic())
+        now = time.monotonic()
+        s = Session(secrets.token_urlsafe(32), user.name, user.role, now, now)
         with self._lock:
             self._by_token[s.token] = s
         return s
@@ -181,7 +185,7 @@ class Sessions:
             s = self._by_token.get(token)
             if s is None:
                 return None
-            if now - s.last_seen > self.idle_s:
+            if now - s.last_seen > self.idle_s or now - s.opened > self.max_age_s:
                 del self._by_token[token]
                 return None
             s.last_seen = now

@@ -1,0 +1,1 @@
+"""`jayul bench security`: audit records across crashes, forged trails, writes around the gate."""
