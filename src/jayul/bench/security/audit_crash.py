@@ -4,8 +4,8 @@ moment, restarts on the same database, is killed again, ...
 The child (`python -m jayul.bench.security.audit_crash DB WORKDIR RUN SEED`) proposes
 setpoint changes on the demo plant at L4: valid small steps (executed) and out-of-range values
 (refused by the interlock). Its executor stands for the machine: it appends each action id it
-receives to `plant.log` (the machine's own memory, which survives the kill). After each proposal returns,
-it appends the outcome with the wall time to `acks-RUN.jsonl` (what a client was told).
+receives to `plant.log` (the machine's own memory, which survives the kill). After each proposal
+returns, it appends the outcome with the wall time to `acks-RUN.jsonl` (what a client was told).
 
 Lost records, counted after every kill:
 - an action the machine received without an `action_dispatched` record (target 0: the record
