@@ -25,6 +25,7 @@ from jayul.govern.db import Connection, as_connection
 from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
+from jayul.server.alarm_feed import AlarmFeed
 from jayul.server.tap import LiveTap, finite_or_none
 from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
@@ -92,6 +93,7 @@ class LiveState:
         # Alerts, actions and maintenance events reach the historian at each flush: every few
         # ticks, so the console's event views lag by seconds, not by a simulated day.
         pilot.flush_every = min(pilot.flush_every, 5)
+        self.alarms = AlarmFeed(self)  # alerts and rule hits -> one alarm per problem
         self.rul_provider = rul_provider
         if rul_provider is None and getattr(pilot, "rul_monitor", None) is not None:
             self.rul_provider = self._from_rul_monitor
@@ -112,6 +114,7 @@ class LiveState:
         """One autopilot tick and a fresh snapshot."""
         with self.lock:
             self.pilot.tick()
+            self.alarms.after_tick()
             self.publish()
 
     def warm_up(self, hours: float, until: Callable[[], bool] | None = None) -> None:

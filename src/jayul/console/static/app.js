@@ -4,6 +4,7 @@ import { overviewPage, alertsPage, approvalsPage, autonomyPage, modelsPage, audi
   kpiPage, usersPage } from "./pages.js";
 import { machinePage } from "./machine.js";
 import { planPage } from "./plan.js";
+import { operateRoutes, addOperateNav } from "./operate.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -20,6 +21,7 @@ const routes = [
   [/^#\/audit$/, () => auditPage],
   [/^#\/kpis$/, () => kpiPage],
   [/^#\/users$/, () => usersPage],
+  ...operateRoutes,
 ];
 
 function showLogin(message = "") {
@@ -107,6 +109,7 @@ async function start() {
   } catch {
     return showLogin();
   }
+  addOperateNav(document.getElementById("nav"));
   document.getElementById("nav").hidden = false;
   document.getElementById("nav-users").hidden = me.role !== "admin";
   await refreshStatus();
