@@ -87,7 +87,9 @@ def serve(
             store = UserStore(assembly.gate.con, assembly.gate.audit)
             try:
                 if not store.list():
-                    store.add("admin", Role.ADMIN, admin_password, by="jayul serve")
+                    store.add(
+                        "admin", Role.ADMIN, admin_password, by="jayul serve", now=twin.time_ns()
+                    )
             except ValueError as exc:
                 fail(f"--admin-password: {exc}")
         run_console(

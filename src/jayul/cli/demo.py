@@ -13,12 +13,14 @@ from rich.table import Table
 
 from jayul.autopilot import Autopilot
 from jayul.autopilot.setup import assemble
+from jayul.autopilot.warm import wear_in
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
+from jayul.plant.model import Plant
 from jayul.twin import Twin
 
 console = Console()
@@ -48,6 +50,14 @@ def demo(
     speed: float = typer.Option(
         600.0, min=0.001, help="Plant seconds per wall-clock second (with the UI)."
     ),
+    warm: bool = typer.Option(
+        True,
+        "--warm/--cold",
+        help="Warm start: the first machine of each type on each line starts part-worn, and "
+        "at L3/L4 every line but the first asks a person (L2), so the whole loop (alert, "
+        "proposal verified on the twin, gate decision, request for approval) shows within "
+        "minutes; --cold starts every machine new at one level.",
+    ),
 ) -> None:
     """Run the demo plant under the autopilot.
 
@@ -65,6 +75,7 @@ def demo(
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
     twin = Twin(plant, seed=seed)
+    worn = wear_in(twin) if warm else {}
     started = time.perf_counter()
     with open_historian(str(db)) as historian:
         with Progress(console=console, transient=True) as training:
@@ -75,10 +86,20 @@ def demo(
 
             assembly = assemble(plant, twin, policy, historian, str(db), level, progress=trained)
         pilot = assembly.pilot
+        if worn and assembly.gate is not None and level is not None:
+            _warm_levels(assembly.gate, plant, level, twin.time_ns())
+        if worn:
+            what = ", ".join(f"{m} {mode} {h:.0%}" for m, (mode, h) in worn.items())
+            console.print(f"warm start: part-worn {what} (health index; 100 % = failure)")
         if not no_ui:
             from jayul.cli.demo_ui import run_console  # the web stack only when serving
 
-            run_console(plant, pilot, historian, port, speed, db, gate=assembly.gate, warmup_h=96.0)
+            # unpaced until the first request for approval (or these hours): the detectors
+            # commission in the first 96 h; a warm start's first request comes soon after
+            warmup_h = 400.0 if worn else 96.0
+            run_console(
+                plant, pilot, historian, port, speed, db, gate=assembly.gate, warmup_h=warmup_h
+            )
             return
         with Progress(
             TextColumn("[bold]simulating[/] {task.description}"),
@@ -117,6 +138,7 @@ def demo(
         "wall_s": elapsed,
         "db": str(db),
         "autonomy": autonomy.upper(),
+        "warm_start": {m: {"mode": mode, "health": h} for m, (mode, h) in worn.items()},
     }
     if assembly.gate is not None:
         figures.update(assembly.gate.counters())
@@ -127,6 +149,17 @@ def demo(
         _print_decisions(assembly.gate)
     _print_footer(figures)
     write_report(report, figures)
+
+
+def _warm_levels(gate: Gate, plant: Plant, level: AutonomyLevel, now: int) -> None:
+    """At L3 or L4, the lines after the first ask a person for each action (L2), so a warm
+    start shows the approval queue as well as actions taken alone."""
+    if level < AutonomyLevel.L3:
+        return
+    for line in plant.lines[1:]:
+        reason = "jayul demo warm start: this line asks a person for each action"
+        gate.autonomy.set_level(AutonomyLevel.L2, "demo", now, reason, line)
+        console.print(f"{line}: L2 (every action waits for a person's approval)")
 
 
 def _print(f: dict[str, object], pilot: Autopilot) -> None:

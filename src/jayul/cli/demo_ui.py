@@ -32,8 +32,22 @@ def ensure_admin(state: LiveState, name: str = "admin") -> tuple[str, str] | Non
         if state.users.list():
             return None
         password = secrets.token_urlsafe(12)
-        state.users.add(name, Role.ADMIN, password, by="jayul")
+        # on the deployment's one clock (plant time under the twin), as every audit record
+        state.users.add(name, Role.ADMIN, password, by="jayul", now=state.twin.time_ns())
     return name, password
+
+
+def first_start_help(db_path: str | Path) -> list[str]:
+    """What to do after the first login: the admin manages users only (separation of duties),
+    so someone must add an operator (approves maintenance) and an engineer (setpoints,
+    autonomy) before anyone can act on the plant."""
+    return [
+        "  (shown once.) This admin manages users only: it cannot propose or approve.",
+        "  Sign in as admin, open [bold]Users[/] and add an [bold]operator[/] (approves "
+        "maintenance, acknowledges alarms) and an [bold]engineer[/] (also setpoints and "
+        "autonomy); then sign in as one of them.",
+        f"  Or, with the server stopped: jayul users add olga --role operator --db {db_path}",
+    ]
 
 
 def pace_ticks(pilot: Autopilot, speed: float) -> float:
@@ -94,7 +108,11 @@ def run_console(
     console.print(f"[bold]jayul console[/] at http://{shown}:{port}/  (API docs: /api/docs)")
     if login is not None:
         console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
-        console.print("  (shown once; add people with the Users page or `jayul users add`)")
+        for line in first_start_help(db_path):
+            console.print(line)
+    elif all(u.role is Role.ADMIN for u in state.users.list()):
+        for line in first_start_help(db_path)[1:]:
+            console.print(line)
     console.print(
         f"plant time runs {speed:g}x the wall clock; plant hour {state.twin.now_h:.1f}; "
         "Ctrl-C stops"

@@ -14,6 +14,7 @@ from jayul.server import (
     routes_alarms,
     routes_gate,
     routes_govern,
+    routes_operate,
     routes_plant,
     routes_users,
 )
@@ -40,7 +41,14 @@ def create_app(state: LiveState) -> FastAPI:
         redoc_url=None,
     )
     app.state.live = state
-    for module in (routes_users, routes_plant, routes_gate, routes_govern, routes_alarms):
+    for module in (
+        routes_users,
+        routes_plant,
+        routes_gate,
+        routes_govern,
+        routes_alarms,
+        routes_operate,
+    ):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["plant"], summary="Liveness: no login needed")

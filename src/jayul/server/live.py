@@ -33,6 +33,7 @@ from jayul.twin import Twin
 
 MANUAL_ORIGIN = "console"  # the origin of actions a person proposes through the API
 
+BEYOND_CAP = 0.95  # a median RUL at or above this share of the models' cap reads "> N h"
 RulProvider = Callable[[str], dict[str, Any] | None]
 """Machine id -> RUL distribution as JSON ({"median_h", "low_h", "high_h", "level", ...})."""
 PlanProvider = Callable[[], Plan | None]
@@ -99,6 +100,10 @@ class LiveState:
             self.rul_provider = self._from_rul_monitor
         self._rul: dict[str, dict[str, Any] | None] = {}
         self.plan_provider = plan_provider
+        if plan_provider is None and hasattr(pilot.policy, "plan_"):
+            # the predictive policy keeps the plan in force; the console shows that plan
+            policy = pilot.policy
+            self.plan_provider = lambda: getattr(policy, "plan_", None)
         self.kpi_history: deque[dict[str, Any]] = deque(maxlen=2000)
         self.snapshot = Snapshot()
         self.started_wall = time.time()
@@ -220,12 +225,29 @@ class LiveState:
         views = self.pilot.rul_monitor.view(machine) if self.pilot.rul_monitor else None
         if not views:
             return None
+        cap = self.rul_cap_h()
         modes = {
-            mode: {"median_h": v.p50, "low_h": v.p10, "high_h": v.p90, "age_h": v.age_h}
+            mode: {
+                "median_h": v.p50,
+                "low_h": v.p10,
+                "high_h": v.p90,
+                "age_h": v.age_h,
+                "cap_h": cap,
+                # the model learned lives capped at `cap`: a median this near it says "at
+                # least", not "this long"
+                "beyond": cap is not None and v.p50 >= BEYOND_CAP * cap,
+            }
             for mode, v in views.items()
         }
-        soonest = min(modes, key=lambda m: modes[m]["median_h"])
+        soonest = min(modes, key=lambda m: views[m].p50)
         return {**modes[soonest], "mode": soonest, "level": 0.8, "modes": modes}
+
+    def rul_cap_h(self) -> float | None:
+        """The longest life the RUL models were trained to tell (their label cap), if any."""
+        monitor = self.pilot.rul_monitor
+        settings = getattr(getattr(monitor, "models", None), "settings", None)
+        cap = getattr(settings, "cap", None)
+        return float(cap) if cap is not None else None
 
     def plan(self) -> Plan | None:
         return self.plan_provider() if self.plan_provider is not None else None

@@ -56,7 +56,8 @@ async function refreshStatus() {
     const g = plant.counters.gate;
     document.getElementById("nav-approvals").textContent = open.length ? `(${open.length})` : "";
     document.getElementById("status").innerHTML =
-      `${esc(plant.name)} · plant time <span id="plant-time">${when(plant.now_ns)}</span> ` +
+      `${esc(plant.name)} · <span title="${esc(plant.clock)}">simulated plant time</span> ` +
+      `<span id="plant-time">${when(plant.now_ns)}</span> UTC ` +
       `· ${plant.speed}× · ${esc(me.user)} (${esc(me.role)}) ` +
       `<button id="logout">Sign out</button>` + (g ? "" : " · gate off");
     document.getElementById("logout").onclick = async () => {

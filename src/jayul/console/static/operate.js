@@ -1,14 +1,17 @@
 // The operating pages (alarms, refusals, history explorer, exports, notifications): their
 // routes and navigation links, kept in one file so the shell (app.js) only adds them.
 import { alarmsPage } from "./alarms.js";
+import { refusalsPage } from "./refusals.js";
 
 export const operateRoutes = [
   [/^#\/alarms$/, () => alarmsPage],
+  [/^#\/refusals$/, () => refusalsPage],
 ];
 
 // [href, label, insert after the link with this href]
 export const operateNav = [
   ["#/alarms", "Alarms", "#/alerts"],
+  ["#/refusals", "Refusals", "#/approvals"],
 ];
 
 export function addOperateNav(nav) {
