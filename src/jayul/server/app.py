@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jayul.server import (
     routes_alarms,
+    routes_explore,
     routes_gate,
     routes_govern,
     routes_operate,
@@ -48,6 +49,7 @@ def create_app(state: LiveState) -> FastAPI:
         routes_govern,
         routes_alarms,
         routes_operate,
+        routes_explore,
     ):
         app.include_router(module.router)
 

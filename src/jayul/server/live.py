@@ -26,6 +26,7 @@ from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.server.alarm_feed import AlarmFeed
+from jayul.server.derived import derived_samples
 from jayul.server.tap import LiveTap, finite_or_none
 from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
@@ -121,6 +122,8 @@ class LiveState:
             self.pilot.tick()
             self.alarms.after_tick()
             self.publish()
+            if self.historian is not None:
+                self.historian.append_samples(derived_samples(self))
 
     def warm_up(self, hours: float, until: Callable[[], bool] | None = None) -> None:
         """Run `hours` of plant time as fast as possible (e.g. the detectors' training

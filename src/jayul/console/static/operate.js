@@ -2,16 +2,19 @@
 // routes and navigation links, kept in one file so the shell (app.js) only adds them.
 import { alarmsPage } from "./alarms.js";
 import { refusalsPage } from "./refusals.js";
+import { explorerPage } from "./explorer.js";
 
 export const operateRoutes = [
   [/^#\/alarms$/, () => alarmsPage],
   [/^#\/refusals$/, () => refusalsPage],
+  [/^#\/explore(?:\?.*)?$/, () => explorerPage],
 ];
 
 // [href, label, insert after the link with this href]
 export const operateNav = [
   ["#/alarms", "Alarms", "#/alerts"],
   ["#/refusals", "Refusals", "#/approvals"],
+  ["#/explore", "History", "#/alarms"],
 ];
 
 export function addOperateNav(nav) {

@@ -29,6 +29,7 @@ export async function overviewPage(el) {
 function alertCard(a) {
   return `<div class="card alert-card" data-alert="${esc(a.id)}">
     <h3><a href="#/machine/${esc(a.machine)}">${esc(a.machine)}</a><small>${when(a.time)}</small></h3>
+    <div><a class="alert-history" href="#/explore?machine=${encodeURIComponent(a.machine)}&t=${a.time}&span=${48 * 3.6e12}&signals=${encodeURIComponent(a.contributions.slice(0, 4).map((c) => c.signal).join(","))}">history around this alert</a></div>
     <div><b>${esc(a.reason)}</b></div>
     <div class="muted">${esc(a.detector)}: score ${a.score.toFixed(2)} over threshold ${a.threshold.toFixed(2)}</div>
     <h4>Why: each signal's share of the anomaly score</h4>${contributions(a)}</div>`;
