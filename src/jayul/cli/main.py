@@ -11,6 +11,7 @@ from jayul.cli.demo import demo
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.query import query_app
+from jayul.cli.report_cmd import report
 
 app = typer.Typer(
     help="jayul: the autonomous-manufacturing loop (sense, judge, decide, verify, act, govern).",
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("demo")(demo)
+app.command("report")(report)
 app.add_typer(query_app, name="query")
 app.add_typer(bench_app, name="bench")
 app.add_typer(gate_app)  # approvals, autonomy, kill

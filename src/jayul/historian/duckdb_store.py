@@ -244,6 +244,12 @@ class DuckDBHistorian(SqlHistorian):
             )
         return out
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Another cursor on this database, for the plant tables that share its file (the
+        audit trail, the model registry): a second `duckdb.connect` of the same file with
+        another configuration is refused by DuckDB."""
+        return self._con.cursor()
+
     def close(self) -> None:
         with self._lock:
             self._con.close()

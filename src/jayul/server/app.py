@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from jayul.server import (
     routes_alarms,
     routes_explore,
+    routes_export,
     routes_gate,
     routes_govern,
     routes_operate,
@@ -50,6 +51,7 @@ def create_app(state: LiveState) -> FastAPI:
         routes_alarms,
         routes_operate,
         routes_explore,
+        routes_export,
     ):
         app.include_router(module.router)
 

@@ -3,11 +3,13 @@
 import { alarmsPage } from "./alarms.js";
 import { refusalsPage } from "./refusals.js";
 import { explorerPage } from "./explorer.js";
+import { exportsPage } from "./exports.js";
 
 export const operateRoutes = [
   [/^#\/alarms$/, () => alarmsPage],
   [/^#\/refusals$/, () => refusalsPage],
   [/^#\/explore(?:\?.*)?$/, () => explorerPage],
+  [/^#\/exports$/, () => exportsPage],
 ];
 
 // [href, label, insert after the link with this href]
@@ -15,6 +17,7 @@ export const operateNav = [
   ["#/alarms", "Alarms", "#/alerts"],
   ["#/refusals", "Refusals", "#/approvals"],
   ["#/explore", "History", "#/alarms"],
+  ["#/exports", "Exports", "#/kpis"],
 ];
 
 export function addOperateNav(nav) {
