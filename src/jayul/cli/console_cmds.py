@@ -17,6 +17,7 @@ from rich.table import Table
 
 from jayul.autopilot.setup import assemble
 from jayul.cli.errors import fail
+from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
@@ -56,6 +57,9 @@ def serve(
     keep_db: bool = typer.Option(
         False, "--keep-db", help="Keep the database (and its users) instead of starting afresh."
     ),
+    notify: Path | None = typer.Option(
+        None, help="Channels file (webhooks, e-mail, command hooks) for alarm notifications."
+    ),
     admin_password: str | None = typer.Option(
         None,
         envvar="JAYUL_ADMIN_PASSWORD",
@@ -74,6 +78,11 @@ def serve(
     if not keep_db:
         for stale in (db, Path(f"{db}.wal")):
             stale.unlink(missing_ok=True)
+    if notify is not None:
+        try:
+            load_channels(notify.read_text(), str(notify))
+        except (OSError, ValueError) as exc:
+            fail(f"--notify: {exc}")
     twin = Twin(plant, seed=seed)
     try:
         historian = open_historian(str(db))
@@ -102,6 +111,7 @@ def serve(
             host=host,
             gate=assembly.gate,
             warmup_h=warmup_h,
+            notify=notify,
         )
 
 

@@ -16,6 +16,7 @@ from jayul.autopilot.setup import assemble
 from jayul.autopilot.warm import wear_in
 from jayul.cli.errors import fail
 from jayul.cli.report import write_report
+from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
 from jayul.historian.open import open_historian
@@ -50,6 +51,9 @@ def demo(
     speed: float = typer.Option(
         600.0, min=0.001, help="Plant seconds per wall-clock second (with the UI)."
     ),
+    notify: Path | None = typer.Option(
+        None, help="Channels file (webhooks, e-mail, command hooks) for alarm notifications."
+    ),
     warm: bool = typer.Option(
         True,
         "--warm/--cold",
@@ -74,6 +78,11 @@ def demo(
         fail(str(exc))
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
+    if notify is not None:
+        try:
+            load_channels(notify.read_text(), str(notify))
+        except (OSError, ValueError) as exc:
+            fail(f"--notify: {exc}")
     twin = Twin(plant, seed=seed)
     worn = wear_in(twin) if warm else {}
     started = time.perf_counter()
@@ -98,7 +107,15 @@ def demo(
             # commission in the first 96 h; a warm start's first request comes soon after
             warmup_h = 400.0 if worn else 96.0
             run_console(
-                plant, pilot, historian, port, speed, db, gate=assembly.gate, warmup_h=warmup_h
+                plant,
+                pilot,
+                historian,
+                port,
+                speed,
+                db,
+                gate=assembly.gate,
+                warmup_h=warmup_h,
+                notify=notify,
             )
             return
         with Progress(

@@ -16,6 +16,7 @@ import uvicorn
 from rich.console import Console
 
 from jayul.autopilot import Autopilot
+from jayul.connect.notify import Notifier, load_channels
 from jayul.gate import Gate
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
@@ -99,9 +100,15 @@ def run_console(
     host: str = "127.0.0.1",
     gate: Gate | None = None,
     warmup_h: float = 0.0,
+    notify: Path | None = None,
 ) -> None:
-    """Serve the console for `pilot` until Ctrl-C; prints the address and a first login."""
+    """Serve the console for `pilot` until Ctrl-C; prints the address and a first login.
+    `notify`: a channels file (webhooks, e-mail, command hooks) for alarm notifications."""
+    channels = load_channels(notify.read_text(), str(notify)) if notify is not None else []
     state = prepare(plant, pilot, historian, speed, db_path, gate=gate, warmup_h=warmup_h)
+    if channels:
+        state.attach_notifier(Notifier(channels))
+        console.print(f"notifying alarms through {', '.join(c.id for c in channels)}")
     login = ensure_admin(state)
     app = create_app(state)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host

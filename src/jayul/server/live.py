@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.connect.notify import Notifier
 from jayul.decide.plan import Plan
 from jayul.gate import Gate, Origins
 from jayul.govern.audit import AuditLog
@@ -96,6 +97,7 @@ class LiveState:
         # ticks, so the console's event views lag by seconds, not by a simulated day.
         pilot.flush_every = min(pilot.flush_every, 5)
         self.alarms = AlarmFeed(self)  # alerts and rule hits -> one alarm per problem
+        self.notifier: Notifier | None = None
         self.rul_provider = rul_provider
         if rul_provider is None and getattr(pilot, "rul_monitor", None) is not None:
             self.rul_provider = self._from_rul_monitor
@@ -144,7 +146,16 @@ class LiveState:
         self._thread = threading.Thread(target=self._run, name="jayul-autopilot", daemon=True)
         self._thread.start()
 
+    def attach_notifier(self, notifier: Notifier) -> None:
+        """Notify new alarms through `notifier`'s channels (delivered by its own thread)."""
+        notifier.lines = {m.id: m.line for m in self.plant.machines}
+        self.notifier = notifier
+        self.alarms.board.listeners.append(notifier.on_alarm)
+        notifier.start()
+
     def stop(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)

@@ -76,3 +76,12 @@ def in_use(
             else AutonomyLevel.L0
         )
         return models_in_use(state.pilot, level)
+
+
+@router.get("/notifications", summary="Notification channels: sent, pending, held, failures")
+def notifications(
+    state: LiveState = Depends(live_state), _: Session = Depends(current_session)
+) -> dict[str, Any]:
+    if state.notifier is None:
+        return {"configured": False, "channels": [], "reason": "no --notify file was given"}
+    return {"configured": True, "channels": state.notifier.snapshot()}
