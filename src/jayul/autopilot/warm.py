@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from jayul.twin import Twin
 
-WARM_FRACTION = 0.35  # of the way from the mode's onset (invisible wear) to failure
+WARM_FRACTION = 0.5  # of the way from the mode's onset (invisible wear) to failure
 
 
 def wear_in(twin: Twin, fraction: float = WARM_FRACTION) -> dict[str, tuple[str, float]]:
