@@ -40,7 +40,8 @@ def bench_explorer(
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key in ("first_draw_ms_cold", "first_draw_ms_p50", "first_draw_ms_p95", "zoom_ms_p50",
-                "zoom_ms_p95", "answer_kb_median", "fill_s"):  # fmt: skip
+                "zoom_ms_p95", "first_draw_cpu_ms_p50", "first_draw_cpu_ms_p95", "zoom_cpu_ms_p50",
+                "zoom_cpu_ms_p95", "answer_kb_median", "fill_s"):  # fmt: skip
         table.add_row(key, f"{figures[key]:,.1f}")
     console.print(table)
     write_report(report, figures)
