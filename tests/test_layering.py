@@ -30,7 +30,18 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = SRC / "jayul"
 
 BOTTOM_ALLOWED = {"records": set[str](), "plant": {"records"}}
-CORE = {"twin", "historian", "health", "decide", "verify", "gate", "govern", "autopilot"}
+CORE = {
+    "twin",
+    "historian",
+    "health",
+    "decide",
+    "verify",
+    "gate",
+    "govern",
+    "autopilot",
+    "alarms",
+    "reports",
+}
 EDGES = {"connect", "server", "cli", "bench", "console", "fleet", "agents", "shell"}
 
 # Known exceptions, each with its reason. Keep this list short and print it.

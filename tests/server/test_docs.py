@@ -24,7 +24,8 @@ def test_every_route_is_in_the_api_doc(fuzz_state: LiveState) -> None:
 
 def test_every_console_page_is_in_the_console_doc() -> None:
     doc = (ROOT / "docs" / "console.md").read_text()
-    app_js = (ROOT / "src" / "jayul" / "console" / "static" / "app.js").read_text()
+    static = ROOT / "src" / "jayul" / "console" / "static"
+    app_js = (static / "app.js").read_text() + (static / "operate.js").read_text()
     pages = re.findall(r"\[/\^#\\/([a-z]+)", app_js)
     assert len(pages) >= 8
     missing = [p for p in pages if f"`#/{p}" not in doc]

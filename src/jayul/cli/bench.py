@@ -78,3 +78,7 @@ bench_app.command("faults")(bench_faults)
 from jayul.bench.security.command import bench_security  # noqa: E402
 
 bench_app.command("security")(bench_security)
+
+from jayul.bench.explorer.command import bench_explorer  # noqa: E402
+
+bench_app.command("explorer")(bench_explorer)

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from jayul.autopilot.setup import assemble
 from jayul.cli.local_auth import NotAllowedError, PasswordFileOption, UserOption, identify
+from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
@@ -69,6 +70,9 @@ def serve(
         envvar="JAYUL_SECURE_COOKIES",
         help="Mark the session cookie Secure (behind a TLS proxy; over https it always is).",
     ),
+    notify: Path | None = typer.Option(
+        None, help="Channels file (webhooks, e-mail, command hooks) for alarm notifications."
+    ),
     admin_password: str | None = typer.Option(
         None,
         envvar="JAYUL_ADMIN_PASSWORD",
@@ -94,6 +98,11 @@ def serve(
             fail("not deleted: run without --fresh to keep the database")
         for stale in (db, Path(f"{db}.wal")):
             stale.unlink(missing_ok=True)
+    if notify is not None:
+        try:
+            load_channels(notify.read_text(), str(notify))
+        except (OSError, ValueError) as exc:
+            fail(f"--notify: {exc}")
     try:
         twin = Twin(plant, seed=seed)
     except NotModelledError as exc:  # a plant file made for monitoring only
@@ -110,7 +119,9 @@ def serve(
             store = UserStore(assembly.gate.con, assembly.gate.audit)
             try:
                 if not store.list():
-                    store.add("admin", Role.ADMIN, admin_password, by="jayul serve")
+                    store.add(
+                        "admin", Role.ADMIN, admin_password, by="jayul serve", now=twin.time_ns()
+                    )
             except ValueError as exc:
                 fail(f"--admin-password: {exc}")
         run_console(
@@ -123,6 +134,7 @@ def serve(
             host=host,
             gate=assembly.gate,
             warmup_h=warmup_h,
+            notify=notify,
         )
 
 

@@ -13,11 +13,13 @@ from rich.table import Table
 
 from jayul.autopilot import Autopilot
 from jayul.autopilot.setup import assemble
+from jayul.autopilot.warm import wear_in
+from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
-from jayul.plant.model import NotModelledError
+from jayul.plant.model import NotModelledError, Plant
 from jayul.shell.errors import fail
 from jayul.shell.report import write_report
 from jayul.twin import Twin
@@ -49,6 +51,17 @@ def demo(
     speed: float = typer.Option(
         600.0, min=0.001, help="Plant seconds per wall-clock second (with the UI)."
     ),
+    notify: Path | None = typer.Option(
+        None, help="Channels file (webhooks, e-mail, command hooks) for alarm notifications."
+    ),
+    warm: bool = typer.Option(
+        True,
+        "--warm/--cold",
+        help="Warm start: the first machine of each type on each line starts part-worn, and "
+        "at L3/L4 every line but the first asks a person (L2), so the whole loop (alert, "
+        "proposal verified on the twin, gate decision, request for approval) shows within "
+        "minutes; --cold starts every machine new at one level.",
+    ),
 ) -> None:
     """Run the demo plant under the autopilot.
 
@@ -65,10 +78,16 @@ def demo(
         fail(str(exc))
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
+    if notify is not None:
+        try:
+            load_channels(notify.read_text(), str(notify))
+        except (OSError, ValueError) as exc:
+            fail(f"--notify: {exc}")
     try:
         twin = Twin(plant, seed=seed)
     except NotModelledError as exc:  # a plant file made for monitoring only
         fail(f"{plant_file or demo_plant_path()}: {exc}")
+    worn = wear_in(twin) if warm else {}
     started = time.perf_counter()
     with open_historian(str(db)) as historian:
         with Progress(console=console, transient=True) as training:
@@ -79,10 +98,28 @@ def demo(
 
             assembly = assemble(plant, twin, policy, historian, str(db), level, progress=trained)
         pilot = assembly.pilot
+        if worn and assembly.gate is not None and level is not None:
+            _warm_levels(assembly.gate, plant, level, twin.time_ns())
+        if worn:
+            what = ", ".join(f"{m} {mode} {h:.0%}" for m, (mode, h) in worn.items())
+            console.print(f"warm start: part-worn {what} (health index; 100 % = failure)")
         if not no_ui:
             from jayul.cli.demo_ui import run_console  # the web stack only when serving
 
-            run_console(plant, pilot, historian, port, speed, db, gate=assembly.gate, warmup_h=96.0)
+            # unpaced until the first request for approval (or these hours): the detectors
+            # commission in the first 96 h; a warm start's first request comes soon after
+            warmup_h = 400.0 if worn else 96.0
+            run_console(
+                plant,
+                pilot,
+                historian,
+                port,
+                speed,
+                db,
+                gate=assembly.gate,
+                warmup_h=warmup_h,
+                notify=notify,
+            )
             return
         with Progress(
             TextColumn("[bold]simulating[/] {task.description}"),
@@ -121,6 +158,7 @@ def demo(
         "wall_s": elapsed,
         "db": str(db),
         "autonomy": autonomy.upper(),
+        "warm_start": {m: {"mode": mode, "health": h} for m, (mode, h) in worn.items()},
     }
     if assembly.gate is not None:
         figures.update(assembly.gate.counters())
@@ -131,6 +169,17 @@ def demo(
         _print_decisions(assembly.gate)
     _print_footer(figures)
     write_report(report, figures)
+
+
+def _warm_levels(gate: Gate, plant: Plant, level: AutonomyLevel, now: int) -> None:
+    """At L3 or L4, the lines after the first ask a person for each action (L2), so a warm
+    start shows the approval queue as well as actions taken alone."""
+    if level < AutonomyLevel.L3:
+        return
+    for line in plant.lines[1:]:
+        reason = "jayul demo warm start: this line asks a person for each action"
+        gate.autonomy.set_level(AutonomyLevel.L2, "demo", now, reason, line)
+        console.print(f"{line}: L2 (every action waits for a person's approval)")
 
 
 def _print(f: dict[str, object], pilot: Autopilot) -> None:

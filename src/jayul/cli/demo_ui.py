@@ -16,6 +16,7 @@ import uvicorn
 from rich.console import Console
 
 from jayul.autopilot import Autopilot
+from jayul.connect.notify import Notifier, load_channels
 from jayul.gate import Gate
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
@@ -32,8 +33,22 @@ def ensure_admin(state: LiveState, name: str = "admin") -> tuple[str, str] | Non
         if state.users.list():
             return None
         password = secrets.token_urlsafe(12)
-        state.users.add(name, Role.ADMIN, password, by="jayul")
+        # on the deployment's one clock (plant time under the twin), as every audit record
+        state.users.add(name, Role.ADMIN, password, by="jayul", now=state.twin.time_ns())
     return name, password
+
+
+def first_start_help(db_path: str | Path) -> list[str]:
+    """What to do after the first login: the admin manages users only (separation of duties),
+    so someone must add an operator (approves maintenance) and an engineer (setpoints,
+    autonomy) before anyone can act on the plant."""
+    return [
+        "  (shown once.) This admin manages users only: it cannot propose or approve.",
+        "  Sign in as admin, open [bold]Users[/] and add an [bold]operator[/] (approves "
+        "maintenance, acknowledges alarms) and an [bold]engineer[/] (also setpoints and "
+        "autonomy); then sign in as one of them.",
+        f"  Or, with the server stopped: jayul users add olga --role operator --db {db_path}",
+    ]
 
 
 def pace_ticks(pilot: Autopilot, speed: float) -> float:
@@ -85,16 +100,26 @@ def run_console(
     host: str = "127.0.0.1",
     gate: Gate | None = None,
     warmup_h: float = 0.0,
+    notify: Path | None = None,
 ) -> None:
-    """Serve the console for `pilot` until Ctrl-C; prints the address and a first login."""
+    """Serve the console for `pilot` until Ctrl-C; prints the address and a first login.
+    `notify`: a channels file (webhooks, e-mail, command hooks) for alarm notifications."""
+    channels = load_channels(notify.read_text(), str(notify)) if notify is not None else []
     state = prepare(plant, pilot, historian, speed, db_path, gate=gate, warmup_h=warmup_h)
+    if channels:
+        state.attach_notifier(Notifier(channels))
+        console.print(f"notifying alarms through {', '.join(c.id for c in channels)}")
     login = ensure_admin(state)
     app = create_app(state)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.print(f"[bold]jayul console[/] at http://{shown}:{port}/  (API docs: /api/docs)")
     if login is not None:
         console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
-        console.print("  (shown once; add people with the Users page or `jayul users add`)")
+        for line in first_start_help(db_path):
+            console.print(line)
+    elif all(u.role is Role.ADMIN for u in state.users.list()):
+        for line in first_start_help(db_path)[1:]:
+            console.print(line)
     console.print(
         f"plant time runs {speed:g}x the wall clock; plant hour {state.twin.now_h:.1f}; "
         "Ctrl-C stops"

@@ -12,6 +12,7 @@ from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
 from jayul.cli.query import query_app
+from jayul.cli.report_cmd import report
 
 app = typer.Typer(
     help="jayul: the autonomous-manufacturing loop (sense, judge, decide, verify, act, govern).",
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("demo")(demo)
+app.command("report")(report)
 app.add_typer(query_app, name="query")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")

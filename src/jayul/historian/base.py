@@ -84,6 +84,13 @@ class Historian(ABC):
         (int64); sorted by bucket; empty buckets are left out.
         """
 
+    def query_buckets_many(
+        self, machine: str, signals: Sequence[str], start_ns: int, end_ns: int, bucket_ns: int
+    ) -> dict[str, pd.DataFrame]:
+        """`query_buckets` for several signals of one machine (a store may do it in one pass);
+        signal -> frame, every signal asked for present (empty frame when it has no data)."""
+        return {s: self.query_buckets(machine, s, start_ns, end_ns, bucket_ns) for s in signals}
+
     @abstractmethod
     def query_events(
         self,

@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from jayul.historian.base import BUCKET_COLUMNS as BUCKETS
 from jayul.historian.base import DeadLetter, check_range
 from jayul.historian.batch import PreparedBatch, prepare_batch
 from jayul.historian.codec import bucket_frame, event_row, sample_frame
@@ -215,6 +217,38 @@ class DuckDBHistorian(SqlHistorian):
                 {"start": start_ns, "end": end_ns, "width": bucket_ns, "sid": ids[0]},
             ).df()
         return bucket_frame(frame)
+
+    def query_buckets_many(
+        self, machine: str, signals: Sequence[str], start_ns: int, end_ns: int, bucket_ns: int
+    ) -> dict[str, pd.DataFrame]:
+        # one scan for every signal: the samples table has no index on series, so a query per
+        # signal would read the time range once per signal
+        check_range(start_ns, end_ns, bucket_ns)
+        with self._lock:
+            names = self._machine_series(machine, signals)
+            out = {s: bucket_frame(pd.DataFrame()) for s in signals}
+            if not names:
+                return out
+            cols = self._con.execute(
+                "SELECT series_id, $start + ((time - $start) // $width) * $width AS bucket, "
+                "min(value) AS min, max(value) AS max, avg(value) AS mean, count(*) AS count "
+                "FROM samples WHERE list_contains($ids, series_id) AND time >= $start "
+                "AND time < $end GROUP BY 1, 2 ORDER BY 1, 2",
+                {"start": start_ns, "end": end_ns, "width": bucket_ns, "ids": sorted(names)},
+            ).fetchnumpy()
+        sid = np.asarray(cols["series_id"])
+        for series_id, signal in names.items():
+            rows = sid == series_id
+            out[signal] = bucket_frame(
+                pd.DataFrame({c: np.asarray(cols[c])[rows] for c in BUCKETS})
+            )
+        return out
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Another cursor on this database, for the plant tables that share its file (the
+        audit trail, the model registry): a second `duckdb.connect` of the same file with
+        another configuration is refused by DuckDB."""
+        return self._con.cursor()
 
     def close(self) -> None:
         with self._lock:

@@ -111,6 +111,12 @@ class PostgresHistorian(SqlHistorian):
     def _execute_fetch(self, query: str, params: Sequence[Any] | None) -> list[tuple[Any, ...]]:
         return self._con.execute(query.encode(), params).fetchall()
 
+    def run_sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        # psycopg refuses fetchall() after a statement without rows (CREATE, INSERT, DELETE)
+        with self._lock:
+            cur = self._con.execute(query.encode(), params)
+            return cur.fetchall() if cur.description is not None else []
+
     # -- series ids -------------------------------------------------------------------------
 
     def _ids_for(self, pairs: list[tuple[str, str]]) -> list[int]:

@@ -37,6 +37,12 @@ class SqlHistorian(Historian):
         with self._lock:
             return self._execute_fetch(query, params)
 
+    def run_sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement in the historian's database under its lock, fetching every row:
+        for stores that keep side tables next to the samples (alarms), written with
+        `placeholder` for parameters. They never touch the historian's own tables."""
+        return self._fetch(query, params)
+
     # -- series ids -------------------------------------------------------------------------
 
     def _load_series(self) -> None:

@@ -201,6 +201,32 @@ class Orders(_Strict):
     products: list[Product] = Field(min_length=1)
 
 
+class AlarmRule(_Strict):
+    """An alarm rule beyond the anomaly detector, declared without code (plant file `alarms:`,
+    the API or a rules file): a threshold on a signal, its rate of change, or no data.
+
+    `machine` is a machine id or "*" (every machine that has the signal); `above`/`below`
+    bound the value (threshold) or its change per hour (rate, over `window_s`); `no_data`
+    fires when the signal has been silent for `after_s` seconds of plant time."""
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")
+    kind: Literal["threshold", "rate", "no_data"]
+    machine: str = Field("*", min_length=1, max_length=100)
+    signal: str = Field(min_length=1, max_length=100)
+    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    above: float | None = None
+    below: float | None = None
+    window_s: float = Field(3600.0, gt=0, description="rate: the span the change is measured on")
+    after_s: float = Field(600.0, gt=0, description="no_data: silence that raises the alarm")
+    message: str = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AlarmRule:
+        if self.kind != "no_data" and self.above is None and self.below is None:
+            raise ValueError(f"alarm rule {self.id!r} ({self.kind}) needs `above` or `below`")
+        return self
+
+
 class Plant(_Strict):
     """A whole plant, as its YAML file describes it."""
 
@@ -216,6 +242,7 @@ class Plant(_Strict):
     machine_types: dict[str, MachineType]
     machines: list[MachineSpec] = Field(min_length=1)
     orders: Orders | None = Field(default=None, description="order arrivals (twin only)")
+    alarms: list[AlarmRule] = Field(default_factory=list, description="alarm rules")
     kind: Literal["plant"] = "plant"
 
     @model_validator(mode="before")
@@ -254,6 +281,9 @@ class Plant(_Strict):
             unknown = _crews_of(mt) - set(self.crews) if self.crews else set()
             if unknown:
                 raise ValueError(f"machine type {name!r} uses unknown crews {sorted(unknown)}")
+        for rule in self.alarms:
+            if rule.machine != "*" and rule.machine not in ids:
+                raise ValueError(f"alarm rule {rule.id!r} names unknown machine {rule.machine!r}")
         offered = {op for mt in self.machine_types.values() for op in mt.operations}
         for product in self.orders.products if self.orders is not None else []:
             missing = set(product.routing) - offered

@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from jayul.server import routes_events, routes_gate, routes_govern, routes_plant, routes_users
+from jayul.server import (
+    routes_alarms,
+    routes_events,
+    routes_explore,
+    routes_export,
+    routes_gate,
+    routes_govern,
+    routes_operate,
+    routes_plant,
+    routes_users,
+)
 from jayul.server.live import LiveState
 from jayul.server.security import SecurityMiddleware
 
@@ -36,7 +46,17 @@ def create_app(state: LiveState) -> FastAPI:
     )
     app.state.live = state
     app.add_middleware(SecurityMiddleware)
-    for module in (routes_users, routes_plant, routes_gate, routes_govern, routes_events):
+    for module in (
+        routes_users,
+        routes_plant,
+        routes_gate,
+        routes_govern,
+        routes_events,
+        routes_alarms,
+        routes_operate,
+        routes_explore,
+        routes_export,
+    ):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["plant"], summary="Liveness: no login needed")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.connect.notify import Notifier
 from jayul.decide.plan import Plan
 from jayul.gate import Gate, Origins
 from jayul.govern.audit import AuditLog
@@ -25,6 +26,8 @@ from jayul.govern.db import Connection, as_connection
 from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
+from jayul.server.alarm_feed import AlarmFeed
+from jayul.server.derived import derived_samples
 from jayul.server.tap import LiveTap, finite_or_none
 from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
@@ -32,6 +35,7 @@ from jayul.twin import Twin
 
 MANUAL_ORIGIN = "console"  # the origin of actions a person proposes through the API
 
+BEYOND_CAP = 0.95  # a median RUL at or above this share of the models' cap reads "> N h"
 RulProvider = Callable[[str], dict[str, Any] | None]
 """Machine id -> RUL distribution as JSON ({"median_h", "low_h", "high_h", "level", ...})."""
 PlanProvider = Callable[[], Plan | None]
@@ -93,11 +97,17 @@ class LiveState:
         # Alerts, actions and maintenance events reach the historian at each flush: every few
         # ticks, so the console's event views lag by seconds, not by a simulated day.
         pilot.flush_every = min(pilot.flush_every, 5)
+        self.alarms = AlarmFeed(self)  # alerts and rule hits -> one alarm per problem
+        self.notifier: Notifier | None = None
         self.rul_provider = rul_provider
         if rul_provider is None and getattr(pilot, "rul_monitor", None) is not None:
             self.rul_provider = self._from_rul_monitor
         self._rul: dict[str, dict[str, Any] | None] = {}
         self.plan_provider = plan_provider
+        if plan_provider is None and hasattr(pilot.policy, "plan_"):
+            # the predictive policy keeps the plan in force; the console shows that plan
+            policy = pilot.policy
+            self.plan_provider = lambda: getattr(policy, "plan_", None)
         self.kpi_history: deque[dict[str, Any]] = deque(maxlen=2000)
         self.snapshot = Snapshot()
         self.started_wall = time.time()
@@ -113,7 +123,10 @@ class LiveState:
         """One autopilot tick and a fresh snapshot."""
         with self.lock:
             self.pilot.tick()
+            self.alarms.after_tick()
             self.publish()
+            if self.historian is not None:
+                self.historian.append_samples(derived_samples(self))
 
     def warm_up(self, hours: float, until: Callable[[], bool] | None = None) -> None:
         """Run `hours` of plant time as fast as possible (e.g. the detectors' training
@@ -134,7 +147,16 @@ class LiveState:
         self._thread = threading.Thread(target=self._run, name="jayul-autopilot", daemon=True)
         self._thread.start()
 
+    def attach_notifier(self, notifier: Notifier) -> None:
+        """Notify new alarms through `notifier`'s channels (delivered by its own thread)."""
+        notifier.lines = {m.id: m.line for m in self.plant.machines}
+        self.notifier = notifier
+        self.alarms.board.listeners.append(notifier.on_alarm)
+        notifier.start()
+
     def stop(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -218,12 +240,29 @@ class LiveState:
         views = self.pilot.rul_monitor.view(machine) if self.pilot.rul_monitor else None
         if not views:
             return None
+        cap = self.rul_cap_h()
         modes = {
-            mode: {"median_h": v.p50, "low_h": v.p10, "high_h": v.p90, "age_h": v.age_h}
+            mode: {
+                "median_h": v.p50,
+                "low_h": v.p10,
+                "high_h": v.p90,
+                "age_h": v.age_h,
+                "cap_h": cap,
+                # the model learned lives capped at `cap`: a median this near it says "at
+                # least", not "this long"
+                "beyond": cap is not None and v.p50 >= BEYOND_CAP * cap,
+            }
             for mode, v in views.items()
         }
-        soonest = min(modes, key=lambda m: modes[m]["median_h"])
+        soonest = min(modes, key=lambda m: views[m].p50)
         return {**modes[soonest], "mode": soonest, "level": 0.8, "modes": modes}
+
+    def rul_cap_h(self) -> float | None:
+        """The longest life the RUL models were trained to tell (their label cap), if any."""
+        monitor = self.pilot.rul_monitor
+        settings = getattr(getattr(monitor, "models", None), "settings", None)
+        cap = getattr(settings, "cap", None)
+        return float(cap) if cap is not None else None
 
     def plan(self) -> Plan | None:
         return self.plan_provider() if self.plan_provider is not None else None

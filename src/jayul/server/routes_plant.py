@@ -20,6 +20,10 @@ from jayul.server.users import Session
 router = APIRouter(prefix="/api", tags=["plant"])
 NOT_AVAILABLE_RUL = "no RUL model is attached to the live loop"
 NOT_AVAILABLE_PLAN = "no planner is attached to the live loop"
+CLOCK_NOTE = (
+    "simulated plant time (UTC): every time on this console, in the API and in the audit "
+    "trail is on the twin's clock"
+)
 
 
 def _machine(state: LiveState, machine: str) -> dict[str, Any]:
@@ -54,6 +58,7 @@ def plant(
         "now_ns": snap.now_ns,
         "now_h": snap.now_h,
         "speed": state.speed,
+        "clock": CLOCK_NOTE,
         "gate": state.gate is not None,
         "counters": snap.counters,
         "last_error": state.last_error,

@@ -8,7 +8,7 @@ explanations can be seen without changing the loop.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,9 @@ class LiveTap(HealthMonitor):
         }
         self.alerts: deque[Alert] = deque(maxlen=500)
         self._last_rows: dict[str, Any] = {}
+        # Who else hears of each batch with its alerts, and of each reset (the alarm board).
+        self.on_update: Callable[[Samples, list[Alert]], None] | None = None
+        self.on_reset: Callable[[str], None] | None = None
 
     def update(
         self, batch: Samples, *, states: Mapping[str, MachineState] | None = None
@@ -46,6 +49,8 @@ class LiveTap(HealthMonitor):
             score = mh.indicator if mh.scorer is not None else float("nan")
             self.rings[mid].append(times, rows, score)
         self.alerts.extend(alerts)
+        if self.on_update is not None:
+            self.on_update(batch, alerts)
         return alerts
 
     def indicators(self) -> dict[str, float]:
@@ -53,6 +58,8 @@ class LiveTap(HealthMonitor):
 
     def reset_machine(self, machine: str) -> None:
         self.inner.reset_machine(machine)
+        if self.on_reset is not None:
+            self.on_reset(machine)
 
     def fitted(self, machine: str) -> bool:
         """Whether the machine's detector has finished its commissioning (training) period."""

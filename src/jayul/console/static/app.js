@@ -4,6 +4,7 @@ import { overviewPage, alertsPage, approvalsPage, autonomyPage, modelsPage, audi
   kpiPage, usersPage } from "./pages.js";
 import { machinePage } from "./machine.js";
 import { planPage } from "./plan.js";
+import { operateRoutes, addOperateNav } from "./operate.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -20,6 +21,7 @@ const routes = [
   [/^#\/audit$/, () => auditPage],
   [/^#\/kpis$/, () => kpiPage],
   [/^#\/users$/, () => usersPage],
+  ...operateRoutes,
 ];
 
 function showLogin(message = "") {
@@ -54,7 +56,8 @@ async function refreshStatus() {
     const g = plant.counters.gate;
     document.getElementById("nav-approvals").textContent = open.length ? `(${open.length})` : "";
     document.getElementById("status").innerHTML =
-      `${esc(plant.name)} · plant time <span id="plant-time">${when(plant.now_ns)}</span> ` +
+      `${esc(plant.name)} · <span title="${esc(plant.clock)}">simulated plant time</span> ` +
+      `<span id="plant-time">${when(plant.now_ns)}</span> UTC ` +
       `· ${plant.speed}× · ${esc(me.user)} (${esc(me.role)}) ` +
       `<button id="logout">Sign out</button>` + (g ? "" : " · gate off");
     document.getElementById("logout").onclick = async () => {
@@ -107,6 +110,7 @@ async function start() {
   } catch {
     return showLogin();
   }
+  addOperateNav(document.getElementById("nav"));
   document.getElementById("nav").hidden = false;
   document.getElementById("nav-users").hidden = me.role !== "admin";
   await refreshStatus();

@@ -39,8 +39,15 @@ export function healthBar(indicator) {
     `<small class="muted">anomaly ${indicator.toFixed(2)} of alarm level 1.00</small>`;
 }
 
+// A median at the models' label cap says "at least", not "this long": "> N h".
+export const rulHours = (v) => (v.beyond ? `&gt; ${num(Math.floor(v.median_h))} h` : `${num(v.median_h)} h`);
+
 export function rulText(rul) {
   if (!rul) return `<span class="na">RUL not available yet</span>`;
+  if (rul.beyond) {
+    return `<span class="rul-beyond">RUL ${rulHours(rul)}</span>${rul.mode ? ` for <b>${esc(rul.mode)}</b>` : ""} ` +
+      `<small class="muted">(beyond what the model can tell: it learned lives up to ${num(rul.cap_h)} h)</small>`;
+  }
   return `RUL ${num(rul.median_h)} h (${num(rul.low_h)}–${num(rul.high_h)} h, ` +
     `${pct(rul.level ?? 0.8)} interval)${rul.mode ? ` for <b>${esc(rul.mode)}</b>` : ""}`;
 }

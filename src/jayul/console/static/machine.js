@@ -1,6 +1,6 @@
 // The machine page: live signal charts with the anomaly score, alerts with their explanation,
 // RUL, and proposing maintenance or a setpoint change (through the gate like any proposal).
-import { api, esc, when, num, healthBar, rulText } from "./lib.js";
+import { api, esc, when, num, healthBar, rulText, rulHours } from "./lib.js";
 import { lineChart } from "./charts.js";
 import { alertCard } from "./pages.js";
 
@@ -16,7 +16,7 @@ export async function machinePage(el, ctx, id) {
         <div id="m-pending"></div></div>
       <div class="card"><h3>Remaining useful life</h3><div>${rulText(m.rul)}</div>
         ${m.rul && m.rul.modes ? `<table>${Object.entries(m.rul.modes).map(([k, v]) =>
-          `<tr><td>${esc(k)}</td><td>${num(v.median_h)} h</td><td>${num(v.low_h)}–${num(v.high_h)} h</td></tr>`).join("")}</table>` : ""}
+          `<tr><td>${esc(k)}</td><td>${rulHours(v)}</td><td>${v.beyond ? "" : `${num(v.low_h)}–${num(v.high_h)} h`}</td></tr>`).join("")}</table>` : ""}
         ${m.rul_note ? `<small class="muted">(${esc(m.rul_note)})</small>` : ""}</div>
       <div class="card"><h3>Propose</h3>${canPropose ? `
         <form class="inline" id="propose"><select id="p-action">${m.maintenance.map((a) =>

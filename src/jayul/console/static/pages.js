@@ -1,6 +1,7 @@
 // The console's pages other than the machine page and the plan.
 import { api, esc, when, pct, num, healthBar, rulText, contributions } from "./lib.js";
 import { lineChart } from "./charts.js";
+import { modelCard, inUseSection } from "./models.js";
 
 const every = (ms, fn) => { const t = setInterval(fn, ms); return () => clearInterval(t); };
 
@@ -28,6 +29,7 @@ export async function overviewPage(el) {
 function alertCard(a) {
   return `<div class="card alert-card" data-alert="${esc(a.id)}">
     <h3><a href="#/machine/${esc(a.machine)}">${esc(a.machine)}</a><small>${when(a.time)}</small></h3>
+    <div><a class="alert-history" href="#/explore?machine=${encodeURIComponent(a.machine)}&t=${a.time}&span=${48 * 3.6e12}&signals=${encodeURIComponent(a.contributions.slice(0, 4).map((c) => c.signal).join(","))}">history around this alert</a></div>
     <div><b>${esc(a.reason)}</b></div>
     <div class="muted">${esc(a.detector)}: score ${a.score.toFixed(2)} over threshold ${a.threshold.toFixed(2)}</div>
     <h4>Why: each signal's share of the anomaly score</h4>${contributions(a)}</div>`;
@@ -55,7 +57,10 @@ export async function approvalsPage(el, ctx) {
     const [open, all] = await Promise.all([
       api("GET", "/api/approvals"), api("GET", "/api/approvals?all=true")]);
     const done = all.filter((a) => !["pending", "escalated"].includes(a.status)).slice(0, 50);
-    el.innerHTML = `<h1>Approval queue</h1>
+    const who = ["operator", "engineer"].includes(ctx.me.role) ? "" : ctx.me.role === "admin"
+      ? '<p class="notice" id="role-hint">You are signed in as an admin: admins manage users and decide nothing here. Add an operator and an engineer on the <a href="#/users">Users</a> page and sign in as one of them to approve.</p>'
+      : '<p class="notice" id="role-hint">Viewers read the queue; operators and engineers decide.</p>';
+    el.innerHTML = `<h1>Approval queue</h1>${who}
       ${open.length ? "" : '<p class="muted">Nothing waits for a decision.</p>'}
       <div class="grid">${open.map((a) => `
         <div class="card approval" data-approval="${esc(a.id)}">
@@ -64,14 +69,14 @@ export async function approvalsPage(el, ctx) {
           <div>${esc(a.action.expected_effect)}</div>
           <div class="muted">why a person decides: ${esc(a.reason)}</div>
           <div class="muted">may decide: ${esc(a.roles.join(", "))} · expires ${when(a.expires_at)}</div>
-          <p><button class="primary approve">Approve</button> <button class="reject">Reject…</button>
-          <span class="error msg"></span></p>
+          ${who ? "" : `<p><button class="primary approve">Approve</button> <button class="reject">Reject…</button>
+          <span class="error msg"></span></p>`}
         </div>`).join("")}</div>
       <h2>Decided</h2><div class="scroll"><table><tr><th>action</th><th>status</th><th>by</th>
         <th>when</th><th>note</th></tr>${done.map((a) => `<tr><td>${esc(actionText(a.action))}</td>
         <td>${esc(a.status)}</td><td>${esc(a.decided_by ?? "")} ${a.decided_role ? `(${esc(a.decided_role)})` : ""}</td>
         <td>${when(a.decided_at)}</td><td>${esc(a.note ?? "")}</td></tr>`).join("")}</table></div>`;
-    for (const card of el.querySelectorAll(".approval")) {
+    for (const card of who ? [] : el.querySelectorAll(".approval")) {
       const id = card.dataset.approval;
       const msg = card.querySelector(".msg");
       card.querySelector(".approve").onclick = async () => {
@@ -136,24 +141,10 @@ export async function autonomyPage(el, ctx) {
 }
 
 export async function modelsPage(el) {
-  const models = await api("GET", "/api/models");
-  if (!models.length) {
-    el.innerHTML = `<h1>Models</h1><p class="na">No model is registered in this plant's registry yet
-      (the health monitor's per-machine detectors are fitted in the loop and not registered).</p>`;
-    return;
-  }
-  el.innerHTML = `<h1>Models</h1><div class="grid">${models.map((m) => `
-    <div class="card model"><h3><span>${esc(m.name)} v${m.version}</span><span class="badge">${esc(m.status)}</span></h3>
-      <div class="muted">${esc(m.class_name)}</div>
-      <div>metrics: ${Object.entries(m.metrics).map(([k, v]) => `${esc(k)} ${num(v, 3)}`).join(", ") || "none"}</div>
-      ${m.card ? `<h4>Card</h4><div><b>Intended use:</b> ${esc(m.card.intended_use)}</div>
-        <div><b>Data:</b> ${esc(m.card.data)}</div>
-        <div><b>Limits:</b> ${esc(m.card.limits.join("; ") || "none stated")}</div>` : '<p class="na">no model card</p>'}
-      ${m.scorecard ? `<h4>Risk scorecard: ${esc(m.scorecard.overall)} · autonomy cap ${esc(m.scorecard.max_autonomy)}</h4>
-        <table>${["safety_impact", "autonomy", "robustness", "data_quality", "drift"].map((k) =>
-          `<tr><td>${k.replace("_", " ")}</td><td>${esc(m.scorecard[k].level)}</td><td>${esc(m.scorecard[k].evidence)}</td></tr>`).join("")}</table>`
-        : '<p class="na">no risk scorecard</p>'}
-    </div>`).join("")}</div>`;
+  const [models, inUse] = await Promise.all([api("GET", "/api/models"), inUseSection()]);
+  el.innerHTML = `<h1>Models</h1>${inUse}<h2>Registered</h2>` + (models.length
+    ? `<div class="grid">${models.map(modelCard).join("")}</div>`
+    : `<p class="na">No model is registered in this plant's registry yet.</p>`);
 }
 
 export async function auditPage(el) {

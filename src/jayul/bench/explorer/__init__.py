@@ -1,0 +1,1 @@
+"""`jayul bench explorer`: the history explorer over a year of one-minute data."""
