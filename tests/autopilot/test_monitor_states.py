@@ -9,6 +9,8 @@ days often are; that is the case in which stops used to read as faults.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from jayul.autopilot import HealthMonitor
 from jayul.plant import load_demo_plant
 from jayul.plant.model import Plant
 from jayul.records import Alert, MachineState, Samples
+from jayul.records.state_changes import StateChange
 from jayul.records.timebase import NS_PER_H
 
 MACHINES = ("pump1", "press1", "cnc1")
@@ -141,3 +144,45 @@ def test_a_machine_left_out_of_states_is_taken_as_running() -> None:
         alerts += monitor.update(batch, states=states)
     assert [a.machine for a in alerts] == ["pump1"]
     assert monitor.machines["pump1"].state is MachineState.UNKNOWN
+
+
+def test_a_stop_inside_one_batch_is_masked_by_timed_changes() -> None:
+    """A machine that stops and starts again within one batch runs at both of the batch's
+    ends; only the timed changes (from the plant's events) say which rows stood."""
+    plant = load_demo_plant()
+    masked = HealthMonitor(plant, fit_h=24.0)
+    line = FakeLine(plant, seed=3)
+    running = dict.fromkeys(MACHINES, MachineState.RUNNING)
+    for _ in range(30):
+        masked.update(line.batch(running), states=running)
+    unmasked = copy.deepcopy(masked)  # the same commissioned detectors
+    row_ns = int(PERIOD_S * 1e9)
+    found: dict[str, list[Alert]] = {"masked": [], "unmasked": []}
+    for _ in range(6):
+        # 12 rows an hour: the first 2 and the last 2 run, the 8 between stand
+        run_part = line.batch(running)
+        line.hour -= 1
+        idle_part = line.batch(dict.fromkeys(MACHINES, MachineState.IDLE))
+        row = (run_part.time % NS_PER_H) // row_ns
+        standing = (row >= 2) & (row < 10)
+        batch = Samples(
+            run_part.time,
+            run_part.machine,
+            run_part.signal,
+            np.where(standing, idle_part.value, run_part.value),
+            run_part.quality,
+        )
+        t0 = int(run_part.time.min())
+        changes = sorted(
+            [StateChange(t0 + 2 * row_ns, m, MachineState.IDLE) for m in MACHINES]
+            + [StateChange(t0 + 10 * row_ns, m, MachineState.RUNNING) for m in MACHINES]
+        )
+        found["masked"] += masked.update(batch, states=running, changes=changes)
+        found["unmasked"] += unmasked.update(batch, states=running)
+        for _ in range(3):
+            calm = line.batch(running)
+            found["masked"] += masked.update(calm, states=running, changes=[])
+            found["unmasked"] += unmasked.update(calm, states=running)
+    assert found["masked"] == []
+    assert all(masked.machines[m].skipped_rows == 6 * 8 for m in MACHINES)
+    assert found["unmasked"], "without timed changes the stops inside a batch read as faults"

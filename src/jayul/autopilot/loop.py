@@ -11,6 +11,7 @@ from jayul.autopilot.monitor import HealthMonitor
 from jayul.decide.policy import MachineView, Observation, Policy
 from jayul.historian.base import Historian
 from jayul.records import Action, Alert, Event, EventKind, Samples
+from jayul.records.state_changes import state_changes
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
 
@@ -82,7 +83,9 @@ class Autopilot:
             self._pending_samples.append(samples)
             if self.monitor is not None:
                 states = {mid: m.status.operating_state for mid, m in self.twin.machines.items()}
-                alerts = self.monitor.update(samples, states=states)
+                # timed changes say which rows ran; a twin that keeps no events gives none
+                changes = state_changes(events) if self.twin.record_events else None
+                alerts = self.monitor.update(samples, states=states, changes=changes)
         if self.monitor is not None:
             for e in events:
                 if e.kind in (EventKind.MAINTENANCE_END, EventKind.REPAIR_END) and e.machine:

@@ -21,7 +21,7 @@ history of every state to fit on and says nothing useful about a machine standin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +32,7 @@ from jayul.health.detector import Detector, StreamScorer
 from jayul.health.threshold import Hysteresis, QuantileThreshold
 from jayul.plant.model import Plant
 from jayul.records import Alert, MachineState, Samples, SignalContribution
+from jayul.records.state_changes import StateChange
 from jayul.records.timebase import NS_PER_H
 
 
@@ -124,25 +125,41 @@ class HealthMonitor:
         }
 
     def update(
-        self, batch: Samples, *, states: Mapping[str, MachineState] | None = None
+        self,
+        batch: Samples,
+        *,
+        states: Mapping[str, MachineState] | None = None,
+        changes: Sequence[StateChange] | None = None,
     ) -> list[Alert]:
-        """Score a batch of samples; return the alerts it raised. `states` gives each machine's
-        operating state now (at the end of the batch); machines it leaves out are taken as
+        """Score a batch of samples; return the alerts it raised.
+
+        `changes` (time-ordered state changes during the batch, e.g. from `state_changes` of
+        the plant's events) says which rows ran, row by row; `states` gives each machine's
+        state at the end of the batch when no timed changes are known, and then a batch is
+        judged only if the machine ran at both its ends. Machines neither mentions are taken as
         running (see the module's docstring)."""
         alerts: list[Alert] = []
         for mid, mh in self.machines.items():
-            state = states.get(mid, MachineState.UNKNOWN) if states is not None else None
-            was_producing = _producing(mh.state)
-            if state is not None:
-                mh.state = state
             times, rows = pivot_rows(batch, mid, mh.signals, mh.last_row)
+            mine = [c for c in changes if c.machine == mid] if changes is not None else []
+            if changes is not None:
+                producing = self._rows_producing(mh, times, mine)
+                if states is not None and mid in states:
+                    mh.state = states[mid]
+            else:
+                was = _producing(mh.state)
+                if states is not None:
+                    mh.state = states.get(mid, MachineState.UNKNOWN)
+                producing = np.full(len(rows), was and _producing(mh.state))
             if len(rows) == 0:
                 continue
             mh.last_row = rows[-1]
-            if not (was_producing and _producing(mh.state)):
-                mh.skipped_rows += len(rows)
-                mh.train_last_ns = None
-                continue
+            if not producing.all():
+                mh.skipped_rows += int((~producing).sum())
+                mh.train_last_ns = None  # the sampling period is not measured across a stop
+                times, rows = times[producing], rows[producing]
+                if len(rows) == 0:
+                    continue
             if mh.scorer is None:
                 self._train(mh, times, rows)
                 continue
@@ -150,6 +167,18 @@ class HealthMonitor:
             if alert is not None:
                 alerts.append(alert)
         return alerts
+
+    @staticmethod
+    def _rows_producing(
+        mh: MachineHealth, times: npt.NDArray[np.int64], changes: Sequence[StateChange]
+    ) -> npt.NDArray[np.bool_]:
+        """Which rows ran, from the state before the batch and the changes during it; the
+        machine's state becomes the last one."""
+        producing = np.full(len(times), _producing(mh.state))
+        for change in changes:
+            producing[times >= change.time] = _producing(change.state)
+            mh.state = change.state
+        return producing
 
     def _train(
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]

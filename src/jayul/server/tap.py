@@ -8,13 +8,14 @@ explanations can be seen without changing the loop.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from jayul.autopilot.monitor import HealthMonitor, pivot_rows
 from jayul.records import Alert, MachineState, Samples
+from jayul.records.state_changes import StateChange
 from jayul.server.ring import SignalRing
 
 
@@ -38,9 +39,13 @@ class LiveTap(HealthMonitor):
         self.on_reset: Callable[[str], None] | None = None
 
     def update(
-        self, batch: Samples, *, states: Mapping[str, MachineState] | None = None
+        self,
+        batch: Samples,
+        *,
+        states: Mapping[str, MachineState] | None = None,
+        changes: Sequence[StateChange] | None = None,
     ) -> list[Alert]:
-        alerts = self.inner.update(batch, states=states)
+        alerts = self.inner.update(batch, states=states, changes=changes)
         for mid, mh in self.machines.items():
             times, rows = pivot_rows(batch, mid, mh.signals, self._last_rows.get(mid))
             if len(rows) == 0:

@@ -21,6 +21,7 @@ from jayul.autopilot.setup import pilot_for
 from jayul.plant import demo_plant_path, load_plant
 from jayul.plant.model import Plant
 from jayul.records import Alert, MachineState, Samples
+from jayul.records.state_changes import StateChange
 from jayul.twin import Twin
 
 WORN = 0.5  # wear of the true mode (0 new, 1 failure) above which an alert should name it
@@ -54,9 +55,12 @@ def tally_seed(plant: Plant, seed: int, days: float, tally: AttributionTally) ->
     update = monitor.update
 
     def judged_update(
-        batch: Samples, *, states: Mapping[str, MachineState] | None = None
+        batch: Samples,
+        *,
+        states: Mapping[str, MachineState] | None = None,
+        changes: Sequence[StateChange] | None = None,
     ) -> list[Alert]:
-        alerts = update(batch, states=states)
+        alerts = update(batch, states=states, changes=changes)
         for alert in alerts:
             health = twin.machines[alert.machine].health
             worn = max(health, key=lambda mode: health[mode])
