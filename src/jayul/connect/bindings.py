@@ -31,6 +31,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from jayul.connect.mapping_spec import PayloadMapping
 from jayul.plant import Plant, PlantFileError, load_plant, parse_plant
 from jayul.plant.load import _field_path
 
@@ -99,6 +100,15 @@ class MqttSource(_Strict):
     )
     format: Literal["json", "sparkplug"] = "json"
     qos: Literal[0, 1] = 1
+    mappings: list[PayloadMapping] | None = Field(
+        default=None, description="converters for foreign JSON payloads (connect/mapping_spec)"
+    )
+
+    @model_validator(mode="after")
+    def _mappings_are_json(self) -> MqttSource:
+        if self.mappings and self.format == "sparkplug":
+            raise ValueError("mappings apply to JSON payloads, not to format: sparkplug")
+        return self
 
 
 class OpcUaNode(_Strict):
@@ -218,12 +228,35 @@ def _check_references(plant: Plant, connect: Connect) -> list[str]:
             refs = [(f"registers[{j}]", r.machine, r.signal) for j, r in enumerate(src.registers)]
         elif isinstance(src, OpcUaSource) and src.nodes:
             refs = [(f"nodes[{j}]", n.machine, n.signal) for j, n in enumerate(src.nodes)]
+        elif isinstance(src, MqttSource) and src.mappings:
+            problems.extend(_check_mappings(known, i, src.mappings))
         for where, machine, signal in refs:
             loc = f"connect.sources[{i}].{where}"
             if machine not in known:
                 problems.append(f"  - {loc}.machine: unknown machine {machine!r}")
             elif signal not in known[machine]:
                 problems.append(f"  - {loc}.signal: machine {machine!r} has no signal {signal!r}")
+    return problems
+
+
+def _check_mappings(
+    known: dict[str, set[str]], i: int, mappings: list[PayloadMapping]
+) -> list[str]:
+    """Constant machines and the signal ids a mapping names must exist in the plant."""
+    problems = []
+    every = set().union(*known.values()) if known else set()
+    for j, m in enumerate(mappings):
+        loc = f"connect.sources[{i}].mappings[{j}]"
+        machine = m.constant_machine
+        if machine is not None and machine not in known:
+            problems.append(f"  - {loc}.machine: unknown machine {machine!r}")
+            continue
+        signals = known[machine] if machine is not None else every
+        named = [("rename", s) for s in m.rename.values()] + [("units", s) for s in m.units]
+        named += [("signals", s) for s in m.signals or []]
+        for where, signal in named:
+            if signal not in signals:
+                problems.append(f"  - {loc}.{where}: no machine has signal {signal!r}")
     return problems
 
 

@@ -21,8 +21,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from jayul.connect.bindings import MqttSource as MqttSourceConfig
 from jayul.connect.intake import Intake
-from jayul.connect.payload import COMMAND_SUFFIX, PayloadParser
-from jayul.connect.sparkplug import SparkplugParser
+from jayul.connect.mapping import make_parser
+from jayul.connect.payload import COMMAND_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,7 @@ class MqttSource:
         self.config = config
         self.root = topic_root.rstrip("/")
         self.intake = intake
-        self.parser: PayloadParser | SparkplugParser = (
-            SparkplugParser(max_message_bytes)
-            if config.format == "sparkplug"
-            else PayloadParser(self.root, max_message_bytes)
-        )
+        self.parser = make_parser(config.format, config.mappings, self.root, max_message_bytes)
         self.sync_interval_s = sync_interval_s
         self.stats = MqttStats()
         self.connected = threading.Event()
