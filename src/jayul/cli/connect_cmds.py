@@ -72,7 +72,13 @@ def serve(
 
 def run(
     plant_file: Path = typer.Option(..., "--plant", help="Plant file with a connect: section."),
-    historian: str | None = typer.Option(None, help="Historian URL (default: connect.historian)."),
+    historian: str | None = typer.Option(
+        None,
+        "--db",
+        "--historian",
+        envvar="JAYUL_DB",
+        help="Historian URL (default: the plant file's connect.historian).",
+    ),
     buffer: Path | None = typer.Option(
         None, help="Durable buffer directory (default: connect.buffer)."
     ),
@@ -135,7 +141,7 @@ def run(
     origins = Origins()
     origins.register(chosen.name, proposers=frozenset({"autopilot"}))
     try:
-        where = gate_db or Path(buffer or bindings.connect.buffer) / "gate.duckdb"
+        where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
         pilot.gate = Gate(bindings.plant, where, pilot.send, origins, default_level=level)
     except OSError as exc:
         fail(str(exc))

@@ -6,8 +6,8 @@ and signal it names against the plant. Errors name the file, the field path and 
 like `jayul.plant.load`.
 
     connect:
-      historian: duckdb:///jayul.duckdb       # or postgresql://...
-      buffer: jayul-buffer                    # durable buffer directory (relative to cwd)
+      historian: duckdb:///jayul.duckdb       # beside this file; or postgresql://...
+      buffer: jayul-buffer                    # durable buffer directory, beside this file
       limits: {max_message_bytes: 1048576, max_future_s: 300, max_age_s: 604800}
       sources:
         - {kind: mqtt, host: 127.0.0.1, port: 1883}
@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jayul.connect.mapping_spec import PayloadMapping
+from jayul.historian.open import resolve_url
 from jayul.plant import Plant, PlantFileError, load_plant, parse_plant
 from jayul.plant.load import _field_path
 
@@ -210,6 +211,15 @@ class Bindings:
 
     def topic_root(self, configured: str | None) -> str:
         return configured or f"jayul/{self.plant.name}"
+
+    def historian_url(self) -> str:
+        """`connect.historian`, a relative DuckDB path taken from the plant file's folder."""
+        return resolve_url(self.connect.historian, self.path.parent)
+
+    def buffer_dir(self) -> Path:
+        """`connect.buffer`, beside the plant file when relative."""
+        p = Path(self.connect.buffer)
+        return p if p.is_absolute() else self.path.parent / p
 
     def resolve(self, file: str | None) -> Path | None:
         """A path named in the file, relative to the file's folder."""
