@@ -116,8 +116,12 @@ class HealthMonitor:
                 continue
             mh.last_row = rows[-1]
             if mh.scorer is None:
-                self._train(mh, times, rows)
-                continue
+                used = self._train(mh, times, rows)
+                if used == len(rows):
+                    continue
+                # the batch crosses the fit horizon: the rows after it are scored, never
+                # trained on (a backfill's first batch may hold weeks, anomalies included)
+                times, rows = times[used:], rows[used:]
             alert = self._score(mh, times, rows)
             if alert is not None:
                 alerts.append(alert)
@@ -125,15 +129,20 @@ class HealthMonitor:
 
     def _train(
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]
-    ) -> None:
-        mh.train_rows.append(rows)
+    ) -> int:
+        """Take the rows before the fit horizon; fit once it is reached. Returns how many of
+        `rows` were taken (all of them while the horizon is not reached)."""
         if mh.train_from_ns is None:
             mh.train_from_ns = int(times[0])
-        if (int(times[-1]) - mh.train_from_ns) / NS_PER_H < self.fit_h:
-            return
+        horizon = mh.train_from_ns + int(self.fit_h * NS_PER_H)
+        used = int(np.searchsorted(times, horizon, side="right"))
+        mh.train_rows.append(rows[:used])
+        if used == len(rows) and int(times[-1]) < horizon:
+            return used
         X = np.vstack(mh.train_rows)
         mh.train_rows = []
-        period_h = max((int(times[-1]) - mh.train_from_ns) / NS_PER_H / max(len(X) - 1, 1), 1e-6)
+        last = int(times[used - 1]) if used else int(times[0])
+        period_h = max((last - mh.train_from_ns) / NS_PER_H / max(len(X) - 1, 1), 1e-6)
         mh.alpha = 2.0 / (self.smoothing_h / period_h + 1.0)
         raise_n = max(round(self.raise_h / period_h), 1)
         mh.hysteresis = Hysteresis(
@@ -143,6 +152,7 @@ class HealthMonitor:
         mh.threshold.fit(X)
         mh.scorer = StreamScorer(mh.threshold.detector)
         mh.scorer.score(X[-mh.threshold.detector.context_rows :])  # history for the stream
+        return used
 
     def _score(
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]

@@ -61,3 +61,7 @@ bench_app.command("rul-twin")(bench_rul_twin)
 from jayul.cli.bench_ingest import bench_ingest  # noqa: E402
 
 bench_app.command("ingest")(bench_ingest)
+
+from jayul.cli.bench_import import bench_import  # noqa: E402
+
+bench_app.command("import")(bench_import)

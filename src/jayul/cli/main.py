@@ -10,6 +10,7 @@ from jayul.cli.console_cmds import register_console
 from jayul.cli.demo import demo
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
+from jayul.cli.import_cmds import import_app
 from jayul.cli.query import query_app
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo)
 app.add_typer(query_app, name="query")
+app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit
