@@ -26,7 +26,7 @@ from jayul.records.timebase import from_ns
 import_app = typer.Typer(
     help="Import history: samples from CSV and Parquet files.", no_args_is_help=True
 )
-console = Console()
+console = Console(soft_wrap=True)  # a summary stays one line, greppable
 
 
 def _progress() -> Progress:

@@ -7,6 +7,7 @@ import typer
 from jayul.cli.bench import bench_app
 from jayul.cli.connect_cmds import register_connect
 from jayul.cli.console_cmds import register_console
+from jayul.cli.deadletter_cmds import deadletters_app
 from jayul.cli.demo import demo
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command("demo")(demo)
 app.add_typer(query_app, name="query")
 app.add_typer(import_app, name="import")
+app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(bench_app, name="bench")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from jayul.server import routes_gate, routes_govern, routes_plant, routes_users
+from jayul.server import routes_gate, routes_govern, routes_inputs, routes_plant, routes_users
 from jayul.server.live import LiveState
 
 
@@ -34,7 +34,7 @@ def create_app(state: LiveState) -> FastAPI:
         redoc_url=None,
     )
     app.state.live = state
-    for module in (routes_users, routes_plant, routes_gate, routes_govern):
+    for module in (routes_users, routes_plant, routes_gate, routes_govern, routes_inputs):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["plant"], summary="Liveness: no login needed")

@@ -4,6 +4,7 @@ import { overviewPage, alertsPage, approvalsPage, autonomyPage, modelsPage, audi
   kpiPage, usersPage } from "./pages.js";
 import { machinePage } from "./machine.js";
 import { planPage } from "./plan.js";
+import { deadLettersPage } from "./inputs.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -20,6 +21,7 @@ const routes = [
   [/^#\/audit$/, () => auditPage],
   [/^#\/kpis$/, () => kpiPage],
   [/^#\/users$/, () => usersPage],
+  [/^#\/deadletters$/, () => deadLettersPage],
 ];
 
 function showLogin(message = "") {
