@@ -161,7 +161,18 @@ def run(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from jayul.connect.source_health import NoDataWatch, check_sources
+
+    problems = check_sources(bindings)
+    if problems:
+        for p in problems:
+            console.print(f"[bold red]error:[/] {p}", highlight=False, soft_wrap=True)
+        raise typer.Exit(3)
     ingest.start()
+    no_data = bindings.connect.no_data
+    watch = NoDataWatch(
+        ingest.intake.board, bindings.plant, utc_now_ns(), no_data.periods, no_data.signals
+    )
     kinds = ", ".join(s.kind for s in bindings.connect.sources)
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
@@ -171,6 +182,7 @@ def run(
     while not stopping and (seconds is None or time.monotonic() - started < seconds):
         time.sleep(tick_s)
         events = [] if ingest_only else pilot.tick()
+        events += watch.events(utc_now_ns())
         if events:
             ingest.writer.add_events(events)
         if time.monotonic() - last_report >= 10:

@@ -192,6 +192,15 @@ class ServerConfig(_Strict):
     speed: float = Field(default=60.0, gt=0, description="simulated seconds per wall second")
 
 
+class NoData(_Strict):
+    """When a silent signal raises a "no data" alert (`jayul run`)."""
+
+    periods: float = Field(default=5.0, gt=0, description="sampling periods of silence")
+    signals: dict[str, float] = Field(
+        default_factory=dict, description="per 'machine.signal': its own number of periods"
+    )
+
+
 class Connect(_Strict):
     historian: str = "duckdb:///jayul.duckdb"
     buffer: str = "jayul-buffer"
@@ -199,6 +208,7 @@ class Connect(_Strict):
     sources: list[Source] = Field(default_factory=list)
     sinks: list[Sink] = Field(default_factory=list)
     server: ServerConfig = ServerConfig()
+    no_data: NoData = NoData()
 
 
 @dataclass(frozen=True)

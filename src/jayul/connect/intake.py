@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from jayul.connect.buffer import DurableBuffer
 from jayul.connect.codec import encode_entry
+from jayul.connect.source_health import HealthBoard
 from jayul.connect.validate import Candidates, SignalTable
 from jayul.historian.base import DeadLetter
-from jayul.records import Samples
+from jayul.records import Samples, utc_now_ns
 
 
 @dataclass
@@ -29,9 +30,12 @@ class IntakeStats:
 class Intake:
     """Checks candidates against the plant and appends them to the buffer (thread-safe)."""
 
-    def __init__(self, buffer: DurableBuffer, table: SignalTable) -> None:
+    def __init__(
+        self, buffer: DurableBuffer, table: SignalTable, board: HealthBoard | None = None
+    ) -> None:
         self.buffer = buffer
         self.table = table
+        self.board = board if board is not None else HealthBoard()
         self.stats = IntakeStats()
         self._lock = threading.Lock()
 
@@ -42,6 +46,8 @@ class Intake:
         if candidates is not None and len(candidates):
             samples, bad = self.table.check(candidates, source)
             letters.extend(bad)
+        machine = candidates.machine if candidates is not None else None
+        self.board.record(source, machine, samples.signal, len(letters), utc_now_ns())
         self.put_checked(samples, letters)
 
     def put_checked(self, samples: Samples, dead: list[DeadLetter]) -> None:
