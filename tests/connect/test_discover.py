@@ -30,7 +30,7 @@ def test_opcua_nested_tree_becomes_a_plant_draft(tmp_path: Path) -> None:
             app, ["connect", "discover", plc.endpoint, "--out", str(out), "--name", "Example"]
         )
         assert result.exit_code == 0, result.output
-        assert "2 machines, 4 signals" in result.output
+        assert ": 2 machines, 4 signals" in result.output
         b = load_bindings(out)
     finally:
         plc.stop()

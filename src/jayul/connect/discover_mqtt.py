@@ -186,18 +186,26 @@ def propose(
     return list(machines.values()), mappings, skipped
 
 
-def mqtt_draft(name: str, host: str, port: int, root: str, seen: dict[str, list[bytes]]) -> str:
-    """A plant file draft with an MQTT source and the proposed mappings."""
+def mqtt_parts(
+    name: str, host: str, port: int, root: str, seen: dict[str, list[bytes]]
+) -> tuple[list[DraftMachine], list[str]]:
+    """Draft machines and the MQTT source's lines (a client id of the plant's own)."""
     machines, mappings, skipped = propose(seen, root)
-    connect = [
-        "  sources:",
+    source = [
         "    - kind: mqtt",
         f"      host: {host}",
         f"      port: {port}",
+        f"      client_id: {json.dumps('jayul-ingest-' + name)}  # keep it fixed: the session",
         f"      topic_root: {json.dumps(root.rstrip('/'))}",
         "      mappings:",
     ]
-    connect += [f"        - {json.dumps(m)}" for m in mappings]
+    source += [f"        - {json.dumps(m)}" for m in mappings]
     if skipped:
-        connect.append(f"      # no style recognised on: {', '.join(skipped[:10])}")
-    return draft_yaml(name, machines, connect)
+        source.append(f"      # no style recognised on: {', '.join(skipped[:10])}")
+    return machines, source
+
+
+def mqtt_draft(name: str, host: str, port: int, root: str, seen: dict[str, list[bytes]]) -> str:
+    """A plant file draft with an MQTT source and the proposed mappings."""
+    machines, source = mqtt_parts(name, host, port, root, seen)
+    return draft_yaml(name, machines, ["  sources:", *source])

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asyncua import ua
 from asyncua.client.client import Client
@@ -171,9 +172,9 @@ async def browse(
     return machines
 
 
-def opcua_draft(name: str, endpoint: str, machines: list[FoundMachine]) -> str:
-    """A plant file draft binding every found signal to its node."""
-    from jayul.connect.plant_draft import DraftMachine, DraftSignal, draft_yaml
+def opcua_parts(endpoint: str, machines: list[FoundMachine]) -> tuple[list[Any], list[str]]:
+    """Draft machines and the source's lines for the plant file's `connect.sources`."""
+    from jayul.connect.plant_draft import DraftMachine, DraftSignal
 
     drafts = [
         DraftMachine(
@@ -187,10 +188,18 @@ def opcua_draft(name: str, endpoint: str, machines: list[FoundMachine]) -> str:
         )
         for m in machines
     ]
-    connect = ["  sources:", "    - kind: opcua", f"      endpoint: {endpoint}", "      nodes:"]
+    source = ["    - kind: opcua", f"      endpoint: {endpoint}", "      nodes:"]
     for m in machines:
         for s in m.signals[:16]:
-            connect.append(
+            source.append(
                 f"        - {{machine: {m.id}, signal: {s.id}, node_id: {json.dumps(s.node_id)}}}"
             )
-    return draft_yaml(name, drafts, connect)
+    return drafts, source
+
+
+def opcua_draft(name: str, endpoint: str, machines: list[FoundMachine]) -> str:
+    """A plant file draft binding every found signal to its node."""
+    from jayul.connect.plant_draft import draft_yaml
+
+    drafts, source = opcua_parts(endpoint, machines)
+    return draft_yaml(name, drafts, ["  sources:", *source])

@@ -96,3 +96,15 @@ def plant_name(name: str) -> str:
     from jayul.connect.discover_opcua import plant_id
 
     return plant_id(name)
+
+
+def merge(machines: list[DraftMachine]) -> list[DraftMachine]:
+    """Machines of several sources, one per id: signals united (the first source's first)."""
+    out: dict[str, DraftMachine] = {}
+    for m in machines:
+        if m.id not in out:
+            out[m.id] = DraftMachine(m.id, m.line, list(m.signals), m.note)
+            continue
+        known = {s.id for s in out[m.id].signals}
+        out[m.id].signals += [s for s in m.signals if s.id not in known]
+    return list(out.values())
