@@ -126,3 +126,34 @@ def test_mqtt_discover_listens_to_the_broker(broker: int, tag: str, tmp_path: Pa
     assert isinstance(src, MqttSource) and src.topic_root == root and src.mappings
     assert src.mappings[0].topic == "gw/{machine}" and src.mappings[0].time_unit == "ms"
     assert [s.id for s in b.plant.machine_type("pump1").signals] == ["flow", "pressure"]
+
+
+def test_modbus_register_map_becomes_a_plant_draft(tmp_path: Path) -> None:
+    csv_path = tmp_path / "map.csv"
+    csv_path.write_text(
+        "Machine,Signal,Address,Type,Scale,Unit,Low,High\n"
+        "pump1,flow,0,int16,0.01,m3/h,0,80\n"
+        "pump1,pressure,1,float32,1,bar,0,12\n"
+        "press1,force,10,uint16,0.1,kN,,\n"
+    )
+    out = tmp_path / "plant.yaml"
+    result = runner.invoke(
+        app, ["connect", "modbus-map", str(csv_path), "--port", "5020", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    b = load_bindings(out)
+    src = b.connect.sources[0]
+    assert src.kind == "modbus" and src.port == 5020  # type: ignore[union-attr]
+    regs = [(r.machine, r.signal, r.address, r.type, r.scale) for r in src.registers]  # type: ignore[union-attr]
+    assert regs == [
+        ("pump1", "flow", 0, "int16", 0.01),
+        ("pump1", "pressure", 1, "float32", 1.0),
+        ("press1", "force", 10, "uint16", 0.1),
+    ]
+    flow = b.plant.machine_type("pump1").signals[0]
+    assert (flow.unit, flow.low, flow.high) == ("m3/h", 0, 80)
+    csv_path.write_text("machine,signal,address,type\npump1,flow,0,int12\n")
+    result = runner.invoke(
+        app, ["connect", "modbus-map", str(csv_path), "--out", str(tmp_path / "b.yaml")]
+    )
+    assert result.exit_code == 2 and "row 2: column type:" in result.output

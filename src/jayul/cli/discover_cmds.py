@@ -108,3 +108,29 @@ def discover(
         fail(f"the draft does not load: {exc}")
     out.write_text(text)
     console.print(f"wrote {out}: edit names and ranges, keep the bindings", highlight=False)
+
+
+@connect_app.command("modbus-map")
+def modbus_map(
+    register_map: Path = typer.Argument(
+        ..., help="Register map CSV: machine, signal, address, ..."
+    ),
+    host: str = typer.Option("127.0.0.1", help="The Modbus TCP device."),
+    port: int = typer.Option(502, min=1, max=65535, help="Its port."),
+    unit: int = typer.Option(1, min=0, max=247, help="Its unit id."),
+    out: Path = typer.Option(Path("plant.yaml"), help="Where to write the plant file draft."),
+    name: str = typer.Option("plant", help="The plant's name in the draft."),
+    force: bool = typer.Option(False, help="Overwrite --out if it exists."),
+) -> None:
+    """Turn a Modbus register map (CSV) into a plant file draft with its registers bound."""
+    from jayul.connect.modbus_map import RegisterMapError, modbus_draft
+
+    if out.exists() and not force:
+        fail(f"{out} exists; choose another --out (or --force to write over it)")
+    try:
+        text = modbus_draft(name, host, port, unit, register_map)
+        parse_bindings(text, out)
+    except (RegisterMapError, BindingsError) as exc:
+        fail(str(exc))
+    out.write_text(text)
+    console.print(f"wrote {out} from {register_map}", highlight=False)
