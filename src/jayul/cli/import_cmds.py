@@ -15,10 +15,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from jayul.autopilot.backfill import backfill
 from jayul.cli.db_option import DB_URL_OPTION
 from jayul.cli.errors import fail
-from jayul.connect.history_import import HistoryFileError, HistoryImport, ImportSpec
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, load_plant
 from jayul.records.timebase import from_ns
@@ -57,6 +55,10 @@ def import_samples(
     fit_h: float = typer.Option(96.0, min=1.0, help="Hours the monitor fits on first."),
 ) -> None:
     """Import samples into the historian (idempotent), then raise alerts over their span."""
+    # imported here: the monitor's models and the import's readers load only when used
+    from jayul.autopilot.backfill import backfill
+    from jayul.connect.history_import import HistoryFileError, HistoryImport, ImportSpec
+
     if layout not in ("auto", "wide", "long"):
         fail(f"--layout {layout!r}: use wide, long or auto")
     if time_unit not in ("auto", "s", "ms", "us", "ns"):
