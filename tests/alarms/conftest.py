@@ -71,7 +71,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, pg_schema: Callable[[]
     if kind == "duckdb-memory":
         return Store(kind, "duckdb://:memory:?threads=1", reopenable=False)
     if kind == "duckdb-file":
-        return Store(kind, f"duckdb://{tmp_path / 'historian.duckdb'}?threads=1", reopenable=True)
+        return Store(kind, f"duckdb:///{tmp_path / 'historian.duckdb'}?threads=1", reopenable=True)
     _pg_connect_or_fail().close()
     sep = "&" if "?" in PG_URL else "?"
     return Store(kind, f"{PG_URL}{sep}schema={pg_schema()}", reopenable=True)

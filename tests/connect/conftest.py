@@ -150,7 +150,7 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(params=["duckdb", "postgres"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "duckdb":
-        yield f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+        yield f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     else:
         yield request.getfixturevalue("pg_url")
 

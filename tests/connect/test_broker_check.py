@@ -55,7 +55,7 @@ def test_shipped_settings_keep_a_burst(
     port = shipped_broker.port
     assert broker_warnings(MqttSource(kind="mqtt", port=port, client_id=f"p-{tag}")) == []
     b = mqtt_bindings(port, Limits(max_future_s=None, max_age_s=None))
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     n = 3000
     with Ingest(b, historian=url, buffer=tmp_path / "buf") as ingest:
         assert ingest.sources[0].connected.wait(10)  # type: ignore[attr-defined]

@@ -85,7 +85,7 @@ def test_writer_waits_for_the_store_and_loses_nothing(tmp_path: Path) -> None:
     for k in range(5):
         buf.append(encode_entry(batch(k * 100, 100), [DeadLetter(k, "t", "r", b"raw")]))
     buf.sync()
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     # first the store is unreachable (a PostgreSQL port nobody listens on)
     writer = HistorianWriter(buf, "postgresql://nobody@127.0.0.1:9/none", backoff_s=(0.05, 0.1))
     writer.start()
@@ -105,7 +105,7 @@ def test_writer_waits_for_the_store_and_loses_nothing(tmp_path: Path) -> None:
 
 
 def test_replay_after_crash_stores_nothing_twice(tmp_path: Path) -> None:
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     buf = DurableBuffer(tmp_path / "buf")
     buf.append(encode_entry(batch(0, 100), []))
     buf.sync()

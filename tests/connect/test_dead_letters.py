@@ -129,7 +129,7 @@ def test_bad_samples_do_not_spoil_their_batch(plant: Plant) -> None:
         [
             "'v' is not a number",
             "machine 'pump1' has no signal 'nosuch'",
-            "value outside the signal's valid range",
+            "value outside the signal's valid range: pressure = 99 not in [0, 12]",
         ]
     )
     assert json.loads(dead[0].raw)  # each offending sample kept as JSON

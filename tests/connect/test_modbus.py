@@ -111,7 +111,7 @@ def test_polls_a_real_device(plant: Plant, tmp_path: Path) -> None:
             ),
         ],
     )
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     ingest = Ingest(
         Bindings(plant, Connect(sources=[cfg]), tmp_path / "p.yaml"),
         historian=url,

@@ -84,7 +84,7 @@ def test_broker_restarts_lose_nothing(
     second restart of the broker (its persistence), and arrive when jayul is back."""
     port = own_broker.port  # type: ignore[attr-defined]
     root = f"test/{tag}"
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     b = bench_bindings(plant, "127.0.0.1", port, root, f"t-{tag}", OVERSIZE_LIMIT)
     log = tmp_path / "pub.log"
     with Ingest(b, historian=url, buffer=tmp_path / "buf") as ingest:

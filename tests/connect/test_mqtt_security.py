@@ -181,7 +181,7 @@ def test_username_and_password_from_the_environment(
     assert "Not authorized" in str(probe_queue(anonymous, messages=10).problem)
     monkeypatch.setenv("JAYUL_TEST_MQTT_PW", "wrong")
     b = Bindings(plant, Connect(sources=[cfg]), tmp_path / "p.yaml")
-    with Ingest(b, historian=f"duckdb://{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
+    with Ingest(b, historian=f"duckdb:///{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
         deadline = time.monotonic() + 10
         while ing.failure() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -206,7 +206,7 @@ def test_tls_with_client_certificates_ingests_and_signs_commands(
     src_cfg = MqttSource(**common, client_id=f"tls-{tag}", topic_root=f"sec/{tag}")
     sink_cfg = MqttSink(**common, signing_key_env=None, key_id="plant-1")
     b = Bindings(plant, Connect(sources=[src_cfg]), pki / "plant.yaml")  # files relative to it
-    with Ingest(b, historian=f"duckdb://{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
+    with Ingest(b, historian=f"duckdb:///{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
         source = ing.sources[0]
         assert isinstance(source, Source) and source.connected.wait(10), "no TLS session"
         pub = make_client(sink_cfg, f"gateway-{tag}", base=pki)

@@ -103,7 +103,7 @@ def test_source_stores_every_change(plant: Plant, tmp_path: Path) -> None:
 
 
 async def source_stores_every_change(server: TwinServer, plant: Plant, tmp_path: Path) -> None:
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     src = OpcUaSource(
         kind="opcua", endpoint=server.endpoint, publishing_interval_ms=100, queue_size=100
     )

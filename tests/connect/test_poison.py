@@ -64,7 +64,7 @@ def test_poison_messages_are_dead_lettered_and_ingestion_goes_on(
 ) -> None:
     b = mqtt_bindings(broker, LIMITS)
     root = f"test/{tag}"
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     poison = [(f"{root}/{suffix}", body) for suffix, body, _ in POISON]
     with Ingest(b, historian=url, buffer=tmp_path / "buf") as ingest:
         source = ingest.sources[0]
@@ -98,7 +98,7 @@ def test_a_failing_network_thread_is_restarted_and_loses_nothing(
     network loop once; the supervisor restarts it, the broker redelivers, nothing is lost."""
     b = mqtt_bindings(broker, LIMITS)
     root = f"test/{tag}"
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     with Ingest(b, historian=url, buffer=tmp_path / "buf") as ingest:
         source = ingest.sources[0]
         assert isinstance(source, MqttSource) and source.connected.wait(10)
@@ -125,7 +125,7 @@ def test_a_thread_failing_again_and_again_is_reported(
 ) -> None:
     b = mqtt_bindings(broker, LIMITS)
     root = f"test/{tag}"
-    with Ingest(b, historian=f"duckdb://{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ingest:
+    with Ingest(b, historian=f"duckdb:///{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ingest:
         source = ingest.sources[0]
         assert isinstance(source, MqttSource) and source.connected.wait(10)
 
@@ -184,7 +184,7 @@ def test_a_message_that_kills_the_process_is_dead_lettered_after_two_crashes(
     ensure_session("127.0.0.1", broker, client_id, root)
     poison = (f"{root}/pump1/flow", b'{"crash": true}')
     publish_all(broker, [poison] + [valid(root, i) for i in range(5)])
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     cmd = [sys.executable, "-c", CRASHING_RUN, str(plant_file), url]
     codes = [subprocess.run(cmd, capture_output=True, timeout=60).returncode for _ in range(2)]
     assert codes == [3, 3]  # redelivered, and killed the process again
@@ -207,7 +207,7 @@ def test_command_topics_are_never_parsed_or_acted_on(
     root = f"test/{tag}"
     params = {"setpoint": "speed", "value": 9e9}
     forged = json.dumps({"action": "change_setpoint", "params": params})
-    with Ingest(b, historian=f"duckdb://{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
+    with Ingest(b, historian=f"duckdb:///{tmp_path / 'h.duckdb'}", buffer=tmp_path / "b") as ing:
         source = ing.sources[0]
         assert isinstance(source, MqttSource) and source.connected.wait(10)
         publish_all(broker, [(f"{root}/pump1/cmd", forged.encode()), valid(root, 1)])

@@ -104,7 +104,7 @@ def test_ddata_through_the_broker(plant: Plant, broker: int, tmp_path: Path, tag
         topic_root=f"spBv1.0/{tag}",
         client_id=f"sp-{tag}",
     )
-    url = f"duckdb://{tmp_path / 'h.duckdb'}?threads=1"
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}?threads=1"
     b = Bindings(plant, Connect(sources=[src]), tmp_path / "p.yaml")
     with Ingest(b, historian=url, buffer=tmp_path / "buf") as ingest:
         assert ingest.sources[0].connected.wait(10)  # type: ignore[attr-defined]

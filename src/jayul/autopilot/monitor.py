@@ -161,8 +161,12 @@ class HealthMonitor:
                 if len(rows) == 0:
                     continue
             if mh.scorer is None:
-                self._train(mh, times, rows)
-                continue
+                used = self._train(mh, times, rows)
+                if used == len(rows):
+                    continue
+                # the batch crosses the fit horizon: the rows after it are scored, never
+                # trained on (a backfill's first batch may hold weeks, anomalies included)
+                times, rows = times[used:], rows[used:]
             alert = self._score(mh, times, rows)
             if alert is not None:
                 alerts.append(alert)
@@ -182,20 +186,30 @@ class HealthMonitor:
 
     def _train(
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]
-    ) -> None:
-        mh.train_rows.append(rows)
-        # Sampling periods between consecutive running rows (across batches, not across a stop).
-        run = times if mh.train_last_ns is None else np.concatenate([[mh.train_last_ns], times])
-        if len(run) > 1:
-            mh.train_periods_h.append(float(np.median(np.diff(run))) / NS_PER_H)
-        mh.train_last_ns = int(times[-1])
+    ) -> int:
+        """Take the rows before the fit horizon; fit once it is reached. Returns how many of
+        `rows` were taken: all of them until the detector is fitted (a machine that mostly
+        stood has too few running rows at the horizon and keeps collecting past it)."""
         if mh.train_from_ns is None:
             mh.train_from_ns = int(times[0])
-        if (int(times[-1]) - mh.train_from_ns) / NS_PER_H < self.fit_h:
-            return
+        horizon = mh.train_from_ns + int(self.fit_h * NS_PER_H)
+        used = int(np.searchsorted(times, horizon, side="right"))
+        if sum(len(r) for r in mh.train_rows) + used < MIN_TRAIN_ROWS:
+            used = len(rows)
+        taken = times[:used]
+        mh.train_rows.append(rows[:used])
+        # Sampling periods between consecutive running rows (across batches, not across a stop).
+        run = taken if mh.train_last_ns is None else np.concatenate([[mh.train_last_ns], taken])
+        if len(run) > 1:
+            mh.train_periods_h.append(float(np.median(np.diff(run))) / NS_PER_H)
+        if used:
+            mh.train_last_ns = int(taken[-1])
+        if used == len(rows) and int(times[-1]) < horizon:
+            return used
         X = np.vstack(mh.train_rows)
         if len(X) < MIN_TRAIN_ROWS or not mh.train_periods_h:
-            return  # a machine that mostly stood: keep collecting running rows
+            mh.train_rows.append(rows[used:])  # not fitted yet: the rest is training too
+            return len(rows)
         mh.train_rows = []
         # The sampling period from consecutive rows within batches: rows skipped while the
         # machine stood leave gaps that a span / count estimate would take for slow sampling.
@@ -209,6 +223,7 @@ class HealthMonitor:
         mh.threshold.fit(X)
         mh.scorer = StreamScorer(mh.threshold.detector)
         mh.scorer.score(X[-mh.threshold.detector.context_rows :])  # history for the stream
+        return used
 
     def _score(
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]

@@ -82,3 +82,7 @@ bench_app.command("security")(bench_security)
 from jayul.bench.explorer.command import bench_explorer  # noqa: E402
 
 bench_app.command("explorer")(bench_explorer)
+
+from jayul.bench.history_import.command import bench_import  # noqa: E402
+
+bench_app.command("import")(bench_import)

@@ -97,7 +97,13 @@ def serve(
 
 def run(
     plant_file: Path = typer.Option(..., "--plant", help="Plant file with a connect: section."),
-    historian: str | None = typer.Option(None, help="Historian URL (default: connect.historian)."),
+    historian: str | None = typer.Option(
+        None,
+        "--db",
+        "--historian",
+        envvar="JAYUL_DB",
+        help="Historian URL (default: the plant file's connect.historian).",
+    ),
     buffer: Path | None = typer.Option(
         None, help="Durable buffer directory (default: connect.buffer)."
     ),
@@ -173,7 +179,7 @@ def run(
     origins = Origins()
     origins.register(chosen.name, proposers=frozenset({"autopilot"}))
     try:
-        where = gate_db or Path(buffer or bindings.connect.buffer) / "gate.duckdb"
+        where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
         pilot.gate = Gate(bindings.plant, where, pilot.send, origins, default_level=level)
     except OSError as exc:
         fail(str(exc))
@@ -200,8 +206,19 @@ def run(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from jayul.connect.source_health import NoDataWatch, check_sources
+
+    problems = check_sources(bindings)
+    if problems:
+        for p in problems:
+            console.print(f"[bold red]error:[/] {p}", highlight=False, soft_wrap=True)
+        raise typer.Exit(3)
     ingest.start()
     check_brokers(bindings)
+    no_data = bindings.connect.no_data
+    watch = NoDataWatch(
+        ingest.intake.board, bindings.plant, utc_now_ns(), no_data.periods, no_data.signals
+    )
     kinds = ", ".join(s.kind for s in bindings.connect.sources)
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
@@ -214,6 +231,7 @@ def run(
             ingest.stop(drain_s=0)
             fail(f"ingestion stopped: {broken}", code=1)
         events = [] if ingest_only else pilot.tick()
+        events += watch.events(utc_now_ns())
         if events:
             ingest.writer.add_events(events)
         if time.monotonic() - last_report >= 10:

@@ -17,12 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from jayul.autopilot.setup import assemble
+from jayul.cli.db_option import DB_FILE_OPTION
 from jayul.cli.local_auth import NotAllowedError, PasswordFileOption, UserOption, identify
 from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
-from jayul.govern.db import DEFAULT_DB, connect
+from jayul.govern.db import connect
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.plant.model import NotModelledError
@@ -33,12 +34,12 @@ from jayul.twin import Twin
 
 console = Console()
 users_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
-DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="The plant database file.")
+DB_OPTION = DB_FILE_OPTION
 
 
 def serve(
     plant_file: Path | None = typer.Option(None, "--plant", help="Plant file (default: demo)."),
-    db: Path = typer.Option(Path("jayul-console.duckdb"), "--db", help="Plant database file."),
+    db: Path = DB_FILE_OPTION,
     port: int = typer.Option(8080, min=1, max=65535, help="HTTP port."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0: every one)."),
     speed: float = typer.Option(60.0, min=0.001, help="Plant seconds per wall-clock second."),

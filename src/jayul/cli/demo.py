@@ -14,9 +14,11 @@ from rich.table import Table
 from jayul.autopilot import Autopilot
 from jayul.autopilot.setup import assemble
 from jayul.autopilot.warm import wear_in
+from jayul.cli.db_option import DB_ENV, duckdb_file, replace_scratch
 from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
+from jayul.govern.db import DEFAULT_DB
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
 from jayul.plant.model import NotModelledError, Plant
@@ -34,7 +36,11 @@ def demo(
     ),
     seed: int = typer.Option(0, help="Random seed of the twin (same seed, same run)."),
     db: Path = typer.Option(
-        Path("jayul-demo.duckdb"), help="DuckDB file for the historian (replaced each run)."
+        DEFAULT_DB,
+        "--db",
+        envvar=DB_ENV,
+        parser=duckdb_file,
+        help="The plant database, replaced each run, but only if a simulated run made it.",
     ),
     plant_file: Path | None = typer.Option(None, "--plant", help="Plant file (default: demo)."),
     report: Path | None = typer.Option(None, help="Write the KPIs as JSON to this file."),
@@ -76,8 +82,7 @@ def demo(
         fail(f"--autonomy {autonomy!r}: use L0, L1, L2, L3, L4 or off")
     except (PlantFileError, ValueError) as exc:
         fail(str(exc))
-    for stale in (db, db.with_name(db.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    replace_scratch(db, "demo")
     if notify is not None:
         try:
             load_channels(notify.read_text(), str(notify))

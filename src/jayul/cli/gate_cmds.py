@@ -1,6 +1,7 @@
 """`jayul approvals ...`, `jayul autonomy ...`, `jayul kill`: the gate from the command line.
 
-They work on the plant database file (`--db`, default plant.duckdb). DuckDB lets one process
+They work on the plant database file (`--db`, default jayul.duckdb or
+$JAYUL_DB). DuckDB lets one process
 write a file at a time, so run them while no demo holds the file; a running autopilot picks
 up decisions at its next tick. Who acts is authenticated (`jayul.cli.local_auth`): a user of
 the plant database with their password, or, on a database without users, only the operating
@@ -19,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jayul.cli.db_option import DB_FILE_OPTION
 from jayul.cli.local_auth import (
     Identity,
     NotAllowedError,
@@ -35,7 +37,7 @@ from jayul.gate.autonomy import (
     write_kill_file,
 )
 from jayul.govern.audit import AuditLog
-from jayul.govern.db import DEFAULT_DB, Connection, connect
+from jayul.govern.db import Connection, connect
 from jayul.plant.load import PlantFileError, load_plant
 from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind
@@ -50,7 +52,7 @@ gate_app.add_typer(approvals_app, name="approvals")
 gate_app.add_typer(autonomy_app, name="autonomy")
 
 console = Console()
-DbOption = typer.Option(DEFAULT_DB, "--db", help="the plant database (DuckDB file)")
+DbOption = DB_FILE_OPTION
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -62,7 +64,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def plant_db(path: Path, must_exist: bool = True) -> Iterator[tuple[Connection, AuditLog]]:
     """Open the plant database and its audit log; flush and close on the way out."""
     if must_exist and not path.exists():
-        raise fail(f"{path}: no plant database here (run the demo or pass --db)")
+        raise fail(f"{path}: no plant database here (pass --db or set JAYUL_DB)")
     try:
         con = connect(path)
     except OSError as exc:

@@ -7,7 +7,9 @@ import typer
 from jayul.cli.bench import bench_app
 from jayul.cli.connect_cmds import register_connect
 from jayul.cli.console_cmds import register_console
+from jayul.cli.deadletter_cmds import deadletters_app
 from jayul.cli.demo import demo
+from jayul.cli.discover_cmds import connect_app
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
@@ -23,6 +25,8 @@ app.command("demo")(demo)
 app.command("report")(report)
 app.add_typer(query_app, name="query")
 app.add_typer(import_app, name="import")
+app.add_typer(deadletters_app, name="deadletters")
+app.add_typer(connect_app, name="connect")
 app.add_typer(bench_app, name="bench")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit

@@ -9,8 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jayul.cli.db_option import DB_URL_OPTION
 from jayul.historian.base import Historian
-from jayul.historian.open import open_historian
+from jayul.historian.open import is_postgres, open_historian, parse_duckdb_url
 from jayul.records import EventKind
 from jayul.records.timebase import NS_PER_S, from_ns, to_ns
 from jayul.shell.errors import fail
@@ -18,20 +19,20 @@ from jayul.shell.errors import fail
 query_app = typer.Typer(help="Read the historian: samples, buckets, events.", no_args_is_help=True)
 console = Console()
 
-DB = typer.Option(
-    Path("jayul-demo.duckdb"), help="Historian: a DuckDB file or a postgresql:// URL."
-)
+DB = DB_URL_OPTION
 START = typer.Option(None, help="From this UTC time (ISO 8601, e.g. 2026-01-02T00:00).")
 END = typer.Option(None, help="Until this UTC time (exclusive).")
 
 
-def _open(db: Path) -> Historian:
-    url = str(db)
-    if not url.startswith("postgresql") and not db.exists():
-        fail(f"{db}: no historian there (run `jayul demo --db {db}` first)")
+def open_existing(db: str) -> Historian:
+    """The historian `db` names; a clear error when there is none (never creates a file)."""
+    if not is_postgres(db):
+        path = parse_duckdb_url(db).path
+        if path != ":memory:" and not Path(path).exists():
+            fail(f"{path}: no historian there (pass --db or set JAYUL_DB)")
     try:
-        return open_historian(url)
-    except Exception as exc:  # a locked or foreign file: say so plainly
+        return open_historian(db)
+    except Exception as exc:  # a locked or foreign file, a refused connection: say so plainly
         fail(f"{db}: cannot open the historian: {exc}")
 
 
@@ -65,11 +66,11 @@ def samples(
     start: str | None = START,
     end: str | None = END,
     limit: int = typer.Option(20, help="Rows to print (the last ones)."),
-    db: Path = DB,
+    db: str = DB,
 ) -> None:
     """A machine's samples, raw or bucketed."""
     lo, hi = _range(start, end)
-    with _open(db) as hist:
+    with open_existing(db) as hist:
         if bucket:
             if not signal or len(signal) != 1:
                 fail("--bucket needs exactly one --signal")
@@ -102,7 +103,7 @@ def events(
     start: str | None = START,
     end: str | None = END,
     limit: int = typer.Option(50, help="At most this many (the oldest first)."),
-    db: Path = DB,
+    db: str = DB,
 ) -> None:
     """Events: alerts with their reasons, failures, maintenance, actions, orders."""
     lo, hi = _range(start, end)
@@ -110,7 +111,7 @@ def events(
         kinds = [EventKind(k) for k in kind] if kind else None
     except ValueError:
         fail(f"unknown kind in {kind}; kinds are: {', '.join(k.value for k in EventKind)}")
-    with _open(db) as hist:
+    with open_existing(db) as hist:
         found = hist.query_events(lo, hi, machine=machine, kinds=kinds, limit=limit)
     if not found:
         console.print("no events match")

@@ -69,7 +69,7 @@ def report(
     if not db.exists():
         fail(f"{db}: no such plant database (run jayul demo first, or pass --db)")
     try:
-        historian = open_historian(historian_url or f"duckdb://{db}")
+        historian = open_historian(historian_url or f"duckdb:///{db}")
         # the plant tables (audit, models) share the historian's DuckDB file: one connection
         con = historian.cursor() if isinstance(historian, DuckDBHistorian) else connect(db)
     except (OSError, ValueError, duckdb.Error) as exc:

@@ -6,8 +6,8 @@ and signal it names against the plant. Errors name the file, the field path and 
 like `jayul.plant.load`.
 
     connect:
-      historian: duckdb:///jayul.duckdb       # or postgresql://...
-      buffer: jayul-buffer                    # durable buffer directory (relative to cwd)
+      historian: duckdb:///jayul.duckdb       # beside this file; or postgresql://...
+      buffer: jayul-buffer                    # durable buffer directory, beside this file
       limits: {max_message_bytes: 1048576, max_future_s: 300, max_age_s: 604800}
       sources:
         - {kind: mqtt, host: 127.0.0.1, port: 1883}
@@ -37,6 +37,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from jayul.connect.mapping_spec import PayloadMapping
+from jayul.historian.open import resolve_url
 from jayul.plant import Plant, PlantFileError, load_plant, parse_plant
 from jayul.plant.load import _field_path
 
@@ -168,6 +170,15 @@ class MqttSource(_MqttBroker):
     )
     format: Literal["json", "sparkplug"] = "json"
     qos: Literal[0, 1] = 1
+    mappings: list[PayloadMapping] | None = Field(
+        default=None, description="converters for foreign JSON payloads (connect/mapping_spec)"
+    )
+
+    @model_validator(mode="after")
+    def _mappings_are_json(self) -> MqttSource:
+        if self.mappings and self.format == "sparkplug":
+            raise ValueError("mappings apply to JSON payloads, not to format: sparkplug")
+        return self
 
 
 class OpcUaNode(_Strict):
@@ -269,6 +280,15 @@ class ServerConfig(_Strict):
     )
 
 
+class NoData(_Strict):
+    """When a silent signal raises a "no data" alert (`jayul run`)."""
+
+    periods: float = Field(default=5.0, gt=0, description="sampling periods of silence")
+    signals: dict[str, float] = Field(
+        default_factory=dict, description="per 'machine.signal': its own number of periods"
+    )
+
+
 class Connect(_Strict):
     historian: str = "duckdb:///jayul.duckdb"
     buffer: str = "jayul-buffer"
@@ -276,6 +296,7 @@ class Connect(_Strict):
     sources: list[Source] = Field(default_factory=list)
     sinks: list[Sink] = Field(default_factory=list)
     server: ServerConfig = ServerConfig()
+    no_data: NoData = NoData()
 
 
 @dataclass(frozen=True)
@@ -288,6 +309,15 @@ class Bindings:
 
     def topic_root(self, configured: str | None) -> str:
         return configured or f"jayul/{self.plant.name}"
+
+    def historian_url(self) -> str:
+        """`connect.historian`, a relative DuckDB path taken from the plant file's folder."""
+        return resolve_url(self.connect.historian, self.path.parent)
+
+    def buffer_dir(self) -> Path:
+        """`connect.buffer`, beside the plant file when relative."""
+        p = Path(self.connect.buffer)
+        return p if p.is_absolute() else self.path.parent / p
 
     def resolve(self, file: str | None) -> Path | None:
         """A path named in the file, relative to the file's folder."""
@@ -306,12 +336,35 @@ def _check_references(plant: Plant, connect: Connect) -> list[str]:
             refs = [(f"registers[{j}]", r.machine, r.signal) for j, r in enumerate(src.registers)]
         elif isinstance(src, OpcUaSource) and src.nodes:
             refs = [(f"nodes[{j}]", n.machine, n.signal) for j, n in enumerate(src.nodes)]
+        elif isinstance(src, MqttSource) and src.mappings:
+            problems.extend(_check_mappings(known, i, src.mappings))
         for where, machine, signal in refs:
             loc = f"connect.sources[{i}].{where}"
             if machine not in known:
                 problems.append(f"  - {loc}.machine: unknown machine {machine!r}")
             elif signal not in known[machine]:
                 problems.append(f"  - {loc}.signal: machine {machine!r} has no signal {signal!r}")
+    return problems
+
+
+def _check_mappings(
+    known: dict[str, set[str]], i: int, mappings: list[PayloadMapping]
+) -> list[str]:
+    """Constant machines and the signal ids a mapping names must exist in the plant."""
+    problems = []
+    every = set().union(*known.values()) if known else set()
+    for j, m in enumerate(mappings):
+        loc = f"connect.sources[{i}].mappings[{j}]"
+        machine = m.constant_machine
+        if machine is not None and machine not in known:
+            problems.append(f"  - {loc}.machine: unknown machine {machine!r}")
+            continue
+        signals = known[machine] if machine is not None else every
+        named = [("rename", s) for s in m.rename.values()] + [("units", s) for s in m.units]
+        named += [("signals", s) for s in m.signals or []]
+        for where, signal in named:
+            if signal not in signals:
+                problems.append(f"  - {loc}.{where}: no machine has signal {signal!r}")
     return problems
 
 

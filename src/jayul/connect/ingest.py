@@ -3,7 +3,8 @@
     with Ingest(load_bindings("plant.yaml")) as ingest:
         ...  # samples flow until the block ends
 
-`historian` and `buffer` override the file's `connect.historian` and `connect.buffer`.
+`historian` and `buffer` override the file's `connect.historian` and `connect.buffer` (whose
+relative paths are taken from the plant file's folder).
 `on_stored` is called (on the writer thread) with each batch once it is stored, which is where
 the health monitor and the benchmarks' latency counters hook in.
 """
@@ -65,13 +66,15 @@ class Ingest:
         on_stored: Callable[[Samples], None] | None = None,
     ) -> None:
         self.bindings = bindings
-        self.buffer = DurableBuffer(buffer or bindings.connect.buffer)
+        self.buffer = DurableBuffer(buffer or bindings.buffer_dir())
         self.crash_guard = CrashGuard(self.buffer.dir / "decoding")
         self.intake = Intake(
-            self.buffer, SignalTable(bindings.plant, bindings.connect.limits), self.crash_guard
+            self.buffer,
+            SignalTable(bindings.plant, bindings.connect.limits),
+            crash_guard=self.crash_guard,
         )
         self.writer = HistorianWriter(
-            self.buffer, historian or bindings.connect.historian, on_stored=on_stored
+            self.buffer, historian or bindings.historian_url(), on_stored=on_stored
         )
         self.sources: list[Source] = [
             make_source(bindings, i, self.intake) for i in range(len(bindings.connect.sources))

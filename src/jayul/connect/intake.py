@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from jayul.connect.buffer import DurableBuffer
 from jayul.connect.codec import encode_entry
 from jayul.connect.crash_guard import CrashGuard
+from jayul.connect.source_health import HealthBoard
 from jayul.connect.validate import Candidates, SignalTable
 from jayul.historian.base import DeadLetter
 from jayul.records import Samples, utc_now_ns
@@ -52,10 +53,15 @@ class Intake:
     """Checks candidates against the plant and appends them to the buffer (thread-safe)."""
 
     def __init__(
-        self, buffer: DurableBuffer, table: SignalTable, crash_guard: CrashGuard | None = None
+        self,
+        buffer: DurableBuffer,
+        table: SignalTable,
+        board: HealthBoard | None = None,
+        crash_guard: CrashGuard | None = None,
     ) -> None:
         self.buffer = buffer
         self.table = table
+        self.board = board if board is not None else HealthBoard()
         self.crash_guard = crash_guard
         self.stats = IntakeStats()
         self._lock = threading.Lock()
@@ -67,6 +73,8 @@ class Intake:
         if candidates is not None and len(candidates):
             samples, bad = self.table.check(candidates, source)
             letters.extend(bad)
+        machine = candidates.machine if candidates is not None else None
+        self.board.record(source, machine, samples.signal, len(letters), utc_now_ns())
         self.put_checked(samples, letters)
 
     def put_message(self, source: str, raw: bytes, decode: Callable[[], Decoded]) -> None:

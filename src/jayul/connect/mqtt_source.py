@@ -30,9 +30,9 @@ import paho.mqtt.client as mqtt
 
 from jayul.connect.bindings import MqttSource as MqttSourceConfig
 from jayul.connect.intake import Intake
+from jayul.connect.mapping import make_parser
 from jayul.connect.mqtt_client import make_client
-from jayul.connect.payload import COMMAND_SUFFIX, PayloadParser
-from jayul.connect.sparkplug import SparkplugParser
+from jayul.connect.payload import COMMAND_SUFFIX
 
 log = logging.getLogger(__name__)
 MAX_RESTARTS = 5  # failures of a thread within RESTART_WINDOW_S before giving up
@@ -64,11 +64,7 @@ class MqttSource:
         self.config = config
         self.root = topic_root.rstrip("/")
         self.intake = intake
-        self.parser: PayloadParser | SparkplugParser = (
-            SparkplugParser(max_message_bytes)
-            if config.format == "sparkplug"
-            else PayloadParser(self.root, max_message_bytes)
-        )
+        self.parser = make_parser(config.format, config.mappings, self.root, max_message_bytes)
         self.sync_interval_s = sync_interval_s
         self.stats = MqttStats()
         self.connected = threading.Event()

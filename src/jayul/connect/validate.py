@@ -22,6 +22,10 @@ from jayul.records import Samples, utc_now_ns
 from jayul.records.timebase import NS_PER_S
 
 
+def _iso(t: int) -> str:
+    return str(np.datetime64(t, "ns"))[:19] + "Z"
+
+
 @dataclass(frozen=True)
 class Candidates:
     """Parsed but unchecked samples of one machine: signal names, times, values, qualities."""
@@ -75,23 +79,47 @@ class SignalTable:
         finite = np.isfinite(v)
         in_range = known & finite & (v >= self.low[safe]) & (v <= self.high[safe])
         good_q = (c.quality >= 0) & (c.quality <= 2)
-        t_ok = np.ones(n, dtype=bool)
+        future = np.zeros(n, dtype=bool)
+        old = np.zeros(n, dtype=bool)
         if self.limits.max_future_s is not None:
-            t_ok &= c.time <= now + int(self.limits.max_future_s * NS_PER_S)
+            future = c.time > now + int(self.limits.max_future_s * NS_PER_S)
         if self.limits.max_age_s is not None:
-            t_ok &= c.time >= now - int(self.limits.max_age_s * NS_PER_S)
+            old = c.time < now - int(self.limits.max_age_s * NS_PER_S)
+        t_ok = ~(future | old)
         ok = known & in_range & good_q & t_ok
         if ok.all():
             return self._samples(c, slice(None)), []
         reasons = np.full(n, "", dtype=object)
         reasons[~good_q] = "quality is not 0, 1 or 2"
-        reasons[known & finite & ~in_range] = "value outside the signal's valid range"
+        for i in np.flatnonzero(known & finite & ~in_range):
+            j = safe[i]
+            reasons[i] = (
+                f"value outside the signal's valid range: {c.signal[i]} = {v[i]:g} "
+                f"not in [{self.low[j]:g}, {self.high[j]:g}]"
+            )
         reasons[~finite] = "value is not finite"
-        reasons[~t_ok] = "time is too far in the future or too old"
+        for i in np.flatnonzero(~t_ok):
+            reasons[i] = self._time_reason(int(c.time[i]), now, bool(future[i]))
         for i in np.flatnonzero(~known):
             reasons[i] = f"machine {c.machine!r} has no signal {c.signal[i]!r}"
         keep = np.flatnonzero(ok)
         return self._samples(c, keep), self._letters(c, ~ok, reasons, source, now)
+
+    def _time_reason(self, t: int, now: int, future: bool) -> str:
+        """Why a time was refused, and which epoch unit it looks like when not nanoseconds."""
+        if future:
+            limit = f"too far in the future (max_future_s={self.limits.max_future_s:g})"
+        else:
+            limit = f"too old (max_age_s={self.limits.max_age_s:g})"
+        reason = f"time {t} ns ({_iso(t)}) is {limit}"
+        for per, unit in ((10**3, "microseconds"), (10**6, "milliseconds"), (10**9, "seconds")):
+            scaled = t * per
+            if abs(now - scaled) < 50 * 365 * 86_400 * NS_PER_S:
+                return (
+                    f"{reason}; as {unit} since the epoch it would be {_iso(scaled)}: "
+                    f"the time field looks like {unit}, not nanoseconds (declare time_unit)"
+                )
+        return reason
 
     @staticmethod
     def _samples(c: Candidates, rows: slice | npt.NDArray[np.intp]) -> Samples:

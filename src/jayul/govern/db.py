@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_DB = "plant.duckdb"
+DEFAULT_DB = "jayul.duckdb"  # every command's --db default (cli/db_option.py)
 
 Connection = duckdb.DuckDBPyConnection
 

@@ -25,7 +25,8 @@ result is unfinished.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,19 @@ class DuckDBHistorian(SqlHistorian):
             return int(rows[0][0]) if rows else 0
         finally:
             self._con.unregister("_batch")
+
+    @contextmanager
+    def bulk_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store's own connection, under its lock, for bulk SQL such as a history import
+        that reads files with DuckDB and inserts into `samples` in one statement (no Arrow or
+        Python hop). Only `samples` rows with series ids from `series_ids` may be written."""
+        with self._lock:
+            yield self._con
+
+    def series_ids(self, pairs: list[tuple[str, str]]) -> list[int]:
+        """The series id of each (machine, signal), created when new."""
+        with self._lock:
+            return self._ids_for(pairs)
 
     def append_events(self, events: Sequence[Event]) -> None:
         if not events:

@@ -89,3 +89,48 @@ class SqlHistorian(Historian):
             query += f" LIMIT {int(limit)}"
         rows = self._fetch(query)
         return [DeadLetter(int(t), str(s), str(r), bytes(raw)) for t, s, r, raw in rows]
+
+    # -- dead letters by number (jayul deadletters, /api/deadletters) -----------------------
+
+    def dead_letters_numbered(
+        self,
+        limit: int | None = 100,
+        reason: str | None = None,
+        source: str | None = None,
+        seqs: Sequence[int] | None = None,
+    ) -> list[tuple[int, DeadLetter]]:
+        """Dead letters with their sequence numbers, newest first; `reason` and `source` are
+        substrings to match, `seqs` picks numbers."""
+        p = self.placeholder
+        where: list[str] = []
+        params: list[Any] = []
+        if reason:
+            where.append(f"strpos(reason, {p}) > 0")
+            params.append(reason)
+        if source:
+            where.append(f"strpos(source, {p}) > 0")
+            params.append(source)
+        if seqs is not None:
+            if not seqs:
+                return []
+            where.append(f"seq IN ({', '.join(p for _ in seqs)})")
+            params.extend(int(s) for s in seqs)
+        query = "SELECT seq, time, source, reason, raw FROM dead_letters"
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        query += " ORDER BY seq DESC"
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+        rows = self._fetch(query, params)
+        return [
+            (int(q), DeadLetter(int(t), str(s), str(r), bytes(raw))) for q, t, s, r, raw in rows
+        ]
+
+    def dead_letter_counts(self) -> list[tuple[str, str, int]]:
+        """(reason, source kind, count) of every dead letter, the most frequent first. The
+        source kind is the source up to its first ':' (mqtt, import, opcua, ...)."""
+        rows = self._fetch(
+            "SELECT reason, split_part(source, ':', 1) AS kind, count(*) AS n FROM dead_letters "
+            "GROUP BY reason, kind ORDER BY n DESC, reason"
+        )
+        return [(str(r), str(k), int(n)) for r, k, n in rows]

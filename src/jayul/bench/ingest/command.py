@@ -32,7 +32,7 @@ class Store(StrEnum):
 def _store_url(store: Store, url: str, work: Path) -> tuple[str, str | None]:
     """The historian URL of a fresh store, and the PostgreSQL schema to drop afterwards."""
     if store is Store.duckdb:
-        return f"duckdb://{work / 'bench.duckdb'}?threads=1", None
+        return f"duckdb:///{work / 'bench.duckdb'}?threads=1", None
     try:
         psycopg.connect(url, connect_timeout=5).close()
     except psycopg.OperationalError as exc:

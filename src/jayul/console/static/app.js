@@ -5,6 +5,7 @@ import { overviewPage, alertsPage, approvalsPage, autonomyPage, modelsPage, audi
 import { machinePage } from "./machine.js";
 import { planPage } from "./plan.js";
 import { operateRoutes, addOperateNav } from "./operate.js";
+import { deadLettersPage } from "./inputs.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -22,6 +23,7 @@ const routes = [
   [/^#\/kpis$/, () => kpiPage],
   [/^#\/users$/, () => usersPage],
   ...operateRoutes,
+  [/^#\/deadletters$/, () => deadLettersPage],
 ];
 
 function showLogin(message = "") {

@@ -1,0 +1,1 @@
+"""`jayul bench import`: history import into DuckDB against DuckDB's own read."""

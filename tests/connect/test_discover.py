@@ -1,0 +1,159 @@
+"""Discovery: an independent OPC UA server's nested object tree, and an MQTT feed, drafted
+into plant files that load and bind what was found."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from jayul.cli.main import app
+from jayul.connect.bindings import MqttSource, OpcUaSource, load_bindings
+from jayul.connect.discover_mqtt import propose
+
+sys.path.insert(0, str(Path(__file__).parent))  # the PLC server beside this file
+from plc_server import PlcServer
+
+runner = CliRunner()
+
+
+def test_opcua_nested_tree_becomes_a_plant_draft(tmp_path: Path) -> None:
+    plc = PlcServer().start()
+    try:
+        out = tmp_path / "plant.yaml"
+        result = runner.invoke(
+            app, ["connect", "discover", plc.endpoint, "--out", str(out), "--name", "Example"]
+        )
+        assert result.exit_code == 0, result.output
+        assert ": 2 machines, 4 signals" in result.output
+        b = load_bindings(out)
+    finally:
+        plc.stop()
+    assert [(m.id, m.line) for m in b.plant.machines] == [
+        ("pump_101", "line_a"),
+        ("press_7", "line_a"),
+    ]
+    pump = {s.id: s for s in b.plant.machine_type("pump_101").signals}
+    assert (pump["ft101"].unit, pump["ft101"].low, pump["ft101"].high) == ("m3/h", 0, 100)
+    press = {s.id: s for s in b.plant.machine_type("press_7").signals}
+    assert press["hydraulics_pt7"].unit == "bar"  # nested object folded in, prefixed
+    assert "TODO: the sensor's valid range" in out.read_text()  # Cycle has no EURange
+    src = b.connect.sources[0]
+    assert isinstance(src, OpcUaSource) and src.nodes is not None
+    bound = {(n.machine, n.signal): n.node_id for n in src.nodes}
+    assert bound[("press_7", "hydraulics_pt7")] == plc.node_ids["PT7"]
+    assert len(bound) == 4
+    again = runner.invoke(app, ["connect", "discover", plc.endpoint, "--out", str(out)])
+    assert again.exit_code == 2 and "exists" in again.output  # never overwritten silently
+
+
+def test_mqtt_styles_are_proposed_as_mappings() -> None:
+    seen = {
+        "f/gw/pump1": [json.dumps({"ts": 1767225600000, "flow": 41.0, "pressure": 6.1}).encode()],
+        "f/gw/pump2": [json.dumps({"ts": 1767225600000, "flow": 40.0}).encode()],
+        "f/kep/press1": [
+            json.dumps(
+                {"timestamp": 1767225600, "values": [{"id": "force", "v": 800, "t": 1767225600000}]}
+            ).encode()
+        ],
+        "f/raw/cnc1/spindle_load": [b"55.5"],
+        "f/raw/cnc1/acoustic": [b"77"],
+        "f/junk": [b"not json"],
+    }
+    machines, mappings, skipped = propose(seen, "f")
+    assert {"topic": "gw/{machine}", "flat": True, "time": "ts", "time_unit": "ms"} in mappings
+    assert {
+        "topic": "kep/{machine}",
+        "records": "values",
+        "signal": "id",
+        "value": "v",
+        "time": "t",
+        "time_unit": "ms",
+    } in mappings
+    assert {"topic": "raw/{machine}/{signal}"} in mappings
+    assert skipped == ["f/junk"]
+    signals = {m.id: sorted(s.id for s in m.signals) for m in machines}
+    assert signals == {
+        "pump1": ["flow", "pressure"],
+        "pump2": ["flow"],
+        "press1": ["force"],
+        "cnc1": ["acoustic", "spindle_load"],
+    }
+
+
+def test_mqtt_discover_listens_to_the_broker(broker: int, tag: str, tmp_path: Path) -> None:
+    root = f"disc/{tag}"
+    stop = threading.Event()
+
+    def publish() -> None:
+        while not stop.is_set():
+            body = json.dumps({"ts": int(time.time() * 1000), "flow": 41.0, "pressure": 6.0})
+            subprocess.run(
+                ["mosquitto_pub", "-p", str(broker), "-t", f"{root}/gw/pump1", "-m", body],
+                check=False,
+            )
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=publish, daemon=True)
+    thread.start()
+    out = tmp_path / "plant.yaml"
+    try:
+        result = runner.invoke(
+            app,
+            [
+                "connect",
+                "discover",
+                f"mqtt://127.0.0.1:{broker}",
+                "--topic",
+                f"{root}/#",
+                "--seconds",
+                "2",
+                "--out",
+                str(out),
+            ],
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    b = load_bindings(out)
+    src = b.connect.sources[0]
+    assert isinstance(src, MqttSource) and src.topic_root == root and src.mappings
+    assert src.mappings[0].topic == "gw/{machine}" and src.mappings[0].time_unit == "ms"
+    assert [s.id for s in b.plant.machine_type("pump1").signals] == ["flow", "pressure"]
+
+
+def test_modbus_register_map_becomes_a_plant_draft(tmp_path: Path) -> None:
+    csv_path = tmp_path / "map.csv"
+    csv_path.write_text(
+        "Machine,Signal,Address,Type,Scale,Unit,Low,High\n"
+        "pump1,flow,0,int16,0.01,m3/h,0,80\n"
+        "pump1,pressure,1,float32,1,bar,0,12\n"
+        "press1,force,10,uint16,0.1,kN,,\n"
+    )
+    out = tmp_path / "plant.yaml"
+    result = runner.invoke(
+        app, ["connect", "modbus-map", str(csv_path), "--port", "5020", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    b = load_bindings(out)
+    src = b.connect.sources[0]
+    assert src.kind == "modbus" and src.port == 5020  # type: ignore[union-attr]
+    regs = [(r.machine, r.signal, r.address, r.type, r.scale) for r in src.registers]  # type: ignore[union-attr]
+    assert regs == [
+        ("pump1", "flow", 0, "int16", 0.01),
+        ("pump1", "pressure", 1, "float32", 1.0),
+        ("press1", "force", 10, "uint16", 0.1),
+    ]
+    flow = b.plant.machine_type("pump1").signals[0]
+    assert (flow.unit, flow.low, flow.high) == ("m3/h", 0, 80)
+    csv_path.write_text("machine,signal,address,type\npump1,flow,0,int12\n")
+    result = runner.invoke(
+        app, ["connect", "modbus-map", str(csv_path), "--out", str(tmp_path / "b.yaml")]
+    )
+    assert result.exit_code == 2 and "row 2: column type:" in result.output
