@@ -52,8 +52,9 @@ def test_plans_are_feasible_and_maintenance_happens(run: dict[str, Any]) -> None
 def test_problem_reads_risk_from_rul(run: dict[str, Any]) -> None:
     policy: Predictive = run["policy"]
     pilot: Autopilot = run["pilot"]
-    assert policy.production is not None
-    problem = policy.problem(run["plant"], pilot.observe([]), policy.production())
+    obs = pilot.observe([])
+    assert obs.production is not None and obs.plan is policy.plan_  # the plan in force
+    problem = policy.problem(run["plant"], obs, obs.production)
     with_risk = [m for m in problem.machines if m.failure is not None]
     assert with_risk, "after 60 days the machines have RUL views"
     for m in with_risk:

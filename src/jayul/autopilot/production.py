@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from jayul.decide.plan import Plan
 from jayul.decide.production import OpenOp, ProductionView
 from jayul.twin import EarliestDueDate, Operation, Status, Twin
@@ -56,16 +54,16 @@ class PlanDispatcher:
     """Follows the current plan's machine assignments: an idle machine takes the ready
     operation the plan put on it (earliest planned start first). Operations the plan does not
     cover, or whose machine is not free, go by earliest due date, so work never waits on a
-    stale plan."""
+    stale plan. `plan` is the plan in force (`TwinPlant.follow` sets it)."""
 
-    def __init__(self, plan_source: Callable[[], Plan | None]) -> None:
-        self.plan_source = plan_source
+    def __init__(self, plan: Plan | None = None) -> None:
+        self.plan = plan
         self.fallback = EarliestDueDate()
 
     def assign(
         self, twin: Twin, ready: list[Operation], idle: list[str]
     ) -> list[tuple[Operation, str]]:
-        plan = self.plan_source()
+        plan = self.plan
         free = list(idle)
         out: list[tuple[Operation, str]] = []
         rest = list(ready)

@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 from rich.console import Console
 
-from jayul.autopilot import Autopilot
+from jayul.autopilot import Autopilot, TwinPlant
 from jayul.gate import Gate
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
@@ -43,8 +43,9 @@ def pace_ticks(pilot: Autopilot, speed: float) -> float:
     tick_h = min(max(speed / 3600.0, 1.0 / 60.0), 1.0)
     # The twin's next tick is already scheduled at its old step; run up to it (unpaced) so
     # that the new step applies from now on, not an old step later.
-    old = pilot.twin.tick_h
-    pilot.twin.tick_h = tick_h
+    twin = pilot.twin
+    old = twin.tick_h
+    twin.tick_h = tick_h
     pilot.tick_h = old
     pilot.tick()
     pilot.tick_h = tick_h
@@ -69,7 +70,8 @@ def prepare(
         gate_ = state.gate
         state.warm_up(warmup_h, until=(lambda: gate_.approvals.count_open() > 0) if gate_ else None)
     with state.lock:
-        pace_ticks(pilot, speed)
+        if isinstance(pilot.plant, TwinPlant):  # real equipment keeps its own pace
+            pace_ticks(pilot, speed)
         state.publish()
     return state
 
@@ -96,7 +98,7 @@ def run_console(
         console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
         console.print("  (shown once; add people with the Users page or `jayul users add`)")
     console.print(
-        f"plant time runs {speed:g}x the wall clock; plant hour {state.twin.now_h:.1f}; "
+        f"plant time runs {speed:g}x the wall clock; plant hour {state.port.now_h:.1f}; "
         "Ctrl-C stops"
     )
     state.start()

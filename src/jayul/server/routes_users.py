@@ -54,7 +54,7 @@ def login(
         # Refused before the password is checked: guesses made now tell nothing.
         with state.lock:
             state.audit.append(
-                state.twin.time_ns(), body.username, "login_throttled", "console", ""
+                state.port.time_ns(), body.username, "login_throttled", "console", ""
             )
             state.audit.flush()
         raise HTTPException(
@@ -71,12 +71,12 @@ def login(
         user = state.users.get(body.username) if ok else None
         if user is None:
             state.login_throttle.failed(body.username)
-            state.audit.append(state.twin.time_ns(), body.username, "login_failed", "console", "")
+            state.audit.append(state.port.time_ns(), body.username, "login_failed", "console", "")
             state.audit.flush()
             raise HTTPException(status_code=401, detail="wrong user name or password")
         state.login_throttle.succeeded(user.name)
         state.audit.append(
-            state.twin.time_ns(), user.name, "login", "console", f"role {user.role.value}"
+            state.port.time_ns(), user.name, "login", "console", f"role {user.role.value}"
         )
         state.audit.flush()
     session = state.sessions.open(user)
@@ -122,7 +122,7 @@ def add_user(
     with state.lock:
         try:
             user = state.users.add(
-                body.name, body.role, body.password, by=s.user, now=state.twin.time_ns()
+                body.name, body.role, body.password, by=s.user, now=state.port.time_ns()
             )
         except ValueError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
@@ -137,7 +137,7 @@ def remove_user(
 ) -> dict[str, Any]:
     with state.lock:
         try:
-            state.users.remove(name, by=s.user, now=state.twin.time_ns())
+            state.users.remove(name, by=s.user, now=state.port.time_ns())
         except KeyError as exc:
             raise HTTPException(status_code=404, detail=str(exc).strip("'\"")) from None
         except ValueError as exc:
