@@ -228,3 +228,13 @@ def test_the_plan_in_force_is_what_was_given(case: Case) -> None:
     plan = Plan((), (), 0.0, "DISPATCH", 0.0)
     case.port.follow(plan)
     assert case.port.plan() is plan
+
+
+def test_production_covers_every_machine_and_crew(case: Case) -> None:
+    prod = case.port.production()
+    assert prod is not None
+    plant = case.port.model
+    assert set(prod.free_at_h) == {m.id for m in plant.machines}
+    assert all(t >= case.port.now_h - 1e-6 for t in prod.free_at_h.values())
+    assert set(prod.crews_free) == set(plant.crews)
+    assert all(set(op.eligible) <= set(prod.free_at_h) for op in prod.ops)

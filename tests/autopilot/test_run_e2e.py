@@ -149,7 +149,11 @@ def test_jayul_run_end_to_end(tmp_path: Path) -> None:
             assert "no calibrated twin" in item["reason"]  # L3, unverified: a person decides
             alerts = api.get("/alerts")
             assert any(a["machine"] == "pump1" for a in alerts)
-            done = api.post(f"/approvals/{item['id']}/approve", {"note": "seen the alert"})
+            # an admin manages users; an operator approves
+            api.post("/users", {"name": "olga", "role": "operator", "password": PASSWORD})
+            olga = Api(base)
+            olga.token = olga.post("/login", {"username": "olga", "password": PASSWORD})["token"]
+            done = olga.post(f"/approvals/{item['id']}/approve", {"note": "seen the alert"})
             assert done["status"] == "executed", done
             assert server.calls and server.calls[0][0] == "Pump-1"  # the OPC UA method call
             wait_for(

@@ -9,6 +9,7 @@
 - actions: handed to the bound action sinks (OPC UA writes and method calls, MQTT commands);
   an action carried out is pending on its machine until the machine's state shows the
   maintenance ended, or for `pending_h` hours when no state is bound;
+- no MES: `production()` shows no open work, so the predictive policy plans maintenance alone;
 - no twin: `fork()` is None, so the verifier says an action could not be tried and the gate
   asks a person (until a calibrated twin of the plant exists).
 """
@@ -176,8 +177,13 @@ class ConnectedPlant:
             self._pending[action.machine] = (str(action.params["action"]), until)
         return done
 
-    def production(self) -> ProductionView | None:
-        return None  # no MES bound: planning policies fall back on the condition rule
+    def production(self) -> ProductionView:
+        """No MES is bound, so no open work is known: a planning policy plans maintenance alone,
+        every machine free now and every crew of the plant file available."""
+        now = self.now_h
+        free = {m.id: now for m in self.model.machines}
+        tardiness = self.model.orders.tardiness_cost_per_h
+        return ProductionView((), free, dict(self.model.crews), tardiness)
 
     def follow(self, plan: Plan | None) -> None:
         self._plan = plan
