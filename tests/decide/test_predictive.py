@@ -16,6 +16,7 @@ from jayul.decide.policy import MachineView, Observation, RulView
 from jayul.decide.predictive import Predictive
 from jayul.health.rul.fleet import FleetRulSettings
 from jayul.plant import load_demo_plant
+from jayul.records import MachineState
 from jayul.twin import Twin
 
 
@@ -71,7 +72,7 @@ def test_safety_net_lets_the_alarm_maintain_a_machine_the_rul_calls_healthy() ->
         m.id: MachineView(
             id=m.id,
             type=m.type,
-            status="idle",
+            status=MachineState.IDLE,
             run_hours_since={},
             pending_maintenance=(),
             indicator=2.0 if m.id == "pump1" else 0.1,
@@ -103,7 +104,7 @@ def _pump(suspect: str | None, hours: dict[str, float], p50: dict[str, float]) -
     return MachineView(
         id="pump1",
         type="pump",
-        status="busy",
+        status=MachineState.RUNNING,
         run_hours_since=hours,
         pending_maintenance=(),
         indicator=3.0,
