@@ -11,18 +11,20 @@ def production_view(twin: Twin) -> ProductionView:
     """Open operations of every order, and when each machine will be free."""
     plant = twin.plant
     ready = {(op.order_id, op.index) for op in twin.ready}
+    running = {m.op for m in twin.machines.values() if m.op is not None}
+    hours: dict[str, dict[str, float]] = {}  # operation name -> machine -> hours per unit work
     ops = []
     for order in twin.orders.values():
         for op in order.ops[order.next_op :]:
-            if op.done:
+            if op.done or (op.order_id, op.index) in running:
                 continue
-            running = any(m.op == (op.order_id, op.index) for m in twin.machines.values())
-            if running:
-                continue
-            eligible = {
-                mid: plant.machine_type(mid).operations[op.name] * op.work
-                for mid in plant.machines_for(op.name)
-            }
+            table = hours.get(op.name)
+            if table is None:
+                table = hours[op.name] = {
+                    mid: plant.machine_type(mid).operations[op.name]
+                    for mid in plant.machines_for(op.name)
+                }
+            eligible = {mid: h * op.work for mid, h in table.items()}
             ops.append(
                 OpenOp(
                     str(op.order_id),

@@ -155,14 +155,20 @@ class ConnectedPlant:
 
     def machines(self) -> Mapping[str, MachineReading]:
         now = utc_now_ns()
-        self._pending = {m: p for m, p in self._pending.items() if p[1] > now}
+        states = {m.id: self._state(self.binding.get(m.id)) for m in self.model.machines}
+        # a request not taken up within pending_h is dropped, unless its maintenance is under way
+        self._pending = {
+            m: p
+            for m, p in self._pending.items()
+            if p[1] > now or states[m] is MachineState.MAINTENANCE
+        }
         out = {}
         for spec in self.model.machines:
             b = self.binding.get(spec.id)
             pending = self._pending.get(spec.id)
             out[spec.id] = MachineReading(
                 id=spec.id,
-                state=self._state(b),
+                state=states[spec.id],
                 run_hours_since=self._run_hours(spec.id, b),
                 pending_work=(pending[0],) if pending else (),
                 setpoints=self._setpoints(b),
