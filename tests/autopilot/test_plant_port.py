@@ -34,7 +34,7 @@ from jayul.twin import Twin
 MACHINE, ACTION = "pump1", "bearing_service"
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> None:
+def wait_for(check: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

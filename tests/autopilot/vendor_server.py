@@ -46,22 +46,23 @@ class VendorServer:
 
     def start(self) -> VendorServer:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        # asyncua builds its standard address space first: seconds on a loaded machine
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(180)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(30)
+            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(60)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
     def set(self, name: str, leaf: str, value: float | int) -> None:
         """Write a variable as the machine's PLC would."""
-        asyncio.run_coroutine_threadsafe(self._set(name, leaf, value), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._set(name, leaf, value), self._loop).result(60)
 
     def get(self, name: str, leaf: str) -> Any:
         node = self._vars[(name, leaf)]
-        return asyncio.run_coroutine_threadsafe(node.read_value(), self._loop).result(10)
+        return asyncio.run_coroutine_threadsafe(node.read_value(), self._loop).result(60)
 
     async def _set(self, name: str, leaf: str, value: float | int) -> None:
         node = self._vars[(name, leaf)]
