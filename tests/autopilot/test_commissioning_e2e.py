@@ -3,7 +3,6 @@ approved by a person and carried out in the twin; both are in the audit trail.""
 
 from __future__ import annotations
 
-from jayul.autopilot.gated import GatedExecutor
 from jayul.autopilot.setup import assemble
 from jayul.gate import AutonomyLevel
 from jayul.plant import load_demo_plant
@@ -20,8 +19,8 @@ def test_risky_rejected_good_approved_and_carried_out() -> None:
         plant, twin, "condition", None, ":memory:", AutonomyLevel.L2, Verifier(futures=4)
     )
     gate = assembly.gate
-    executor = assembly.pilot.executor
-    assert gate is not None and isinstance(executor, GatedExecutor)
+    pilot = assembly.pilot
+    assert gate is not None
     worn_machine, worn_mode = max(
         ((m.id, k) for m in twin.machines.values() for k in m.health),
         key=lambda p: twin.machines[p[0]].health[p[1]],
@@ -42,12 +41,12 @@ def test_risky_rejected_good_approved_and_carried_out() -> None:
         )
 
     # a needless stop of a fresh machine: the verifier says no, the gate refuses
-    assert not executor.execute(proposal(fresh_machine, fresh_mode))
+    assert not pilot.propose(proposal(fresh_machine, fresh_mode))
     refused = gate.audit.records(kind="action_refused")
     assert refused and "verifier rejected" in refused[-1].reason
     # the worn machine's maintenance: accepted by the verifier, waits for a person at L2
     good = proposal(worn_machine, worn_mode)
-    assert not executor.execute(good)
+    assert not pilot.propose(good)
     pending = gate.approvals.requests(("pending",))
     assert [p.action.id for p in pending] == [good.id]
     out = gate.approve(pending[0].id, "olga", "operator", twin.time_ns(), "seen the alert")

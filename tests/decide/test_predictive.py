@@ -16,6 +16,7 @@ from jayul.decide.policy import MachineView, Observation, RulView
 from jayul.decide.predictive import Predictive
 from jayul.health.rul.fleet import FleetRulSettings
 from jayul.plant import load_demo_plant
+from jayul.records import MachineState
 from jayul.twin import Twin
 
 
@@ -52,8 +53,9 @@ def test_plans_are_feasible_and_maintenance_happens(run: dict[str, Any]) -> None
 def test_problem_reads_risk_from_rul(run: dict[str, Any]) -> None:
     policy: Predictive = run["policy"]
     pilot: Autopilot = run["pilot"]
-    assert policy.production is not None
-    problem = policy.problem(run["plant"], pilot.observe([]), policy.production())
+    obs = pilot.observe([])
+    assert obs.production is not None and obs.plan is policy.plan_  # the plan in force
+    problem = policy.problem(run["plant"], obs, obs.production)
     with_risk = [m for m in problem.machines if m.failure is not None]
     assert with_risk, "after 60 days the machines have RUL views"
     for m in with_risk:
@@ -70,7 +72,7 @@ def test_safety_net_lets_the_alarm_maintain_a_machine_the_rul_calls_healthy() ->
         m.id: MachineView(
             id=m.id,
             type=m.type,
-            status="idle",
+            status=MachineState.IDLE,
             run_hours_since={},
             pending_maintenance=(),
             indicator=2.0 if m.id == "pump1" else 0.1,
@@ -102,7 +104,7 @@ def _pump(suspect: str | None, hours: dict[str, float], p50: dict[str, float]) -
     return MachineView(
         id="pump1",
         type="pump",
-        status="busy",
+        status=MachineState.RUNNING,
         run_hours_since=hours,
         pending_maintenance=(),
         indicator=3.0,

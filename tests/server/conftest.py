@@ -29,8 +29,10 @@ def build_state(db: Path, warmup_h: float = 800.0, speed: float = 3600.0) -> Liv
     plant = load_plant(demo_plant_path())
     twin = Twin(plant, seed=0)
     historian = open_historian(str(db))
-    assembly = assemble(plant, twin, "condition", historian, str(db), AutonomyLevel.L2)
-    assembly.pilot.executor.verifier = None  # type: ignore[attr-defined]  # every proposal queues
+    # no verifier: every proposal queues for a person
+    assembly = assemble(
+        plant, twin, "condition", historian, str(db), AutonomyLevel.L2, verify=False
+    )
     state = prepare(
         plant, assembly.pilot, historian, speed, db, gate=assembly.gate, warmup_h=warmup_h
     )

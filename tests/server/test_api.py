@@ -76,17 +76,17 @@ def test_operator_approves_and_the_twin_carries_it_out(
 ) -> None:
     h = login(client, "olga")
     item = client.get("/api/approvals", headers=h).json()[0]
-    before = live.twin.kpis().maintenances
+    before = live.pilot.twin.kpis().maintenances
     r = client.post(f"/api/approvals/{item['id']}/approve", json={"note": "go"}, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "executed", r.text
     machine = item["action"]["machine"]
-    state = live.twin.machines[machine]
+    state = live.pilot.twin.machines[machine]
     assert state.status.value in ("maintenance", "wait_crew") or state.pending_maintenance
     records = client.get("/api/audit?kind=approval_approved", headers=h).json()["records"]
     assert records[0]["actor"] == "olga"
     for _ in range(48):  # a few plant hours later the maintenance is done
         live.tick()
-    assert live.twin.kpis().maintenances > before
+    assert live.pilot.twin.kpis().maintenances > before
     again = client.post(f"/api/approvals/{item['id']}/approve", json={}, headers=h)
     assert again.status_code == 409  # no longer open
 
@@ -133,7 +133,7 @@ def test_the_interlock_applies_to_api_callers(
     }
     out = client.post("/api/actions", json=body, headers=h).json()
     assert out["status"] == "refused" and out["check"] == "interlock"
-    assert live.twin.machines["pump2"].setpoints["speed_rpm"] == 1450.0
+    assert live.pilot.twin.machines["pump2"].setpoints["speed_rpm"] == 1450.0
     records = client.get("/api/audit?kind=action_refused&subject=pump2", headers=h).json()
     assert records["records"][0]["payload"]["proposer"] == "user:erik"
     assert client.post("/api/actions", json=body, headers=login(client, "vera")).status_code == 403

@@ -4,5 +4,17 @@ from jayul.autopilot.counters import Counters
 from jayul.autopilot.executor import ActionExecutor, TwinExecutor
 from jayul.autopilot.loop import Autopilot
 from jayul.autopilot.monitor import HealthMonitor
+from jayul.autopilot.plant_port import MachineReading, PlantPort, PlantUpdate
+from jayul.autopilot.twin_plant import TwinPlant
 
-__all__ = ["ActionExecutor", "Autopilot", "Counters", "HealthMonitor", "TwinExecutor"]
+__all__ = [
+    "ActionExecutor",
+    "Autopilot",
+    "Counters",
+    "HealthMonitor",
+    "MachineReading",
+    "PlantPort",
+    "PlantUpdate",
+    "TwinExecutor",
+    "TwinPlant",
+]

@@ -1,118 +1,268 @@
-"""The autopilot: source -> historian -> health -> policy -> (gate) -> executor, tick by tick."""
+"""The autopilot: one loop over any `PlantPort` (the twin, or connected equipment).
+
+`Autopilot.tick` runs the stages in order, in one function:
+store -> health -> RUL -> decide -> verify -> gate -> act -> record. What a stage needs from an
+earlier one travels in the records between them (samples, alerts, the `Observation`, the
+verifier's `Verdict`), never in callbacks or attributes set from outside.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from jayul.autopilot.counters import Counters
-from jayul.autopilot.executor import ActionExecutor, TwinExecutor
 from jayul.autopilot.monitor import HealthMonitor
-from jayul.decide.policy import MachineView, Observation, Policy
+from jayul.autopilot.plant_port import MachineReading, PlantPort, PlantUpdate
+from jayul.autopilot.twin_plant import TwinPlant
+from jayul.decide.policy import MachineView, Observation, PlanningPolicy, Policy
+from jayul.gate import Gate, GateContext, OutcomeStatus
 from jayul.historian.base import Historian
-from jayul.records import Action, Alert, Event, EventKind, Samples
+from jayul.records import Action, ActionKind, Alert, Event, EventKind, MachineState, Samples
 from jayul.records.state_changes import state_changes
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
 
 if TYPE_CHECKING:  # imported lazily: the RUL models pull in LightGBM
     from jayul.autopilot.rul_monitor import RulMonitor
+    from jayul.verify import Verifier  # the verifier imports the autopilot's twin executor
+
+log = logging.getLogger(__name__)
+
+NO_TWIN = (
+    "not verified: there is no calibrated twin of this plant to try it on "
+    "(a person decides instead)"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verify stage's finding on one action, for the gate."""
+
+    verdict: bool | None  # None: not verified
+    reason: str = ""
+    event: Event | None = None  # the verdict as an event, for the historian
 
 
 class Autopilot:
-    """Runs a plant (here the twin) under a policy, with monitoring and a record of it all."""
+    """Runs a plant under a policy: monitoring, RUL, decisions through the verifier and the gate,
+    and a record of it all (see the module docstring for the stages)."""
 
     def __init__(
         self,
-        twin: Twin,
+        plant: PlantPort | Twin,
         policy: Policy,
         *,
         historian: Historian | None = None,
         monitor: HealthMonitor | None = None,
-        executor: ActionExecutor | None = None,
+        rul_monitor: RulMonitor | None = None,
+        verifier: Verifier | None = None,
+        gate: Gate | None = None,
+        proposer: str = "autopilot",
         tick_h: float = 1.0,
         flush_every: int = 24,
         repropose_after_h: float = 24.0,
-        rul_monitor: RulMonitor | None = None,
     ) -> None:
-        self.twin = twin
+        self.plant: PlantPort = TwinPlant(plant) if isinstance(plant, Twin) else plant
         self.policy = policy
         self.historian = historian
         self.monitor = monitor
         self.rul_monitor = rul_monitor  # live RUL per machine and failure mode, when given
-        self.executor: ActionExecutor = executor or TwinExecutor(twin)
+        # With a gate, every action is verified (when a verifier and a twin exist) and goes
+        # through the gate, which carries it out on the plant; without one, straight to it.
+        self.verifier = verifier
+        self.gate = gate
+        self.proposer = proposer
         self.tick_h = tick_h
         self.flush_every = flush_every  # ticks between historian writes: big batches are cheap
         # A proposal that was not carried out (refused, waiting for a person, declined) is not
         # proposed again for this long: the gate and the verifier are not asked every tick.
         self.repropose_after_h = repropose_after_h
-        self._quiet_until: dict[tuple[str, str, str], float] = {}
+        self.planning = isinstance(policy, PlanningPolicy)
         self.counters = Counters()
+        self.notices: list[str] = []  # things said once (no state bound, no twin to verify on)
+        self._said: set[str] = set()
+        self._quiet_until: dict[tuple[str, str, str], float] = {}
         self._pending_samples: list[Samples] = []
         self._pending_events: list[Event] = []
         self._ticks = 0
 
+    @property
+    def twin(self) -> Twin:
+        """The simulated plant under this autopilot (a `TypeError` for real equipment)."""
+        if not isinstance(self.plant, TwinPlant):
+            raise TypeError("this autopilot runs connected equipment, not a twin")
+        return self.plant.twin
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One step of the loop, its stages in order."""
+        self.plant.advance(self.tick_h)
+        if self.gate is not None:  # expire or escalate old requests; run those a person approved
+            self.gate.tick(self.plant.time_ns())
+        update = self.plant.collect()
+        self._store(update)  # store
+        alerts = self._health(update)  # health
+        if self.rul_monitor is not None:  # RUL
+            self.rul_monitor.update(update.samples, update.events, self.plant.time_ns())
+        obs = self.observe(alerts)
+        actions = self.policy.decide(self.plant.model, obs)  # decide
+        if self.planning:
+            # the schedule goes to the plant at once; maintenance in it comes as actions, which
+            # are verified and gated below
+            assert isinstance(self.policy, PlanningPolicy)
+            self.plant.follow(self.policy.plan_)
+        records: list[Event] = [*update.events, *(a.to_event() for a in alerts)]
+        verdicts: list[Event] = []
+        for action in actions:
+            key = (action.machine, action.kind.value, str(sorted(action.params.items())))
+            if self._quiet_until.get(key, -1.0) > self.plant.now_h:
+                continue
+            records.append(action.to_event())
+            check = self._verify(action)  # verify
+            if check.event is not None:
+                verdicts.append(check.event)
+            executed = self._gate_and_act(action, check)  # gate -> act
+            if not self.counters.note_action(executed):
+                self._quiet_until[key] = self.plant.now_h + self.repropose_after_h
+        self._record([*records, *verdicts])  # record
+
+    def run(self, hours: float, progress: Callable[[float], None] | None = None) -> Kpis:
+        """Run a simulated plant for `hours` of plant time as fast as it goes and return its
+        KPIs; `progress` gets the hours done after each tick. (Real equipment is ticked at the
+        wall clock's pace instead, by `jayul run`.)"""
+        twin = self.twin
+        end = self.plant.now_h + hours
+        while self.plant.now_h < end - 1e-9:
+            self.tick()
+            if progress is not None:
+                progress(self.tick_h)
+        self.flush()
+        return twin.kpis()
+
+    def propose(self, action: Action) -> bool:
+        """One action, outside the policy's rhythm, through the same verify -> gate -> act
+        stages as the loop's (True when it was carried out)."""
+        check = self._verify(action)
+        if check.event is not None:
+            self._pending_events.append(check.event)
+        return self.counters.note_action(self._gate_and_act(action, check))
+
+    # -- the stages -------------------------------------------------------------------------
+
+    def _store(self, update: PlantUpdate) -> None:
+        if update.samples is not None and len(update.samples):
+            self.counters.samples += len(update.samples)
+            if not update.samples_stored:
+                self._pending_samples.append(update.samples)
+
+    def _health(self, update: PlantUpdate) -> list[Alert]:
+        alerts: list[Alert] = []
+        if self.monitor is None:
+            return alerts
+        if update.samples is not None and len(update.samples):
+            # the monitor judges a machine only while it runs: its state now, and the timed
+            # changes during the tick that say row by row which samples ran
+            states = {mid: r.state for mid, r in self.plant.machines().items()}
+            changes = state_changes(update.events) if update.state_events else None
+            alerts = self.monitor.update(update.samples, states=states, changes=changes)
+        for e in update.events:
+            if e.kind in (EventKind.MAINTENANCE_END, EventKind.REPAIR_END) and e.machine:
+                self.monitor.reset_machine(e.machine)
+        self.counters.note_alerts(alerts)
+        if self.gate is not None:  # alerts in the audit trail beside the decisions they lead to
+            for alert in alerts:
+                self.gate.audit.append_event(alert.to_event(), "health-monitor")
+        return alerts
+
     def observe(self, alerts: list[Alert]) -> Observation:
+        """What the policy sees: each machine, the alerts, and for planning policies the
+        plant's open work and the plan in force."""
         indicators = self.monitor.indicators() if self.monitor else {}
         views = {}
-        for mid, m in self.twin.machines.items():
+        for mid, reading in self.plant.machines().items():
             suspect = self.monitor.machines[mid].suspect_mode if self.monitor else None
             views[mid] = MachineView(
                 id=mid,
-                type=m.type,
-                status=m.status.value,
-                run_hours_since=dict(m.run_hours_since),
-                pending_maintenance=tuple(m.pending_maintenance),
+                type=self.plant.model.spec(mid).type,
+                status=self._state(reading),
+                run_hours_since=reading.run_hours_since,
+                pending_maintenance=reading.pending_work,
                 indicator=indicators.get(mid),
                 suspect_mode=suspect,
                 rul=self.rul_monitor.view(mid) if self.rul_monitor else None,
             )
-        return Observation(self.twin.time_ns(), self.twin.now_h, views, tuple(alerts))
+        production = self.plant.production() if self.planning else None
+        plan = self.plant.plan() if self.planning else None
+        return Observation(
+            self.plant.time_ns(), self.plant.now_h, views, tuple(alerts), production, plan
+        )
 
-    def tick(self) -> None:
-        """One step of the loop."""
-        self.twin.step(self.tick_h)
-        on_tick = getattr(self.executor, "on_tick", None)
-        if on_tick is not None:
-            on_tick()
-        samples = self.twin.drain_samples() if self.twin.signals else None
-        events = self.twin.drain_events()
-        alerts: list[Alert] = []
-        if samples is not None and len(samples):
-            self.counters.samples += len(samples)
-            self._pending_samples.append(samples)
-            if self.monitor is not None:
-                states = {mid: m.status.operating_state for mid, m in self.twin.machines.items()}
-                # timed changes say which rows ran; a twin that keeps no events gives none
-                changes = state_changes(events) if self.twin.record_events else None
-                alerts = self.monitor.update(samples, states=states, changes=changes)
-        if self.monitor is not None:
-            for e in events:
-                if e.kind in (EventKind.MAINTENANCE_END, EventKind.REPAIR_END) and e.machine:
-                    self.monitor.reset_machine(e.machine)
-        if self.rul_monitor is not None:
-            self.rul_monitor.update(samples, events, self.twin.time_ns())
-        self.counters.note_alerts(alerts)
-        actions = self.policy.decide(self.twin.plant, self.observe(alerts))
-        records: list[Event] = [*events, *(a.to_event() for a in alerts)]
-        record = getattr(self.executor, "record", None)
-        if record is not None and alerts:
-            record(records[len(events) :])  # the alerts, into the gate's audit trail
-        for action in actions:
-            key = (action.machine, action.kind.value, str(sorted(action.params.items())))
-            if self._quiet_until.get(key, -1.0) > self.twin.now_h:
-                continue
-            records.append(action.to_event())
-            if not self._carry_out(action):
-                self._quiet_until[key] = self.twin.now_h + self.repropose_after_h
-        drain = getattr(self.executor, "drain_events", None)
-        if drain is not None:
-            records.extend(drain())
+    def _state(self, reading: MachineReading) -> MachineState:
+        if reading.state is not MachineState.UNKNOWN:
+            return reading.state
+        self.say_once(
+            f"state:{reading.id}",
+            f"{reading.id}: no machine state bound (connect.machines[].state); taken as running",
+        )
+        return MachineState.RUNNING
+
+    def _verify(self, action: Action) -> Check:
+        """Try a maintenance action on a twin of the plant, when there is a gate to judge it.
+        While the kill is on nothing can run: trying the action would only spend the machine's
+        time at the moment a person stopped everything."""
+        if self.gate is None or self.verifier is None or self.gate.autonomy.killed:
+            return Check(None)
+        if action.kind is not ActionKind.START_MAINTENANCE:
+            return Check(None)
+        twin = self.plant.fork()
+        if twin is None:
+            self.say_once("no-twin", f"{NO_TWIN}; every action waits for a person at L3")
+            self.gate.audit.append(
+                self.plant.time_ns(), "verifier", "not_verified", action.machine, NO_TWIN,
+                {"action_id": action.id},
+            )  # fmt: skip
+            return Check(None, NO_TWIN)
+        v = self.verifier.verify(twin, [(0.0, action)])
+        event = Event(
+            time=self.plant.time_ns(),
+            machine=action.machine,
+            kind=EventKind.VERDICT,
+            payload={"action_id": action.id, **v.summary()},
+        )
+        self.gate.audit.append_event(event, "verifier")
+        return Check(v.accept, v.reason, event)
+
+    def _gate_and_act(self, action: Action, check: Check) -> bool:
+        """The gate decides and, when it executes, acts through the plant's `execute`;
+        without a gate the action goes to the plant directly."""
+        if self.gate is None:
+            return self.plant.execute(action)
+        ctx = GateContext(
+            proposer=self.proposer, verdict=check.verdict, verdict_reason=check.reason
+        )
+        out = self.gate.propose(action, ctx, self.plant.time_ns())
+        return out.status is OutcomeStatus.EXECUTED
+
+    def _record(self, records: list[Event]) -> None:
         self.counters.events += len(records)
         self._pending_events.extend(records)
         self._ticks += 1
         if self._ticks % self.flush_every == 0:
             self.flush()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def say_once(self, key: str, message: str) -> None:
+        """Log `message` the first time `key` comes up, and keep it in `notices`."""
+        if key in self._said:
+            return
+        self._said.add(key)
+        self.notices.append(message)
+        log.warning("%s", message)
 
     def flush(self) -> None:
         """Write what the loop has buffered to the historian."""
@@ -122,16 +272,3 @@ class Autopilot:
             if self._pending_events:
                 self.historian.append_events(self._pending_events)
         self._pending_samples, self._pending_events = [], []
-
-    def _carry_out(self, action: Action) -> bool:
-        return self.counters.note_action(self.executor.execute(action))
-
-    def run(self, hours: float, progress: Callable[[float], None] | None = None) -> Kpis:
-        """Run for `hours` of plant time; `progress` gets the hours done after each tick."""
-        end = self.twin.now_h + hours
-        while self.twin.now_h < end - 1e-9:
-            self.tick()
-            if progress is not None:
-                progress(self.tick_h)
-        self.flush()
-        return self.twin.kpis()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from jayul.decide.plan import Plan
 from jayul.decide.production import OpenOp, ProductionView
 from jayul.twin import EarliestDueDate, Operation, Status, Twin
@@ -13,18 +11,20 @@ def production_view(twin: Twin) -> ProductionView:
     """Open operations of every order, and when each machine will be free."""
     plant = twin.plant
     ready = {(op.order_id, op.index) for op in twin.ready}
+    running = {m.op for m in twin.machines.values() if m.op is not None}
+    hours: dict[str, dict[str, float]] = {}  # operation name -> machine -> hours per unit work
     ops = []
     for order in twin.orders.values():
         for op in order.ops[order.next_op :]:
-            if op.done:
+            if op.done or (op.order_id, op.index) in running:
                 continue
-            running = any(m.op == (op.order_id, op.index) for m in twin.machines.values())
-            if running:
-                continue
-            eligible = {
-                mid: plant.machine_type(mid).operations[op.name] * op.work
-                for mid in plant.machines_for(op.name)
-            }
+            table = hours.get(op.name)
+            if table is None:
+                table = hours[op.name] = {
+                    mid: plant.machine_type(mid).operations[op.name]
+                    for mid in plant.machines_for(op.name)
+                }
+            eligible = {mid: h * op.work for mid, h in table.items()}
             ops.append(
                 OpenOp(
                     str(op.order_id),
@@ -56,16 +56,16 @@ class PlanDispatcher:
     """Follows the current plan's machine assignments: an idle machine takes the ready
     operation the plan put on it (earliest planned start first). Operations the plan does not
     cover, or whose machine is not free, go by earliest due date, so work never waits on a
-    stale plan."""
+    stale plan. `plan` is the plan in force (`TwinPlant.follow` sets it)."""
 
-    def __init__(self, plan_source: Callable[[], Plan | None]) -> None:
-        self.plan_source = plan_source
+    def __init__(self, plan: Plan | None = None) -> None:
+        self.plan = plan
         self.fallback = EarliestDueDate()
 
     def assign(
         self, twin: Twin, ready: list[Operation], idle: list[str]
     ) -> list[tuple[Operation, str]]:
-        plan = self.plan_source()
+        plan = self.plan
         free = list(idle)
         out: list[tuple[Operation, str]] = []
         rest = list(ready)

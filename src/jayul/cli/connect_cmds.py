@@ -7,13 +7,22 @@ import asyncio
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink, load_bindings
 from jayul.plant.model import NotModelledError
+from jayul.records import utc_now_ns
 from jayul.shell.errors import fail
+
+if TYPE_CHECKING:
+    from jayul.autopilot import Autopilot
+    from jayul.connect.equipment import ConnectedPlant
+    from jayul.connect.ingest import Ingest
+    from jayul.gate import AutonomyLevel
+    from jayul.historian.base import Historian
 
 console = Console()
 twin_app = typer.Typer(
@@ -108,10 +117,10 @@ def run(
         None, help="Durable buffer directory (default: connect.buffer)."
     ),
     policy: str = typer.Option(
-        "condition", help="Maintenance policy: reactive, preventive, condition."
+        "condition", help="Maintenance policy: reactive, preventive, condition, predictive."
     ),
     fit_h: float = typer.Option(
-        96.0, min=0.01, help="Hours of data the health monitor learns from."
+        96.0, min=0.0001, help="Hours of data the health monitor learns from."
     ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
     tick_s: float = typer.Option(1.0, min=0.05, help="Seconds between autopilot ticks."),
@@ -120,40 +129,66 @@ def run(
     ),
     autonomy: str = typer.Option(
         "L2",
-        help="Autonomy level for actions on the real plant (L2: a person approves each, "
-        "with `jayul approvals approve`; L0 monitor, L1 advise, L3/L4 see docs/autonomy.md).",
+        help="Autonomy level for actions on the real plant (L2: a person approves each; "
+        "L0 monitor, L1 advise; at L3/L4 actions that no twin could verify still wait for "
+        "a person, see docs/autonomy.md).",
     ),
     gate_db: Path | None = typer.Option(
         None,
-        help="Plant database of the gate: approvals, audit trail (default: gate.duckdb in "
-        "the durable buffer's directory).",
+        help="Plant database of the gate: approvals, audit trail, users (default: gate.duckdb "
+        "in the durable buffer's directory).",
+    ),
+    port: int | None = typer.Option(
+        None, min=1, max=65535, help="Serve the operator console and API on this port."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address the console listens on."),
+    admin_password: str | None = typer.Option(
+        None,
+        envvar="JAYUL_ADMIN_PASSWORD",
+        help="Password of the first console admin (default: a random one, printed once).",
     ),
 ) -> None:
     """Run the autopilot against the plant the file binds: sources -> durable buffer ->
-    historian, health monitor, policy, action sinks."""
+    historian, health monitor, RUL (from the plant's own history), policy, verifier, gate,
+    action sinks; with --port, the operator console over the same data."""
     from jayul.autopilot.executor import ActionExecutor
-    from jayul.autopilot.monitor import HealthMonitor
+    from jayul.connect.equipment import ConnectedPlant
     from jayul.connect.ingest import Ingest
-    from jayul.connect.pilot import SourcePilot
     from jayul.connect.sinks import MqttCommandSink
     from jayul.connect.sinks import OpcUaSink as OpcUaActionSink
     from jayul.decide.named import make_policy
-    from jayul.gate import AutonomyLevel, Gate, Origins
-    from jayul.records import utc_now_ns
+    from jayul.gate import AutonomyLevel
+    from jayul.historian.open import open_historian
 
     bindings = _load(plant_file)
     if not bindings.connect.sources:
         fail(f"{plant_file}: connect.sources is empty: nothing to run against")
     try:
-        chosen = make_policy(policy, bindings.plant)
+        make_policy(policy, bindings.plant)
+        level = AutonomyLevel.parse(autonomy)
     except ValueError as exc:
         fail(str(exc))
     sinks: list[ActionExecutor] = []
     for cfg in bindings.connect.sinks:
         if isinstance(cfg, OpcUaSink):
+            methods = (
+                {m.machine: (m.object_id, m.method_id) for m in cfg.maintenance}
+                if cfg.maintenance is not None
+                else None
+            )
+            setpoints = (
+                {(n.machine, n.setpoint): n.node_id for n in cfg.setpoints}
+                if cfg.setpoints is not None
+                else None
+            )
             sinks.append(
                 OpcUaActionSink(
-                    cfg.endpoint, bindings.plant.name, cfg.security, bindings.path.parent
+                    cfg.endpoint,
+                    bindings.plant.name,
+                    cfg.security,
+                    bindings.path.parent,
+                    methods=methods,
+                    setpoints=setpoints,
                 )
             )
         elif isinstance(cfg, MqttSink):
@@ -171,33 +206,25 @@ def run(
                     highlight=False,
                 )
             sinks.append(sink)
+    equipment = ConnectedPlant(bindings, sinks)
+    url = historian or bindings.connect.historian
     try:
-        level = AutonomyLevel.parse(autonomy)
-    except ValueError as exc:
-        fail(str(exc))
-    pilot = SourcePilot(bindings.plant, chosen, HealthMonitor(bindings.plant, fit_h=fit_h), sinks)
-    origins = Origins()
-    origins.register(chosen.name, proposers=frozenset({"autopilot"}))
+        store = open_historian(url)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot open the historian {url}: {exc}")
     try:
-        where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
-        pilot.gate = Gate(bindings.plant, where, pilot.send, origins, default_level=level)
-    except OSError as exc:
-        fail(str(exc))
-    in_force = pilot.gate.autonomy.start_level(
-        level, "jayul run", utc_now_ns(), f"jayul run --autonomy {level.name}"
-    )
-    if in_force.level != level or in_force.scope != "plant":
-        console.print(
-            f"[yellow]autonomy stays {in_force.level.name}[/] ({in_force.scope}, set by "
-            f"{in_force.set_by}: {in_force.reason}); --autonomy {level.name} applies only to a "
-            "new plant database. Change it with `jayul autonomy set`.",
-            highlight=False,
+        ingest = Ingest(
+            bindings,
+            historian=url,
+            buffer=buffer,
+            on_stored=None if ingest_only else equipment.on_stored,
         )
-    on_stored = None if ingest_only else pilot.on_stored
-    try:
-        ingest = Ingest(bindings, historian=historian, buffer=buffer, on_stored=on_stored)
     except (OSError, ValueError) as exc:
         fail(f"cannot start the ingest pipeline: {exc}")
+    where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
+    pilot = None
+    if not ingest_only:
+        pilot = _plant_pilot(bindings, equipment, policy, store, where, level, fit_h, tick_s)
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -214,6 +241,7 @@ def run(
             console.print(f"[bold red]error:[/] {p}", highlight=False, soft_wrap=True)
         raise typer.Exit(3)
     ingest.start()
+    equipment.start()
     check_brokers(bindings)
     no_data = bindings.connect.no_data
     watch = NoDataWatch(
@@ -223,32 +251,141 @@ def run(
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
     )
-    started = time.monotonic()
-    last_report = started
-    while not stopping and (seconds is None or time.monotonic() - started < seconds):
-        time.sleep(tick_s)
-        if (broken := ingest.failure()) is not None:
-            ingest.stop(drain_s=0)
-            fail(f"ingestion stopped: {broken}", code=1)
-        events = [] if ingest_only else pilot.tick()
-        events += watch.events(utc_now_ns())
-        if events:
-            ingest.writer.add_events(events)
-        if time.monotonic() - last_report >= 10:
-            last_report = time.monotonic()
-            w = ingest.writer.stats
-            console.print(
-                f"stored {w.samples_stored} samples, {w.dead_letters} dead letters, "
-                f"{pilot.counters.alerts} alerts, {pilot.counters.actions_executed} actions"
-                + (f" (store: {w.last_error})" if w.last_error else ""),
-                highlight=False,
-            )
-    ingest.stop()
-    pilot.gate.audit.flush()
+    try:
+        if pilot is not None and port is not None:
+            _serve(bindings, pilot, store, where, port, host, admin_password, seconds)
+        else:
+            started = time.monotonic()
+            last_report = started
+            while not stopping and (seconds is None or time.monotonic() - started < seconds):
+                time.sleep(tick_s)
+                if (broken := ingest.failure()) is not None:
+                    fail(f"ingestion stopped: {broken}", code=1)
+                if pilot is not None:
+                    pilot.tick()
+                if silent := watch.events(utc_now_ns()):
+                    ingest.writer.add_events(silent)
+                if time.monotonic() - last_report >= 10:
+                    last_report = time.monotonic()
+                    _report(ingest, pilot, "")
+    finally:
+        equipment.stop()
+        ingest.stop()
+        if pilot is not None:
+            pilot.flush()
+            if pilot.gate is not None:
+                pilot.gate.audit.flush()
+        _report(ingest, pilot, "stopped: ")
+        store.close()
+
+
+def _plant_pilot(
+    bindings: Bindings,
+    equipment: ConnectedPlant,
+    policy: str,
+    store: Historian,
+    gate_db: Path,
+    level: AutonomyLevel,
+    fit_h: float,
+    tick_s: float,
+) -> Autopilot:
+    """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
+    plant's own history when it has enough, the verifier (which finds no twin of a real plant
+    yet, so the gate asks a person) and the gate."""
+    from jayul.autopilot.monitor import HealthMonitor
+    from jayul.autopilot.plant_history import train_from_history
+    from jayul.autopilot.setup import gate_for, pilot_for
+    from jayul.verify import Verifier
+
+    plant = bindings.plant
+    rul_models = None
+    if policy == "predictive":
+        found = train_from_history(plant, store, equipment.time_ns())
+        console.print(found.message, highlight=False)
+        rul_models = found.models
+    try:
+        gate = gate_for(plant, equipment, str(gate_db), level, by="run")
+    except OSError as exc:
+        fail(str(exc))
+    pilot = pilot_for(
+        plant,
+        equipment,
+        policy,
+        store,
+        rul_models,
+        gate=gate,
+        verifier=Verifier(),
+        monitor=HealthMonitor(plant, fit_h=fit_h),
+    )
+    pilot.tick_h = tick_s / 3600.0
+    pilot.flush_every = 1  # events reach the historian (and the console) at once
+    unbound = [m.id for m in plant.machines if m.id not in equipment.binding]
+    if unbound:
+        console.print(
+            f"no machine state bound for {', '.join(unbound)} (connect.machines): "
+            "taken as running, with no run hours",
+            highlight=False,
+        )
+    return pilot
+
+
+def _serve(
+    bindings: Bindings,
+    pilot: Autopilot,
+    store: Historian,
+    gate_db: Path,
+    port: int,
+    host: str,
+    admin_password: str | None,
+    seconds: float | None,
+) -> None:
+    """The operator console over the real plant: the loop ticks in the background at its
+    wall-clock pace while uvicorn serves until Ctrl-C (or `seconds`)."""
+    import threading
+
+    import uvicorn
+
+    from jayul.cli.demo_ui import ensure_admin
+    from jayul.server.app import create_app
+    from jayul.server.live import LiveState
+    from jayul.server.users import Role
+
+    state = LiveState(bindings.plant, pilot, store, str(gate_db), speed=1.0)
+    if admin_password is not None:
+        with state.lock:
+            if not state.users.list():
+                state.users.add("admin", Role.ADMIN, admin_password, by="jayul run")
+    login = ensure_admin(state)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    console.print(f"[bold]jayul console[/] at http://{shown}:{port}/  (API docs: /api/docs)")
+    if login is not None:
+        console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(state), host=host, port=port, log_level="warning")
+    )
+
+    def time_is_up() -> None:
+        server.should_exit = True
+
+    if seconds is not None:
+        threading.Timer(seconds, time_is_up).start()
+    state.start()
+    try:
+        server.run()
+    finally:
+        state.stop()
+
+
+def _report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:
     w = ingest.writer.stats
+    done = ""
+    if pilot is not None:
+        c = pilot.counters
+        done = f", {c.alerts} alerts, {c.actions_proposed} actions proposed"
+        done += f", {c.actions_executed} executed"
     console.print(
-        f"stopped: {w.samples_stored} samples and {w.dead_letters} dead letters stored, "
-        f"{pilot.counters.alerts} alerts, {pilot.counters.actions_proposed} actions proposed",
+        f"{prefix}{w.samples_stored} samples and {w.dead_letters} dead letters stored{done}"
+        + (f" (store: {w.last_error})" if w.last_error else ""),
         highlight=False,
     )
 

@@ -113,9 +113,7 @@ def serve(
     except OSError as exc:
         fail(str(exc))
     with historian:
-        assembly = assemble(plant, twin, policy, historian, str(db), level)
-        if not verify and hasattr(assembly.pilot.executor, "verifier"):
-            assembly.pilot.executor.verifier = None
+        assembly = assemble(plant, twin, policy, historian, str(db), level, verify=verify)
         if admin_password is not None and assembly.gate is not None:
             store = UserStore(assembly.gate.con, assembly.gate.audit)
             try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 from rich.console import Console
 
-from jayul.autopilot import Autopilot
+from jayul.autopilot import Autopilot, TwinPlant
 from jayul.connect.notify import Notifier, load_channels
 from jayul.gate import Gate
 from jayul.historian.base import Historian
@@ -34,7 +34,7 @@ def ensure_admin(state: LiveState, name: str = "admin") -> tuple[str, str] | Non
             return None
         password = secrets.token_urlsafe(12)
         # on the deployment's one clock (plant time under the twin), as every audit record
-        state.users.add(name, Role.ADMIN, password, by="jayul", now=state.twin.time_ns())
+        state.users.add(name, Role.ADMIN, password, by="jayul", now=state.port.time_ns())
     return name, password
 
 
@@ -58,8 +58,9 @@ def pace_ticks(pilot: Autopilot, speed: float) -> float:
     tick_h = min(max(speed / 3600.0, 1.0 / 60.0), 1.0)
     # The twin's next tick is already scheduled at its old step; run up to it (unpaced) so
     # that the new step applies from now on, not an old step later.
-    old = pilot.twin.tick_h
-    pilot.twin.tick_h = tick_h
+    twin = pilot.twin
+    old = twin.tick_h
+    twin.tick_h = tick_h
     pilot.tick_h = old
     pilot.tick()
     pilot.tick_h = tick_h
@@ -84,7 +85,8 @@ def prepare(
         gate_ = state.gate
         state.warm_up(warmup_h, until=(lambda: gate_.approvals.count_open() > 0) if gate_ else None)
     with state.lock:
-        pace_ticks(pilot, speed)
+        if isinstance(pilot.plant, TwinPlant):  # real equipment keeps its own pace
+            pace_ticks(pilot, speed)
         state.publish()
     return state
 
@@ -121,7 +123,7 @@ def run_console(
         for line in first_start_help(db_path)[1:]:
             console.print(line)
     console.print(
-        f"plant time runs {speed:g}x the wall clock; plant hour {state.twin.now_h:.1f}; "
+        f"plant time runs {speed:g}x the wall clock; plant hour {state.port.now_h:.1f}; "
         "Ctrl-C stops"
     )
     state.start()

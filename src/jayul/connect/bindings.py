@@ -24,7 +24,18 @@ like `jayul.plant.load`.
             - {machine: pump1, signal: flow, address: 0, type: int16, scale: 0.01}
       sinks:
         - {kind: mqtt, host: 127.0.0.1}
+      machines:                               # state, run hours and setpoints per machine
+        - machine: press1
+          state: {kind: opcua, node_id: "ns=2;s=Press1.Status",
+                  map: {"0": idle, "1": running, "2": down, "3": maintenance}}
+          run_hours: {kind: mqtt, topic: plant/press1/hours, unit: hours}
+          setpoints:
+            speed: {kind: modbus, address: 10, type: uint16}
       server: {port: 4840, security: {mode: none}}
+
+A tag names where one value is read: an OPC UA node (`kind: opcua`, on the endpoint of the
+source named by `source:`, default the first OPC UA source), an MQTT topic (`kind: mqtt`, a
+plain value or a JSON object whose `field` holds it) or a Modbus register (`kind: modbus`).
 """
 
 from __future__ import annotations
@@ -196,7 +207,9 @@ class OpcUaSource(_Strict):
     queue_size: int = Field(default=10, ge=1, description="values the server keeps per item")
     timeout_s: float = Field(default=30.0, gt=0, description="per request, and the watchdog")
     nodes: list[OpcUaNode] | None = Field(
-        default=None, description="explicit node ids; default: jayul's own address-space scheme"
+        default=None,
+        description="explicit node ids; default: jayul's own address-space scheme; "
+        "[]: no signals from this server (it serves state tags of connect.machines only)",
     )
 
 
@@ -255,12 +268,29 @@ class MqttSink(_MqttBroker):
         return key.encode() if key else None
 
 
+class OpcUaMethodNode(_Strict):
+    """A maintenance method of another vendor's server: called with the action's id."""
+
+    machine: str
+    object_id: str = Field(description="the object the method belongs to, e.g. ns=2;s=Press1")
+    method_id: str = Field(description="the method node, e.g. ns=2;s=Press1.Service")
+
+
+class OpcUaSetpointNode(_Strict):
+    machine: str
+    setpoint: str
+    node_id: str
+
+
 class OpcUaSink(_Strict):
-    """Setpoint writes and maintenance method calls on a jayul-scheme OPC UA server."""
+    """Setpoint writes and maintenance method calls: on a jayul-scheme server by default, or
+    on the nodes listed in `maintenance` and `setpoints`."""
 
     kind: Literal["opcua"]
     endpoint: str = "opc.tcp://127.0.0.1:4840"
     security: Security = Security()
+    maintenance: list[OpcUaMethodNode] | None = None
+    setpoints: list[OpcUaSetpointNode] | None = None
 
 
 Sink = Annotated[MqttSink | OpcUaSink, Field(discriminator="kind")]
@@ -289,12 +319,84 @@ class NoData(_Strict):
     )
 
 
+class OpcUaTag(_Strict):
+    kind: Literal["opcua"]
+    node_id: str = Field(description="e.g. ns=2;s=Press1.Status")
+    source: str | None = Field(default=None, description="name of an OPC UA source")
+
+
+class MqttTag(_Strict):
+    kind: Literal["mqtt"]
+    topic: str
+    field: str | None = Field(default=None, description="JSON payloads: the field to read")
+    source: str | None = Field(default=None, description="name of an MQTT source")
+
+
+class ModbusTag(_Strict):
+    kind: Literal["modbus"]
+    address: int = Field(ge=0, lt=65536)
+    type: Literal["int16", "uint16", "int32", "uint32", "float32"] = "int16"
+    table: Literal["holding", "input", "coil", "discrete"] = "holding"
+    scale: float = 1.0
+    offset: float = 0.0
+    byte_order: ByteOrder = "big"
+    word_order: ByteOrder = "big"
+    source: str | None = Field(default=None, description="name of a Modbus source")
+
+
+Tag = Annotated[OpcUaTag | MqttTag | ModbusTag, Field(discriminator="kind")]
+
+STATES = ("running", "idle", "setup", "maintenance", "down")
+StateName = Literal["running", "idle", "setup", "maintenance", "down"]
+
+
+class StateTag(_Strict):
+    """A machine's state: the tag, and how the PLC's codes read (keys are the values as text:
+    "3", "true", "RUN"). Without `map` the tag must hold a state's name."""
+
+    tag: Tag
+    map: dict[str, StateName] = Field(default_factory=dict)
+
+
+class CounterTag(_Strict):
+    """A run-hour or cycle counter. `since: commissioning` counts up for the machine's life
+    (run hours since a maintenance are the difference from its value then); `since:
+    maintenance` restarts at every maintenance (its value is the run hours since it)."""
+
+    tag: Tag
+    unit: Literal["hours", "minutes", "seconds", "cycles"] = "hours"
+    hours_per_cycle: float | None = Field(default=None, gt=0, description="with unit cycles")
+    since: Literal["commissioning", "maintenance"] = "commissioning"
+
+    @model_validator(mode="after")
+    def _cycles(self) -> CounterTag:
+        if self.unit == "cycles" and self.hours_per_cycle is None:
+            raise ValueError("unit cycles needs hours_per_cycle")
+        return self
+
+    def hours(self, value: float) -> float:
+        """The counter's reading in hours."""
+        if self.unit == "cycles":
+            return value * (self.hours_per_cycle or 0.0)
+        return value * {"hours": 1.0, "minutes": 1 / 60, "seconds": 1 / 3600}[self.unit]
+
+
+class MachineBinding(_Strict):
+    """Where a machine's state, run-hour counter and current setpoints are read."""
+
+    machine: str
+    state: StateTag | None = None
+    run_hours: CounterTag | None = None
+    setpoints: dict[str, Tag] = Field(default_factory=dict)
+
+
 class Connect(_Strict):
     historian: str = "duckdb:///jayul.duckdb"
     buffer: str = "jayul-buffer"
     limits: Limits = Limits()
     sources: list[Source] = Field(default_factory=list)
     sinks: list[Sink] = Field(default_factory=list)
+    machines: list[MachineBinding] = Field(default_factory=list)
     server: ServerConfig = ServerConfig()
     no_data: NoData = NoData()
 
@@ -344,6 +446,48 @@ def _check_references(plant: Plant, connect: Connect) -> list[str]:
                 problems.append(f"  - {loc}.machine: unknown machine {machine!r}")
             elif signal not in known[machine]:
                 problems.append(f"  - {loc}.signal: machine {machine!r} has no signal {signal!r}")
+    problems.extend(_check_machine_bindings(plant, connect))
+    return problems
+
+
+def _tag_problem(connect: Connect, tag: OpcUaTag | MqttTag | ModbusTag) -> str | None:
+    """Why no source can serve `tag` (None when one can)."""
+    kinds = {"opcua": OpcUaSource, "mqtt": MqttSource, "modbus": ModbusSource}
+    wanted = kinds[tag.kind]
+    same_kind = [s for s in connect.sources if isinstance(s, wanted)]
+    if tag.source is not None:
+        if not any(s.name == tag.source for s in same_kind):
+            return f"no {tag.kind} source named {tag.source!r} in connect.sources"
+    elif not same_kind:
+        return f"no {tag.kind} source in connect.sources to read it from"
+    return None
+
+
+def _check_machine_bindings(plant: Plant, connect: Connect) -> list[str]:
+    problems = []
+    seen: set[str] = set()
+    for i, mb in enumerate(connect.machines):
+        loc = f"connect.machines[{i}]"
+        if mb.machine not in {m.id for m in plant.machines}:
+            problems.append(f"  - {loc}.machine: unknown machine {mb.machine!r}")
+            continue
+        if mb.machine in seen:
+            problems.append(f"  - {loc}.machine: {mb.machine!r} is bound twice")
+        seen.add(mb.machine)
+        tags: list[tuple[str, OpcUaTag | MqttTag | ModbusTag]] = []
+        if mb.state is not None:
+            tags.append(("state.tag", mb.state.tag))
+        if mb.run_hours is not None:
+            tags.append(("run_hours.tag", mb.run_hours.tag))
+        known = {sp.id for sp in plant.machine_type(mb.machine).setpoints}
+        for sp, tag in mb.setpoints.items():
+            if sp not in known:
+                problems.append(f"  - {loc}.setpoints.{sp}: {mb.machine!r} has no setpoint {sp!r}")
+            tags.append((f"setpoints.{sp}", tag))
+        for where, tag in tags:
+            why = _tag_problem(connect, tag)
+            if why:
+                problems.append(f"  - {loc}.{where}: {why}")
     return problems
 
 

@@ -76,8 +76,11 @@ class Ingest:
         self.writer = HistorianWriter(
             self.buffer, historian or bindings.historian_url(), on_stored=on_stored
         )
+        # an OPC UA source with `nodes: []` serves only state tags (connect.machines), no signals
         self.sources: list[Source] = [
-            make_source(bindings, i, self.intake) for i in range(len(bindings.connect.sources))
+            make_source(bindings, i, self.intake)
+            for i, cfg in enumerate(bindings.connect.sources)
+            if not (isinstance(cfg, OpcUaSource) and cfg.nodes == [])
         ]
 
     def start(self) -> Ingest:

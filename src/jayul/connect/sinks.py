@@ -47,11 +47,17 @@ class OpcUaSink:
         plant_name: str,
         security: Security | None = None,
         base: Path = Path("."),
+        methods: dict[str, tuple[str, str]] | None = None,
+        setpoints: dict[tuple[str, str], str] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.plant_name = plant_name
         self.security = security or Security()
         self.base = base
+        # explicit node ids (another vendor's address space): machine -> (object, method),
+        # (machine, setpoint) -> variable; None: jayul's own scheme
+        self.methods = methods
+        self.setpoints = setpoints
 
     def execute(self, action: Action) -> bool:
         try:
@@ -67,6 +73,8 @@ class OpcUaSink:
         client = Client(self.endpoint, timeout=10)
         await configure_client(client, self.security, self.base)
         async with client:
+            if self.methods is not None or self.setpoints is not None:
+                return await self._execute_bound(client, action)
             ns = await client.get_namespace_index(namespace_uri(self.plant_name))
             if action.kind is ActionKind.CHANGE_SETPOINT:
                 sp = str(action.params["setpoint"])
@@ -82,6 +90,30 @@ class OpcUaSink:
                     ua.Variant(str(action.params["action"]), ua.VariantType.String),
                 )
                 return bool(result)
+        raise ValueError(f"the OPC UA sink cannot carry out {action.kind.value!r} actions")
+
+    async def _execute_bound(self, client: Client, action: Action) -> bool:
+        """On the node ids the plant file lists; an action with no node bound is declined."""
+        if action.kind is ActionKind.CHANGE_SETPOINT:
+            sp = str(action.params["setpoint"])
+            node_id_text = (self.setpoints or {}).get((action.machine, sp))
+            if node_id_text is None:
+                log.warning("no OPC UA node bound for setpoint %s of %s", sp, action.machine)
+                return False
+            await client.get_node(node_id_text).write_value(
+                ua.DataValue(ua.Variant(float(action.params["value"]), ua.VariantType.Double))
+            )
+            return True
+        if action.kind is ActionKind.START_MAINTENANCE:
+            bound = (self.methods or {}).get(action.machine)
+            if bound is None:
+                log.warning("no OPC UA maintenance method bound for %s", action.machine)
+                return False
+            result = await client.get_node(bound[0]).call_method(
+                ua.NodeId.from_string(bound[1]),
+                ua.Variant(str(action.params["action"]), ua.VariantType.String),
+            )
+            return result is None or bool(result)
         raise ValueError(f"the OPC UA sink cannot carry out {action.kind.value!r} actions")
 
 

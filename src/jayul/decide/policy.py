@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from jayul.decide.plan import Plan
+from jayul.decide.production import ProductionView
 from jayul.plant.model import MaintenanceAction, Plant
-from jayul.records import Action, Alert
+from jayul.records import Action, Alert, MachineState
 
 if TYPE_CHECKING:
     from jayul.health.rul.model import RulDistribution
@@ -61,8 +63,10 @@ class RulView:
 class MachineView:
     id: str
     type: str
-    status: str
-    run_hours_since: Mapping[str, float]  # operating hours since each failure mode's restoration
+    status: MachineState  # a str enum: "running", "idle", "maintenance", "down", ...
+    # operating hours since each failure mode's restoration; empty when the plant has no
+    # run-hour counter for the machine (policies that need them then leave it alone)
+    run_hours_since: Mapping[str, float]
     pending_maintenance: Sequence[str]
     indicator: float | None = None  # health monitor: about 1 at the alarm level
     suspect_mode: str | None = None  # the failure mode the monitor's explanation points at
@@ -71,10 +75,16 @@ class MachineView:
 
 @dataclass(frozen=True)
 class Observation:
+    """Everything a policy sees at one step: the clock, each machine, the alerts raised since
+    the last step and, for planning policies, the plant's open work (`production`, None when
+    the plant does not say) and the plan it follows now (`plan`)."""
+
     now_ns: int
     now_h: float
     machines: Mapping[str, MachineView]
     alerts: Sequence[Alert] = field(default_factory=tuple)
+    production: ProductionView | None = None
+    plan: Plan | None = None
 
 
 class Policy(Protocol):
@@ -83,6 +93,14 @@ class Policy(Protocol):
     name: str
 
     def decide(self, plant: Plant, obs: Observation) -> list[Action]: ...
+
+
+@runtime_checkable
+class PlanningPolicy(Policy, Protocol):
+    """A policy that also plans production: it reads `Observation.production` and `plan`,
+    and `plan_` is the plan it made last, which the autopilot hands to the plant to follow."""
+
+    plan_: Plan | None
 
 
 def cheapest_action_for(plant: Plant, machine_id: str, mode: str) -> MaintenanceAction:

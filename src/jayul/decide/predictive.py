@@ -36,7 +36,7 @@ cheapest. Both mechanisms are tuned on the benchmark's tuning seeds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from jayul.decide.baselines import ConditionBased
 from jayul.decide.plan import Plan
@@ -52,6 +52,7 @@ from jayul.decide.problem import (
 from jayul.decide.production import ProductionView
 from jayul.plant.model import Plant, modelled
 from jayul.records import Action, ActionKind, RiskClass
+from jayul.records import MachineState as MachineStatus
 
 
 class Predictive:
@@ -66,7 +67,6 @@ class Predictive:
         time_limit_s: float = 0.5,
         fallback_threshold: float = 1.0,
         risk_points: int = 13,
-        production: Callable[[], ProductionView] | None = None,
         safety_threshold: float | None = None,
         fresh_h: float = 150.0,
         alarm_threshold: float | None = None,
@@ -88,8 +88,7 @@ class Predictive:
         self.plan_: Plan | None = None
         self.planned_at_h = -1e9
         self.replans_ = 0
-        self._statuses: dict[str, str] = {}
-        self.production = production  # the plant's production state (MES, or the twin)
+        self._statuses: dict[str, MachineStatus] = {}
         # The alarm safety net (None: off): an indicator this high maintains a machine whatever
         # its RUL says, a second, independent check against an optimistic RUL.
         self.safety_threshold = safety_threshold
@@ -116,9 +115,11 @@ class Predictive:
         changed = statuses != self._statuses
         self._statuses = statuses
         due = obs.now_h - self.planned_at_h >= self.replan_every_h
-        if self.production is not None and (due or changed or obs.alerts):
-            problem = self.problem(plant, obs, self.production())
-            self.plan_ = self.planner.plan(problem, self.plan_)
+        # the plant's open work (its MES, or the twin) is what a plan orders; without it the
+        # policy watches machines by the condition rule alone
+        if obs.production is not None and (due or changed or obs.alerts):
+            problem = self.problem(plant, obs, obs.production)
+            self.plan_ = self.planner.plan(problem, obs.plan)
             self.planned_at_h = obs.now_h
             self.replans_ += 1
         actions = self._start_due(plant, obs)

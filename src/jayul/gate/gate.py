@@ -159,7 +159,9 @@ class Gate:
         """Reasons a person must decide even where the level would let jayul act alone."""
         found = []
         if ctx.verdict is None and self.policy.require_verdict:
-            found.append("not verified on the twin")
+            # the verifier's note says why (e.g. no calibrated twin of a real plant)
+            found.append(f"not verified on the twin ({ctx.verdict_reason})" if ctx.verdict_reason
+                         else "not verified on the twin")  # fmt: skip
         if is_critical(action, self.policy):
             disagree = sorted(k for k, ok in ctx.agreement.items() if not ok)
             if disagree:

@@ -50,7 +50,7 @@ class AlarmFeed:
             for alert in alerts:
                 mode = self.state.tap.machines[alert.machine].suspect_mode
                 self.board.alert(alert, mode)
-            now = self.state.twin.time_ns()
+            now = self.state.port.time_ns()
             for hit in self.rules.hits(batch, now):
                 self.board.rule_hit(hit)
             self.board.tick(now)
@@ -59,7 +59,7 @@ class AlarmFeed:
 
     def reset(self, machine: str) -> None:
         try:
-            now = self.state.twin.time_ns()
+            now = self.state.port.time_ns()
             self.board.resolved(machine, now, "maintenance or repair ended (detector reset)")
         except Exception as exc:
             self._guard("alarm clear", exc)

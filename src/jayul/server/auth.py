@@ -57,7 +57,7 @@ def require(roles: frozenset[Role], what: str) -> Callable[..., Session]:
             state = live_state(request)
             with state.lock:
                 state.audit.append(
-                    state.twin.time_ns(),
+                    state.port.time_ns(),
                     session.user,
                     "api_denied",
                     request.url.path,

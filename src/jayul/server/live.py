@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.autopilot import Autopilot, HealthMonitor, PlantPort
 from jayul.connect.notify import Notifier
 from jayul.decide.plan import Plan
 from jayul.gate import Gate, Origins
@@ -26,12 +26,12 @@ from jayul.govern.db import Connection, as_connection
 from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
+from jayul.records.timebase import NS_PER_H
 from jayul.server.alarm_feed import AlarmFeed
 from jayul.server.derived import derived_samples
 from jayul.server.tap import LiveTap, finite_or_none
 from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
-from jayul.twin import Twin
 
 MANUAL_ORIGIN = "console"  # the origin of actions a person proposes through the API
 
@@ -69,10 +69,10 @@ class LiveState:
     ) -> None:
         self.plant = plant
         self.pilot = pilot
-        self.twin: Twin = pilot.twin
+        self.port: PlantPort = pilot.plant  # the twin or connected equipment
         self.historian = historian
         self.speed = speed
-        self.gate = gate if gate is not None else getattr(pilot.executor, "gate", None)
+        self.gate = gate if gate is not None else pilot.gate
         self.lock = threading.RLock()
         if self.gate is not None:
             self.con = self.gate.con
@@ -100,7 +100,7 @@ class LiveState:
         self.alarms = AlarmFeed(self)  # alerts and rule hits -> one alarm per problem
         self.notifier: Notifier | None = None
         self.rul_provider = rul_provider
-        if rul_provider is None and getattr(pilot, "rul_monitor", None) is not None:
+        if rul_provider is None and pilot.rul_monitor is not None:
             self.rul_provider = self._from_rul_monitor
         self._rul: dict[str, dict[str, Any] | None] = {}
         self.plan_provider = plan_provider
@@ -131,8 +131,8 @@ class LiveState:
     def warm_up(self, hours: float, until: Callable[[], bool] | None = None) -> None:
         """Run `hours` of plant time as fast as possible (e.g. the detectors' training
         period), stopping early when `until()` becomes true."""
-        end = self.twin.now_h + hours
-        while self.twin.now_h < end - 1e-9:
+        end = self.port.now_h + hours
+        while self.port.now_h < end - 1e-9:
             self.tick()
             if until is not None and until():
                 break
@@ -183,12 +183,13 @@ class LiveState:
     # -- what the API reads -----------------------------------------------------------------
 
     def publish(self) -> None:
-        """Build the snapshot from the twin, the monitor and the gate (caller holds the lock
+        """Build the snapshot from the plant, the monitor and the gate (caller holds the lock
         or nothing else runs yet)."""
-        twin, tap = self.twin, self.tap
+        port, tap = self.port, self.tap
+        readings = port.machines()
         machines = []
         for spec in self.plant.machines:
-            m = twin.machines[spec.id]
+            m = readings[spec.id]
             mh = tap.machines[spec.id]
             last = mh.last_alert
             machines.append(
@@ -196,18 +197,19 @@ class LiveState:
                     "id": spec.id,
                     "type": spec.type,
                     "line": spec.line,
-                    "status": m.status.value,
+                    "status": m.state.value,
                     "fitted": tap.fitted(spec.id),
                     "indicator": finite_or_none(mh.indicator) if tap.fitted(spec.id) else None,
                     "suspect_mode": mh.suspect_mode,
                     "alert_active": last is not None,
-                    "pending_maintenance": list(m.pending_maintenance),
+                    "pending_maintenance": list(m.pending_work),
                     "failed_mode": m.failed_mode,
                     "run_hours_since": {k: round(v, 1) for k, v in m.run_hours_since.items()},
                     "setpoints": dict(m.setpoints),
                 }
             )
-        kpis = twin.kpis().as_dict()
+        measured = port.kpis()  # None on real equipment: the twin's ledger has no counterpart
+        kpis = measured.as_dict() if measured is not None else {}
         c = self.pilot.counters
         counters: dict[str, Any] = {
             "alerts": c.alerts,
@@ -219,13 +221,14 @@ class LiveState:
         }
         if self.gate is not None:
             counters["gate"] = self.gate.counters()
-        now_ns = twin.time_ns()
-        last_h = self.kpi_history[-1]["hours"] if self.kpi_history else -1.0
-        if twin.now_h - last_h >= 1.0 - 1e-9 or not self.kpi_history:
+        now_ns, now_h = port.time_ns(), port.now_h
+        last_h = self.kpi_history[-1].get("hours", -1.0) if self.kpi_history else -1.0
+        if kpis and (now_h - last_h >= 1.0 - 1e-9 or not self.kpi_history):
             self.kpi_history.append({"time": now_ns, **kpis})
         if self.rul_provider is not None:
             self._rul = {m.id: self.rul_provider(m.id) for m in self.plant.machines}
-        self.snapshot = Snapshot(now_ns, twin.now_h, machines, kpis, counters)
+        counters["notices"] = list(self.pilot.notices)
+        self.snapshot = Snapshot(now_ns, now_h, machines, kpis, counters)
 
     def machine_ids(self) -> list[str]:
         return [m.id for m in self.plant.machines]
@@ -265,7 +268,11 @@ class LiveState:
         return float(cap) if cap is not None else None
 
     def plan(self) -> Plan | None:
-        return self.plan_provider() if self.plan_provider is not None else None
+        return self.plan_provider() if self.plan_provider is not None else self.port.plan()
+
+    def epoch_ns(self) -> int:
+        """The instant plant hour 0 stands for (plans count hours from it)."""
+        return self.port.time_ns() - round(self.port.now_h * NS_PER_H)
 
     @property
     def origins(self) -> Origins | None:

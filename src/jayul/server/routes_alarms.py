@@ -95,7 +95,7 @@ def act(
     session: Session = Depends(require(CAN_HANDLE_ALARMS, "act on alarms")),
 ) -> dict[str, Any]:
     with state.lock:
-        now = state.twin.time_ns()
+        now = state.port.time_ns()
         kw: dict[str, Any] = body.model_dump()
         if action == "shelve":
             if body.hours is None:
@@ -144,7 +144,7 @@ def _put(state: LiveState, rule: AlarmRule, who: str) -> None:
     if state.alarms.store is not None:
         state.alarms.store.put_rule(rule)
     state.audit.append(
-        state.twin.time_ns(),
+        state.port.time_ns(),
         who,
         "alarm_rule_set",
         rule.id,
@@ -204,6 +204,6 @@ def remove_rule(
         if state.alarms.store is not None:
             state.alarms.store.remove_rule(rule_id)
         state.audit.append(
-            state.twin.time_ns(), f"user:{session.user}", "alarm_rule_removed", rule_id
+            state.port.time_ns(), f"user:{session.user}", "alarm_rule_removed", rule_id
         )
     return {"removed": rule_id}

@@ -65,7 +65,7 @@ def record_event(
             )
         except ValueError as exc:
             state.audit.append(
-                state.twin.time_ns(),
+                state.port.time_ns(),
                 s.user,
                 "event_rejected",
                 body.machine,
@@ -78,7 +78,7 @@ def record_event(
             raise HTTPException(status_code=503, detail="no historian is attached to this plant")
         state.historian.append_events([event])
         state.audit.append(
-            state.twin.time_ns(),
+            state.port.time_ns(),
             s.user,
             "event_recorded",
             event.machine or "",

@@ -149,7 +149,7 @@ def _second_account(state: LiveState, gate: Gate, approval_id: str, s: Session, 
 def _decide(state: LiveState, approval_id: str, approve: bool, s: Session, note: str) -> Any:
     gate = _gate(state)
     with state.lock:
-        now = state.twin.time_ns()
+        now = state.port.time_ns()
         if approve:
             _second_account(state, gate, approval_id, s, now)
         try:
@@ -238,7 +238,7 @@ def set_autonomy(
         scope = gate.autonomy.set_level(
             AutonomyLevel.parse(body.level),
             s.user,
-            state.twin.time_ns(),
+            state.port.time_ns(),
             body.reason,
             body.line,
             body.kind,
@@ -258,7 +258,7 @@ def clear_autonomy(
         if body.scope not in gate.autonomy.settings():
             raise HTTPException(status_code=404, detail=f"no setting for scope {body.scope!r}")
         try:
-            gate.autonomy.clear_level(s.user, state.twin.time_ns(), body.reason, body.scope)
+            gate.autonomy.clear_level(s.user, state.port.time_ns(), body.reason, body.scope)
         except ValueError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         gate.audit.flush()
@@ -273,7 +273,7 @@ def kill(
 ) -> dict[str, Any]:
     gate = _gate(state)
     with state.lock:
-        gate.kill(s.user, state.twin.time_ns(), body.reason)
+        gate.kill(s.user, state.port.time_ns(), body.reason)
         gate.audit.flush()
     return {"killed": True}
 
@@ -287,7 +287,7 @@ def clear_kill(
     gate = _gate(state)
     with state.lock:
         try:
-            gate.autonomy.clear_kill(s.user, s.role.value, state.twin.time_ns(), body.reason)
+            gate.autonomy.clear_kill(s.user, s.role.value, state.port.time_ns(), body.reason)
         except PermissionError as exc:
             raise HTTPException(status_code=403, detail=str(exc)) from None
         finally:
@@ -308,7 +308,7 @@ def propose(
     if body.machine not in state.machine_ids():
         raise HTTPException(status_code=404, detail=f"no machine {body.machine!r} in the plant")
     with state.lock:
-        now = state.twin.time_ns()
+        now = state.port.time_ns()
         data = {
             **body.model_dump(mode="json"),
             "time": now,

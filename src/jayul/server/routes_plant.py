@@ -219,7 +219,7 @@ def plan(
     p = state.plan()
     if p is None:
         return {"available": False, "reason": NOT_AVAILABLE_PLAN}
-    start_ns = state.twin.start_ns
+    start_ns = state.epoch_ns()
     return {
         "available": True,
         "status": p.status,

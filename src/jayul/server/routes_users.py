@@ -82,7 +82,7 @@ def login(
         if any(limits):  # one record when a client reaches a limit, not one per failure
             with state.lock:
                 state.audit.append(
-                    state.twin.time_ns(),
+                    state.port.time_ns(),
                     body.username,
                     "login_throttled",
                     "console",
@@ -92,7 +92,7 @@ def login(
         raise HTTPException(status_code=401, detail="wrong user name or password")
     with state.lock:
         state.audit.append(
-            state.twin.time_ns(), user.name, "login", "console", f"role {user.role.value}"
+            state.port.time_ns(), user.name, "login", "console", f"role {user.role.value}"
         )
     session = state.sessions.open(user)
     response.set_cookie(
@@ -155,7 +155,7 @@ def add_user(
     with state.lock:
         try:
             user = state.users.add(
-                body.name, body.role, body.password, by=s.user, now=state.twin.time_ns()
+                body.name, body.role, body.password, by=s.user, now=state.port.time_ns()
             )
         except ValueError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
@@ -170,7 +170,7 @@ def remove_user(
 ) -> dict[str, Any]:
     with state.lock:
         try:
-            state.users.remove(name, by=s.user, now=state.twin.time_ns())
+            state.users.remove(name, by=s.user, now=state.port.time_ns())
         except KeyError as exc:
             raise HTTPException(status_code=404, detail=str(exc).strip("'\"")) from None
         except ValueError as exc:

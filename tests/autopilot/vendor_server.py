@@ -1,0 +1,106 @@
+"""An OPC UA server jayul did not create: a vendor's own namespace and node names.
+
+Per machine (vendor name, e.g. "Press-A") it has a status code (Int32: 0 stopped, 1 producing,
+2 fault, 3 in service), an operating-hours counter (Double), a speed setpoint (Double) and a
+method `RequestService(String) -> Boolean` that records the call and puts the machine in
+service (code 3). It runs its own asyncio loop in a thread, so a test can drive it from plain
+code while jayul talks to it over the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from typing import Any
+
+from asyncua import Server, ua
+from asyncua.common.methods import uamethod
+
+NAMESPACE = "urn:example:plant7"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class VendorServer:
+    """See the module docstring. `node(name, leaf)` gives a node id as text."""
+
+    def __init__(self, names: list[str], port: int | None = None) -> None:
+        self.names = names
+        self.port = port or free_port()
+        self.endpoint = f"opc.tcp://127.0.0.1:{self.port}/plant7/"
+        self.ns = 2
+        self.calls: list[tuple[str, str]] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: Server | None = None
+        self._vars: dict[tuple[str, str], Any] = {}
+
+    def node(self, name: str, leaf: str | None = None) -> str:
+        text = f"Plant7.{name}" + (f".{leaf}" if leaf else "")
+        return f"ns={self.ns};s={text}"
+
+    def start(self) -> VendorServer:
+        self._thread.start()
+        # asyncua builds its standard address space first: seconds on a loaded machine
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(180)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(60)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def set(self, name: str, leaf: str, value: float | int) -> None:
+        """Write a variable as the machine's PLC would."""
+        asyncio.run_coroutine_threadsafe(self._set(name, leaf, value), self._loop).result(60)
+
+    def get(self, name: str, leaf: str) -> Any:
+        node = self._vars[(name, leaf)]
+        return asyncio.run_coroutine_threadsafe(node.read_value(), self._loop).result(60)
+
+    async def _set(self, name: str, leaf: str, value: float | int) -> None:
+        node = self._vars[(name, leaf)]
+        vtype = ua.VariantType.Int32 if leaf == "StatusCode" else ua.VariantType.Double
+        await node.write_value(ua.Variant(value, vtype))
+
+    async def _start(self) -> None:
+        server = Server()
+        await server.init()
+        server.set_endpoint(self.endpoint)
+        server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+        self.ns = await server.register_namespace(NAMESPACE)
+        plant = await server.nodes.objects.add_folder(ua.NodeId("Plant7", self.ns), "Plant7")
+        for name in self.names:
+            obj = await plant.add_object(ua.NodeId(f"Plant7.{name}", self.ns), name)
+            for leaf, value, vtype in (
+                ("StatusCode", 1, ua.VariantType.Int32),
+                ("OperatingHours", 0.0, ua.VariantType.Double),
+                ("SpeedSP", 1450.0, ua.VariantType.Double),
+            ):
+                var = await obj.add_variable(
+                    ua.NodeId(f"Plant7.{name}.{leaf}", self.ns), leaf, value, varianttype=vtype
+                )
+                await var.set_writable()
+                self._vars[(name, leaf)] = var
+
+            def service(parent: Any, action: str, name: str = name) -> bool:
+                self.calls.append((name, action))
+                # asyncua runs plain methods on a worker thread: hand the write to the loop
+                asyncio.run_coroutine_threadsafe(self._set(name, "StatusCode", 3), self._loop)
+                return True
+
+            await obj.add_method(
+                ua.NodeId(f"Plant7.{name}.RequestService", self.ns),
+                "RequestService",
+                uamethod(service),
+                [ua.VariantType.String],
+                [ua.VariantType.Boolean],
+            )
+        await server.start()
+        self._server = server
