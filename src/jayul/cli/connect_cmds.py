@@ -16,7 +16,7 @@ from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink,
 
 console = Console()
 twin_app = typer.Typer(
-    help="The digital twin as a plant: serve it over OPC UA.", no_args_is_help=True
+    help="The digital twin: serve it over OPC UA, calibrate it from history.", no_args_is_help=True
 )
 
 
@@ -188,5 +188,8 @@ def run(
 
 def register_connect(app: typer.Typer) -> None:
     """Add `jayul twin serve` and `jayul run` to the main command."""
+    from jayul.cli.twin_calibrate import twin_calibrate
+
+    twin_app.command("calibrate")(twin_calibrate)
     app.add_typer(twin_app, name="twin")
     app.command("run")(run)

@@ -95,6 +95,11 @@ class FailureMode(_Strict):
     repair_h: float = Field(gt=0, description="corrective repair duration after a failure")
     repair_cost: float = Field(ge=0, description="parts and labour of a corrective repair")
     repair_crew: str
+    process: Literal["gamma", "wiener"] = Field(
+        default="gamma",
+        description="degradation family: a gamma process (monotone wear) or a Wiener process "
+        "with the same mean and variance per hour (wear with reversible fluctuation)",
+    )
 
 
 class MaintenanceAction(_Strict):

@@ -30,9 +30,14 @@ def wear_weight(running: bool, standing: bool, load: float) -> float:
 
 
 def gamma_increment(mode: FailureMode, effective_h: float, rng: np.random.Generator) -> float:
-    """The health-index growth of one failure mode over `effective_h` wear hours."""
+    """The health-index growth of one failure mode over `effective_h` wear hours (a gamma
+    increment, or a Gaussian one for a mode whose `process` is `wiener`)."""
     if effective_h <= 0:
         return 0.0
+    if mode.process == "wiener":
+        # same mean and variance per wear hour as the gamma process: mean mu, variance mu^2/k
+        sd = mode.wear_per_h * np.sqrt(effective_h / mode.shape_per_h)
+        return float(mode.wear_per_h * effective_h + sd * rng.standard_normal())
     shape = mode.shape_per_h * effective_h
     scale = mode.wear_per_h / mode.shape_per_h
     return float(rng.gamma(shape, scale))
