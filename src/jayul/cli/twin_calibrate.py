@@ -79,13 +79,14 @@ def twin_calibrate(
             def step(what: str) -> None:
                 bar.update(task, advance=1, description=what)
 
+            # the whole window first: bad history is refused before any back-test work
+            cal = calibrate(plant, historian, start_ns, until_ns, progress=step)
             backtest = None
             if holdout > 0:
                 _, bt = run_backtest(
                     plant, historian, start_ns, until_ns, holdout, runs, progress=step
                 )
                 backtest = bt.as_dict()
-            cal = calibrate(plant, historian, start_ns, until_ns, progress=step)
         write_calibrated(out, cal, backtest)
     except HistoryError as exc:
         fail(f"{db}: {exc}")
