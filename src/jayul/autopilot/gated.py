@@ -40,7 +40,7 @@ class GatedExecutor:
         if verify and action.kind is ActionKind.START_MAINTENANCE:
             assert self.verifier is not None
             v = self.verifier.verify(self.twin, [(0.0, action)])
-            verdict, reason = v.accept, v.reason
+            verdict, reason = v.gate_verdict, v.reason  # None: an untrusted twin
             self.events.append(
                 Event(
                     time=self.twin.time_ns(),

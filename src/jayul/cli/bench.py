@@ -61,3 +61,7 @@ bench_app.command("rul-twin")(bench_rul_twin)
 from jayul.cli.bench_ingest import bench_ingest  # noqa: E402
 
 bench_app.command("ingest")(bench_ingest)
+
+from jayul.cli.bench_calibrate import bench_calibrate  # noqa: E402
+
+bench_app.command("calibrate")(bench_calibrate)
