@@ -62,6 +62,7 @@ from jayul.cli.bench_ingest import bench_ingest  # noqa: E402
 
 bench_app.command("ingest")(bench_ingest)
 
-from jayul.cli.bench_calibrate import bench_calibrate  # noqa: E402
+from jayul.cli.bench_calibrate import bench_calibrate, bench_calibrate_cmapss  # noqa: E402
 
 bench_app.command("calibrate")(bench_calibrate)
+bench_app.command("calibrate-cmapss")(bench_calibrate_cmapss)

@@ -61,3 +61,33 @@ def bench_calibrate(
             highlight=False,
         )
     write_report(report, figures)
+
+
+def bench_calibrate_cmapss(
+    data: Path = typer.Option(Path("../shared/data/cmapss"), help="C-MAPSS directory."),
+    seed: int = typer.Option(0, help="Seed of the simulated lives."),
+    report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
+) -> None:
+    """FD001 split by engine id: the degradation process fitted on one half against the
+    other half's lives and health index, with a Weibull lifetime fit as the peer."""
+    from jayul.bench.calibrate_cmapss import bench_calibrate_cmapss as run
+    from jayul.bench.cmapss_data import CmapssDataError
+
+    try:
+        figures = run(data, seed)
+    except (CmapssDataError, ValueError) as exc:
+        fail(str(exc))
+    for name in ("process", "weibull_peer"):
+        f = figures[name]
+        console.print(
+            f"{name}: KS p {f['ks_p']:.3f}, median life {f['median_life']:.0f} "
+            f"(held out {figures['held_out_median_life']:.0f}, {_pct(f['median_rel_error'])})",
+            highlight=False,
+        )
+    for c, v in figures["health_index_at_cycle"].items():
+        console.print(
+            f"health index at cycle {c}: real median {v['real_median']:.3f}, simulated "
+            f"{v['simulated_median']:.3f}, KS distance {v['ks_statistic']:.3f}",
+            highlight=False,
+        )
+    write_report(report, figures)
