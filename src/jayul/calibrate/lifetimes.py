@@ -12,7 +12,6 @@ Two views of the same runs (wear hours from reset to failure, or to a censoring 
     Gaussian with mean 1/μ and shape k/μ²;
   - exponential: a memoryless life of mean 1/μ (no wear-out); the twin runs it as a gamma
     process whose life has a coefficient of variation of 1 (k = μ).
-  The gamma process is kept unless another family's AIC is lower by more than 2.
   A failure is seen at the first tick after the passage, so a failure at e contributes
   P(e - 1 < T <= e) and a censored run P(T > e).
 
@@ -35,11 +34,7 @@ from jayul.calibrate.exposure import Run
 from jayul.calibrate.fitted import MIN_EVENTS, Fitted, log_param_intervals
 
 Survival = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
-TICK_WEAR_H = 1.0
-# Another family replaces the gamma process only when its AIC is lower by more than this: with
-# a few dozen lives, gamma and Wiener first passages differ by less (Burnham and Anderson's
-# rule of thumb: within 2 points, the models have about the same support).
-AIC_MARGIN = 2.0  # at most one wear hour between the passage and the tick that sees it
+TICK_WEAR_H = 1.0  # at most one wear hour between the passage and the tick that sees it
 
 
 def _gamma_sf(theta: npt.NDArray[np.float64], e: npt.NDArray[np.float64]) -> Any:
@@ -118,8 +113,6 @@ def fit_process(runs: Sequence[Run]) -> ProcessFit | None:
         fits[name] = (np.asarray(res.x, dtype=float), float(res.fun))
     aic = {name: 2 * FAMILIES[name][1] + 2 * nll_ for name, (_, nll_) in fits.items()}
     best = min(aic, key=lambda n: aic[n])
-    if aic["gamma"] - aic[best] <= AIC_MARGIN:
-        best = "gamma"  # the twin's own process, unless another family is clearly better
     theta, _ = fits[best]
     low, high = log_param_intervals(_nll(FAMILIES[best][0], exposure, failed), theta)
     mu = float(np.exp(theta[0]))
