@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from jayul.autopilot.executor import TwinExecutor
+from jayul.plant.model import Plant
 from jayul.records import Action
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
@@ -117,8 +118,14 @@ class Verifier:
         horizon_h: float = 7 * 24,
         tolerance: float = 0.0,
         trust: TwinTrust | None = None,
+        plant_draws: Sequence[Plant] | None = None,
     ):
-        self.trust = trust  # the calibrated twin's back-test, None for a hand-written twin
+        self.trust = trust
+        # plants drawn from a calibration's parameter uncertainty (calibrate.uncertainty): the
+        # k-th future runs on the k-th draw, so a thin history widens the outcomes
+        self.plant_draws = list(
+            plant_draws or []
+        )  # the calibrated twin's back-test, None for a hand-written twin
         self.futures = futures
         self.horizon_h = horizon_h
         self.tolerance = tolerance  # accept a proposal costing up to this much more
@@ -173,6 +180,8 @@ class Verifier:
 
     def _run(self, twin: Twin, plan: Plan, seed: int) -> tuple[Twin, list[str], float]:
         fork = twin.fork(seed=seed)
+        if self.plant_draws:  # same structure, other parameters: only the numbers change
+            fork.plant = self.plant_draws[seed % len(self.plant_draws)]
         fork.record_events = False
         executor = TwinExecutor(fork)
         start = fork.now_h
