@@ -41,6 +41,7 @@ CORE = {
     "autopilot",
     "alarms",
     "reports",
+    "calibrate",
 }
 EDGES = {"connect", "server", "cli", "bench", "console", "fleet", "agents", "shell"}
 

@@ -86,3 +86,8 @@ bench_app.command("explorer")(bench_explorer)
 from jayul.bench.history_import.command import bench_import  # noqa: E402
 
 bench_app.command("import")(bench_import)
+
+from jayul.bench.calibrate.command import bench_calibrate, bench_calibrate_cmapss  # noqa: E402
+
+bench_app.command("calibrate")(bench_calibrate)
+bench_app.command("calibrate-cmapss")(bench_calibrate_cmapss)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 console = Console()
 twin_app = typer.Typer(
-    help="The digital twin as a plant: serve it over OPC UA.", no_args_is_help=True
+    help="The digital twin: serve it over OPC UA, calibrate it from history.", no_args_is_help=True
 )
 
 
@@ -409,5 +409,8 @@ def check_brokers(bindings: Bindings) -> None:
 
 def register_connect(app: typer.Typer) -> None:
     """Add `jayul twin serve` and `jayul run` to the main command."""
+    from jayul.cli.twin_calibrate import twin_calibrate
+
+    twin_app.command("calibrate")(twin_calibrate)
     app.add_typer(twin_app, name="twin")
     app.command("run")(run)

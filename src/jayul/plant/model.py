@@ -127,6 +127,11 @@ class FailureMode(_Strict):
         default=0.0, ge=0, description="parts and labour of a corrective repair (0: not costed)"
     )
     repair_crew: str | None = None
+    process: Literal["gamma", "wiener"] = Field(
+        default="gamma",
+        description="degradation family: a gamma process (monotone wear) or a Wiener process "
+        "with the same mean and variance per hour (wear with reversible fluctuation)",
+    )
 
 
 class MaintenanceAction(_Strict):

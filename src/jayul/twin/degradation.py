@@ -30,12 +30,18 @@ def wear_weight(running: bool, standing: bool, load: float) -> float:
 
 
 def gamma_increment(mode: FailureMode, effective_h: float, rng: np.random.Generator) -> float:
-    """The health-index growth of one failure mode over `effective_h` wear hours."""
+    """The health-index growth of one failure mode over `effective_h` wear hours (a gamma
+    increment, or a Gaussian one for a mode whose `process` is `wiener`)."""
     if effective_h <= 0:
         return 0.0
     shape_per_h = modelled(mode.shape_per_h, f"failure mode {mode.id!r}: shape_per_h")
+    wear_per_h = modelled(mode.wear_per_h, f"failure mode {mode.id!r}: wear_per_h")
+    if mode.process == "wiener":
+        # same mean and variance per wear hour as the gamma process: mean mu, variance mu^2/k
+        sd = wear_per_h * np.sqrt(effective_h / shape_per_h)
+        return float(wear_per_h * effective_h + sd * rng.standard_normal())
     shape = shape_per_h * effective_h
-    scale = modelled(mode.wear_per_h, f"failure mode {mode.id!r}: wear_per_h") / shape_per_h
+    scale = wear_per_h / shape_per_h
     return float(rng.gamma(shape, scale))
 
 

@@ -23,16 +23,17 @@ risk of failing before the horizon's end is priced by the futures themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from jayul.plant.model import modelled
+from jayul.plant.model import Plant, modelled
 from jayul.records import Action
 from jayul.twin import Twin
 from jayul.twin.executor import TwinExecutor
 from jayul.twin.kpis import Kpis
+from jayul.verify.trust import TwinTrust
 
 Plan = Sequence[tuple[float, Action]]
 
@@ -54,10 +55,21 @@ class Verdict:
     expected_proposed: dict[str, float]
     expected_current: dict[str, float]
     futures: list[FutureResult] = field(default_factory=list)
+    # the twin's calibration back-test: its confidence (None for a hand-written twin), and
+    # whether the twin may be trusted at all (a failed back-test: treat as no verdict)
+    twin_confidence: float | None = None
+    twin_trusted: bool = True
+
+    @property
+    def gate_verdict(self) -> bool | None:
+        """What the gate should see: the verdict, or None when the twin is not trusted."""
+        return self.accept if self.twin_trusted else None
 
     def summary(self) -> dict[str, Any]:
         return {
             "accept": self.accept,
+            "twin_confidence": self.twin_confidence,
+            "twin_trusted": self.twin_trusted,
             "reason": self.reason,
             "expected_cost_proposed": self.expected_proposed["total_cost"],
             "expected_cost_current": self.expected_current["total_cost"],
@@ -101,13 +113,44 @@ KPI_KEYS = (
 class Verifier:
     """Runs plans on forked twins. `futures` sampled futures over `horizon_h` hours."""
 
-    def __init__(self, futures: int = 8, horizon_h: float = 7 * 24, tolerance: float = 0.0):
+    def __init__(
+        self,
+        futures: int = 8,
+        horizon_h: float = 7 * 24,
+        tolerance: float = 0.0,
+        trust: TwinTrust | None = None,
+        plant_draws: Sequence[Plant] | None = None,
+    ):
+        self.trust = trust
+        # plants drawn from a calibration's parameter uncertainty (calibrate.uncertainty): the
+        # k-th future runs on the k-th draw, so a thin history widens the outcomes
+        self.plant_draws = list(
+            plant_draws or []
+        )  # the calibrated twin's back-test, None for a hand-written twin
         self.futures = futures
         self.horizon_h = horizon_h
         self.tolerance = tolerance  # accept a proposal costing up to this much more
 
     def verify(self, twin: Twin, proposed: Plan, current: Plan | None = None) -> Verdict:
-        """Judge `proposed` against `current` (default: nothing done) on `twin`."""
+        """Judge `proposed` against `current` (default: nothing done) on `twin`, carrying
+        the twin's back-test confidence when it was calibrated."""
+        verdict = self._verify(twin, proposed, current)
+        if self.trust is None:
+            return verdict
+        reason = verdict.reason
+        if not self.trust.passed:
+            reason = (
+                f"the twin failed its back-test (confidence {self.trust.confidence:.2f}), "
+                f"so its verdict is not trusted: {reason}"
+            )
+        return replace(
+            verdict,
+            reason=reason,
+            twin_confidence=self.trust.confidence,
+            twin_trusted=self.trust.passed,
+        )
+
+    def _verify(self, twin: Twin, proposed: Plan, current: Plan | None) -> Verdict:
         current = current or []
         results, kpis_p, kpis_c = [], [], []
         for k in range(self.futures):
@@ -138,6 +181,8 @@ class Verifier:
 
     def _run(self, twin: Twin, plan: Plan, seed: int) -> tuple[Twin, list[str], float]:
         fork = twin.fork(seed=seed)
+        if self.plant_draws:  # same structure, other parameters: only the numbers change
+            fork.plant = self.plant_draws[seed % len(self.plant_draws)]
         fork.record_events = False
         executor = TwinExecutor(fork)
         start = fork.now_h
