@@ -23,7 +23,6 @@ import typer
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import Connection
 from jayul.records.timebase import utc_now_ns
-from jayul.server.users import UserStore
 
 PASSWORD_ENV = "JAYUL_PASSWORD"
 
@@ -61,6 +60,10 @@ def identify(
     con: Connection, audit: AuditLog, db: Path, user: str | None, password_file: Path | None
 ) -> Identity:
     """The authenticated caller (see module doc); `NotAllowedError` otherwise."""
+    # here, not at the top: importing jayul.server loads the web stack, and every `jayul`
+    # command imports this module
+    from jayul.server.users import UserStore
+
     store = UserStore(con, audit)
     if store.list():
         if user is None:

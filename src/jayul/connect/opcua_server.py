@@ -9,7 +9,8 @@ Writes and method calls go through the gate like every other action: a setpoint 
 `change_setpoint` proposal and StartMaintenance(action) a `start_maintenance` proposal of
 origin "opcua", checked by the interlock (envelope and `max_step`), the autonomy level and the
 approval queue, and audited. Executed: the twin changes. Refused: BadOutOfRange (interlock) or
-BadUserAccessDenied, nothing changes. Waiting for a person's approval: BadWouldBlock, the
+BadUserAccessDenied, nothing changes; declined by the machine (e.g. maintenance already
+pending): BadInvalidState. Waiting for a person's approval: BadWouldBlock, the
 value changes once approved. EndMaintenance() (finishing maintenance in progress) is audited.
 Clients that did not log in may read but not write or call methods unless
 `allow_anonymous_write` is set; with `security.user` the configured user may (and over
@@ -219,6 +220,8 @@ class TwinServer:
             return None
         if out.status is OutcomeStatus.PENDING:
             code = StatusCodes.BadWouldBlock  # waits for a person; applied once approved
+        elif out.status is OutcomeStatus.FAILED:
+            code = StatusCodes.BadInvalidState  # allowed, but the machine declined it
         elif out.check in ("interlock", "schema"):
             code = StatusCodes.BadOutOfRange
         else:
@@ -233,6 +236,9 @@ class TwinServer:
             if self._internal:  # the server showing a value the gate already let through
                 node.attributes[attr].value = value
                 return
+            denied = self._refuse_anonymous(machine, f"write {setpoint}")
+            if denied is not None:
+                raise UaStatusCodeError(denied.value)  # type: ignore[no-untyped-call]
             v = value.Value.Value if value.Value is not None else None
             if not isinstance(v, float) or not np.isfinite(v):
                 raise UaStatusCodeError(  # type: ignore[no-untyped-call]
@@ -245,8 +251,7 @@ class TwinServer:
                 params={"setpoint": setpoint, "value": v, "unit": unit},
                 origin=ORIGIN,
             )
-            status = self._refuse_anonymous(machine, f"write {setpoint}")
-            status = status or self._propose(action)
+            status = self._propose(action)
             if status is not None:
                 raise UaStatusCodeError(status.value)  # type: ignore[no-untyped-call]
             self._approved.pop((machine, setpoint), None)
