@@ -43,3 +43,14 @@ def test_default_raises_one_alert_per_fault_with_reasons() -> None:
     assert len(starts) == 1 and 300 <= starts[0] < 320
     parts = signal_contributions(threshold.detector, live, int(starts[0]), signals)
     assert parts[0].signal == "s6" and parts[0].direction == -1
+
+
+def test_every_named_detector_builds_and_an_unknown_name_lists_the_choices() -> None:
+    import pytest
+
+    from jayul.health.defaults import DETECTORS, named_detector
+
+    for name in DETECTORS:
+        assert named_detector(name)().get_params() is not None
+    with pytest.raises(ValueError, match="mspc"):
+        named_detector("nope")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ import typer
 from rich.console import Console
 
 from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink, load_bindings
+from jayul.health.defaults import named_detector
+from jayul.health.detector import Detector
 from jayul.plant.model import NotModelledError
 from jayul.records import utc_now_ns
 from jayul.shell.errors import fail
@@ -122,6 +125,11 @@ def run(
     fit_h: float = typer.Option(
         96.0, min=0.0001, help="Hours of data the health monitor learns from."
     ),
+    detector: str = typer.Option(
+        "default",
+        help="The health monitor's detector: default (PCA on trailing levels), mspc, dpca or "
+        "window-spread (for continuous processes, docs/benchmarks/tep.md).",
+    ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
     tick_s: float = typer.Option(1.0, min=0.05, help="Seconds between autopilot ticks."),
     ingest_only: bool = typer.Option(
@@ -166,6 +174,7 @@ def run(
     try:
         make_policy(policy, bindings.plant)
         level = AutonomyLevel.parse(autonomy)
+        detector_factory = named_detector(detector)
     except ValueError as exc:
         fail(str(exc))
     sinks: list[ActionExecutor] = []
@@ -224,7 +233,9 @@ def run(
     where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
     pilot = None
     if not ingest_only:
-        pilot = _plant_pilot(bindings, equipment, policy, store, where, level, fit_h, tick_s)
+        pilot = _plant_pilot(
+            bindings, equipment, policy, store, where, level, fit_h, tick_s, detector_factory
+        )
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -288,6 +299,7 @@ def _plant_pilot(
     level: AutonomyLevel,
     fit_h: float,
     tick_s: float,
+    detector_factory: Callable[[], Detector],
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
     plant's own history when it has enough, the verifier (which finds no twin of a real plant
@@ -315,7 +327,7 @@ def _plant_pilot(
         rul_models,
         gate=gate,
         verifier=Verifier(),
-        monitor=HealthMonitor(plant, fit_h=fit_h),
+        monitor=HealthMonitor(plant, fit_h=fit_h, detector_factory=detector_factory),
     )
     pilot.tick_h = tick_s / 3600.0
     pilot.flush_every = 1  # events reach the historian (and the console) at once

@@ -10,6 +10,8 @@ down in that page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from jayul.health.detector import Detector
 from jayul.health.pca import PcaDetector
 from jayul.health.threshold import QuantileThreshold
@@ -33,3 +35,39 @@ def default_threshold(detector: Detector | None = None) -> QuantileThreshold:
     return QuantileThreshold(
         default_detector() if detector is None else detector, DEFAULT_QUANTILE, DEFAULT_MARGIN
     )
+
+
+def _mspc() -> Detector:
+    from jayul.health.mspc import MspcDetector
+
+    return MspcDetector()
+
+
+def _dpca() -> Detector:
+    from jayul.health.mspc import MspcDetector
+
+    return MspcDetector(lags=2)
+
+
+def _window_spread() -> Detector:
+    from jayul.health.window_spread import WindowSpreadDetector
+
+    return WindowSpreadDetector(window=20)
+
+
+# The detectors a plant can run instead of the default (`jayul run --detector NAME`): for a
+# continuous process, classical MSPC (PCA or dynamic PCA with T² and SPE limits) or the
+# moving-window level-and-spread monitor that `jayul bench tep` measures (docs/benchmarks/tep.md).
+DETECTORS: dict[str, Callable[[], Detector]] = {
+    "default": default_detector,
+    "mspc": _mspc,
+    "dpca": _dpca,
+    "window-spread": _window_spread,
+}
+
+
+def named_detector(name: str) -> Callable[[], Detector]:
+    """The factory of a detector by its name in `DETECTORS`; ValueError names the choices."""
+    if name not in DETECTORS:
+        raise ValueError(f"unknown detector {name!r}: choose one of {', '.join(DETECTORS)}")
+    return DETECTORS[name]
