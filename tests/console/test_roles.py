@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jayul.bench.api import CHROMIUM_ARGS, Server, call, chromium_path, login, serve
+from jayul.bench.api.harness import CHROMIUM_ARGS, Server, call, chromium_path, login, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("JAYUL_ARTIFACTS", ROOT / "build" / "test-artifacts")) / "console"

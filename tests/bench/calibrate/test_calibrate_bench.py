@@ -11,8 +11,8 @@ from jayul.bench.calibrate.harness import bench_calibrate, blank
 from jayul.cli.main import app
 from jayul.plant import parse_plant
 
-SMALL = (Path(__file__).parents[1] / "calibrate" / "small_plant.yaml").read_text()
-CMAPSS = Path(__file__).parents[3] / "shared" / "data" / "cmapss"
+SMALL = (Path(__file__).parents[2] / "calibrate" / "small_plant.yaml").read_text()
+CMAPSS = Path(__file__).parents[4] / "shared" / "data" / "cmapss"
 
 
 def test_blank_plant_keeps_structure_not_numbers() -> None:
