@@ -81,7 +81,7 @@ class Autopilot:
             self.counters.samples += len(samples)
             self._pending_samples.append(samples)
             if self.monitor is not None:
-                states = {mid: m.status.operating_state for mid, m in self.twin.machines.items()}
+                states = self.twin.drain_operating_states()
                 alerts = self.monitor.update(samples, states=states)
         if self.monitor is not None:
             for e in events:

@@ -9,11 +9,12 @@ weighted mean of score / level: about 0 to 0.5 on a healthy machine, 1 at the al
 Operating state. A machine's signals follow its load: a healthy machine that stops (idle, set-up,
 maintenance, down) reads far from its running rows, and a detector fitted on running rows would
 call every stop a fault. So the monitor judges a machine only while it produces: `update` takes
-each machine's `MachineState` (from the twin, or the plant's state bindings) and rows are used,
-to fit and to score, only when the machine was running at the previous update and still is (a
-batch in which it started or stopped holds rows of both, and a state is known per batch, not per
-row). Rows while it stands are skipped: the indicator and the alarm state are held, and the
-detector's trailing window continues from the last running rows when production resumes. A
+each machine's `MachineState` over the batch, and a machine's rows are used, to fit and to
+score, only when it ran throughout (the twin knows this exactly; a source that reads the state
+at each batch's end combines two readings with `state_over_batch`). Rows while it stands are
+skipped: the indicator and the alarm state are held, and the detector's trailing window
+continues from the last running rows when production resumes. Commissioning lasts `fit_h` hours
+of production, so a machine that often stands is fitted on as many rows as a busy one. A
 machine with no state given, or `UNKNOWN`, is treated as running (the monitor then behaves as it
 did before it knew states). Modelling each state separately was the alternative; it needs enough
 history of every state to fit on and says nothing useful about a machine standing still.
@@ -92,6 +93,16 @@ def pivot_rows(
 MIN_TRAIN_ROWS = 50  # running rows needed before a detector is fitted
 
 
+def state_over_batch(before: MachineState, now: MachineState) -> MachineState:
+    """A machine's state over a batch from two readings, at its start and at its end: a
+    source that reads the state only now and then (a PLC tag polled each tick) says RUNNING
+    only when both readings say so, since a batch in which the machine started or stopped holds
+    rows of both kinds."""
+    if now is MachineState.RUNNING and before is not MachineState.UNKNOWN:
+        return before
+    return now
+
+
 def _producing(state: MachineState) -> bool:
     """Whether rows in this state are judged: running, or not known (then taken as running)."""
     return state is MachineState.RUNNING or state is MachineState.UNKNOWN
@@ -135,19 +146,16 @@ class HealthMonitor:
         self, batch: Samples, *, states: Mapping[str, MachineState] | None = None
     ) -> list[Alert]:
         """Score a batch of samples; return the alerts it raised. `states` gives each machine's
-        operating state now (at the end of the batch); machines it leaves out are taken as
-        running (see the module's docstring)."""
+        operating state over the batch (RUNNING: it ran throughout; see `state_over_batch`);
+        machines it leaves out are taken as running (see the module's docstring)."""
         alerts: list[Alert] = []
         for mid, mh in self.machines.items():
-            state = states.get(mid, MachineState.UNKNOWN) if states is not None else None
-            was_producing = _producing(mh.state)
-            if state is not None:
-                mh.state = state
+            mh.state = states.get(mid, MachineState.UNKNOWN) if states else MachineState.UNKNOWN
             times, rows = pivot_rows(batch, mid, mh.signals, mh.last_row)
             if len(rows) == 0:
                 continue
             mh.last_row = rows[-1]
-            if not (was_producing and _producing(mh.state)):
+            if not _producing(mh.state):
                 mh.skipped_rows += len(rows)
                 mh.train_last_ns = None
                 continue
@@ -170,15 +178,17 @@ class HealthMonitor:
         mh.train_last_ns = int(times[-1])
         if mh.train_from_ns is None:
             mh.train_from_ns = int(times[0])
-        if (int(times[-1]) - mh.train_from_ns) / NS_PER_H < self.fit_h:
+        if not mh.train_periods_h:
             return
-        X = np.vstack(mh.train_rows)
-        if len(X) < MIN_TRAIN_ROWS or not mh.train_periods_h:
-            return  # a machine that mostly stood: keep collecting running rows
-        mh.train_rows = []
-        # The sampling period from consecutive rows within batches: rows skipped while the
-        # machine stood leave gaps that a span / count estimate would take for slow sampling.
+        # The sampling period from consecutive running rows: rows skipped while the machine
+        # stood leave gaps that a span / count estimate would take for slow sampling.
         period_h = max(float(np.median(mh.train_periods_h)), 1e-6)
+        X = np.vstack(mh.train_rows)
+        # Commissioning lasts `fit_h` hours of production (not of the clock): a machine that
+        # often stands is fitted on as much running data as a busy one.
+        if len(X) * period_h < self.fit_h or len(X) < MIN_TRAIN_ROWS:
+            return
+        mh.train_rows = []
         mh.alpha = 2.0 / (self.smoothing_h / period_h + 1.0)
         raise_n = max(round(self.raise_h / period_h), 1)
         mh.hysteresis = Hysteresis(
