@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from jayul.autopilot import Autopilot, HealthMonitor
+from jayul.autopilot.monitor import state_over_batch
 from jayul.decide.baselines import Preventive
 from jayul.plant import demo_plant_path, load_demo_plant, parse_plant
 from jayul.plant.model import Plant
@@ -184,3 +185,11 @@ def test_the_twin_says_running_only_for_machines_that_ran_throughout() -> None:
     assert ("busy", MachineState.RUNNING) in seen
     assert ("busy", MachineState.IDLE) in seen  # stood between two operations within the hour
     assert ("idle", MachineState.IDLE) in seen
+
+
+def test_two_readings_make_a_state_over_the_batch() -> None:
+    run, idle, down = MachineState.RUNNING, MachineState.IDLE, MachineState.DOWN
+    assert state_over_batch(run, run) is run
+    assert state_over_batch(idle, run) is idle  # started during the batch: not throughout
+    assert state_over_batch(run, down) is down
+    assert state_over_batch(MachineState.UNKNOWN, run) is run
