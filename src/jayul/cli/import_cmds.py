@@ -29,8 +29,8 @@ SHOWN_REJECTS = 20
 @import_app.command("events")
 def events(
     file: Path = typer.Argument(..., help="The CSV export, its first line the column names."),
-    db: Path = typer.Option(
-        Path("jayul-demo.duckdb"), help="Historian: a DuckDB file or a postgresql:// URL."
+    db: str = typer.Option(
+        "jayul-demo.duckdb", help="Historian: a DuckDB file or a postgresql:// URL."
     ),
     map_: str = typer.Option(
         "",
@@ -86,7 +86,7 @@ def events(
         fail(str(exc))
     source = f"import events {file.name}"
     try:
-        hist = open_historian(str(db))
+        hist = open_historian(db)
     except Exception as exc:  # a locked or foreign file: say so plainly
         fail(f"{db}: cannot open the historian: {exc}")
     with hist:
