@@ -11,7 +11,7 @@ from jayul.plant import demo_plant_path, load_plant
 from jayul.twin import Twin
 
 
-def _first_alerts(warm: bool, hours: int = 260) -> tuple[set[str], dict[str, tuple[str, float]]]:
+def _first_alerts(warm: bool, hours: int = 300) -> tuple[set[str], dict[str, tuple[str, float]]]:
     plant = load_plant(demo_plant_path())
     twin = Twin(plant, seed=0)
     worn = wear_in(twin) if warm else {}
@@ -25,7 +25,8 @@ def test_worn_machines_alert_within_days_and_new_ones_do_not() -> None:
     assert set(worn) == {"press1", "cnc1", "pump1", "press3", "cnc4", "pump3"}
     for machine, (mode, h) in worn.items():
         assert 0.3 < h < 1.0, (machine, mode)
-    assert alerted & set(worn), "a worn machine alerts after the 96 h of commissioning"
+    # commissioning lasts 96 h of production (about 250 h of the clock here)
+    assert alerted & set(worn), "a worn machine alerts soon after commissioning"
     cold, _ = _first_alerts(warm=False)
     assert not cold, f"a new plant does not alert in the same hours: {cold}"
 

@@ -46,18 +46,19 @@ ARGS = [
 
 
 def test_good_rows_stored_bad_rows_kept_with_line_numbers_and_twice_is_once(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    csv_file, db = tmp_path / "cmms.csv", tmp_path / "h.duckdb"
+    """On both historians (DuckDB and PostgreSQL)."""
+    csv_file, db = tmp_path / "cmms.csv", store_url
     csv_file.write_text(EXPORT)
     runner = CliRunner()
-    first = runner.invoke(app, ["import", "events", str(csv_file), "--db", str(db), *ARGS])
+    first = runner.invoke(app, ["import", "events", str(csv_file), "--db", db, *ARGS])
     assert first.exit_code == 0, first.output
     assert "5 events stored" in first.output and "4 rejected" in first.output
-    second = runner.invoke(app, ["import", "events", str(csv_file), "--db", str(db), *ARGS])
+    second = runner.invoke(app, ["import", "events", str(csv_file), "--db", db, *ARGS])
     assert second.exit_code == 0, second.output
     assert "0 events stored, 5 already there" in second.output
-    with open_historian(str(db)) as hist:
+    with open_historian(db) as hist:
         events = hist.query_events()
         letters = hist.dead_letters()
     assert [(e.machine, e.kind) for e in events] == [

@@ -8,14 +8,17 @@ weighted mean of score / level: about 0 to 0.5 on a healthy machine, 1 at the al
 
 Operating state. A machine's signals follow its load: a healthy machine that stops (idle, set-up,
 maintenance, down) reads far from its running rows, and a detector fitted on running rows would
-call every stop a fault. So the monitor judges a machine only while it produces: `update` takes
-each machine's `MachineState` (from the twin, or the plant's state bindings) and rows are used,
-to fit and to score, only when the machine was running at the previous update and still is (a
-batch in which it started or stopped holds rows of both, and a state is known per batch, not per
-row). Rows while it stands are skipped: the indicator and the alarm state are held, and the
-detector's trailing window continues from the last running rows when production resumes. A
-machine with no state given, or `UNKNOWN`, is treated as running (the monitor then behaves as it
-did before it knew states). Modelling each state separately was the alternative; it needs enough
+call every stop a fault. So the monitor judges a machine only while it produces. `update` takes
+the timed state changes during the batch (`changes`, from the plant's events: operation start
+and end, failure, repair, maintenance; `jayul.records.state_changes`) and masks the rows row by
+row; rows in the first `SETTLE_NS` after a start are not judged either, as a machine settles.
+Without timed changes, each machine's state over the batch (`states`; RUNNING only if it ran
+throughout, see `state_over_batch`) decides for the whole batch. Rows while it stands are
+skipped: the indicator and the alarm state are held, and the detector's trailing window
+continues from the last running rows when production resumes. Commissioning lasts `fit_h` hours
+of production, so a machine that often stands is fitted on as many rows as a busy one. A machine
+with no state given, or `UNKNOWN`, is treated as running (the monitor then behaves as it did
+before it knew states). Modelling each state separately was the alternative; it needs enough
 history of every state to fit on and says nothing useful about a machine standing still.
 """
 
@@ -83,6 +86,17 @@ def pivot_rows(
 
 
 MIN_TRAIN_ROWS = 50  # running rows needed before a detector is fitted
+SETTLE_NS = NS_PER_H // 2  # rows this soon after a start are not judged
+
+
+def state_over_batch(before: MachineState, now: MachineState) -> MachineState:
+    """A machine's state over a batch from two readings, at its start and at its end: a
+    source that reads the state only now and then (a PLC tag polled each tick) says RUNNING
+    only when both readings say so, since a batch in which the machine started or stopped holds
+    rows of both kinds."""
+    if now is MachineState.RUNNING and before is not MachineState.UNKNOWN:
+        return before
+    return now
 
 
 def _producing(state: MachineState) -> bool:
@@ -181,39 +195,43 @@ class HealthMonitor:
         producing = np.full(len(times), _producing(mh.state))
         for change in changes:
             producing[times >= change.time] = _producing(change.state)
+            if _producing(change.state) and not _producing(mh.state):
+                # a machine settles after it starts (speeds, pressures, currents): the first
+                # rows after a start are not judged, as a commissioning engineer would wait
+                producing[(times >= change.time) & (times < change.time + SETTLE_NS)] = False
             mh.state = change.state
         return producing
 
     def _train(
         self, mh: MachineHealth, times: npt.NDArray[np.int64], rows: npt.NDArray[np.float64]
     ) -> int:
-        """Take the rows before the fit horizon; fit once it is reached. Returns how many of
-        `rows` were taken: all of them until the detector is fitted (a machine that mostly
-        stood has too few running rows at the horizon and keeps collecting past it)."""
+        """Collect running rows until `fit_h` hours of production are in, then fit. Returns how
+        many of `rows` were taken: a batch that crosses the end of commissioning is split, and
+        the rows after it are scored, never trained on (a backfill's first batch may hold weeks,
+        anomalies included)."""
         if mh.train_from_ns is None:
             mh.train_from_ns = int(times[0])
-        horizon = mh.train_from_ns + int(self.fit_h * NS_PER_H)
-        used = int(np.searchsorted(times, horizon, side="right"))
-        if sum(len(r) for r in mh.train_rows) + used < MIN_TRAIN_ROWS:
-            used = len(rows)
-        taken = times[:used]
-        mh.train_rows.append(rows[:used])
         # Sampling periods between consecutive running rows (across batches, not across a stop).
-        run = taken if mh.train_last_ns is None else np.concatenate([[mh.train_last_ns], taken])
+        run = times if mh.train_last_ns is None else np.concatenate([[mh.train_last_ns], times])
         if len(run) > 1:
             mh.train_periods_h.append(float(np.median(np.diff(run))) / NS_PER_H)
-        if used:
-            mh.train_last_ns = int(taken[-1])
-        if used == len(rows) and int(times[-1]) < horizon:
-            return used
-        X = np.vstack(mh.train_rows)
-        if len(X) < MIN_TRAIN_ROWS or not mh.train_periods_h:
-            mh.train_rows.append(rows[used:])  # not fitted yet: the rest is training too
+        mh.train_last_ns = int(times[-1])
+        collected = sum(len(r) for r in mh.train_rows)
+        if not mh.train_periods_h:  # one row so far: its sampling period is not known yet
+            mh.train_rows.append(rows)
             return len(rows)
-        mh.train_rows = []
         # The sampling period from consecutive rows within batches: rows skipped while the
         # machine stood leave gaps that a span / count estimate would take for slow sampling.
         period_h = max(float(np.median(mh.train_periods_h)), 1e-6)
+        # Commissioning lasts `fit_h` hours of production (not of the clock): a machine that
+        # often stands is fitted on as much running data as a busy one.
+        needed = max(MIN_TRAIN_ROWS, int(np.ceil(self.fit_h / period_h)))
+        used = min(len(rows), needed - collected)
+        mh.train_rows.append(rows[:used])
+        if collected + used < needed:
+            return used
+        X = np.vstack(mh.train_rows)
+        mh.train_rows = []
         mh.alpha = 2.0 / (self.smoothing_h / period_h + 1.0)
         raise_n = max(round(self.raise_h / period_h), 1)
         mh.hysteresis = Hysteresis(

@@ -202,7 +202,7 @@ def events(
         fail(str(exc))
     source = f"import events {file.name}"
     try:
-        hist = open_historian(str(db))
+        hist = open_historian(db)
     except Exception as exc:  # a locked or foreign file: say so plainly
         fail(f"{db}: cannot open the historian: {exc}")
     with hist:

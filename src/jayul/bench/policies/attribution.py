@@ -7,8 +7,9 @@ runs its course), the health monitor watching every machine, and for every alert
 the failure mode the monitor names (`MachineHealth.suspect_mode`, what the condition-based
 and predictive policies act on) with the mode that is truly most worn at that moment (the
 twin's own health state, which no policy sees). Prints the share named right, over all alerts
-and over those raised when that mode's wear is past half-way. Tuning seeds (1000 and up) by
-default: the policy comparison's seeds stay unlooked at.
+and over those raised when that mode's wear is past half-way, and counts the alerts raised on a
+healthy machine (every mode's wear below its onset, so no signal carries any effect: a false
+alarm). Tuning seeds (1000 and up) by default: the policy comparison's seeds stay unlooked at.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ class AttributionTally:
     named_right: int = 0
     worn_alerts: int = 0  # alerts raised when the truly worn mode is past `WORN`
     worn_named_right: int = 0
+    # alerts on a healthy machine: every mode's wear below its onset, so no signal shows any
+    healthy_alerts: int = 0
 
-    def add(self, right: bool, worn: bool) -> None:
+    def add(self, right: bool, worn: bool, healthy: bool = False) -> None:
         self.alerts += 1
+        self.healthy_alerts += healthy
         self.named_right += right
         self.worn_alerts += worn
         self.worn_named_right += right and worn
@@ -65,7 +69,9 @@ def tally_seed(plant: Plant, seed: int, days: float, tally: AttributionTally) ->
             health = twin.machines[alert.machine].health
             worn = max(health, key=lambda mode: health[mode])
             named = monitor.machines[alert.machine].suspect_mode
-            tally.add(named == worn, health[worn] > WORN)
+            onsets = {f.id: f.onset for f in plant.machine_type(alert.machine).failure_modes}
+            healthy = all(health[mode] < onsets[mode] for mode in health)
+            tally.add(named == worn, health[worn] > WORN, healthy)
         return alerts
 
     monitor.update = judged_update  # type: ignore[method-assign]
@@ -87,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"{tally.alerts} alerts, the worn mode named in {tally.named_right} "
         f"({tally.share():.1%}); with that mode's wear past {WORN:g}: "
-        f"{tally.worn_named_right} of {tally.worn_alerts} ({tally.share(worn_only=True):.1%})"
+        f"{tally.worn_named_right} of {tally.worn_alerts} ({tally.share(worn_only=True):.1%}); "
+        f"on a healthy machine (no mode past its onset): {tally.healthy_alerts}"
     )
 
 
