@@ -74,3 +74,7 @@ bench_app.command("steel")(bench_steel)
 from jayul.bench.faults.command import bench_faults  # noqa: E402
 
 bench_app.command("faults")(bench_faults)
+
+from jayul.bench.gym.command import bench_gym  # noqa: E402
+
+bench_app.command("gym")(bench_gym)
