@@ -58,7 +58,7 @@ def _print(figures: dict[str, Any]) -> None:
         label = "with signals" if s["signals"] else "without signals"
         console.print(
             f"{label}: {s['steps']:,} decisions ({s['tick_h']:g} h ticks) in {s['wall_s']:.2f} s "
-            f"= {s['decisions_per_s']:,.0f} decisions/s"
+            f"= {s['decisions_per_s']:,.0f} decisions/s ({s['decisions_per_cpu_s']:,.0f} per CPU s)"
         )
     if "policies" not in figures:
         return
