@@ -10,7 +10,7 @@ pytest.importorskip("gymnasium")
 
 from gymnasium.utils.env_checker import check_env
 
-from jayul.agents.gym import STATUSES, DecidePolicyAgent, TwinEnv
+from jayul.agents.gym import STATUSES, DecidePolicyAgent, EnvAgentPolicy, TwinEnv
 from jayul.autopilot import Autopilot
 from jayul.decide.baselines import Preventive, Reactive
 from jayul.plant import load_demo_plant
@@ -144,3 +144,16 @@ def test_baselines_through_the_env_match_the_autopilot(plant: Plant) -> None:
         assert info["total_cost"] == pytest.approx(expected.total_cost)
         assert env.twin is not None and env.twin.ledger.maintenances == expected.maintenances
         assert expected.maintenances > 0 or isinstance(policy, Reactive)
+
+
+def test_an_env_agent_runs_under_the_autopilot(plant: Plant) -> None:
+    """An agent acting on env observations, run by the autopilot as a policy, decides what it
+    decides in the env: preventive wrapped twice costs what preventive costs."""
+    pairs = [(t, f.id) for t, mt in plant.machine_types.items() for f in mt.failure_modes]
+    preventive = Preventive(dict.fromkeys(pairs, 150.0))
+    twin = Twin(plant, seed=4, signals=False, record_events=False)
+    agent = EnvAgentPolicy(plant, DecidePolicyAgent(plant, preventive), lambda: len(twin.ready))
+    wrapped = Autopilot(twin, agent).run(10 * 24)
+    direct = Autopilot(Twin(plant, seed=4, signals=False, record_events=False), preventive)
+    plain = direct.run(10 * 24)
+    assert wrapped == plain and plain.maintenances > 0
