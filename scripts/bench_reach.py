@@ -10,8 +10,8 @@ import graph twice:
 
 - from the product's entry points: every `jayul.cli` module except the `jayul bench` command
   group (`cli/bench.py`, and `cli/bench_*.py` where benchmark commands used to live), every
-  module of `jayul.server`, `jayul.autopilot` and `jayul.agents` (imported from Python); the one edge from `cli/main.py` to the
-  `jayul bench` group is not followed;
+  module of `jayul.server`, `jayul.autopilot` and `jayul.agents` (imported from Python); the
+  one edge from `cli/main.py` to the `jayul bench` group is not followed;
 - from the benchmarks: that command group and every module under `jayul.bench` (each
   benchmark's folder holds its command).
 
