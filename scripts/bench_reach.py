@@ -10,8 +10,8 @@ import graph twice:
 
 - from the product's entry points: every `jayul.cli` module except the `jayul bench` command
   group (`cli/bench.py`, and `cli/bench_*.py` where benchmark commands used to live), every
-  module of `jayul.server` and `jayul.autopilot`; the one edge from `cli/main.py` to the
-  `jayul bench` group is not followed;
+  module of `jayul.server`, `jayul.autopilot` and `jayul.agents` (imported from Python); the
+  one edge from `cli/main.py` to the `jayul bench` group is not followed;
 - from the benchmarks: that command group and every module under `jayul.bench` (each
   benchmark's folder holds its command).
 
@@ -146,7 +146,9 @@ def is_bench_command(name: str) -> bool:
 
 
 def product_roots(modules: dict[str, Module]) -> set[str]:
-    keep = (f"{PACKAGE}.cli", f"{PACKAGE}.server", f"{PACKAGE}.autopilot")
+    # jayul.agents: ways in for agents, used from Python (an RL library imports the Gymnasium
+    # environment), so a product entry point although no command reaches it
+    keep = (f"{PACKAGE}.cli", f"{PACKAGE}.server", f"{PACKAGE}.autopilot", f"{PACKAGE}.agents")
     return {
         n
         for n in modules

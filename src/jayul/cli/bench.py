@@ -91,3 +91,7 @@ from jayul.bench.calibrate.command import bench_calibrate, bench_calibrate_cmaps
 
 bench_app.command("calibrate")(bench_calibrate)
 bench_app.command("calibrate-cmapss")(bench_calibrate_cmapss)
+
+from jayul.bench.gym.command import bench_gym  # noqa: E402
+
+bench_app.command("gym")(bench_gym)
