@@ -51,7 +51,7 @@ class DecidePolicyAgent:
             views[mid] = MachineView(
                 id=mid,
                 type=self._types[mid],
-                status=STATUSES[int(obs["status"][i])].value,
+                status=STATUSES[int(obs["status"][i])].operating_state,
                 run_hours_since={m: float(obs["run_hours"][i, j]) for j, m in enumerate(modes)},
                 pending_maintenance=tuple(self.layout.actions[i][j] for j in pending),
                 indicator=None if indicator == NO_INDICATOR else indicator,
