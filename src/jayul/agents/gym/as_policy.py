@@ -19,7 +19,17 @@ from jayul.agents.gym.encoding import NO_INDICATOR, STATUSES, Layout
 from jayul.agents.gym.policies import EnvAgent, Obs
 from jayul.decide.policy import Observation
 from jayul.plant.model import Plant
-from jayul.records import Action, ActionKind, RiskClass
+from jayul.records import Action, ActionKind, MachineState, RiskClass
+from jayul.twin.state import Status
+
+_TWIN_STATUS = {
+    MachineState.RUNNING: Status.BUSY,
+    MachineState.UNKNOWN: Status.BUSY,  # taken as running, as the loop does
+    MachineState.IDLE: Status.IDLE,
+    MachineState.SETUP: Status.IDLE,
+    MachineState.MAINTENANCE: Status.MAINTENANCE,
+    MachineState.DOWN: Status.DOWN,
+}
 
 
 class EnvAgentPolicy:
@@ -34,6 +44,10 @@ class EnvAgentPolicy:
         self.layout = Layout.of(plant)
         self.queue = queue
         self._status_code = {s.value: i for i, s in enumerate(STATUSES)}
+        # the loop's machine states in the environment's codes (the twin's statuses): a state
+        # the twin has no status for reads as the nearest one
+        for state, status in _TWIN_STATUS.items():
+            self._status_code[state.value] = self._status_code[status.value]
 
     def encode(self, obs: Observation) -> Obs:
         """The environment's observation from the loop's."""
@@ -51,7 +65,7 @@ class EnvAgentPolicy:
         alerted = {a.machine for a in obs.alerts}
         for i, mid in enumerate(layout.machines):
             m = obs.machines[mid]
-            out["status"][i] = self._status_code[m.status]
+            out["status"][i] = self._status_code[str(m.status)]
             for j, mode in enumerate(layout.modes[i]):
                 out["run_hours"][i, j] = m.run_hours_since[mode]
             for action in m.pending_maintenance:
