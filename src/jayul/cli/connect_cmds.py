@@ -242,8 +242,9 @@ def run(
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if port is None:  # with the console, uvicorn handles Ctrl-C and SIGTERM itself
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
     from jayul.connect.source_health import NoDataWatch, check_sources
 
     problems = check_sources(bindings)

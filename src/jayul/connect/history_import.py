@@ -169,7 +169,7 @@ class HistoryImport:
                     "ns",
                 )
             return f"CAST(round({col} * {_UNIT_NS[unit]}) AS BIGINT)"
-        if kind == "TIMESTAMP WITH TIME ZONE":
+        if kind == "TIMESTAMP WITH TIME ZONE" or kind.startswith("TIMESTAMPTZ"):  # _NS, _MS, _S
             return f"epoch_ns({col})"
         if kind.startswith("TIMESTAMP") or kind == "DATE":
             if spec.time_zone is None:
