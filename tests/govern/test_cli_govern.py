@@ -83,12 +83,15 @@ def test_audit_verify_export_and_tamper(tmp_path: Path) -> None:
         govern_app, ["audit", "verify", "--file", str(out), "--db", str(tmp_path / "none")]
     )
     assert unkeyed.exit_code == 3 and "MACs not checked" in unkeyed.output
-    wrong_head = runner.invoke(
-        govern_app, ["audit", "verify", "--file", str(out), "--head", "0" * 64]
+    wrong_head = runner.invoke(  # --db: no key found in whatever the working directory holds
+        govern_app,
+        ["audit", "verify", "--file", str(out), "--head", "0" * 64, "--db", str(tmp_path / "none")],
     )
     assert wrong_head.exit_code == 1 and "published head" in wrong_head.output
     out.write_text(out.read_text().replace("ana", "eve", 1))
-    bad = runner.invoke(govern_app, ["audit", "verify", "--file", str(out)])
+    bad = runner.invoke(
+        govern_app, ["audit", "verify", "--file", str(out), "--db", str(tmp_path / "none")]
+    )
     assert bad.exit_code == 1 and "BROKEN at seq 0" in bad.output
     con = connect(db)
     con.execute("UPDATE audit_log SET actor = 'eve' WHERE seq = 1")

@@ -35,7 +35,7 @@ def _fill(h: Historian) -> tuple[np.ndarray, np.ndarray]:
 def _read(fmt: str, chunks: list[bytes]) -> pd.DataFrame:
     data = b"".join(chunks)
     if fmt == "csv":
-        return pd.read_csv(io.BytesIO(data))
+        return pd.read_csv(io.BytesIO(data), float_precision="round_trip")  # exact decimals
     return pq.read_table(io.BytesIO(data)).to_pandas()
 
 
