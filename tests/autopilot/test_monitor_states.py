@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from jayul.autopilot import Autopilot, HealthMonitor
-from jayul.autopilot.monitor import state_over_batch
 from jayul.decide.baselines import Preventive
 from jayul.plant import demo_plant_path, load_demo_plant, parse_plant
 from jayul.plant.model import Plant
@@ -217,26 +216,3 @@ def test_on_the_twin_healthy_machines_stay_silent_through_their_day() -> None:
     # rarely used one may still be commissioning, and is then silent by construction).
     assert any(mh.scorer is not None for mh in monitor.machines.values())
     assert all(mh.skipped_rows > 0 for mh in monitor.machines.values())
-
-
-def test_the_twin_says_running_only_for_machines_that_ran_throughout() -> None:
-    twin = Twin(load_demo_plant(), seed=5, signal_period_s=600)
-    seen = set()
-    for _ in range(72):
-        twin.step(1.0)
-        states = twin.drain_operating_states()
-        for mid, m in twin.machines.items():
-            if states[mid] is MachineState.RUNNING:
-                assert m.status.value == "busy"
-            seen.add((m.status.value, states[mid]))
-    assert ("busy", MachineState.RUNNING) in seen
-    assert ("busy", MachineState.IDLE) in seen  # stood between two operations within the hour
-    assert ("idle", MachineState.IDLE) in seen
-
-
-def test_two_readings_make_a_state_over_the_batch() -> None:
-    run, idle, down = MachineState.RUNNING, MachineState.IDLE, MachineState.DOWN
-    assert state_over_batch(run, run) is run
-    assert state_over_batch(idle, run) is idle  # started during the batch: not throughout
-    assert state_over_batch(run, down) is down
-    assert state_over_batch(MachineState.UNKNOWN, run) is run

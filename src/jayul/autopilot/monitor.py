@@ -12,8 +12,8 @@ call every stop a fault. So the monitor judges a machine only while it produces.
 the timed state changes during the batch (`changes`, from the plant's events: operation start
 and end, failure, repair, maintenance; `jayul.records.state_changes`) and masks the rows row by
 row; rows in the first `SETTLE_NS` after a start are not judged either, as a machine settles.
-Without timed changes, each machine's state over the batch (`states`; RUNNING only if it ran
-throughout, see `state_over_batch`) decides for the whole batch. Rows while it stands are
+Without timed changes, each machine's state as the plant reports it (`states`) decides for the
+whole batch. Rows while it stands are
 skipped: the indicator and the alarm state are held, and the detector's trailing window
 continues from the last running rows when production resumes. Commissioning lasts `fit_h` hours
 of production, so a machine that often stands is fitted on as many rows as a busy one. A machine
@@ -87,16 +87,6 @@ def pivot_rows(
 
 MIN_TRAIN_ROWS = 50  # running rows needed before a detector is fitted
 SETTLE_NS = NS_PER_H // 2  # rows this soon after a start are not judged
-
-
-def state_over_batch(before: MachineState, now: MachineState) -> MachineState:
-    """A machine's state over a batch from two readings, at its start and at its end: a
-    source that reads the state only now and then (a PLC tag polled each tick) says RUNNING
-    only when both readings say so, since a batch in which the machine started or stopped holds
-    rows of both kinds."""
-    if now is MachineState.RUNNING and before is not MachineState.UNKNOWN:
-        return before
-    return now
 
 
 def _producing(state: MachineState) -> bool:

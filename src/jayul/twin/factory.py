@@ -17,7 +17,6 @@ import simpy.rt
 
 from jayul.plant.model import MaintenanceAction, NotModelledError, Plant, modelled
 from jayul.records import Event, EventKind, Samples
-from jayul.records.state import MachineState as OperatingState
 from jayul.records.timebase import NS_PER_H, to_ns
 from jayul.twin.degradation import gamma_increment, wear_weight
 from jayul.twin.dispatch import Dispatcher, EarliestDueDate
@@ -170,19 +169,6 @@ class Twin:
 
     def drain_events(self) -> list[Event]:
         out, self._events = self._events, []
-        return out
-
-    def drain_operating_states(self) -> dict[str, OperatingState]:
-        """Each machine's state over the signals drained since the last call: running only if
-        it processed throughout (a machine busy now that stood between two operations reads
-        idle), otherwise its status now in the shared vocabulary."""
-        out = {}
-        for mid, m in self.machines.items():
-            state = m.status.operating_state
-            if state is OperatingState.RUNNING and not m.ran_throughout:
-                state = OperatingState.IDLE
-            out[mid] = state
-            m.ran_throughout = True
         return out
 
     def kpis(self) -> Kpis:
@@ -465,9 +451,6 @@ class Twin:
                         self.rng_sensors,
                     )
                 )
-            m.ran_throughout = m.ran_throughout and all(
-                s.load > 0 for s in m.segments if s.t1 > s.t0
-            )
             m.segments = [Segment(self.now_h, m.load, self._health_list(m))]
         for m in self.machines.values():
             if m.status in (Status.DOWN, Status.MAINTENANCE):

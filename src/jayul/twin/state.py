@@ -76,9 +76,6 @@ class MachineState:
     segments: list[Segment] = field(default_factory=list)
     unavailable_since_h: float | None = None
     run_hours_since: dict[str, float] = field(default_factory=dict)  # per failure mode
-    # Whether the machine processed without a stop since its states were last drained (a
-    # stretch with no load, however short, clears it): the health monitor judges only such rows.
-    ran_throughout: bool = True
 
 
 @dataclass
