@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jayul.cli.main import app
+from jayul.connect.bindings import load_bindings
 from jayul.plant import Plant, load_demo_plant, load_plant
 
 pytest.importorskip("basyx.aas", reason="pip install 'jayul[aas]'")
@@ -44,8 +45,23 @@ def test_export_passes_the_test_engines_and_reads_back_equal(
             result = engines.check_aasx_file(f)
     assert result.ok(), result.to_dict()
     back = read_aas(out)
-    assert back.notes == []
+    assert back.notes == [] and back.connect is None
     assert back.plant == plant  # every field: signals, units, envelopes, modes, orders, alarms
+
+
+@pytest.mark.parametrize("name", ["demo-opcua.yaml", "demo-mqtt.yaml"])
+def test_the_connect_section_travels_with_the_plant(name: str, tmp_path: Path) -> None:
+    bindings = load_bindings(ROOT / "examples/plants" / name)
+    out = tmp_path / "p.aasx"
+    write_aas(bindings.plant, out, bindings.connect)
+    with out.open("rb") as f:
+        assert engines.check_aasx_file(f).ok()
+    back = read_aas(out)
+    assert back.plant == bindings.plant and back.connect == bindings.connect
+    written = tmp_path / "back.yaml"
+    written.write_text(back.yaml_text)
+    again = load_bindings(written)
+    assert again.connect == bindings.connect
 
 
 def test_units_and_envelopes_are_where_an_aas_reader_looks(tmp_path: Path) -> None:
@@ -116,7 +132,7 @@ def test_a_wrong_value_names_the_field(tmp_path: Path) -> None:
 
 def test_the_commands(tmp_path: Path) -> None:
     runner = CliRunner()
-    plant_file = ROOT / "examples/plants/sensors-only.yaml"
+    plant_file = ROOT / "examples/plants/sensors-only.yaml"  # with a connect section
     out = tmp_path / "plant.aasx"
     r = runner.invoke(app, ["plant", "export-aas", str(plant_file), "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -125,6 +141,7 @@ def test_the_commands(tmp_path: Path) -> None:
     back = tmp_path / "back.yaml"
     r = runner.invoke(app, ["plant", "import-aas", str(out), "--out", str(back)])
     assert r.exit_code == 0, r.output
+    assert load_bindings(back).connect == load_bindings(plant_file).connect
     assert load_plant(back) == load_plant(plant_file)
     junk = tmp_path / "junk.json"
     junk.write_text('{"assetAdministrationShells": [{"idShort": 3}]}')

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from jayul.connect.bindings import BindingsError, Connect, load_bindings
 from jayul.plant import Plant, PlantFileError, load_plant
 from jayul.shell.errors import fail
 
@@ -16,16 +17,18 @@ console = Console(soft_wrap=True, highlight=False)
 _NO_BASYX = "the AAS commands need basyx-python-sdk: pip install 'jayul[aas]'"
 
 
-def _plant(path: Path) -> Plant:
-    """The plant of a plant file, or of the file a deployment file's `plant_file:` names."""
+def _plant(path: Path) -> tuple[Plant, Connect | None]:
+    """The plant of a plant file (or of the file its `plant_file:` names) and its `connect:`
+    section when it has one."""
     import yaml
 
     try:
         data = yaml.safe_load(path.read_text())
-        if isinstance(data, dict) and "plant" not in data and "plant_file" in data:
-            path = path.parent / str(data["plant_file"])
-        return load_plant(path)
-    except (OSError, yaml.YAMLError, PlantFileError) as exc:
+        if isinstance(data, dict) and "connect" in data:
+            bindings = load_bindings(path)
+            return bindings.plant, bindings.connect
+        return load_plant(path), None
+    except (OSError, yaml.YAMLError, PlantFileError, BindingsError) as exc:
         fail(str(exc))
 
 
@@ -36,23 +39,24 @@ def export_aas(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Write the plant (machines, signals with units and ranges, setpoints with envelopes,
-    failure modes, maintenance) as an AAS environment: an AASX package or AAS JSON."""
+    failure modes, maintenance) and its connect section (the bindings) as an AAS environment:
+    an AASX package or AAS JSON."""
     try:
         from jayul.connect.aas_export import write_aas
     except ImportError:
         fail(_NO_BASYX)
-    plant = _plant(plant_file)
+    plant, connect = _plant(plant_file)
     if out.exists() and not force:
         fail(f"{out} exists; give --force to overwrite it")
     if out.suffix.lower() not in (".aasx", ".json"):
         fail(f"--out {out}: name a .aasx or .json file")
     try:
-        shells = write_aas(plant, out)
+        shells = write_aas(plant, out, connect)
     except OSError as exc:
         fail(f"{out}: cannot write: {exc.strerror or exc}")
     console.print(
         f"wrote {out}: {shells} shells (the plant, {len(plant.machine_types)} machine types, "
-        f"{len(plant.machines)} machines)"
+        f"{len(plant.machines)} machines)" + (", with the connect section" if connect else "")
     )
 
 

@@ -3,7 +3,9 @@
 What becomes what (docs/connect.md, "Asset Administration Shell"):
 
 - the plant: one shell (asset kind Instance) with the submodel `Plant` (name, start, lines,
-  crews, orders, alarm rules, the machines' order);
+  crews, orders, alarm rules, the machines' order) and, when the file has one, `Connect`: its
+  `connect:` section (sources with their bindings of signals to nodes, topics and registers,
+  sinks, state tags; credentials are never in it, only the names of where they are kept);
 - each machine type: one shell of asset kind Type with the submodels `MachineType`
   (name, operations, downtime cost), `Signals` (one collection per signal: id, unit, valid
   range `low`/`high`, sampling period, sensor model), `Setpoints` (id, unit, default and the
@@ -30,6 +32,7 @@ from basyx.aas.adapter import aasx
 from basyx.aas.adapter.json import write_aas_json_file
 
 from jayul.connect.aas_codec import collection, elements, global_ref, id_short, no_files
+from jayul.connect.bindings import Connect
 from jayul.plant import Plant
 from jayul.plant.model import MachineType
 
@@ -70,7 +73,7 @@ def _type_submodels(base: str, name: str, mt: MachineType) -> list[model.Submode
     return [_submodel(f"{base}/sm/{k}", k, v) for k, v in parts.items()]
 
 
-def plant_environment(plant: Plant) -> Store:
+def plant_environment(plant: Plant, connect: Connect | None = None) -> Store:
     """Every shell and submodel of `plant` (module doc)."""
     base = f"urn:jayul:{quote(plant.name, safe='')}"
     store: Store = Store()
@@ -101,8 +104,10 @@ def plant_environment(plant: Plant) -> Store:
     fields = {k: getattr(plant, k) for k in type(plant).model_fields}
     head = {k: v for k, v in fields.items() if k not in ("machine_types", "machines", "kind")}
     head["machines"] = plant.machine_ids  # their order; each is a shell of its own
-    plant_sm = _submodel(f"{base}/sm/Plant", "Plant", elements(head))
-    shell(f"{base}/plant", plant.name, model.AssetKind.INSTANCE, [plant_sm])
+    plant_sms = [_submodel(f"{base}/sm/Plant", "Plant", elements(head))]
+    if connect is not None:
+        plant_sms.append(_submodel(f"{base}/sm/Connect", "Connect", elements(dict(connect))))
+    shell(f"{base}/plant", plant.name, model.AssetKind.INSTANCE, plant_sms)
     types: dict[str, tuple[model.AssetAdministrationShell, list[model.Submodel]]] = {}
     for name, mt in plant.machine_types.items():
         t_base = f"{base}/type/{quote(name, safe='')}"
@@ -116,10 +121,10 @@ def plant_environment(plant: Plant) -> Store:
     return store
 
 
-def write_aas(plant: Plant, out: Path) -> int:
-    """Write `plant` to `out`: an AASX package when it ends in .aasx, else AAS JSON.
-    Returns the number of shells written."""
-    store = plant_environment(plant)
+def write_aas(plant: Plant, out: Path, connect: Connect | None = None) -> int:
+    """Write `plant` (and its `connect` section) to `out`: an AASX package when it ends in
+    .aasx, else AAS JSON. Returns the number of shells written."""
+    store = plant_environment(plant, connect)
     if out.suffix.lower() == ".aasx":
         shell_ids = [x.id for x in store if isinstance(x, model.AssetAdministrationShell)]
         with aasx.AASXWriter(str(out)) as writer:

@@ -1,8 +1,9 @@
 """An Asset Administration Shell environment (AASX, AAS JSON or XML) as a plant file draft.
 
 The inverse of `jayul.connect.aas_export`: the plant shell's `Plant` submodel gives the plant's
-own fields, each type shell (its `MachineType`, `Signals`, `Setpoints`, `FailureModes`,
-`Maintenance` submodels) a machine type, each shell with a `Machine` submodel a machine of the
+own fields (its `Connect` submodel, when there is one, the `connect:` section), each type
+shell (its `MachineType`, `Signals`, `Setpoints`, `FailureModes`, `Maintenance` submodels) a
+machine type, each shell with a `Machine` submodel a machine of the
 type its `derivedFrom` names. A shell without jayul's `Machine` submodel but with a `Signals`
 submodel of its own is read as a machine with a type of its own (for shells written by hand
 after jayul's scheme).
@@ -27,6 +28,7 @@ from basyx.aas.adapter.xml import read_aas_xml_file
 
 from jayul.connect.aas_codec import AasDecodeError, decode, fields_of, is_semantic, no_files
 from jayul.connect.aas_export import SEMANTIC, TYPE_SUBMODELS, Store
+from jayul.connect.bindings import BindingsError, Connect, parse_bindings
 from jayul.plant import Plant
 from jayul.plant.load import PlantFileError, parse_plant
 
@@ -39,6 +41,7 @@ class AasImportError(ValueError):
 class AasPlant:
     plant: Plant
     yaml_text: str
+    connect: Connect | None = None
     notes: list[str] = field(default_factory=list)  # what was not read, and why
 
 
@@ -110,6 +113,7 @@ def plant_from_environment(store: Store, source: str, name: str | None = None) -
     shells = [x for x in store if isinstance(x, model.AssetAdministrationShell)]
     notes: list[str] = []
     head: dict[str, Any] = {}
+    connect: dict[str, Any] | None = None
     types: dict[str, tuple[str, dict[str, Any]]] = {}  # shell id -> (name, fields)
     machines: list[tuple[model.AssetAdministrationShell, dict[str, Any] | None]] = []
     try:
@@ -119,6 +123,9 @@ def plant_from_environment(store: Store, source: str, name: str | None = None) -
             plant_sm, machine_sm = _jayul(sms, "Plant"), _jayul(sms, "Machine")
             if plant_sm is not None:
                 head = fields_of(plant_sm, f"{where}/Plant")
+                connect_sm = _jayul(sms, "Connect")
+                if connect_sm is not None:
+                    connect = fields_of(connect_sm, f"{where}/Connect")
             elif machine_sm is not None:
                 machines.append((aas, fields_of(machine_sm, f"{where}/Machine")))
             elif _jayul(sms, "MachineType") is not None:
@@ -151,12 +158,14 @@ def plant_from_environment(store: Store, source: str, name: str | None = None) -
         out_machines.sort(key=lambda m: rank.get(m.get("id"), len(rank)))
     data = {**head, "machine_types": out_types, "machines": out_machines}
     data["name"] = name or data.get("name") or Path(source).stem
-    text = yaml.safe_dump({"plant": data}, sort_keys=False, allow_unicode=True)
+    doc = {"plant": data} if connect is None else {"plant": data, "connect": connect}
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     try:
         plant = parse_plant(text, f"{source} (as a plant file)")
-    except PlantFileError as exc:
+        bound = None if connect is None else parse_bindings(text, Path(source)).connect
+    except (PlantFileError, BindingsError) as exc:
         raise AasImportError(str(exc)) from None
-    return AasPlant(plant, text, notes)
+    return AasPlant(plant, text, bound, notes)
 
 
 def read_aas(path: Path, name: str | None = None) -> AasPlant:
