@@ -103,7 +103,8 @@ def test_a_broker_that_goes_away_is_noticed_and_reconnected(
         )  # fmt: skip
         _until(lambda: ingest.devices()["sources"][0]["last_seen_ns"] is not None, 10)
         own_broker.stop()
-        _until(lambda: _state(ingest) == "disconnected", 5)  # a closed connection: at once
+        noticed = _until(lambda: _state(ingest) == "disconnected", 5)  # closed: at once
+        print(f"MQTT broker stopped: disconnected after {noticed:.2f} s")
         board = ingest.devices()["sources"][0]
         assert board["drops"] == 1 and "connection closed or lost" in board["last_error"]
         assert board["last_seen_ns"] is not None
@@ -138,7 +139,8 @@ def test_an_opcua_server_that_stops_is_noticed_and_reconnected(
         _until(lambda: ingest.devices()["sources"][0]["last_seen_ns"] is not None, 10)
         servers.pop().stop()
         # the session is probed every timeout_s / 3; a closed one fails the next probe
-        _until(lambda: _state(ingest) == "disconnected", 3 * 3.0)
+        noticed = _until(lambda: _state(ingest) == "disconnected", 3 * 3.0)
+        print(f"OPC UA server stopped: disconnected after {noticed:.2f} s")
         servers.append(PlcServer(port=plc.port).start())
         _until(lambda: _state(ingest) == "connected", 20)  # backoff 0.5 s to 10 s
         time.sleep(0.5)
@@ -197,7 +199,8 @@ def test_a_modbus_device_that_goes_away_is_noticed_at_the_next_poll(
     try:
         _until(lambda: _state(ingest) == "connected", 5)
         devices.pop().stop()
-        _until(lambda: _state(ingest) == "disconnected", 3)  # the next poll fails
+        noticed = _until(lambda: _state(ingest) == "disconnected", 3)  # the next poll fails
+        print(f"Modbus device stopped: disconnected after {noticed:.2f} s")
         devices.append(ModbusDevice(port))
         _until(lambda: _state(ingest) == "connected", 15)  # backoff 0.5 s to 10 s
         time.sleep(0.5)
