@@ -150,6 +150,7 @@ class LiveState:
     def attach_notifier(self, notifier: Notifier) -> None:
         """Notify new alarms through `notifier`'s channels (delivered by its own thread)."""
         notifier.lines = {m.id: m.line for m in self.plant.machines}
+        notifier.lookup = self.alarms.board.by_id.get  # escalations check the live alarm
         self.notifier = notifier
         self.alarms.board.listeners.append(notifier.on_alarm)
         notifier.start()

@@ -56,6 +56,20 @@ async function transition(id, what) {
   return api("POST", `/api/alarms/${id}/${what}`, body);
 }
 
+// Per channel: what went out, what waits (and why it failed), what was given up.
+function notifyTable(n) {
+  if (!n.configured) return `<p class="muted">${esc(n.reason)}.</p>`;
+  const rows = n.channels.map((c) => `<tr class="notify-row"><td>${esc(c.channel)}</td><td>${esc(c.kind)}</td>
+    <td>${c.sent}</td><td>${c.pending}</td><td>${c.held}</td><td>${c.failed}</td>
+    <td class="${c.last_error ? "error" : ""}">${esc(c.last_error) || "—"}</td></tr>` + c.failing.map((f) =>
+    `<tr class="notify-failing"><td></td><td colspan="6"><small>${esc(f.key)}: ${f.attempts} attempts,
+    ${f.state === "failed" ? "given up" : `next at ${new Date(f.next_at * 1000).toISOString().slice(11, 19)} UTC`}: ${esc(f.last_error)}</small></td></tr>`).join(""));
+  return `<div class="scroll"><table id="notify-channels"><tr><th>channel</th><th>kind</th><th>sent</th>
+    <th>waiting</th><th>held</th><th>given up</th><th>last error</th></tr>${rows.join("")}</table></div>
+    <p class="muted">${n.channels.length && n.channels[0].durable ? "Waiting messages are kept in the plant database: a restart delivers them."
+      : "Waiting messages are kept in memory only."}</p>`;
+}
+
 export async function alarmsPage(el, ctx) {
   const canAct = CAN_ACT.includes(ctx.me.role);
   const canEdit = ctx.me.role === "engineer";
@@ -65,6 +79,7 @@ export async function alarmsPage(el, ctx) {
       <label><input type="checkbox" id="a-all"> include cleared</label></form>
     <p class="error" id="alarm-msg"></p>
     <div class="scroll"><table id="alarms"></table></div><div id="alarm-log"></div>
+    <h2>Notifications</h2><div id="notify"></div>
     <h2>Alarm rules <small class="muted">(beyond the detector: threshold, rate of change, no data)</small></h2>
     <p><a id="rules-yaml" href="/api/alarm-rules?format=yaml">export as YAML</a> ·
       <a href="/api/alarm-rules?format=json">as JSON</a></p>
@@ -101,6 +116,7 @@ export async function alarmsPage(el, ctx) {
           `<tr><td>${when(s.time)}</td><td>${esc(s.who)}</td><td>${esc(s.what)}</td><td>${esc(s.note)}</td></tr>`).join("")}</table>`;
       });
     }
+    el.querySelector("#notify").innerHTML = notifyTable(await api("GET", "/api/notifications"));
     const rules = await api("GET", "/api/alarm-rules");
     el.querySelector("#rules").innerHTML = `<tr><th>id</th><th>kind</th><th>machine</th><th>signal</th>
       <th>condition</th><th>severity</th><th>from</th></tr>` + (rules.length ? rules.map((r) => `<tr class="rule-row">
