@@ -6,8 +6,10 @@ const CAN_ACT = ["operator", "engineer"];
 const every = (ms, fn) => { const t = setInterval(fn, ms); return () => clearInterval(t); };
 
 function stateText(a) {
+  const normal = a.normal_since != null ? ` (condition normal since ${when(a.normal_since)})` : "";
   if (a.state === "acknowledged") return `acknowledged by ${esc(a.acked_by)} at ${when(a.acked_at)}`;
-  if (a.state === "shelved") return `shelved by ${esc(a.shelved_by)} until ${when(a.shelved_until)}`;
+  if (a.state === "rtn_unacked") return `returned to normal at ${when(a.normal_since)}, not acknowledged`;
+  if (a.state === "shelved") return `shelved by ${esc(a.shelved_by)} until ${when(a.shelved_until)}${normal}`;
   if (a.state === "cleared") return `cleared by ${esc(a.cleared_by)} at ${when(a.cleared_at)}`;
   return "active, not acknowledged";
 }
@@ -15,7 +17,7 @@ function stateText(a) {
 function buttons(a) {
   if (a.state === "cleared") return "";
   const b = (what, label) => `<button data-act="${what}" data-id="${esc(a.id)}">${label}</button>`;
-  return [a.state === "active" ? b("acknowledge", "Acknowledge") : "",
+  return [a.state === "active" || a.state === "rtn_unacked" ? b("acknowledge", "Acknowledge") : "",
     a.state === "shelved" ? b("unshelve", "Unshelve") : b("shelve", "Shelve…"),
     b("assign", "Assign…"), b("comment", "Comment…"), b("clear", "Clear…")].join(" ");
 }
@@ -75,7 +77,8 @@ export async function alarmsPage(el, ctx) {
   const canEdit = ctx.me.role === "engineer";
   el.innerHTML = `<h1>Alarms</h1><p id="alarm-counts" class="muted"></p>
     <form class="inline" id="alarm-filter"><select id="a-state"><option value="">every open state</option>
-      <option>active</option><option>acknowledged</option><option>shelved</option><option>cleared</option></select>
+      <option>active</option><option>acknowledged</option><option value="rtn_unacked">returned, not acknowledged</option>
+      <option>shelved</option><option>cleared</option></select>
       <label><input type="checkbox" id="a-all"> include cleared</label></form>
     <p class="error" id="alarm-msg"></p>
     <div class="scroll"><table id="alarms"></table></div><div id="alarm-log"></div>
