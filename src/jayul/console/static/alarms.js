@@ -99,7 +99,7 @@ export async function alarmsPage(el, ctx) {
     if (el.querySelector("#a-all").checked || st === "cleared") q.set("include_cleared", "true");
     const data = await api("GET", `/api/alarms?${q}`);
     el.querySelector("#alarm-counts").textContent = Object.entries(data.counts)
-      .filter(([k]) => k !== "cleared").map(([k, v]) => `${v} ${k}`).join(" · ") + " (open alarms)";
+      .filter(([k]) => k !== "cleared").map(([k, v]) => `${v} ${k === "rtn_unacked" ? "returned, not acknowledged" : k}`).join(" · ") + " (open alarms)";
     el.querySelector("#alarms").innerHTML = `<tr><th>severity</th><th>machine</th><th>what</th>
       <th>alerts</th><th>first / last</th><th>state</th><th>owner</th><th>what was done</th><th></th></tr>` +
       (data.alarms.length ? data.alarms.map((a) => alarmRow(a, canAct)).join("")
