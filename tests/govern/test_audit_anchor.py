@@ -119,13 +119,20 @@ def read_checkpoints_from_table(con: Connection) -> list[Checkpoint]:
 
 
 class Collector:
-    """A syslog collector over UDP writing what it gets to a log file, after other traffic."""
+    """A syslog collector writing what it gets to a log file, after other traffic: over UDP,
+    or on a local datagram socket as /dev/log is."""
 
-    def __init__(self, log: Path) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+    def __init__(self, log: Path, unix: bool) -> None:
+        if unix:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            path = log.parent / "log.sock"
+            self.sock.bind(str(path))
+            self.anchor = f"syslog://{path}"
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind(("127.0.0.1", 0))
+            self.anchor = f"syslog://127.0.0.1:{self.sock.getsockname()[1]}"
         self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
         self.log, self.got = log, 0
         log.write_text("Dec  5 04:00:00 plant sshd[311]: Accepted publickey for ops {x}\n")
         self._stop = threading.Event()
@@ -148,10 +155,11 @@ class Collector:
         self.sock.close()
 
 
-def test_a_syslog_collector_catches_a_rewrite_made_with_the_key(tmp_path: Path) -> None:
-    collector = Collector(tmp_path / "auth.log")
+@pytest.mark.parametrize("unix", [False, True], ids=["udp", "local-socket"])
+def test_a_syslog_collector_catches_a_rewrite_made_with_the_key(tmp_path: Path, unix: bool) -> None:
+    collector = Collector(tmp_path / "auth.log", unix)
     try:
-        con, log, _ = _trail(tmp_path, f"syslog://127.0.0.1:{collector.port}")
+        con, log, _ = _trail(tmp_path, collector.anchor)
         fill(log, 25)  # checkpoints at 10 and 20
         end = time.monotonic() + 10
         while collector.got < 2 and time.monotonic() < end:

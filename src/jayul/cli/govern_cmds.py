@@ -246,6 +246,8 @@ def audit_checkpoint(
         except (ValueError, OSError) as exc:
             raise fail(str(exc)) from None
     console.print(f"checkpoint: {cp.count} records, head {cp.head} -> {out}", highlight=False)
+    if audit.anchor_error is not None:
+        raise fail(f"the checkpoint did not reach the audit anchor: {audit.anchor_error}")
 
 
 @key_app.command("rotate")
