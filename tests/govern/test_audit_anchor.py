@@ -178,8 +178,11 @@ def test_a_syslog_collector_catches_a_rewrite_made_with_the_key(tmp_path: Path, 
     con.close()
 
 
-def test_an_unreachable_anchor_never_stops_the_trail(tmp_path: Path, trail: str) -> None:
-    con, log, db = _trail(tmp_path, "postgresql://postgres@127.0.0.1:1/test")
+def test_an_unreachable_anchor_never_stops_the_trail(
+    tmp_path: Path, trail: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = "postgresql://postgres@127.0.0.1:1/test"
+    con, log, db = _trail(tmp_path, dead)
     fill(log, 25)
     assert log._anchor_retry_at > time.monotonic()  # not tried again at every write
     rec = log.append(9, "gate", "action_dispatched", "m1", "durable", durable=True)
@@ -191,3 +194,9 @@ def test_an_unreachable_anchor_never_stops_the_trail(tmp_path: Path, trail: str)
     assert log.anchor_error is None
     assert [c.count for c in log.anchor.read()] == [10, 20]  # the waiting ones, in order
     con.close()
+    monkeypatch.setenv("JAYUL_AUDIT_ANCHOR", dead)  # a checkpoint on demand says it failed
+    out = CliRunner().invoke(
+        govern_app, ["audit", "checkpoint", "--out", str(tmp_path / "cp.jsonl"), "--db", str(db)]
+    )
+    assert out.exit_code != 0 and "did not reach the audit anchor" in out.output, out.output
+    assert len(read_checkpoints(tmp_path / "cp.jsonl")) == 1  # the file got it all the same
