@@ -22,14 +22,15 @@ def test_outbox_contract(historian: Historian) -> None:
     box.put(Message("a0:raised:mail", "mail", {"alarm": "other"}, now, created=now), "pending")
     box.put(Message("a9:raised:mail", "mail", {"alarm": "a9"}, now, created=now), "held")
     assert box.counts() == {"mail": {"pending": 3, "held": 1}}  # the repeated key kept once
-    due = box.due("pending", now)
+    due = box.due("pending", now, ["mail"])
+    assert box.due("pending", now, ["hook"]) == []  # another channel's rows are not its
     assert [m.key for m in due] == ["a0:raised:mail", "a1:raised:mail", "a2:raised:mail"]
     assert due[0].body == {"alarm": "a0"}
     box.move(["a0:raised:mail"], "sent", now, attempts=1)
     box.move(["a1:raised:mail"], "pending", now, attempts=1, due=now + 1, error="refused")
     box.move(["a2:raised:mail"], "failed", now, attempts=7, error="gone")
-    assert [m.key for m in box.due("pending", now)] == []
-    assert [m.key for m in box.due("pending", now + 1)] == ["a1:raised:mail"]
+    assert [m.key for m in box.due("pending", now, ["mail"])] == []
+    assert [m.key for m in box.due("pending", now + 1, ["mail"])] == ["a1:raised:mail"]
     failing = {f["key"]: f for f in box.failing("mail")}
     assert failing["a1:raised:mail"]["next_at"] == now + 1
     assert failing["a2:raised:mail"]["state"] == "failed"

@@ -205,11 +205,8 @@ class Notifier:
             now = self.clock()
             self._release(now)
             self._escalate(now)
-            for msg in self.outbox.due("pending", now):
-                c = self.channels.get(msg.channel)
-                if c is None:  # a channel no longer in the file: keep the row, say so
-                    continue
-                self._send(c, msg)
+            for msg in self.outbox.due("pending", now, list(self.channels)):
+                self._send(self.channels[msg.channel], msg)
             if now - self._pruned_at > 3600:
                 self.outbox.prune(now)
                 self._pruned_at = now
@@ -257,7 +254,7 @@ class Notifier:
                 self.outbox.move(keys, "pending", now, due=now)
 
     def _escalate(self, now: float) -> None:
-        for watch in self.outbox.due("watch", now):
+        for watch in self.outbox.due("watch", now, list(self.channels)):
             alarm_id = str(watch.body["alarm"])
             alarm = self._watched.pop(watch.key, None)
             if alarm is None and self.lookup is not None:

@@ -76,9 +76,16 @@ class NotifyOutbox:
             for k, c, b, d, a, cr, e in rows
         ]
 
-    def due(self, state: str, now: float, limit: int = 500) -> list[Message]:
-        """Messages in `state` whose time has come, oldest first."""
-        return self._select(f"state = {self.p} AND due <= {self.p}", [state, now], limit)
+    def due(
+        self, state: str, now: float, channels: Sequence[str], limit: int = 500
+    ) -> list[Message]:
+        """Messages of `channels` in `state` whose time has come, oldest first (rows of a
+        channel no longer configured stay, and never crowd the others out)."""
+        if not channels:
+            return []
+        marks = ", ".join([self.p] * len(channels))
+        where = f"state = {self.p} AND due <= {self.p} AND channel IN ({marks})"
+        return self._select(where, [state, now, *channels], limit)
 
     def held(self, channel: str) -> list[Message]:
         return self._select(f"state = 'held' AND channel = {self.p}", [channel])
