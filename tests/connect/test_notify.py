@@ -212,3 +212,21 @@ def test_channel_files_say_what_is_wrong() -> None:
     assert ok[0].url == "http://x"
     with pytest.raises(ValueError, match="channel #1, kind"):
         load_channels("channels:\n  - {id: a, kind: pager}\n")
+
+
+def test_alarms_raised_before_listening_are_caught_up_once() -> None:
+    sent: list[str] = []
+    n = Notifier([Channel(id="c", kind="command", command=["true"])])
+
+    def keep(c: Channel, msg: Message) -> tuple[bool, str]:
+        sent.append(msg.key)
+        return True, ""
+
+    n._deliver = keep  # type: ignore[method-assign]
+    early, seen = _alarm(1), _alarm(2)
+    seen.acknowledge("olga", 3 * S)  # someone saw it already: no message
+    n.catch_up([early, seen])
+    n.pump()
+    n.catch_up([early, seen])  # attached again (a restart): the key is in the outbox
+    n.pump()
+    assert sent == [f"{early.id}:raised:c"]

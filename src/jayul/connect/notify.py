@@ -173,6 +173,14 @@ class Notifier:
         self._refresh()
         self._wake.set()
 
+    def catch_up(self, alarms: list[Alarm]) -> None:
+        """Alarms raised before this notifier listened (the warm-up, the last run): queue
+        those nobody acknowledged yet. One already queued or sent has its key in the outbox,
+        so it is not sent again."""
+        for alarm in alarms:
+            if alarm.state is AlarmState.ACTIVE:
+                self.on_alarm(alarm, "raised")
+
     # -- the delivery thread ------------------------------------------------------------------
 
     def start(self) -> None:

@@ -65,7 +65,7 @@ function notifyTable(n) {
     <td>${c.sent}</td><td>${c.pending}</td><td>${c.held}</td><td>${c.failed}</td>
     <td class="${c.last_error ? "error" : ""}">${esc(c.last_error) || "—"}</td></tr>` + c.failing.map((f) =>
     `<tr class="notify-failing"><td></td><td colspan="6"><small>${esc(f.key)}: ${f.attempts} attempts,
-    ${f.state === "failed" ? "given up" : `next at ${new Date(f.next_at * 1000).toISOString().slice(11, 19)} UTC`}: ${esc(f.last_error)}</small></td></tr>`).join(""));
+    ${f.state === "failed" ? "given up" : `next try in ${Math.max(0, Math.round(f.next_at - Date.now() / 1000))} s`}: ${esc(f.last_error)}</small></td></tr>`).join(""));
   return `<div class="scroll"><table id="notify-channels"><tr><th>channel</th><th>kind</th><th>sent</th>
     <th>waiting</th><th>held</th><th>given up</th><th>last error</th></tr>${rows.join("")}</table></div>
     <p class="muted">${n.channels.length && n.channels[0].durable ? "Waiting messages are kept in the plant database: a restart delivers them."
