@@ -2,8 +2,9 @@
 disturbed on a fixed timeline, then counted at the centre.
 
 Timeline (fractions of `seconds`): at 0.25 the NATS server is restarted (`restart_s` down);
-at 0.5 the centre is SIGKILLed and started again after `restart_s`; from 0.6 to 0.8 site 0 is
-offline (its publisher stopped, its loop still offering to its outbox). Then the sites stop
+at 0.5 the centre is SIGKILLed and started again after `restart_s`; at 0.6 (or once the centre
+consumes again, if later) site 0 goes offline for 0.2 of the run (its publisher stopped, its
+loop still offering to its outbox). Then the sites stop
 producing and the run waits until every outbox is empty and the centre holds every sample.
 """
 
@@ -49,6 +50,7 @@ def run_fleet(
     cpu_self = _self_cpu()
     pg_cpu = PgBackendCpu(dsn)
     centre.start()
+    startup_cpu = centre.wait_ready(nats_url, stream, "jayul-centre")
     events: dict[str, float] = {}
     started_ns = time.time_ns()
     t0 = time.monotonic()
@@ -74,12 +76,17 @@ def run_fleet(
         centre.kill()
         time.sleep(restart_s)
         centre.start()
+        startup_cpu += centre.wait_ready(nats_url, stream, "jayul-centre")
         if offline:
             at(0.6)
             say("site 0 offline")
             events["site_offline_s"] = time.monotonic() - t0
             fleet.edges[0].stop()
-            at(0.8)
+            hold = time.monotonic() + 0.2 * seconds  # offline for a fifth of the run
+            while time.monotonic() < hold:
+                pg_cpu.sample()
+                time.sleep(0.2)
+            events["site_online_s"] = time.monotonic() - t0
             say("site 0 back online")
             fleet.edges[0].start()
         at(1.0)
@@ -87,12 +94,14 @@ def run_fleet(
         produced_s = time.monotonic() - t0
         produced = sum(fleet.offered)
         say(f"produced {produced:,} samples in {produced_s:.1f} s; waiting for the centre")
-        drained = _wait_stored(dsn, schema, produced, fleet, pg_cpu, timeout=max(120.0, seconds))
+        drained = _wait_stored(
+            dsn, schema, produced, fleet, pg_cpu, timeout=max(120.0, seconds), say=say
+        )
         drain_s = time.monotonic() - t0 - produced_s
         figures = _count(dsn, schema, fleet.offered, started_ns, events)
         pg_cpu.sample()
         cpu = {
-            "centre_cpu_s": round(centre.cpu(), 2),
+            "centre_cpu_s": round(centre.cpu() - startup_cpu, 2),
             "postgres_backend_cpu_s": round(pg_cpu.total(), 2),
             "nats_cpu_s": round(nats.cpu(), 2) if nats is not None else None,
             "sites_cpu_s": round(_self_cpu() - cpu_self, 2),
@@ -121,6 +130,7 @@ def run_fleet(
         **figures,
         **cpu,
         **per_cpu,
+        "centre_startup_cpu_s": round(startup_cpu, 2),
         "nats_restart": nats is not None,
         "events_at_s": {k: round(v, 1) for k, v in events.items()},
     }
@@ -157,15 +167,26 @@ def _self_cpu() -> float:
 
 
 def _wait_stored(
-    dsn: str, schema: str, produced: int, fleet: Sites, pg_cpu: PgBackendCpu, timeout: float
+    dsn: str,
+    schema: str,
+    produced: int,
+    fleet: Sites,
+    pg_cpu: PgBackendCpu,
+    timeout: float,
+    say: Callable[[str], None],
 ) -> bool:
     end = time.monotonic() + timeout
+    last_said = time.monotonic()
     while time.monotonic() < end:
         pg_cpu.sample()
         with psycopg.connect(dsn, autocommit=True) as conn:
             row = conn.execute(f'SELECT coalesce(sum(samples), 0) FROM "{schema}".sites').fetchone()
         if fleet.backlog() == 0 and row is not None and int(row[0]) >= produced:
             return True
+        if time.monotonic() - last_said > 5:
+            last_said = time.monotonic()
+            backlog = [e.outbox.backlog() for e in fleet.edges]
+            say(f"  sites' backlogs {backlog}, centre holds {row[0] if row else 0:,}")
         time.sleep(0.5)
     return False
 

@@ -88,6 +88,32 @@ class CentreProcess:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT)
 
+    def wait_ready(self, url: str, stream: str, durable: str, timeout: float = 60.0) -> float:
+        """Wait until this centre's pull consumer has asked for messages; returns the CPU
+        seconds its start-up took (imports, connections), kept out of the per-core figures."""
+        import asyncio
+
+        async def waiting() -> bool:
+            import nats
+
+            nc = await nats.connect(url, connect_timeout=2)
+            try:
+                info = await nc.jetstream().consumer_info(stream, durable)
+                return bool(info.num_waiting)
+            except Exception:  # not created yet
+                return False
+            finally:
+                await nc.close()
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc is None or self.proc.poll() is not None:
+                raise RuntimeError(f"the centre exited; see {self.log}")
+            if asyncio.run(waiting()):
+                return cpu_seconds(self.proc.pid)
+            time.sleep(0.2)
+        raise RuntimeError(f"the centre was not consuming after {timeout:g} s; see {self.log}")
+
     def kill(self) -> None:
         """SIGKILL: no chance to finish a batch, acknowledge or close anything."""
         if self.proc is not None:
