@@ -23,7 +23,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from jayul.fleet.config import SUBJECT_TOKEN, Kind
-from jayul.fleet.wire import WireError, decode_events, decode_json, decode_samples
+from jayul.fleet.wire import WireError, decode_events, decode_json, decode_samples, samples_csv
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.sites (
@@ -127,16 +127,12 @@ class FleetStore:
         if kind is Kind.SAMPLES:
             table = decode_samples(m.body)
             self._partition(site)
-            cols = table.to_pydict()
             copy_sql = sql.SQL(
-                "COPY {}.samples (site, time, machine, signal, value, quality) FROM STDIN"
+                "COPY {}.samples (site, time, machine, signal, value, quality) "
+                "FROM STDIN (FORMAT csv)"
             ).format(s)
             with self.conn.cursor().copy(copy_sql) as cp:
-                for row in zip(
-                    cols["time"], cols["machine"], cols["signal"], cols["value"], cols["quality"],
-                    strict=True,
-                ):  # fmt: skip
-                    cp.write_row((site, *row))
+                cp.write(samples_csv(site, table))  # written by Arrow in C: no row loop here
             rows = table.num_rows
         elif kind in (Kind.ALERTS, Kind.ACTIONS, Kind.EVENTS):
             events = decode_events(m.body)

@@ -59,6 +59,16 @@ def decode_samples(body: bytes) -> pa.Table:
     return table
 
 
+def samples_csv(site: str, table: pa.Table) -> bytes:
+    """The rows of a samples table, with the site first, as CSV for PostgreSQL's COPY."""
+    import pyarrow.csv as pacsv
+
+    table = table.add_column(0, "site", pa.array([site] * table.num_rows, pa.string()))
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def encode_events(events: list[Event]) -> bytes:
     return json.dumps([e.model_dump(mode="json") for e in events]).encode()
 
