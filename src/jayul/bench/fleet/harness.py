@@ -212,6 +212,11 @@ def _count(
             FROM {s}.messages WHERE kind = 'samples'""",
             (calm_end,),
         ).fetchone() or (None, None, None)
+        (size,) = conn.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits "
+            "WHERE inhparent = %s::regclass",
+            (f"{s}.samples",),
+        ).fetchone() or (0,)
     offered_total = sum(offered)
     span = (int(last) - int(first)) / 1e9 if first and last else 0.0
     return {
@@ -219,6 +224,7 @@ def _count(
         "samples_stored_distinct": int(distinct),
         "samples_lost": offered_total - int(distinct),
         "samples_duplicated": int(rows) - int(distinct),
+        "postgres_bytes_per_sample": round(int(size) / int(distinct), 1) if distinct else None,
         "end_to_end_samples_per_s": round(int(distinct) / span) if span else None,
         "latency_p50_s": _s(p50),
         "latency_p99_s": _s(p99),
