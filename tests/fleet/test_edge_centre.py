@@ -150,6 +150,16 @@ def test_redelivery_is_stored_once(fleet: Fleet) -> None:
 
 
 def test_unreadable_message_goes_to_dead_letters(fleet: Fleet) -> None:
+    import pyarrow as pa
+
+    from jayul.fleet.wire import encode_samples
+
+    good = encode_samples(_samples(3))
+    table = pa.ipc.open_stream(good).read_all()
+    holes = table.set_column(3, "value", pa.array([1.0, None, 2.0], pa.float64()))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(holes)
     store = FleetStore(PG_URL, fleet.schema)
     try:
         result = store.write(
@@ -157,12 +167,17 @@ def test_unreadable_message_goes_to_dead_letters(fleet: Fleet) -> None:
                 Incoming(f"{fleet.prefix}.site.x.samples", "bad-1", None, b"not arrow"),
                 Incoming(f"{fleet.prefix}.site.x.weather", "bad-2", None, b"{}"),
                 Incoming(f"{fleet.prefix}.site.x.alerts", "ok-1", None, b"[]"),
+                Incoming(
+                    f"{fleet.prefix}.site.x.samples", "bad-3", None, sink.getvalue().to_pybytes()
+                ),
+                Incoming(f"{fleet.prefix}.site.x.samples", "ok-2", None, good),
             ],
             fleet.prefix,
         )
     finally:
         store.close()
-    assert (result.stored, result.dead) == (1, 2)
+    assert (result.stored, result.dead, result.samples) == (2, 3, 3)
     reasons = [r for (r,) in fleet.rows("SELECT reason FROM {s}.dead_letters ORDER BY msg_id")]
     assert "Arrow" in reasons[0] and "unknown kind 'weather'" in reasons[1]
+    assert "missing values in value" in reasons[2]
     assert PG_URL  # the store wrote to the real server

@@ -110,7 +110,9 @@ class FleetStore:
                         raise WireError("no Nats-Msg-Id header: cannot store it exactly once")
                     with self.conn.transaction():  # a savepoint: a bad body undoes only itself
                         rows_stored = self._store(site, kind, m, now)
-                except (WireError, psycopg.DataError, ValueError) as exc:
+                except (psycopg.OperationalError, psycopg.InterfaceError):
+                    raise  # the database, not the message: nothing commits, nothing is acked
+                except (WireError, psycopg.Error, ValueError) as exc:  # this message's fault
                     self._dead(m, str(exc), now)
                     out.dead += 1
                     continue

@@ -56,6 +56,9 @@ def decode_samples(body: bytes) -> pa.Table:
         raise WireError(
             f"samples body has columns {table.schema.names}, not {_SAMPLES_SCHEMA.names}"
         )
+    missing = [c for c in table.column_names if table[c].null_count]
+    if missing:
+        raise WireError(f"samples body has missing values in {', '.join(missing)}")
     return table
 
 
