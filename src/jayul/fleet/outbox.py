@@ -5,8 +5,8 @@ centre keeps writing here; the publisher drains the backlog, oldest first, when 
 Nothing is lost: a row leaves the unsent set only after the acknowledgement. Nothing is
 duplicated: each row carries a message id, sent as `Nats-Msg-Id` (JetStream drops a repeat
 within its duplicate window) and stored by the centre under a unique key (a repeat after the
-window is ignored there). Offering an id already in the outbox is a no-op, and sent rows are
-kept for `keep_sent_s` so that a re-offer after a restart is recognised too.
+window is ignored there). Offering an id already in the outbox is a no-op, and sent rows (their
+id, without the payload) are kept for `keep_sent_s` so that a re-offer is recognised too.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     sent_ns INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (seq) WHERE sent_ns IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_ns) WHERE sent_ns IS NOT NULL;
 """
 
 
@@ -86,7 +87,9 @@ class Outbox:
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "UPDATE outbox SET sent_ns = ? WHERE seq = ?", [(now, s) for s in seqs]
+                # a sent row keeps only its id (to recognise a re-offer), not its payload
+                "UPDATE outbox SET sent_ns = ?, payload = x'' WHERE seq = ?",
+                [(now, s) for s in seqs],
             )
             self._db.execute(
                 "DELETE FROM outbox WHERE sent_ns IS NOT NULL AND sent_ns < ?",

@@ -109,6 +109,7 @@ def run_fleet(
     finally:
         fleet.stop_producing()
         fleet.close()
+        pg_cpu.close()
         centre.stop()
         if nats is not None:
             nats.stop()
@@ -143,14 +144,17 @@ class PgBackendCpu:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.seen: dict[int, float] = {}
+        self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
 
     def sample(self) -> None:
-        try:
-            with psycopg.connect(self.dsn, autocommit=True) as conn:
-                pids = conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'jayul-fleet-centre'"
-                ).fetchall()
+        try:  # one connection kept: its own cost counts in the sites' CPU (same process)
+            if self._conn is None or self._conn.closed:
+                self._conn = psycopg.connect(self.dsn, autocommit=True)
+            pids = self._conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'jayul-fleet-centre'"
+            ).fetchall()
         except psycopg.Error:
+            self._conn = None
             return
         for (pid,) in pids:
             used = cpu_seconds(int(pid))
@@ -159,6 +163,10 @@ class PgBackendCpu:
 
     def total(self) -> float:
         return sum(self.seen.values())
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
 
 
 def _self_cpu() -> float:
