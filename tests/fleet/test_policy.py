@@ -51,5 +51,8 @@ def test_the_loop_historian_offers_only_shared_events(tmp_path: Path) -> None:
     assert subjects == ["jayul.site.demo.alerts", "jayul.site.demo.events"]
     tee.append_events(tee.query_events())  # the same events again: nothing new queued
     assert edge.outbox.backlog() == 2
+    edge.outbox.close()  # the outbox gone (as a full or removed disk): the loop goes on
+    tee.append_events([Event(time=9, kind=EventKind.ALERT)])
+    assert edge.offer_failures == 1
+    assert len(tee.query_events()) == 5
     tee.close()
-    edge.close()

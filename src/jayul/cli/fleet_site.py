@@ -44,7 +44,7 @@ def stored_hook(
     def both(batch: Samples) -> None:
         if on_stored is not None:
             on_stored(batch)
-        edge.offer_samples(batch)
+        edge.offer_from_loop(lambda: edge.offer_samples(batch))
 
     return both
 

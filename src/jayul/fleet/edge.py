@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -64,6 +65,7 @@ class Edge:
         )
         self._lock = threading.Lock()  # the downsampler's state (writer and loop threads)
         self.publisher: Publisher | None = None
+        self.offer_failures = 0  # offers from the loop the outbox could not take
 
     @classmethod
     def open(
@@ -128,6 +130,18 @@ class Edge:
             self.outbox.offer([(msg_id, self.config.subject(Kind.MODELS), encode_json(body))]) > 0
         )
 
+    def offer_from_loop(self, offer: Callable[[], object]) -> None:
+        """Run an offer for the site's loop: a failing outbox (disk full, file removed) is
+        logged and counted, never raised into the loop; the site's historian keeps the data."""
+        try:
+            offer()
+        except (sqlite3.Error, OSError) as exc:
+            self.offer_failures += 1
+            if self.offer_failures == 1 or self.offer_failures % 1000 == 0:
+                log.warning(
+                    "fleet: cannot queue for the centre (%d times): %s", self.offer_failures, exc
+                )
+
     # -- the publisher ---------------------------------------------------------------------
 
     def start(self) -> Edge:
@@ -153,6 +167,7 @@ class Edge:
             "published": p.published,
             "backlog": self.outbox.backlog(),
             "last_error": p.last_error,
+            "offer_failures": self.offer_failures,
         }
 
 

@@ -23,12 +23,12 @@ class FleetTee(Historian):
 
     def append_samples(self, batch: Samples, dedupe: bool = False) -> int:
         n = self.store.append_samples(batch, dedupe)
-        self.edge.offer_samples(batch)
+        self.edge.offer_from_loop(lambda: self.edge.offer_samples(batch))
         return n
 
     def append_events(self, events: Sequence[Event]) -> None:
         self.store.append_events(events)
-        self.edge.offer_events(events)
+        self.edge.offer_from_loop(lambda: self.edge.offer_events(events))
 
     def append_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         self.store.append_dead_letters(letters)
