@@ -109,7 +109,9 @@ def run_process(
         historian=historian,
         verifier=ProcessVerifier(),
         gate=gate,
-        repropose_after_h=2.0,
+        # a refused change is tried again on the later process; one waiting for a person
+        # (L2) is not asked again for a day
+        repropose_after_h=2.0 if level >= AutonomyLevel.L3 else 24.0,
     )
     while port.now_h < hours - 1e-9 and not twin.tripped:
         pilot.tick()
