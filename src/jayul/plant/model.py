@@ -212,7 +212,9 @@ class AlarmRule(_Strict):
 
     `machine` is a machine id or "*" (every machine that has the signal); `above`/`below`
     bound the value (threshold) or its change per hour (rate, over `window_s`); `no_data`
-    fires when the signal has been silent for `after_s` seconds of plant time."""
+    fires when the signal has been silent for `after_s` seconds of plant time. The alarm
+    returns to normal when the value is back inside its bound by `deadband` for
+    `clear_after_s` (threshold, rate), or when the signal is heard again (no_data)."""
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")
     kind: Literal["threshold", "rate", "no_data"]
@@ -223,6 +225,14 @@ class AlarmRule(_Strict):
     below: float | None = None
     window_s: float = Field(3600.0, gt=0, description="rate: the span the change is measured on")
     after_s: float = Field(600.0, gt=0, description="no_data: silence that raises the alarm")
+    deadband: float = Field(
+        0.0, ge=0, description="threshold, rate: how far back inside its bound the value must "
+        "come for the alarm to return to normal (hysteresis)"
+    )  # fmt: skip
+    clear_after_s: float = Field(
+        0.0, ge=0, description="threshold, rate: how long the value must stay back inside "
+        "(past the deadband) before the alarm returns to normal"
+    )  # fmt: skip
     message: str = Field("", max_length=500)
 
     @model_validator(mode="after")
