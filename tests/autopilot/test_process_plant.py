@@ -65,3 +65,23 @@ def test_changes_are_verified_on_forks_and_the_envelope_holds(
                  origin=SetpointWalk.name)  # fmt: skip
     assert not pilot.propose(far)
     assert port.twin.setpoints("reactor")["reactor_pressure"] <= 2730.0
+
+
+def test_clock_agrees_and_a_real_trip_stops_every_unit(port: ProcessPlant) -> None:
+    from jayul.records.timebase import NS_PER_H, to_ns
+
+    port.advance(0.05)
+    epoch = to_ns(port.model.start)
+    assert abs(port.time_ns() - round(port.now_h * NS_PER_H) - epoch) < NS_PER_H / 3600
+    # a target far past the envelope (the twin itself does not police it; the gate does)
+    port.twin.set_setpoint("reactor", "reactor_temperature", 180.0)
+    port.advance(0.25)
+    assert port.twin.tripped and "Shutting down" in str(port.twin.ledger.shutdown)
+    events = port.collect().events
+    assert {e.machine for e in events} == set(port.model.machine_ids)
+    assert all(r.state is MachineState.DOWN for r in port.machines().values())
+    change = Action(time=port.time_ns(), machine="reactor", kind=ActionKind.CHANGE_SETPOINT,
+                    params={"setpoint": "reactor_level", "value": 72.5, "unit": "%"},
+                    origin="test")  # fmt: skip
+    assert not port.execute(change)  # a tripped process takes no new targets
+    assert port.collect().events == ()  # the trip is said once
