@@ -17,7 +17,8 @@ Conventions every implementation keeps:
   it raises `ValueError` for an action the plant cannot carry out at all.
 - `advance(hours)` moves a simulated plant's clock; real equipment's clock moves on its own.
 - `fork()` returns a twin at the plant's current state for the verifier, or None when the plant
-  has no twin to try decisions on (connected equipment until a calibrated twin exists).
+  has no twin to try decisions on (connected equipment until a calibrated twin exists). A
+  continuous process (`jayul.autopilot.process_plant.ProcessPlant`) forks its process twin.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from jayul.decide.production import ProductionView
     from jayul.twin import Twin
     from jayul.twin.kpis import Kpis
+    from jayul.twin.process import ProcessTwin
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class PlantPort(Protocol):
         """The plan the plant follows now, if any."""
         ...
 
-    def fork(self) -> Twin | None:
+    def fork(self) -> Twin | ProcessTwin | None:
         """A twin at the plant's current state to verify decisions on, or None."""
         ...
 

@@ -242,6 +242,33 @@ class AlarmRule(_Strict):
         return self
 
 
+class ProductLimit(_Strict):
+    """A product specification the process must stay inside (the optimiser and the verifier
+    judge every setpoint change by it)."""
+
+    machine: str
+    signal: str
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProductLimit:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Process(_Strict):
+    """A continuous process simulated by a process twin instead of the discrete factory."""
+
+    model: Literal["tep"] = Field(
+        description="the process twin: tep, the Tennessee Eastman process (tep-studio extra)"
+    )
+    limits: list[ProductLimit] = Field(
+        default_factory=list, description="product rate and quality specification"
+    )
+
+
 class Plant(_Strict):
     """A whole plant, as its YAML file describes it."""
 
@@ -259,6 +286,9 @@ class Plant(_Strict):
     orders: Orders | None = Field(default=None, description="order arrivals (twin only)")
     alarms: list[AlarmRule] = Field(default_factory=list, description="alarm rules")
     kind: Literal["plant"] = "plant"
+    process: Process | None = Field(
+        default=None, description="a continuous process and the twin that simulates it"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -296,6 +326,11 @@ class Plant(_Strict):
             unknown = _crews_of(mt) - set(self.crews) if self.crews else set()
             if unknown:
                 raise ValueError(f"machine type {name!r} uses unknown crews {sorted(unknown)}")
+        for limit in self.process.limits if self.process is not None else []:
+            if limit.machine not in ids:
+                raise ValueError(f"process limit names unknown machine {limit.machine!r}")
+            if limit.signal not in {s.id for s in self.machine_type(limit.machine).signals}:
+                raise ValueError(f"process limit names unknown signal {limit.signal!r}")
         for rule in self.alarms:
             if rule.machine != "*" and rule.machine not in ids:
                 raise ValueError(f"alarm rule {rule.id!r} names unknown machine {rule.machine!r}")
