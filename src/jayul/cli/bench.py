@@ -95,3 +95,7 @@ bench_app.command("calibrate-cmapss")(bench_calibrate_cmapss)
 from jayul.bench.gym.command import bench_gym  # noqa: E402
 
 bench_app.command("gym")(bench_gym)
+
+from jayul.bench.federated.command import bench_federated  # noqa: E402
+
+bench_app.command("federated")(bench_federated)

@@ -10,6 +10,7 @@ from jayul.cli.console_cmds import register_console
 from jayul.cli.deadletter_cmds import deadletters_app
 from jayul.cli.demo import demo
 from jayul.cli.discover_cmds import connect_app
+from jayul.cli.fleet_federated import federated_app
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
@@ -28,6 +29,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(connect_app, name="connect")
 app.add_typer(bench_app, name="bench")
+app.add_typer(federated_app, name="federated")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit
 register_connect(app)  # twin serve, run
