@@ -17,10 +17,13 @@ from jayul.health.rul import histories_from_frame
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "cmapss"
 FloatArray = npt.NDArray[np.float64]
 
-# A network and feature map small enough for a test that still learns something.
-SMALL = FederatedSettings(
-    hidden=(16,), epochs=6, rounds=3, local_epochs=2, windows=(5, 15), baseline_rows=10
-)
+
+@pytest.fixture(scope="module")
+def small() -> FederatedSettings:
+    """A network and feature map small enough for a test that still learns something."""
+    return FederatedSettings(
+        hidden=(16,), epochs=6, rounds=3, local_epochs=2, windows=(5, 15), baseline_rows=10
+    )
 
 
 @pytest.fixture(scope="module")

@@ -18,19 +18,17 @@ from jayul.fleet.federated.deploy import (
     score_at_site,
 )
 from jayul.fleet.federated.features import Site
-from jayul.fleet.federated.model import FederatedRul, train_central
+from jayul.fleet.federated.model import FederatedRul, FederatedSettings, train_central
 from jayul.govern import Registry
-
-from .conftest import SMALL
 
 FloatArray = npt.NDArray[np.float64]
 Data = tuple[list[FloatArray], list[FloatArray], FloatArray]
 
 
 @pytest.fixture(scope="module")
-def model(small_sites: list[Site]) -> FederatedRul:
+def model(small_sites: list[Site], small: FederatedSettings) -> FederatedRul:
     # Trained on the pooled sites: what the gate judges does not depend on how it was trained.
-    return train_central(small_sites, SMALL)
+    return train_central(small_sites, small)
 
 
 def _registry(tmp_path: Path) -> Registry:

@@ -11,48 +11,50 @@ import pytest
 from jayul.bench.cmapss.metrics import rmse
 from jayul.fleet.federated import network
 from jayul.fleet.federated.features import Site
-from jayul.fleet.federated.model import FederatedRul, new_features
+from jayul.fleet.federated.model import FederatedRul, FederatedSettings, new_features
 
 pytest.importorskip("flwr.server", reason="the federated extra (flwr) is not installed")
 
 from jayul.fleet.federated.flower import train_federated
 
-from .conftest import SMALL
-
 FloatArray = npt.NDArray[np.float64]
 Data = tuple[list[FloatArray], list[FloatArray], FloatArray]
 
 
-def _untrained(sites: list[Site]) -> FederatedRul:
-    features = new_features(sites, SMALL)
+def _untrained(sites: list[Site], small: FederatedSettings) -> FederatedRul:
+    features = new_features(sites, small)
     width = features.rows(sites[0])[0].shape[1]
-    return FederatedRul(features, network.init_weights(width, SMALL.hidden, SMALL.seed), SMALL)
+    return FederatedRul(features, network.init_weights(width, small.hidden, small.seed), small)
 
 
-def test_fedavg_and_fedprox_learn_across_sites(small_sites: list[Site], fd001: Data) -> None:
+def test_fedavg_and_fedprox_learn_across_sites(
+    small_sites: list[Site], fd001: Data, small: FederatedSettings
+) -> None:
     _, test, true = fd001
-    before = rmse(_untrained(small_sites).predict(test), true)
-    fedavg = train_federated(small_sites, SMALL, "fedavg")
-    prox = train_federated(small_sites, dataclasses.replace(SMALL, proximal_mu=1.0), "fedprox")
+    before = rmse(_untrained(small_sites, small).predict(test), true)
+    fedavg = train_federated(small_sites, small, "fedavg")
+    prox = train_federated(small_sites, dataclasses.replace(small, proximal_mu=1.0), "fedprox")
     after, after_prox = rmse(fedavg.predict(test), true), rmse(prox.predict(test), true)
     assert after < 0.75 * before
     assert after_prox < 0.75 * before
     # the proximal term changes what the sites send back
     assert not np.allclose(fedavg.weights[0], prox.weights[0])
     # same settings, same model: the rounds are reproducible
-    again = train_federated(small_sites, SMALL, "fedavg")
+    again = train_federated(small_sites, small, "fedavg")
     np.testing.assert_allclose(again.weights[0], fedavg.weights[0], rtol=1e-10)
 
 
-def test_differential_privacy_noise_changes_the_model(small_sites: list[Site]) -> None:
-    plain = train_federated(small_sites, dataclasses.replace(SMALL, rounds=1, local_epochs=1))
+def test_differential_privacy_noise_changes_the_model(
+    small_sites: list[Site], small: FederatedSettings
+) -> None:
+    plain = train_federated(small_sites, dataclasses.replace(small, rounds=1, local_epochs=1))
     private = train_federated(
-        small_sites, dataclasses.replace(SMALL, rounds=1, local_epochs=1, dp_noise=1.0)
+        small_sites, dataclasses.replace(small, rounds=1, local_epochs=1, dp_noise=1.0)
     )
     assert np.all(np.isfinite(private.weights[0]))
     assert not np.allclose(plain.weights[0], private.weights[0])
 
 
-def test_unknown_strategy_is_refused(small_sites: list[Site]) -> None:
+def test_unknown_strategy_is_refused(small_sites: list[Site], small: FederatedSettings) -> None:
     with pytest.raises(ValueError, match="unknown strategy 'krum'"):
-        train_federated(small_sites, SMALL, "krum")
+        train_federated(small_sites, small, "krum")
