@@ -9,9 +9,9 @@ import numpy.typing as npt
 import pytest
 
 from jayul.bench.cmapss.data import SENSORS, load_cmapss
+from jayul.bench.federated.sites import skewed_split
 from jayul.fleet.federated.features import Site
 from jayul.fleet.federated.model import FederatedSettings
-from jayul.fleet.federated.sites import skewed_split
 from jayul.health.rul import histories_from_frame
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "cmapss"

@@ -1,7 +1,7 @@
 """Federated RUL on C-MAPSS FD001: five sites, non-IID, against central and local-only.
 
 Protocol: FD001's 100 training engines are split across `n_sites` sites by
-`jayul.fleet.federated.sites.skewed_split` (engines ranked by life, four life bands, each
+`jayul.bench.federated.sites.skewed_split` (engines ranked by life, four life bands, each
 band dealt by Dirichlet(0.5) shares, seed `split_seed`). Every model is the same network on
 the same windowed features (`jayul.fleet.federated`), trained
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from jayul.bench.cmapss.data import SENSORS, load_cmapss
 from jayul.bench.cmapss.metrics import phm08_score, rmse
+from jayul.bench.federated.sites import skewed_split
 from jayul.fleet.federated.features import Site
 from jayul.fleet.federated.flower import train_federated
 from jayul.fleet.federated.model import (
@@ -35,7 +36,6 @@ from jayul.fleet.federated.model import (
     train_central,
     train_local,
 )
-from jayul.fleet.federated.sites import skewed_split
 from jayul.health.rul import histories_from_frame
 
 # Must reach (issue 26): federated within 5 % of central, at least 15 % below local-only.

@@ -2,8 +2,8 @@
 
 `features` (the feature map, from sums the sites send), `network` (the numpy MLP Flower's
 strategies average), `model` (central and local-only baselines), `flower` (FedAvg, FedProx,
-differential privacy through Flower's server loop), `sites` (a skewed non-IID split),
-`deploy` (registry, scorecard, site back-test, deployment gate), `runs` (a site's CSV).
+differential privacy through Flower's server loop), `deploy` (registry, scorecard, site
+back-test, deployment gate), `runs` (a site's CSV).
 """
 
 from jayul.fleet.federated.deploy import (
@@ -21,7 +21,6 @@ from jayul.fleet.federated.model import (
     train_central,
     train_local,
 )
-from jayul.fleet.federated.sites import skewed_split
 
 __all__ = [
     "FederatedFeatures",
@@ -34,7 +33,6 @@ __all__ = [
     "flower_available",
     "register_federated",
     "score_at_site",
-    "skewed_split",
     "train_central",
     "train_federated",
     "train_local",

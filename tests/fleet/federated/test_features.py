@@ -1,4 +1,4 @@
-"""The skewed split, the feature map from the sites' sums, and the numpy network."""
+"""The feature map from the sites' sums, and the numpy network."""
 
 from __future__ import annotations
 
@@ -8,32 +8,6 @@ import pytest
 from jayul.fleet.federated import network
 from jayul.fleet.federated.features import FederatedFeatures, Site
 from jayul.health.rul import WindowFeatures
-
-
-def test_split_deals_every_unit_once_skewed_and_fixed_by_seed() -> None:
-    lives = list(np.random.default_rng(1).integers(120, 360, size=100))
-    parts = skewed_split_of(lives, seed=0)
-    flat = np.concatenate(parts)
-    assert sorted(flat.tolist()) == list(range(100))
-    assert min(len(p) for p in parts) >= 5
-    mean_lives = [np.mean([lives[i] for i in p]) for p in parts]
-    # non-IID: the sites' mean lives spread well beyond what a random deal gives (~10 rows)
-    assert max(mean_lives) - min(mean_lives) > 25
-    assert all(np.array_equal(a, b) for a, b in zip(parts, skewed_split_of(lives, 0), strict=True))
-    assert not all(
-        np.array_equal(a, b) for a, b in zip(parts, skewed_split_of(lives, 1), strict=True)
-    )
-
-
-def skewed_split_of(lives: list[int], seed: int) -> list[np.ndarray]:
-    from jayul.fleet.federated.sites import skewed_split
-
-    return skewed_split(lives, 5, seed=seed)
-
-
-def test_split_refuses_too_few_units() -> None:
-    with pytest.raises(ValueError, match="cannot give 5 sites"):
-        skewed_split_of([100] * 12, seed=0)
 
 
 def test_feature_map_from_sums_equals_the_pooled_fit(small_sites: list[Site]) -> None:
