@@ -141,7 +141,8 @@ def train_federated(
     # Flower's DP wrapper draws its noise from numpy's global generator: seed it so a run
     # with the same settings gives the same model.
     np.random.seed(settings.seed)
-    logging.getLogger("flwr").setLevel(logging.WARNING)  # a line per round otherwise
+    # a line per round, and a warning that no metrics aggregation is set (none is needed)
+    logging.getLogger("flwr").setLevel(logging.ERROR)
     server.fit(num_rounds=settings.rounds, timeout=None)
     weights = [
         np.asarray(a, dtype=np.float64) for a in common.parameters_to_ndarrays(server.parameters)
