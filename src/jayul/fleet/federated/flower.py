@@ -101,6 +101,39 @@ def _client_and_proxy(site: Site, x: Any, y: Any, settings: FederatedSettings, i
     return InProcessProxy(site.name)
 
 
+def _in_site_order(strategy: Any) -> Any:
+    """`strategy` with each round's results sorted by site before it aggregates them.
+
+    Flower's server collects the sites' results from a set of futures, in no fixed order; a
+    weighted average summed in a different order differs in the last bits, and thirty rounds
+    of training amplify that into a different model. Sorting makes a run reproducible."""
+    base = _flwr("flwr.server.strategy").Strategy
+
+    class InSiteOrder(base):  # type: ignore[misc,valid-type]
+        def initialize_parameters(self, client_manager: Any) -> Any:
+            return strategy.initialize_parameters(client_manager)
+
+        def configure_fit(self, server_round: int, parameters: Any, client_manager: Any) -> Any:
+            return strategy.configure_fit(server_round, parameters, client_manager)
+
+        def aggregate_fit(self, server_round: int, results: Any, failures: Any) -> Any:
+            ordered = sorted(results, key=lambda pair: str(pair[0].cid))
+            return strategy.aggregate_fit(server_round, ordered, failures)
+
+        def configure_evaluate(
+            self, server_round: int, parameters: Any, client_manager: Any
+        ) -> Any:
+            return strategy.configure_evaluate(server_round, parameters, client_manager)
+
+        def aggregate_evaluate(self, server_round: int, results: Any, failures: Any) -> Any:
+            return strategy.aggregate_evaluate(server_round, results, failures)
+
+        def evaluate(self, server_round: int, parameters: Any) -> Any:
+            return strategy.evaluate(server_round, parameters)
+
+    return InSiteOrder()
+
+
 def train_federated(
     sites: Sequence[Site], settings: FederatedSettings, strategy: str = "fedavg"
 ) -> FederatedRul:
@@ -136,7 +169,7 @@ def train_federated(
     manager = server_mod.SimpleClientManager()
     for index, (site, (x, y)) in enumerate(zip(sites, rows, strict=True)):
         manager.register(_client_and_proxy(site, x, y / settings.cap, settings, index))
-    server = server_mod.Server(client_manager=manager, strategy=chosen)
+    server = server_mod.Server(client_manager=manager, strategy=_in_site_order(chosen))
     server.set_max_workers(1)  # one site at a time: a fixed order of work on a shared machine
     # Flower's DP wrapper draws its noise from numpy's global generator: seed it so a run
     # with the same settings gives the same model.
