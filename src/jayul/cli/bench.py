@@ -101,3 +101,7 @@ bench_app.command("gym")(bench_gym)
 from jayul.bench.fleet.command import bench_fleet  # noqa: E402
 
 bench_app.command("fleet")(bench_fleet)
+
+from jayul.bench.federated.command import bench_federated  # noqa: E402
+
+bench_app.command("federated")(bench_federated)

@@ -11,6 +11,7 @@ from jayul.cli.deadletter_cmds import deadletters_app
 from jayul.cli.demo import demo
 from jayul.cli.discover_cmds import connect_app
 from jayul.cli.fleet_cmds import fleet_app
+from jayul.cli.fleet_federated import federated_app
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
@@ -34,6 +35,7 @@ app.add_typer(connect_app, name="connect")
 app.add_typer(bench_app, name="bench")
 app.add_typer(fleet_app, name="fleet")
 app.add_typer(quality_app, name="quality")
+app.add_typer(federated_app, name="federated")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit
 register_connect(app)  # twin serve, run
