@@ -119,6 +119,8 @@ def equipment_case(tmp_path: Path) -> Iterator[Case]:
     pub.loop_start()
     server.set("Pump-1", "OperatingHours", 1200.0)
     wait_for(lambda: plant.machines()[MACHINE].state is MachineState.RUNNING)
+    # the tags are polled on their own: the setpoint's first reading may come a poll later
+    wait_for(lambda: "speed_rpm" in plant.machines()[MACHINE].setpoints)
 
     def produce() -> None:
         before = ingest.writer.stats.samples_stored
