@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,6 +149,12 @@ def run(
         None, min=1, max=65535, help="Serve the operator console and API on this port."
     ),
     host: str = typer.Option("127.0.0.1", help="Address the console listens on."),
+    stop_after_silence: float | None = typer.Option(
+        None,
+        min=0.1,
+        help="Stop (exit code 4) when no sample arrived from any source for this many seconds "
+        "(default: connect.no_data.stop_after_s; unset: alert and keep waiting).",
+    ),
     admin_password: str | None = typer.Option(
         None,
         envvar="JAYUL_ADMIN_PASSWORD",
@@ -245,7 +250,9 @@ def run(
     if port is None:  # with the console, uvicorn handles Ctrl-C and SIGTERM itself
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-    from jayul.connect.source_health import NoDataWatch, check_sources
+    from jayul.cli.run_drive import drive, serve
+    from jayul.connect.input_watch import InputWatch
+    from jayul.connect.source_health import check_sources
 
     problems = check_sources(bindings)
     if problems:
@@ -255,31 +262,25 @@ def run(
     ingest.start()
     equipment.start()
     check_brokers(bindings)
-    no_data = bindings.connect.no_data
-    watch = NoDataWatch(
-        ingest.intake.board, bindings.plant, utc_now_ns(), no_data.periods, no_data.signals
-    )
+    settings = bindings.connect.no_data
+    if stop_after_silence is not None:
+        settings = settings.model_copy(update={"stop_after_s": stop_after_silence})
+    watch = InputWatch(ingest, bindings, utc_now_ns(), settings)
     kinds = ", ".join(s.kind for s in bindings.connect.sources)
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
     )
     try:
         if pilot is not None and port is not None:
-            _serve(bindings, pilot, store, where, port, host, admin_password, seconds)
+            serve(
+                bindings, pilot, store, where, port, host, admin_password, seconds,
+                ingest, watch, tick_s,
+            )  # fmt: skip
         else:
-            started = time.monotonic()
-            last_report = started
-            while not stopping and (seconds is None or time.monotonic() - started < seconds):
-                time.sleep(tick_s)
-                if (broken := ingest.failure()) is not None:
-                    fail(f"ingestion stopped: {broken}", code=1)
-                if pilot is not None:
-                    pilot.tick()
-                if silent := watch.events(utc_now_ns()):
-                    ingest.writer.add_events(silent)
-                if time.monotonic() - last_report >= 10:
-                    last_report = time.monotonic()
-                    _report(ingest, pilot, "")
+            drive(
+                ingest, watch, pilot, tick_s, seconds, lambda: stopping,
+                lambda prefix: _report(ingest, pilot, prefix),
+            )  # fmt: skip
     finally:
         equipment.stop()
         ingest.stop()
@@ -340,53 +341,6 @@ def _plant_pilot(
             highlight=False,
         )
     return pilot
-
-
-def _serve(
-    bindings: Bindings,
-    pilot: Autopilot,
-    store: Historian,
-    gate_db: Path,
-    port: int,
-    host: str,
-    admin_password: str | None,
-    seconds: float | None,
-) -> None:
-    """The operator console over the real plant: the loop ticks in the background at its
-    wall-clock pace while uvicorn serves until Ctrl-C (or `seconds`)."""
-    import threading
-
-    import uvicorn
-
-    from jayul.cli.demo_ui import ensure_admin
-    from jayul.server.app import create_app
-    from jayul.server.live import LiveState
-    from jayul.server.users import Role
-
-    state = LiveState(bindings.plant, pilot, store, str(gate_db), speed=1.0)
-    if admin_password is not None:
-        with state.lock:
-            if not state.users.list():
-                state.users.add("admin", Role.ADMIN, admin_password, by="jayul run")
-    login = ensure_admin(state)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    console.print(f"[bold]jayul console[/] at http://{shown}:{port}/  (API docs: /api/docs)")
-    if login is not None:
-        console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(state), host=host, port=port, log_level="warning")
-    )
-
-    def time_is_up() -> None:
-        server.should_exit = True
-
-    if seconds is not None:
-        threading.Timer(seconds, time_is_up).start()
-    state.start()
-    try:
-        server.run()
-    finally:
-        state.stop()
 
 
 def _report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jayul.autopilot import Autopilot, HealthMonitor, PlantPort
+from jayul.connect.input_watch import InputWatch
 from jayul.connect.notify import Notifier
 from jayul.decide.plan import Plan
 from jayul.gate import Gate, Origins
@@ -99,6 +100,7 @@ class LiveState:
         pilot.flush_every = min(pilot.flush_every, 5)
         self.alarms = AlarmFeed(self)  # alerts and rule hits -> one alarm per problem
         self.notifier: Notifier | None = None
+        self.inputs: InputWatch | None = None  # real equipment's input watch (`jayul run`)
         self.rul_provider = rul_provider
         if rul_provider is None and pilot.rul_monitor is not None:
             self.rul_provider = self._from_rul_monitor

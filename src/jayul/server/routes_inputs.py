@@ -1,4 +1,5 @@
-"""The plant's inputs: dead letters (what could not be stored, counted by reason)."""
+"""The plant's inputs: dead letters (what could not be stored, counted by reason), and under
+`jayul run` whether every source delivers (jayul.connect.input_watch)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,12 @@ def deadletters(
             for seq, d in rows
         ],
     }
+
+
+@router.get("/inputs", summary="Whether every source delivers: problems, silent signals, rates")
+def inputs(
+    state: LiveState = Depends(live_state), _: Session = Depends(current_session)
+) -> dict[str, Any]:
+    if state.inputs is None:
+        return {"watched": False, "reason": "the twin feeds this loop directly: no inputs to watch"}
+    return {"watched": True, **state.inputs.status()}

@@ -1,0 +1,72 @@
+"""`jayul run` watches its inputs against a real broker of the test's own: the broker going
+away is an alert naming the source (and an "input back" when it returns), and a plant from
+which nothing arrives for `stop_after_s` stops `jayul run` with a clear error and exit code 4
+instead of running blind."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from typer.testing import CliRunner
+
+from jayul.cli.main import app
+from jayul.connect.input_watch import NO_DATA_EXIT
+from jayul.historian import open_historian
+from jayul.plant import demo_plant_path
+from jayul.records import EventKind
+
+if TYPE_CHECKING:
+    from conftest import OwnBroker
+
+runner = CliRunner()
+
+
+def plant_file(tmp_path: Path, port: int, no_data: str) -> Path:
+    path = tmp_path / "plant.yaml"
+    path.write_text(
+        f"plant_file: {demo_plant_path()}\n"
+        "connect:\n"
+        f"  historian: duckdb:///{tmp_path}/hist.duckdb\n"
+        f"  buffer: {tmp_path}/buffer\n"
+        f"  sources:\n    - {{kind: mqtt, port: {port}, client_id: watch-{port}}}\n"
+        f"  no_data: {no_data}\n"
+    )
+    return path
+
+
+def input_alerts(tmp_path: Path) -> list[str]:
+    store = open_historian(f"duckdb:///{tmp_path}/hist.duckdb")
+    try:
+        events = store.query_events(0, None)
+    finally:
+        store.close()
+    return [str(e.payload.get("detector")) for e in events if e.kind is EventKind.ALERT]
+
+
+def test_a_silent_plant_stops_run_with_exit_code_4(own_broker: OwnBroker, tmp_path: Path) -> None:
+    plant = plant_file(tmp_path, own_broker.port, "{source_down_s: 0.5, stop_after_s: 4}")
+    threading.Timer(1.5, own_broker.stop).start()  # the broker goes away after the start
+    args = ["run", "--plant", str(plant), "--ingest-only", "--tick-s", "0.2", "--seconds", "60"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == NO_DATA_EXIT, result.output
+    out = " ".join(result.output.split())
+    assert "no sample from any source for" in out
+    assert "stopping rather than running blind" in out
+    assert "connect.sources[0] (mqtt" in out  # the alert names the source that went away
+    kinds = input_alerts(tmp_path)
+    assert "input_down" in kinds and "input_stopped" in kinds, kinds
+
+
+def test_a_broker_that_comes_back_is_said_once_each_way(
+    own_broker: OwnBroker, tmp_path: Path
+) -> None:
+    plant = plant_file(tmp_path, own_broker.port, "{source_down_s: 0.3}")
+    threading.Timer(1.0, own_broker.stop).start()
+    threading.Timer(3.0, own_broker.start).start()
+    args = ["run", "--plant", str(plant), "--ingest-only", "--tick-s", "0.2", "--seconds", "8"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output  # no stop_after_s: it says so and keeps going
+    kinds = input_alerts(tmp_path)
+    assert kinds.count("input_down") == 1 and kinds.count("input_up") == 1, kinds
