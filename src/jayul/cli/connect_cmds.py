@@ -21,6 +21,7 @@ from jayul.shell.errors import fail
 
 if TYPE_CHECKING:
     from jayul.autopilot import Autopilot
+    from jayul.calibrate.recalibration import RecalibrationPolicy
     from jayul.connect.equipment import ConnectedPlant
     from jayul.connect.ingest import Ingest
     from jayul.gate import AutonomyLevel
@@ -149,6 +150,21 @@ def run(
         None, min=1, max=65535, help="Serve the operator console and API on this port."
     ),
     host: str = typer.Option("127.0.0.1", help="Address the console listens on."),
+    twin: Path | None = typer.Option(
+        None,
+        "--twin",
+        help="A calibrated twin of this plant (`jayul twin calibrate --out`): decisions are "
+        "verified on it instead of waiting for a person as not verified.",
+    ),
+    recalibrate_days: float = typer.Option(
+        30.0, min=0.01, help="With --twin: recalibration is due after this many days."
+    ),
+    recalibrate_error: float = typer.Option(
+        0.5,
+        min=0.0,
+        help="With --twin: recalibration is due when the twin's failure prediction on recent "
+        "history is off by more than this (relative).",
+    ),
     stop_after_silence: float | None = typer.Option(
         None,
         min=0.1,
@@ -238,9 +254,13 @@ def run(
     where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
     pilot = None
     if not ingest_only:
+        from jayul.calibrate.recalibration import RecalibrationPolicy
+
+        recal = RecalibrationPolicy(every_days=recalibrate_days, max_error=recalibrate_error)
         pilot = _plant_pilot(
-            bindings, equipment, policy, store, where, level, fit_h, tick_s, detector_factory
-        )
+            bindings, equipment, policy, store, where, level, fit_h, tick_s, detector_factory,
+            (twin, recal),
+        )  # fmt: skip
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -302,10 +322,11 @@ def _plant_pilot(
     fit_h: float,
     tick_s: float,
     detector_factory: Callable[[], Detector],
+    twin: tuple[Path | None, RecalibrationPolicy],
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
-    plant's own history when it has enough, the verifier (which finds no twin of a real plant
-    yet, so the gate asks a person) and the gate."""
+    plant's own history when it has enough, the verifier (on the calibrated twin when one is
+    given; without, it finds no twin, so the gate asks a person) and the gate."""
     from jayul.autopilot.monitor import HealthMonitor
     from jayul.autopilot.plant_history import train_from_history
     from jayul.autopilot.setup import gate_for, pilot_for
@@ -321,6 +342,13 @@ def _plant_pilot(
         gate = gate_for(plant, equipment, str(gate_db), level, by="run")
     except OSError as exc:
         fail(str(exc))
+    verifier = Verifier()
+    if twin[0] is not None:
+        from jayul.cli.run_twin import calibrated_verifier
+
+        verifier, equipment.twin = calibrated_verifier(
+            twin[0], plant, gate, store, equipment.time_ns(), twin[1]
+        )
     pilot = pilot_for(
         plant,
         equipment,
@@ -328,7 +356,7 @@ def _plant_pilot(
         store,
         rul_models,
         gate=gate,
-        verifier=Verifier(),
+        verifier=verifier,
         monitor=HealthMonitor(plant, fit_h=fit_h, detector_factory=detector_factory),
     )
     pilot.tick_h = tick_s / 3600.0
