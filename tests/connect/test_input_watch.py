@@ -5,7 +5,10 @@ instead of running blind."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,12 @@ if TYPE_CHECKING:
     from conftest import OwnBroker
 
 runner = CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def plant_file(tmp_path: Path, port: int, no_data: str) -> Path:
@@ -46,9 +55,22 @@ def input_alerts(tmp_path: Path) -> list[str]:
 
 
 def test_a_silent_plant_stops_run_with_exit_code_4(own_broker: OwnBroker, tmp_path: Path) -> None:
-    plant = plant_file(tmp_path, own_broker.port, "{source_down_s: 0.5, stop_after_s: 4}")
-    threading.Timer(1.5, own_broker.stop).start()  # the broker goes away after the start
-    args = ["run", "--plant", str(plant), "--ingest-only", "--tick-s", "0.2", "--seconds", "60"]
+    plant = plant_file(tmp_path, own_broker.port, "{source_down_s: 0.5, stop_after_s: 8}")
+    port = free_port()
+
+    def stop_broker_once_serving() -> None:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        own_broker.stop()  # the broker goes away while jayul runs
+
+    threading.Thread(target=stop_broker_once_serving, daemon=True).start()
+    args = ["run", "--plant", str(plant), "--tick-s", "0.2", "--seconds", "90"]
+    # with the console (the loop in the background): the watch stops the server too
+    args += ["--port", str(port), "--admin-password", "watch-admin-pw"]
     result = runner.invoke(app, args)
     assert result.exit_code == NO_DATA_EXIT, result.output
     out = " ".join(result.output.split())
@@ -62,6 +84,7 @@ def test_a_silent_plant_stops_run_with_exit_code_4(own_broker: OwnBroker, tmp_pa
 def test_a_broker_that_comes_back_is_said_once_each_way(
     own_broker: OwnBroker, tmp_path: Path
 ) -> None:
+    """In the foreground loop, ingesting only."""
     plant = plant_file(tmp_path, own_broker.port, "{source_down_s: 0.3}")
     threading.Timer(1.0, own_broker.stop).start()
     threading.Timer(3.0, own_broker.start).start()
