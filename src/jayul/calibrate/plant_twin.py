@@ -20,6 +20,7 @@ back-test's confidence (`verify.trust`).
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from jayul.twin import Twin
 from jayul.twin.degradation import mean_life_h
 from jayul.verify.trust import TwinTrust, twin_trust
 
+log = logging.getLogger(__name__)
 UNKNOWN_AGE = 0.5  # share of a mean life taken as worn where the plant shows no run hours
 MAX_HEALTH = 0.99  # a running machine has not reached the failure threshold
 
@@ -98,6 +100,11 @@ class PlantTwin:
                 life = mean_life_h(mode)
                 hours = run_hours.get(mid, {}).get(mode.id)
                 if hours is None:
+                    if f"{mid}/{mode.id}" not in self.assumed:
+                        log.warning(
+                            "%s/%s: no run hours shown; the twin takes it as half a mean life "
+                            "worn (%.0f h)", mid, mode.id, UNKNOWN_AGE * life,
+                        )  # fmt: skip
                     self.assumed.add(f"{mid}/{mode.id}")
                     hours = UNKNOWN_AGE * life
                 m.health[mode.id] = min(hours / life, MAX_HEALTH)
