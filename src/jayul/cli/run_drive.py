@@ -84,7 +84,8 @@ def serve(
     from jayul.server.users import Role
 
     state = LiveState(bindings.plant, pilot, store, str(gate_db), speed=1.0)
-    state.inputs = watch
+    state.devices = ingest.devices  # the device-health board (/api/devices)
+    state.inputs = watch  # what the input watch adds to it, and /api/health's inputs_ok
     if admin_password is not None:
         with state.lock:
             if not state.users.list():

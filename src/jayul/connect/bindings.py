@@ -317,9 +317,6 @@ class NoData(_Strict):
     signals: dict[str, float] = Field(
         default_factory=dict, description="per 'machine.signal': its own number of periods"
     )
-    source_down_s: float = Field(
-        default=30.0, ge=0, description="a source disconnected this long raises an alert"
-    )
     stop_after_s: float | None = Field(
         default=None, gt=0, description="no sample at all this long: jayul run stops (exit 4)"
     )

@@ -1,20 +1,17 @@
 """`jayul run` watches its inputs, so that it never runs blind without saying so.
 
-Every few seconds `InputWatch.check` looks at:
+Every tick `InputWatch.check` looks at:
 
 - each signal: silent for longer than `connect.no_data.periods` sampling periods -> a "no data"
   alert for that signal (`NoDataWatch`, once per silence);
-- each source: not connected (MQTT broker lost, no OPC UA session, Modbus polls failing) for
-  longer than `connect.no_data.source_down_s` -> an `input_down` alert naming the source
-  (`connect.sources[i]`) and its last error, once per outage, and an `input_up` event when it
-  is back; the historian writer failing to store, the same;
 - the plant: no sample from any source for `connect.no_data.stop_after_s` seconds (when set)
-  -> `InputCheck.fatal`, and `jayul run` stops with that message and exit code 4 rather than
-  deciding on data that no longer comes. A source that gave up for good (`Ingest.failure`)
-  is fatal at once (exit code 1).
+  -> `InputCheck.fatal` (with each source's connection state, `jayul.connect.links`), and
+  `jayul run` stops with that message and exit code 4 rather than deciding on data that no
+  longer comes. A source or the historian writer that gave up for good (`Ingest.failure`) is
+  fatal at once (exit code 1).
 
-Alerts go to the historian (and so to the console's events) and to the log; `status()` is what
-`GET /api/inputs` shows.
+Each source's connection drops and returns are the ingest's own link watch's alerts
+(`jayul.connect.links`); `status()` adds what this watch knows to the device board.
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from typing import Any
 from jayul.connect.bindings import Bindings, NoData
 from jayul.connect.ingest import Ingest
 from jayul.connect.source_health import NoDataWatch
-from jayul.records import Event, EventKind
+from jayul.records import Event, EventKind, utc_now_ns
 
 log = logging.getLogger(__name__)
 NO_DATA_EXIT = 4  # the exit code of `jayul run` stopped by silence
@@ -41,20 +38,6 @@ class InputCheck:
     events: list[Event] = field(default_factory=list)
     fatal: str | None = None
     exit_code: int = 0
-
-
-def source_problem(source: object, polls_before: int | None) -> str | None:
-    """Why a running source delivers nothing now, or None while it is connected.
-    `polls_before`: a polling source's poll count at the last check (Modbus)."""
-    connected = getattr(source, "connected", None) or getattr(source, "subscribed", None)
-    stats = getattr(source, "stats", None)
-    error = str(getattr(stats, "last_error", "") or "")
-    if isinstance(connected, threading.Event):  # MQTT (subscribed), OPC UA (session)
-        return None if connected.is_set() else (error or "not connected")
-    polls = getattr(stats, "polls", None)
-    if polls is not None and error and polls == polls_before:  # Modbus: polls failing
-        return error
-    return None
 
 
 class InputWatch:
@@ -74,61 +57,29 @@ class InputWatch:
             self.settings.periods,
             self.settings.signals,
         )
-        self.down_since: dict[str, int] = {}  # source -> when it was first seen down
-        self.alerted: set[str] = set()
-        self.problems: dict[str, str] = {}
         self.fatal: str | None = None
         self.last_sample_ns = started_ns
-        self._polls: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def _names(self) -> list[tuple[str, object]]:
-        out: list[tuple[str, object]] = []
-        configs = [
-            (i, c)
-            for i, c in enumerate(self.bindings.connect.sources)
-            if not (c.kind == "opcua" and getattr(c, "nodes", None) == [])
-        ]  # the same sources, in the same order, as Ingest starts
-        for (i, cfg), src in zip(configs, self.ingest.sources, strict=True):
-            out.append((f"connect.sources[{i}] ({cfg.kind} {cfg.name})", src))
-        return out
+    def problems(self, now_ns: int) -> dict[str, str]:
+        """Each source not connected now: its state and last error."""
+        return {
+            s["id"]: f"{s['state']}" + (f": {s['last_error']}" if s["last_error"] else "")
+            for s in self.ingest.links.states(now_ns)
+            if s["state"] != "connected"
+        }
 
     def check(self, now_ns: int) -> InputCheck:
         found = InputCheck(self.signals.events(now_ns))
         gave_up = self.ingest.failure()
         if gave_up is not None:
             return self._stop(found, now_ns, f"ingestion stopped: {gave_up}", INGEST_EXIT)
-        problems = {}
-        for name, src in self._names():
-            why = source_problem(src, self._polls.get(name))
-            self._polls[name] = int(getattr(getattr(src, "stats", None), "polls", 0))
-            if why is not None:
-                problems[name] = why
-        writer = self.ingest.writer.stats
-        if writer.last_error:
-            problems["historian writer"] = f"storing fails: {writer.last_error}"
-        for name, why in problems.items():
-            since = self.down_since.setdefault(name, now_ns)
-            down_s = (now_ns - since) / 1e9
-            if down_s >= self.settings.source_down_s and name not in self.alerted:
-                self.alerted.add(name)
-                reason = f"{name}: no input for {down_s:.0f} s: {why}"
-                log.error("%s", reason)
-                found.events.append(_event(now_ns, "input_down", name, reason, down_s))
-        for name in list(self.down_since):
-            if name not in problems:
-                del self.down_since[name]
-                if name in self.alerted:
-                    self.alerted.discard(name)
-                    log.warning("%s: input is back", name)
-                    found.events.append(_event(now_ns, "input_up", name, f"{name}: back", 0.0))
         seen = [s.last_seen_ns for s in self._board_sources() if s.last_seen_ns is not None]
         self.last_sample_ns = max([self.started_ns, *seen])
-        with self._lock:
-            self.problems = problems
         limit = self.settings.stop_after_s
         silent_s = (now_ns - self.last_sample_ns) / 1e9
         if limit is not None and silent_s > limit:
+            problems = self.problems(now_ns)
             why = "; ".join(f"{k}: {v}" for k, v in problems.items()) or "every source connected"
             return self._stop(
                 found,
@@ -149,33 +100,31 @@ class InputWatch:
 
     def _stop(self, found: InputCheck, now_ns: int, why: str, code: int) -> InputCheck:
         log.error("%s", why)
-        found.events.append(_event(now_ns, "input_stopped", None, why, 0.0))
+        found.events.append(_event(now_ns, "input_stopped", why))
         found.fatal, found.exit_code = why, code
         with self._lock:
             self.fatal = why
         return found
 
     def status(self) -> dict[str, Any]:
-        """What `GET /api/inputs` shows: problems now, the silence, per source and signal."""
+        """What this watch adds to the device board: the silence limit, the last sample, and
+        whether all is well (every source connected, no signal silent, not stopping)."""
         with self._lock:
-            problems, fatal = dict(self.problems), self.fatal
-        board = self.ingest.intake.board.snapshot()
+            fatal = self.fatal
+        now = utc_now_ns()
         return {
-            "ok": not problems and fatal is None and not self.signals.silent,
-            "problems": problems,
+            "ok": not self.problems(now) and fatal is None and not self.signals.silent,
             "silent_signals": sorted(f"{m}.{s}" for m, s in self.signals.silent),
             "last_sample_ns": self.last_sample_ns,
             "stop_after_s": self.settings.stop_after_s,
             "stopping": fatal,
-            **board,
         }
 
 
-def _event(now_ns: int, detector: str, source: str | None, reason: str, down_s: float) -> Event:
+def _event(now_ns: int, detector: str, reason: str) -> Event:
     return Event(
         time=now_ns,
         machine=None,
         kind=EventKind.ALERT,
-        payload={"detector": detector, "source": source, "down_s": round(down_s, 1),
-                 "reason": reason},
-    )  # fmt: skip
+        payload={"detector": detector, "reason": reason},
+    )

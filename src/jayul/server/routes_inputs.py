@@ -1,5 +1,4 @@
-"""The plant's inputs: dead letters (what could not be stored, counted by reason), and under
-`jayul run` whether every source delivers (jayul.connect.input_watch)."""
+"""The plant's inputs: dead letters (what could not be stored, counted by reason)."""
 
 from __future__ import annotations
 
@@ -48,12 +47,3 @@ def deadletters(
             for seq, d in rows
         ],
     }
-
-
-@router.get("/inputs", summary="Whether every source delivers: problems, silent signals, rates")
-def inputs(
-    state: LiveState = Depends(live_state), _: Session = Depends(current_session)
-) -> dict[str, Any]:
-    if state.inputs is None:
-        return {"watched": False, "reason": "the twin feeds this loop directly: no inputs to watch"}
-    return {"watched": True, **state.inputs.status()}
