@@ -17,7 +17,7 @@ Conventions every implementation keeps:
   it raises `ValueError` for an action the plant cannot carry out at all.
 - `advance(hours)` moves a simulated plant's clock; real equipment's clock moves on its own.
 - `fork()` returns a twin at the plant's current state for the verifier, or None when the plant
-  has no twin to try decisions on (connected equipment until a calibrated twin exists).
+  has no twin to try decisions on (connected equipment run without `jayul run --twin`).
 - A plant that also takes events from outside (connected equipment: a CMMS, a person through
   `POST /api/events`) is an `EventFeed`: what is posted comes out of the next `collect()`, so the
   loop sees it at its next tick and records it like any other event.
