@@ -67,14 +67,7 @@ def test_counts_what_only_the_benchmarks_reach(tmp_path: Path) -> None:
 
 # Product models no product command runs yet, each with the change that will run it. Keep this
 # list short: everything else only a benchmark reaches belongs under bench/.
-NOT_YET_WIRED = {
-    # fault diagnosis, soft sensor and defect classifier for process plants: run by the
-    # process plant file and its autopilot (issue "process and quality", deliverable 6)
-    "src/jayul/health/process/__init__.py",
-    "src/jayul/health/process/defects.py",
-    "src/jayul/health/process/diagnosis.py",
-    "src/jayul/health/process/soft_sensor.py",
-}
+NOT_YET_WIRED: set[str] = set()
 
 
 def test_no_benchmark_only_code_outside_bench() -> None:

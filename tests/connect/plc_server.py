@@ -73,14 +73,25 @@ class PlcServer:
             ready.set()
             await self._stop.wait()
 
-    def start(self) -> PlcServer:
+    def start(self, timeout_s: float = 60.0) -> PlcServer:
+        """Start and wait until it listens; a server that failed to start (its port still
+        held, say) raises its own error rather than a timeout."""
         ready = threading.Event()
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._serve(ready)), name="plc-server", daemon=True
-        )
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(self._serve(ready))
+            except BaseException as e:  # handed to the caller of start()
+                failed.append(e)
+                ready.set()
+
+        self._thread = threading.Thread(target=run, name="plc-server", daemon=True)
         self._thread.start()
-        if not ready.wait(20):
-            raise RuntimeError("the PLC server did not start")
+        if not ready.wait(timeout_s):
+            raise RuntimeError(f"the PLC server did not start within {timeout_s} s")
+        if failed:
+            raise RuntimeError(f"the PLC server did not start: {failed[0]!r}") from failed[0]
         return self
 
     def stop(self) -> None:

@@ -141,7 +141,7 @@ def test_an_opcua_server_that_stops_is_noticed_and_reconnected(
         # the session is probed every timeout_s / 3; a closed one fails the next probe
         noticed = _until(lambda: _state(ingest) == "disconnected", 3 * 3.0)
         print(f"OPC UA server stopped: disconnected after {noticed:.2f} s")
-        servers.append(PlcServer(port=plc.port).start())
+        servers.append(_restart_on(plc.port))
         _until(lambda: _state(ingest) == "connected", 20)  # backoff 0.5 s to 10 s
         time.sleep(0.5)
     finally:
@@ -149,6 +149,19 @@ def test_an_opcua_server_that_stops_is_noticed_and_reconnected(
         for server in servers:
             server.stop()
     assert _connection_events(url) == [("connected", "disconnected"), ("disconnected", "connected")]
+
+
+def _restart_on(port: int) -> PlcServer:
+    """A new server on the stopped one's port; the port can stay held for a moment after a
+    stop, so binding is retried for a few seconds."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return PlcServer(port=port).start()
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 class ModbusDevice:

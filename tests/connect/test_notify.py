@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from jayul.alarms import Alarm, AlarmBoard, Severity
-from jayul.connect.notify import Channel, Notifier, load_channels, sign
+from jayul.connect.notify import Channel, Notifier, load_channels
+from jayul.connect.notify_outbox import Message
+from jayul.connect.notify_send import sign
 from jayul.records import Alert
 
 S = 1_000_000_000
@@ -110,7 +112,12 @@ def test_webhook_loses_nothing_across_a_receiver_restart() -> None:
 def test_a_flood_is_one_notification() -> None:
     sent: list[str] = []
     n = Notifier([Channel(id="c", kind="command", command=["true"])])
-    n._deliver = lambda c, m: (sent.append(m.key), (True, ""))[1]  # type: ignore[method-assign]
+
+    def keep(c: Channel, msg: Message) -> tuple[bool, str]:
+        sent.append(msg.key)
+        return True, ""
+
+    n._deliver = keep  # type: ignore[method-assign]
     board = AlarmBoard()
     board.listeners.append(n.on_alarm)
     for k in range(1000):
@@ -180,7 +187,12 @@ def test_filters_quiet_hours_digest_and_escalation() -> None:
         Channel(id="esc", kind="command", escalate_after_s=900),
     ]
     n = Notifier(chans, lines={"pump1": "line1", "pump3": "line2"}, clock=night)
-    n._deliver = lambda c, m: (sent.append((c.id, m.body["event"])), (True, ""))[1]  # type: ignore[method-assign]
+
+    def keep(c: Channel, msg: Message) -> tuple[bool, str]:
+        sent.append((c.id, msg.body["event"]))
+        return True, ""
+
+    n._deliver = keep  # type: ignore[method-assign]
     n.on_alarm(_alarm(1, Severity.MEDIUM, "pump3"), "raised")
     n.on_alarm(_alarm(2, Severity.HIGH, "pump3"), "raised")
     n.on_alarm(_alarm(3, Severity.CRITICAL, "pump1"), "raised")
@@ -200,3 +212,21 @@ def test_channel_files_say_what_is_wrong() -> None:
     assert ok[0].url == "http://x"
     with pytest.raises(ValueError, match="channel #1, kind"):
         load_channels("channels:\n  - {id: a, kind: pager}\n")
+
+
+def test_alarms_raised_before_listening_are_caught_up_once() -> None:
+    sent: list[str] = []
+    n = Notifier([Channel(id="c", kind="command", command=["true"])])
+
+    def keep(c: Channel, msg: Message) -> tuple[bool, str]:
+        sent.append(msg.key)
+        return True, ""
+
+    n._deliver = keep  # type: ignore[method-assign]
+    early, seen = _alarm(1), _alarm(2)
+    seen.acknowledge("olga", 3 * S)  # someone saw it already: no message
+    n.catch_up([early, seen])
+    n.pump()
+    n.catch_up([early, seen])  # attached again (a restart): the key is in the outbox
+    n.pump()
+    assert sent == [f"{early.id}:raised:c"]

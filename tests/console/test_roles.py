@@ -111,6 +111,7 @@ def test_each_page_as_each_role(server: Server, role: str) -> None:
         assert page.locator(".alarm-row").count() >= 1, "the warm-up raised alarms"
         assert (page.locator(".alarm-row [data-act]").count() > 0) == acts
         assert (page.locator("#rules-import").count() == 1) == (role == "engineer")
+        expect(page.locator("#notify")).to_contain_text("no --notify file")  # said, not blank
         if role == "operator":  # acknowledge one active alarm in the browser
             button = page.locator('.alarm-row [data-act="acknowledge"]').first
             row_id = button.get_attribute("data-id")

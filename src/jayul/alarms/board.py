@@ -120,10 +120,14 @@ class AlarmBoard:
             value=alert.score,
         )
 
-    def rule_hit(self, hit: RuleHit) -> Alarm:
-        """A rule found true: one alarm per rule and machine."""
+    def rule_hit(self, hit: RuleHit) -> Alarm | None:
+        """A rule found true: one alarm per rule and machine; or, for a hit that says the
+        rule's condition is normal again, that alarm's return to normal."""
+        key = f"{hit.machine}/rule:{hit.rule.id}"
+        if hit.normal:
+            return self.return_to_normal(key, hit.time, hit.message)
         return self.raise_or_repeat(
-            f"{hit.machine}/rule:{hit.rule.id}",
+            key,
             hit.machine,
             f"rule:{hit.rule.id}",
             hit.time,
@@ -132,10 +136,26 @@ class AlarmBoard:
             value=hit.value,
         )
 
+    def return_to_normal(self, key: str, now: int, why: str) -> Alarm | None:
+        """The open alarm of `key` saw its condition return to normal (ISA-18.2: acknowledged
+        ones clear, unacknowledged ones wait for an acknowledgement, shelved ones keep their
+        shelf); None when no alarm of that key is open."""
+        alarm = self.by_key.get(key)
+        if alarm is None:
+            return None
+        what = alarm.return_to_normal(now, why)
+        if what is not None:
+            self._audit(now, "jayul", f"alarm_{what}", alarm, why)
+            self._changed(alarm, what)
+        return alarm
+
     def tick(self, now: int) -> None:
-        """Return shelved alarms whose shelf time is over."""
+        """Return shelved alarms whose shelf time is over (cleared, if their condition went
+        back to normal on the shelf after they were acknowledged)."""
         for alarm in list(self.by_key.values()):
             if alarm.expire_shelf(now):
+                if alarm.state is AlarmState.CLEARED:
+                    self._audit(now, "jayul", "alarm_cleared", alarm, "normal after its shelf")
                 self._changed(alarm, "unshelved")
 
     def resolved(self, machine: str, now: int, reason: str) -> list[Alarm]:
@@ -189,6 +209,8 @@ class AlarmBoard:
             raise AlarmError(f"unknown alarm action {what!r}")
         note = str(kw.get("reason") or kw.get("text") or kw.get("owner") or kw.get("note") or "")
         self._audit(now, who, f"alarm_{what}", alarm, note)
+        if what == "unshelve" and alarm.state is AlarmState.CLEARED:
+            self._audit(now, "jayul", "alarm_cleared", alarm, "normal after its shelf")
         self._changed(alarm, what)
         self.flush()
         return alarm

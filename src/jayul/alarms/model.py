@@ -4,13 +4,19 @@ One physical problem is one alarm: the alerts of the same machine and failure mo
 hits of one alarm rule on one machine) update it, counting, instead of flooding the operator.
 An alarm's state moves only by the transitions below, each recorded with who, when and why:
 
-    active ──acknowledge──> acknowledged
-      │  ╲                      │
-      │   shelve(until T) ──> shelved ──(T passes, or unshelve)──> back where it was
-      └──────── clear (a person, or jayul when the machine's maintenance/repair ended) ──> cleared
+    active ──acknowledge──> acknowledged ──condition normal──> cleared
+      │                                                          ^
+      └──condition normal──> rtn_unacked ──acknowledge───────────┘
+                               (condition again: back to active, the same alarm)
 
-`cleared` is final: a new alert on the same key opens a new alarm. A refused transition
-raises `AlarmError` saying why (e.g. acknowledging a cleared alarm).
+    any open state ──shelve(until T)──> shelved ──(T passes, or unshelve)──> where it was, or
+      where the condition went meanwhile (normal: rtn_unacked, or cleared if acknowledged)
+    any open state ──clear (a person, or jayul when the machine's maintenance ended)──> cleared
+
+"Condition normal" is a rule alarm's return to normal (`RuleEngine`: past the rule's deadband
+for `clear_after_s`); a detector's alarm is cleared by the maintenance or repair that ends the
+problem, or by a person. `cleared` is final: a new alert on the same key opens a new alarm. A
+refused transition raises `AlarmError` saying why (e.g. acknowledging a cleared alarm).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ class AlarmError(ValueError):
 class AlarmState(StrEnum):
     ACTIVE = "active"
     ACKNOWLEDGED = "acknowledged"
+    RTN_UNACKED = "rtn_unacked"  # the condition returned to normal, nobody acknowledged yet
     SHELVED = "shelved"
     CLEARED = "cleared"
 
@@ -45,7 +52,12 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
-OPEN_STATES = (AlarmState.ACTIVE, AlarmState.ACKNOWLEDGED, AlarmState.SHELVED)
+OPEN_STATES = (
+    AlarmState.ACTIVE,
+    AlarmState.ACKNOWLEDGED,
+    AlarmState.RTN_UNACKED,
+    AlarmState.SHELVED,
+)
 
 
 class Step(BaseModel):
@@ -53,7 +65,7 @@ class Step(BaseModel):
 
     time: int
     who: str
-    what: str  # raised, acknowledged, shelved, unshelved, cleared, assigned, comment, linked
+    what: str  # raised, acknowledged, returned, active again, shelved, unshelved, cleared, ...
     note: str = ""
 
 
@@ -91,6 +103,7 @@ class Alarm(BaseModel):
     shelved_from: AlarmState | None = None
     cleared_by: str | None = None
     cleared_at: int | None = None
+    normal_since: int | None = None  # a rule's condition back to normal since (None: active)
     history: list[Step] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
 
@@ -110,6 +123,13 @@ class Alarm(BaseModel):
     def repeat(self, now: int, severity: Severity, message: str, alert_id: str | None) -> None:
         """Another alert on the same problem: count it, keep the worst severity."""
         self._refuse_if_cleared("raised again")
+        if self.normal_since is not None:  # the condition is back before anyone acknowledged
+            self.normal_since = None
+            if self.state is AlarmState.RTN_UNACKED:
+                self.state = AlarmState.ACTIVE
+            elif self.shelved_from is AlarmState.RTN_UNACKED:
+                self.shelved_from = AlarmState.ACTIVE
+            self._note(now, "jayul", "active again", message)
         self.count += 1
         self.last_ns = max(self.last_ns, now)
         self.message = message or self.message
@@ -122,22 +142,53 @@ class Alarm(BaseModel):
         """Return a shelved alarm to its earlier state once its shelf time has passed."""
         shelved = self.state is AlarmState.SHELVED and self.shelved_until is not None
         if shelved and now >= (self.shelved_until or 0):
-            self.state = self.shelved_from or AlarmState.ACTIVE
-            self._note(now, "jayul", "unshelved", "shelf time over")
-            self.shelved_until = self.shelved_from = None
+            self._off_shelf("jayul", now, "shelf time over")
             return True
         return False
+
+    def _off_shelf(self, who: str, now: int, note: str) -> None:
+        """Back where the alarm was, unless its condition returned to normal on the shelf."""
+        back = self.shelved_from or AlarmState.ACTIVE
+        self.shelved_until = self.shelved_from = None
+        self.state = back
+        self._note(now, who, "unshelved", note)
+        if self.normal_since is not None and back is not AlarmState.RTN_UNACKED:
+            self.normal_since = None  # so that return_to_normal moves it on
+            self.return_to_normal(now, "returned to normal while shelved")
+
+    def return_to_normal(self, now: int, note: str) -> str | None:
+        """A rule's condition is normal again: an acknowledged alarm is cleared (by jayul), an
+        unacknowledged one waits for its acknowledgement (rtn_unacked), a shelved one keeps
+        its shelf and moves on when the shelf ends. What happened, or None if nothing did."""
+        if self.state is AlarmState.CLEARED or self.normal_since is not None:
+            return None
+        self.normal_since = now
+        if self.state is AlarmState.ACKNOWLEDGED:
+            self.state = AlarmState.CLEARED
+            self.cleared_by, self.cleared_at = "jayul", now
+            self._note(now, "jayul", "cleared", note)
+            return "cleared"
+        if self.state is AlarmState.ACTIVE:
+            self.state = AlarmState.RTN_UNACKED
+        self._note(now, "jayul", "returned", note)
+        return "returned"
 
     # -- what people do ---------------------------------------------------------------------
 
     def acknowledge(self, who: str, now: int, note: str = "") -> None:
-        if self.state is not AlarmState.ACTIVE:
+        if self.state not in (AlarmState.ACTIVE, AlarmState.RTN_UNACKED):
             raise AlarmError(
-                f"alarm {self.id} is {self.state}; only an active alarm is acknowledged"
+                f"alarm {self.id} is {self.state}; only an active alarm, or one returned "
+                "to normal, is acknowledged"
             )
-        self.state = AlarmState.ACKNOWLEDGED
         self.acked_by, self.acked_at = who, now
         self._note(now, who, "acknowledged", note)
+        if self.state is AlarmState.RTN_UNACKED:  # acknowledged and normal: over
+            self.state = AlarmState.CLEARED
+            self.cleared_by, self.cleared_at = who, now
+            self._note(now, who, "cleared", "acknowledged after its return to normal")
+        else:
+            self.state = AlarmState.ACKNOWLEDGED
 
     def shelve(self, who: str, now: int, until: int, reason: str) -> None:
         self._refuse_if_cleared("shelved")
@@ -155,9 +206,7 @@ class Alarm(BaseModel):
     def unshelve(self, who: str, now: int) -> None:
         if self.state is not AlarmState.SHELVED:
             raise AlarmError(f"alarm {self.id} is {self.state}, not shelved")
-        self.state = self.shelved_from or AlarmState.ACTIVE
-        self.shelved_until = self.shelved_from = None
-        self._note(now, who, "unshelved")
+        self._off_shelf(who, now, "")
 
     def clear(self, who: str, now: int, reason: str) -> None:
         self._refuse_if_cleared("cleared again")

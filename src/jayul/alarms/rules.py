@@ -4,12 +4,20 @@ A rule (`jayul.plant.model.AlarmRule`) is data: declared in the plant file's `al
 through the API, or imported from a YAML/JSON file (`load_rules`, `dump_rules`). `RuleEngine`
 keeps per series only what each kind needs (the last few values for a rate, the last time
 seen for no-data), so a batch is checked with NumPy per (rule, machine), not per sample.
+
+Return to normal, with hysteresis: once a rule is in alarm on a machine, the engine remembers
+it, and reports a hit with `normal=True` when the value (or rate) has come back inside its
+bound by the rule's `deadband` and stayed there, never past the bound again, for
+`clear_after_s` of data time; values inside the deadband keep the state they find, so a value
+hovering on the bound does not chatter. A no-data alarm is normal again when the signal is
+heard again. After a restart, `resume(open alarms)` tells the engine which rules are in alarm.
 """
 
 from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +25,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
+from jayul.alarms.model import Alarm, AlarmState
 from jayul.plant.model import AlarmRule, Plant
 from jayul.records import Samples
 from jayul.records.timebase import NS_PER_H
@@ -30,13 +39,15 @@ class RuleFileError(ValueError):
 
 @dataclass(frozen=True)
 class RuleHit:
-    """One rule found true on one machine at `time` with `value` (the value, or its rate)."""
+    """One rule found true on one machine at `time` with `value` (the value, or its rate);
+    with `normal`, the rule's condition found normal again after being in alarm."""
 
     rule: AlarmRule
     machine: str
     time: int
     value: float | None
     message: str
+    normal: bool = False
 
 
 def load_rules(text: str, where: str = "rules file") -> list[AlarmRule]:
@@ -97,12 +108,22 @@ class RuleEngine:
         self._recent: dict[tuple[str, str, str], deque[tuple[int, float]]] = {}
         self._last_seen: dict[tuple[str, str], int] = {}
         self._silent: set[tuple[str, str]] = set()  # no-data already raised for this gap
+        self._in_alarm: set[tuple[str, str]] = set()  # (rule, machine) whose alarm is open
+        self._normal_since: dict[tuple[str, str], int] = {}  # back inside the deadband since
         for r in rules if rules is not None else plant.alarms:
             self.put(r)
 
     def put(self, rule: AlarmRule) -> None:
         check_rule(rule, self.plant)
         self.rules[rule.id] = rule
+
+    def resume(self, alarms: Iterable[Alarm]) -> None:
+        """Know which rules are in alarm from the board's open alarms (after a restart), so
+        that their return to normal is seen."""
+        for a in alarms:
+            active = a.state is not AlarmState.RTN_UNACKED and a.normal_since is None
+            if a.is_open and active and a.source.startswith("rule:"):
+                self._in_alarm.add((a.source.removeprefix("rule:"), a.machine))
 
     def remove(self, rule_id: str) -> bool:
         return self.rules.pop(rule_id, None) is not None
@@ -134,38 +155,70 @@ class RuleEngine:
                     self._silent.discard((m, s))
         for rule in self.rules.values():
             for m in self._machines(rule):
-                hit = self._check(rule, m, series.get((m, rule.signal)), now_ns)
-                if hit is not None:
-                    found.append(hit)
+                found += self._check(rule, m, series.get((m, rule.signal)), now_ns)
         return found
 
     def _check(
         self, rule: AlarmRule, machine: str, data: tuple[np.ndarray, np.ndarray] | None, now: int
-    ) -> RuleHit | None:
+    ) -> list[RuleHit]:
         what = rule.message or f"{rule.signal} on {machine}"
         if rule.kind == "no_data":
+            if data is not None and (rule.id, machine) in self._in_alarm:
+                self._in_alarm.discard((rule.id, machine))
+                t_back = int(data[0][0])
+                return [RuleHit(rule, machine, t_back, None, f"{what}: data again", normal=True)]
             last = self._last_seen.get((machine, rule.signal))
             key = (machine, rule.signal)
             if last is None or key in self._silent or now - last < rule.after_s * NS_PER_S:
-                return None
+                return []
             self._silent.add(key)
+            self._in_alarm.add((rule.id, machine))
             silent_s = (now - last) / NS_PER_S
-            return RuleHit(rule, machine, now, None, f"{what}: no data for {silent_s:,.0f} s")
+            return [RuleHit(rule, machine, now, None, f"{what}: no data for {silent_s:,.0f} s")]
         if data is None:
-            return None
+            return []
         t, v = data
         if rule.kind == "threshold":
-            return _bound_hit(rule, machine, t, v, what, "")
+            return self._with_rtn(rule, machine, t, v, what, "")
         window = self._recent.setdefault((rule.id, machine, rule.signal), deque())
         window.extend(zip(t.tolist(), v.tolist(), strict=True))
         span_ns = int(rule.window_s * NS_PER_S)
         while window and window[-1][0] - window[0][0] > span_ns:
             window.popleft()
         if len(window) < 2 or window[-1][0] - window[0][0] < span_ns // 2:
-            return None  # too short a span to call a rate
+            return []  # too short a span to call a rate
         (t0, v0), (t1, v1) = window[0], window[-1]
         rate = (v1 - v0) / ((t1 - t0) / NS_PER_H)
-        return _bound_hit(rule, machine, np.array([t1]), np.array([rate]), what, "/h")
+        return self._with_rtn(rule, machine, np.array([t1]), np.array([rate]), what, "/h")
+
+    def _with_rtn(
+        self, rule: AlarmRule, machine: str, t: np.ndarray, v: np.ndarray, what: str, unit: str
+    ) -> list[RuleHit]:
+        """The bound's hit, or the return to normal of a rule in alarm (see the module)."""
+        key = (rule.id, machine)
+        hit = _bound_hit(rule, machine, t, v, what, unit)
+        inside = np.ones(len(v), dtype=bool)
+        if rule.above is not None:
+            inside &= v <= rule.above - rule.deadband
+        if rule.below is not None:
+            inside &= v >= rule.below + rule.deadband
+        if hit is not None:
+            self._in_alarm.add(key)
+            self._normal_since.pop(key, None)
+            inside &= t > hit.time  # only what came after the last value past the bound
+        if key not in self._in_alarm:
+            return [hit] if hit is not None else []
+        if key not in self._normal_since and inside.any():
+            self._normal_since[key] = int(t[np.flatnonzero(inside)[0]])
+        since = self._normal_since.get(key)
+        if since is None or int(t[-1]) - since < rule.clear_after_s * NS_PER_S:
+            return [hit] if hit is not None else []
+        self._in_alarm.discard(key)
+        del self._normal_since[key]
+        label = "rate " if unit else ""
+        back = f"{what}: {label}back to {float(v[-1]):.3g}{unit}"
+        normal = RuleHit(rule, machine, int(t[-1]), float(v[-1]), back, normal=True)
+        return [hit, normal] if hit is not None else [normal]  # past the bound and back
 
 
 def _bound_hit(

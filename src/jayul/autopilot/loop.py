@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from jayul.autopilot.counters import Counters
 from jayul.autopilot.monitor import HealthMonitor
 from jayul.autopilot.plant_port import MachineReading, PlantPort, PlantUpdate
+from jayul.autopilot.process_plant import ProcessPlant
 from jayul.autopilot.twin_plant import TwinPlant
 from jayul.decide.policy import MachineView, Observation, PlanningPolicy, Policy
 from jayul.gate import Gate, GateContext, OutcomeStatus
@@ -24,6 +25,8 @@ from jayul.records import Action, ActionKind, Alert, Event, EventKind, MachineSt
 from jayul.records.state_changes import state_changes
 from jayul.twin import Twin
 from jayul.twin.kpis import Kpis
+from jayul.verify.process import ProcessVerifier
+from jayul.verify.verifier import Verdict
 
 if TYPE_CHECKING:  # imported lazily: the RUL models pull in LightGBM
     from jayul.autopilot.rul_monitor import RulMonitor
@@ -58,7 +61,7 @@ class Autopilot:
         historian: Historian | None = None,
         monitor: HealthMonitor | None = None,
         rul_monitor: RulMonitor | None = None,
-        verifier: Verifier | None = None,
+        verifier: Verifier | ProcessVerifier | None = None,
         gate: Gate | None = None,
         proposer: str = "autopilot",
         tick_h: float = 1.0,
@@ -194,6 +197,7 @@ class Autopilot:
                 indicator=indicators.get(mid),
                 suspect_mode=suspect,
                 rul=self.rul_monitor.view(mid) if self.rul_monitor else None,
+                setpoints=reading.setpoints,
             )
         production = self.plant.production() if self.planning else None
         plan = self.plant.plan() if self.planning else None
@@ -211,11 +215,14 @@ class Autopilot:
         return MachineState.RUNNING
 
     def _verify(self, action: Action) -> Check:
-        """Try a maintenance action on a twin of the plant, when there is a gate to judge it.
-        While the kill is on nothing can run: trying the action would only spend the machine's
-        time at the moment a person stopped everything."""
+        """Try a maintenance action on a twin of the plant (or, on a continuous process, a
+        setpoint change on the process twin), when there is a gate to judge it. While the kill
+        is on nothing can run: trying the action would only spend the machine's time at the
+        moment a person stopped everything."""
         if self.gate is None or self.verifier is None or self.gate.autonomy.killed:
             return Check(None)
+        if action.kind is ActionKind.CHANGE_SETPOINT and isinstance(self.plant, ProcessPlant):
+            return self._verify_setpoint(action)
         if action.kind is not ActionKind.START_MAINTENANCE:
             return Check(None)
         twin = self.plant.fork()
@@ -226,7 +233,18 @@ class Autopilot:
                 {"action_id": action.id},
             )  # fmt: skip
             return Check(None, NO_TWIN)
+        assert isinstance(twin, Twin) and not isinstance(self.verifier, ProcessVerifier)
         v = self.verifier.verify(twin, [(0.0, action)])
+        return self._verdict(action, v)
+
+    def _verify_setpoint(self, action: Action) -> Check:
+        """A setpoint change tried on two copies of the process twin, with and without it."""
+        assert isinstance(self.plant, ProcessPlant)
+        assert isinstance(self.verifier, ProcessVerifier)
+        return self._verdict(action, self.verifier.verify(self.plant.fork(), action))
+
+    def _verdict(self, action: Action, v: Verdict) -> Check:
+        assert self.gate is not None
         event = Event(
             time=self.plant.time_ns(),
             machine=action.machine,

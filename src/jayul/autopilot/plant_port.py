@@ -17,7 +17,8 @@ Conventions every implementation keeps:
   it raises `ValueError` for an action the plant cannot carry out at all.
 - `advance(hours)` moves a simulated plant's clock; real equipment's clock moves on its own.
 - `fork()` returns a twin at the plant's current state for the verifier, or None when the plant
-  has no twin to try decisions on (connected equipment run without `jayul run --twin`).
+  has no twin to try decisions on (connected equipment run without `jayul run --twin`). A
+  continuous process (`jayul.autopilot.process_plant.ProcessPlant`) forks its process twin.
 - A plant that also takes events from outside (connected equipment: a CMMS, a person through
   `POST /api/events`) is an `EventFeed`: what is posted comes out of the next `collect()`, so the
   loop sees it at its next tick and records it like any other event.
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from jayul.decide.production import ProductionView
     from jayul.twin import Twin
     from jayul.twin.kpis import Kpis
+    from jayul.twin.process import ProcessTwin
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class PlantPort(Protocol):
         """The plan the plant follows now, if any."""
         ...
 
-    def fork(self) -> Twin | None:
+    def fork(self) -> Twin | ProcessTwin | None:
         """A twin at the plant's current state to verify decisions on, or None."""
         ...
 

@@ -67,9 +67,11 @@ from jayul.bench.tep.command import bench_tep  # noqa: E402
 
 bench_app.command("tep")(bench_tep)
 
+from jayul.bench.process_opt.command import bench_process_opt  # noqa: E402
 from jayul.bench.steel.command import bench_steel  # noqa: E402
 
 bench_app.command("steel")(bench_steel)
+bench_app.command("process-opt")(bench_process_opt)
 
 from jayul.bench.faults.command import bench_faults  # noqa: E402
 
@@ -95,3 +97,7 @@ bench_app.command("calibrate-cmapss")(bench_calibrate_cmapss)
 from jayul.bench.gym.command import bench_gym  # noqa: E402
 
 bench_app.command("gym")(bench_gym)
+
+from jayul.bench.fleet.command import bench_fleet  # noqa: E402
+
+bench_app.command("fleet")(bench_fleet)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from jayul.cli.fleet_site import site_edge, site_kpis, stored_hook
 from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink, load_bindings
 from jayul.health.defaults import named_detector
 from jayul.health.detector import Detector
@@ -186,10 +187,12 @@ def run(
     from jayul.connect.sinks import MqttCommandSink
     from jayul.connect.sinks import OpcUaSink as OpcUaActionSink
     from jayul.decide.named import make_policy
+    from jayul.fleet.tee import FleetTee
     from jayul.gate import AutonomyLevel
     from jayul.historian.open import open_historian
 
     bindings = _load(plant_file)
+    edge = site_edge(plant_file, bindings)  # the plant file's fleet: section, if any
     if not bindings.connect.sources:
         fail(f"{plant_file}: connect.sources is empty: nothing to run against")
     try:
@@ -247,7 +250,7 @@ def run(
             bindings,
             historian=url,
             buffer=buffer,
-            on_stored=None if ingest_only else equipment.on_stored,
+            on_stored=stored_hook(None if ingest_only else equipment.on_stored, edge),
         )
     except (OSError, ValueError) as exc:
         fail(f"cannot start the ingest pipeline: {exc}")
@@ -257,10 +260,15 @@ def run(
         from jayul.calibrate.recalibration import RecalibrationPolicy
 
         recal = RecalibrationPolicy(every_days=recalibrate_days, max_error=recalibrate_error)
+        pilot_store = store if edge is None else FleetTee(store, edge)
         pilot = _plant_pilot(
-            bindings, equipment, policy, store, where, level, fit_h, tick_s, detector_factory,
-            (twin, recal),
+            bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s,
+            detector_factory, (twin, recal),
         )  # fmt: skip
+    if edge is not None:
+        edge.kpis = site_kpis(ingest, pilot)
+        edge.start()
+        console.print(f"fleet: site {edge.config.site} -> {edge.config.url}", highlight=False)
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -308,6 +316,8 @@ def run(
             pilot.flush()
             if pilot.gate is not None:
                 pilot.gate.audit.flush()
+        if edge is not None:  # what is not sent yet stays in the outbox for the next run
+            edge.close()
         _report(ingest, pilot, "stopped: ")
         store.close()
 

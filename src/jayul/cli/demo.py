@@ -30,7 +30,9 @@ console = Console()
 
 
 def demo(
-    days: float = typer.Option(30.0, min=0.05, help="Simulated days to run."),
+    days: float | None = typer.Option(
+        None, min=0.05, help="Simulated days to run (default 30; 2 for a process plant)."
+    ),
     policy: str = typer.Option(
         "predictive", help=f"Maintenance policy: {', '.join(POLICY_NAMES)}."
     ),
@@ -60,6 +62,9 @@ def demo(
     notify: Path | None = typer.Option(
         None, help="Channels file (webhooks, e-mail, command hooks) for alarm notifications."
     ),
+    search_runs: int = typer.Option(
+        24, min=1, help="Process plant: setpoint candidates tried on forks of the process twin."
+    ),
     warm: bool = typer.Option(
         True,
         "--warm/--cold",
@@ -76,13 +81,20 @@ def demo(
     it can and prints the KPIs."""
     try:
         plant = load_plant(plant_file or demo_plant_path())
-        make_policy(policy, plant)
+        if plant.process is None:
+            make_policy(policy, plant)
         level = None if autonomy.lower() == "off" else AutonomyLevel[autonomy.upper()]
     except KeyError:
         fail(f"--autonomy {autonomy!r}: use L0, L1, L2, L3, L4 or off")
     except (PlantFileError, ValueError) as exc:
         fail(str(exc))
     replace_scratch(db, "demo")
+    if plant.process is not None:  # a continuous process: the process twin, headless
+        from jayul.cli.process_demo import process_demo
+
+        process_demo(plant, (days or 2.0) * 24, seed, db, level, search_runs, report)
+        return
+    days = days or 30.0
     if notify is not None:
         try:
             load_channels(notify.read_text(), str(notify))

@@ -17,8 +17,10 @@ from rich.console import Console
 
 from jayul.autopilot import Autopilot, TwinPlant
 from jayul.connect.notify import Notifier, load_channels
+from jayul.connect.notify_outbox import NotifyOutbox
 from jayul.gate import Gate
 from jayul.historian.base import Historian
+from jayul.historian.sql_store import SqlHistorian
 from jayul.plant.model import Plant
 from jayul.server.app import create_app
 from jayul.server.live import LiveState
@@ -109,7 +111,9 @@ def run_console(
     channels = load_channels(notify.read_text(), str(notify)) if notify is not None else []
     state = prepare(plant, pilot, historian, speed, db_path, gate=gate, warmup_h=warmup_h)
     if channels:
-        state.attach_notifier(Notifier(channels))
+        # queued messages wait in the historian's database: a restart delivers them
+        outbox = NotifyOutbox(historian) if isinstance(historian, SqlHistorian) else None
+        state.attach_notifier(Notifier(channels, outbox=outbox))
         console.print(f"notifying alarms through {', '.join(c.id for c in channels)}")
     login = ensure_admin(state)
     app = create_app(state)

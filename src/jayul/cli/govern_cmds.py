@@ -10,6 +10,7 @@ from rich.table import Table
 
 from jayul.cli.gate_cmds import DbOption, console, fail, plant_db
 from jayul.govern.audit import verify_database
+from jayul.govern.audit_anchor import open_anchor
 from jayul.govern.audit_chain import AuditReport
 from jayul.govern.audit_file import verify_trail_file
 from jayul.govern.audit_key import (
@@ -180,7 +181,15 @@ def audit_verify(
     file: Path | None = typer.Option(None, "--file", help="verify an exported trail instead"),
     head: str | None = typer.Option(None, "--head", help="a head hash published earlier"),
     checkpoints: Path | None = typer.Option(
-        None, "--checkpoints", help="signed checkpoints kept elsewhere (JSON lines)"
+        None,
+        "--checkpoints",
+        help="signed checkpoints kept elsewhere (JSON lines, or a syslog collector's log)",
+    ),
+    anchor: str | None = typer.Option(
+        None,
+        "--anchor",
+        help="a second database holding the trail's checkpoints (postgresql://..., "
+        "duckdb:///PATH; ?trail=NAME if not the plant database's path), or an anchor file",
     ),
     key_file: Path | None = KeyFileOption,
 ) -> None:
@@ -188,6 +197,11 @@ def audit_verify(
     by the key; 1: broken (changed, deleted, reordered, inserted, forged); 3: intact as far
     as it can be checked, but not proven (no key, or records written before the key)."""
     cps = _checkpoints(checkpoints)
+    if anchor is not None:
+        try:
+            cps += open_anchor(anchor, str(db)).read()
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     if file is not None:
         ring = _keyring(key_file, db)  # the key of --db's trail, if it is here
         try:
@@ -232,6 +246,8 @@ def audit_checkpoint(
         except (ValueError, OSError) as exc:
             raise fail(str(exc)) from None
     console.print(f"checkpoint: {cp.count} records, head {cp.head} -> {out}", highlight=False)
+    if audit.anchor_error is not None:
+        raise fail(f"the checkpoint did not reach the audit anchor: {audit.anchor_error}")
 
 
 @key_app.command("rotate")

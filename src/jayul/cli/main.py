@@ -10,10 +10,12 @@ from jayul.cli.console_cmds import register_console
 from jayul.cli.deadletter_cmds import deadletters_app
 from jayul.cli.demo import demo
 from jayul.cli.discover_cmds import connect_app
+from jayul.cli.fleet_cmds import fleet_app
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
 from jayul.cli.plant_cmds import plant_app
+from jayul.cli.quality_cmds import quality_app
 from jayul.cli.query import query_app
 from jayul.cli.report_cmd import report
 
@@ -30,6 +32,8 @@ app.add_typer(plant_app, name="plant")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(connect_app, name="connect")
 app.add_typer(bench_app, name="bench")
+app.add_typer(fleet_app, name="fleet")
+app.add_typer(quality_app, name="quality")
 app.add_typer(gate_app)  # approvals, autonomy, kill
 app.add_typer(govern_app)  # models, audit
 register_connect(app)  # twin serve, run

@@ -2,39 +2,34 @@
 each channel filtered by severity, machine and line, with quiet hours, digests and escalation
 of alarms left unacknowledged.
 
-The alarm board calls `Notifier.on_alarm` inside the loop's tick; it only puts a message in
-an in-memory outbox and returns, so a slow or dead receiver never holds the loop. One
-delivery thread sends what is due, retrying with exponential backoff (1 s doubling to 60 s,
-without limit while the process runs): a receiver that restarts loses nothing. Every message
-carries an idempotency key (`Idempotency-Key` header, `key` field; the same on every retry),
-so a receiver that saw a message before its acknowledgement was lost can drop the repeat.
-Failures are counted and the last error kept per channel (`status()`), never raised.
-
-Webhook signature: `X-Jayul-Signature: sha256=<hex HMAC-SHA256 of timestamp + "." + body>`
-with the channel's secret and `X-Jayul-Timestamp` (Unix seconds), as Stripe and GitHub sign.
+The alarm board calls `Notifier.on_alarm` inside the loop's tick; it only adds a row to the
+outbox (`notify_outbox.py`: a table in the historian's database, so what is queued survives a
+restart) and returns, so a slow or dead receiver never holds the loop. One delivery thread
+sends what is due, retrying with exponential backoff (1 s doubling to 60 s) until the
+receiver accepts it or the channel's `give_up_after_s` passes (then the message is `failed`,
+shown with its last error). Every message carries an idempotency key (`Idempotency-Key`
+header, `key` field, e-mail `Message-ID`; the same on every retry and after a restart), so a
+receiver that saw a message before its acknowledgement was lost can drop the repeat.
+Failures are counted and the last error kept per channel (`snapshot()`), never raised.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import smtplib
-import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jayul.alarms.model import Alarm, AlarmState, Severity
+from jayul.connect.notify_outbox import Message, NotifyOutbox
+from jayul.connect.notify_send import deliver
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -60,6 +55,7 @@ class Channel(BaseModel):
     digest_s: float = Field(0.0, ge=0)  # >0: gather messages and send one every this long
     escalate_after_s: float = Field(0.0, ge=0)  # >0: notify again if still unacknowledged
     timeout_s: float = Field(10.0, gt=0)
+    give_up_after_s: float = Field(86400.0, ge=0)  # stop retrying a message; 0: never
 
     def wants(self, alarm: Alarm, line: str | None) -> bool:
         if SEVERITIES.index(alarm.severity.value) < SEVERITIES.index(self.min_severity):
@@ -97,27 +93,14 @@ def load_channels(text: str, where: str = "notifications file") -> list[Channel]
     return out
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
-@dataclass
-class Message:
-    key: str  # idempotency key: the same on every retry
-    channel: str
-    body: dict[str, Any]
-    due: float = 0.0
-    attempts: int = 0
-
-
 @dataclass
 class ChannelStatus:
-    sent: int = 0
-    failed_attempts: int = 0
-    last_error: str = ""
+    sent: int = 0  # these four are the outbox's counts, refreshed at each pump
     pending: int = 0
     held: int = 0  # in quiet hours or a digest
+    failed: int = 0  # given up after `give_up_after_s`
+    failed_attempts: int = 0  # in this process
+    last_error: str = ""
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50))
 
 
@@ -137,26 +120,34 @@ def alarm_message(alarm: Alarm, event: str) -> dict[str, Any]:
 
 
 class Notifier:
-    """Outbox, delivery thread and per-channel status; `on_alarm` is the board's listener."""
+    """Outbox, delivery thread and per-channel status; `on_alarm` is the board's listener.
+
+    `outbox`: where messages wait (the historian's database for a restart to keep them; an
+    in-memory one by default). `lookup`: an alarm by id, to check at escalation time whether
+    it is still active (the live board's; alarms seen in this process otherwise)."""
 
     def __init__(
         self,
         channels: list[Channel],
         lines: dict[str, str] | None = None,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
+        outbox: NotifyOutbox | None = None,
+        lookup: Callable[[str], Alarm | None] | None = None,
     ) -> None:
         self.channels = {c.id: c for c in channels}
         self.lines = lines or {}  # machine -> line
         self.clock = clock
+        self.outbox = outbox if outbox is not None else NotifyOutbox()
+        self.lookup = lookup
         self.status = {c.id: ChannelStatus() for c in channels}
-        self._outbox: deque[Message] = deque()
-        self._held: dict[str, list[Message]] = {c.id: [] for c in channels}
+        self._watched: dict[str, Alarm] = {}  # watch key -> its alarm, in this process
         self._digest_at = {c.id: 0.0 for c in channels}
-        self._watch: dict[tuple[str, str], tuple[float, Alarm]] = {}  # escalation timers
-        self._lock = threading.Lock()
+        self._pruned_at = 0.0
+        self._lock = threading.Lock()  # one pump at a time (the thread, or a caller's)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._refresh()
 
     # -- the loop's side: put and return --------------------------------------------------
 
@@ -167,33 +158,34 @@ class Notifier:
             return
         now = self.clock()
         line = self.lines.get(alarm.machine)
-        with self._lock:
-            for c in self.channels.values():
-                if not c.wants(alarm, line):
-                    continue
-                self._put(
-                    c,
-                    Message(f"{alarm.id}:raised:{c.id}", c.id, alarm_message(alarm, "raised")),
-                    now,
-                )
-                if c.escalate_after_s > 0:
-                    self._watch[(c.id, alarm.id)] = (now + c.escalate_after_s, alarm)
+        for c in self.channels.values():
+            if not c.wants(alarm, line):
+                continue
+            body = alarm_message(alarm, "raised")
+            held = (c.quiet(now) and body["severity"] != "critical") or c.digest_s > 0
+            msg = Message(f"{alarm.id}:raised:{c.id}", c.id, body, due=now, created=now)
+            self.outbox.put(msg, "held" if held else "pending")
+            if c.escalate_after_s > 0:
+                at = now + c.escalate_after_s
+                watch = Message(f"{alarm.id}:watch:{c.id}", c.id, body, due=at, created=now)
+                self._watched[watch.key] = alarm
+                self.outbox.put(watch, "watch")
+        self._refresh()
         self._wake.set()
 
-    def _put(self, c: Channel, msg: Message, now: float) -> None:
-        critical = msg.body.get("severity") == "critical"
-        if (c.quiet(now) and not critical) or c.digest_s > 0:
-            self._held[c.id].append(msg)
-            self.status[c.id].held += 1
-            return
-        msg.due = now
-        self._outbox.append(msg)
-        self.status[c.id].pending += 1
+    def catch_up(self, alarms: list[Alarm]) -> None:
+        """Alarms raised before this notifier listened (the warm-up, the last run): queue
+        those nobody acknowledged yet. One already queued or sent has its key in the outbox,
+        so it is not sent again."""
+        for alarm in alarms:
+            if alarm.state is AlarmState.ACTIVE:
+                self.on_alarm(alarm, "raised")
 
     # -- the delivery thread ------------------------------------------------------------------
 
     def start(self) -> None:
         if self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="jayul-notify", daemon=True)
             self._thread.start()
 
@@ -206,105 +198,99 @@ class Notifier:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.pump()
+            try:
+                self.pump()
+            except Exception as exc:  # the database went away: say so, try again later
+                for st in self.status.values():
+                    st.last_error = f"outbox: {type(exc).__name__}: {exc}"
+                self._stop.wait(5.0)
             self._wake.wait(0.2)
             self._wake.clear()
 
     def pump(self) -> None:
         """Release held messages whose time came, escalate, send what is due (one pass)."""
-        now = self.clock()
         with self._lock:
+            now = self.clock()
             self._release(now)
             self._escalate(now)
-            due = [m for m in self._outbox if m.due <= now]
-        for msg in due:
-            ok, error = self._deliver(self.channels[msg.channel], msg)
-            st = self.status[msg.channel]
-            with self._lock:
-                if ok:
-                    self._outbox.remove(msg)
-                    st.sent += 1
-                    st.pending -= 1
-                    st.recent.append({"key": msg.key, "attempts": msg.attempts + 1, "at": now})
-                else:
-                    msg.attempts += 1
-                    st.failed_attempts += 1
-                    st.last_error = error
-                    msg.due = self.clock() + min(2.0 ** (msg.attempts - 1), 60.0)
+            for msg in self.outbox.due("pending", now, list(self.channels)):
+                self._send(self.channels[msg.channel], msg)
+            if now - self._pruned_at > 3600:
+                self.outbox.prune(now)
+                self._pruned_at = now
+            self._refresh()
 
-    def _release(self, now: float) -> None:
-        for cid, held in self._held.items():
-            c = self.channels[cid]
-            if not held or c.quiet(now):
-                continue
-            if c.digest_s > 0:
-                if now < self._digest_at[cid]:
-                    continue
-                self._digest_at[cid] = now + c.digest_s
-                keys = sorted(m.key for m in held)
-                digest = hashlib.sha256("|".join(keys).encode()).hexdigest()[:16]
-                body = {"event": "digest", "count": len(held), "alarms": [m.body for m in held]}
-                self._outbox.append(Message(f"digest:{digest}:{cid}", cid, body, now))
-            else:
-                for m in held:
-                    m.due = now
-                    self._outbox.append(m)
-            self.status[cid].pending += 1 if c.digest_s > 0 else len(held)
-            self.status[cid].held -= len(held)
-            held.clear()
-
-    def _escalate(self, now: float) -> None:
-        for (cid, aid), (at, alarm) in list(self._watch.items()):
-            if now < at:
-                continue
-            del self._watch[(cid, aid)]
-            if alarm.state is AlarmState.ACTIVE:  # nobody acknowledged, shelved or cleared it
-                body = alarm_message(alarm, "escalated")
-                msg = Message(f"{aid}:escalated:{cid}", cid, body, now)
-                self._outbox.append(msg)
-                self.status[cid].pending += 1
+    def _send(self, c: Channel, msg: Message) -> None:
+        ok, error = self._deliver(c, msg)
+        st = self.status[c.id]
+        now = self.clock()
+        if ok:
+            self.outbox.move([msg.key], "sent", now, attempts=msg.attempts + 1)
+            st.recent.append({"key": msg.key, "attempts": msg.attempts + 1, "at": now})
+            return
+        attempts = msg.attempts + 1
+        st.failed_attempts += 1
+        st.last_error = error
+        if c.give_up_after_s > 0 and now - msg.created >= c.give_up_after_s:
+            self.outbox.move([msg.key], "failed", now, attempts=attempts, error=error)
+        else:
+            due = now + min(2.0 ** (attempts - 1), 60.0)
+            self.outbox.move([msg.key], "pending", now, attempts=attempts, due=due, error=error)
 
     def _deliver(self, c: Channel, msg: Message) -> tuple[bool, str]:
-        body = json.dumps({**msg.body, "key": msg.key}, separators=(",", ":")).encode()
-        try:
-            if c.kind == "webhook":
-                stamp = str(int(time.time()))
-                headers = {"Content-Type": "application/json", "Idempotency-Key": msg.key,
-                           "X-Jayul-Timestamp": stamp}  # fmt: skip
-                if c.secret:
-                    headers["X-Jayul-Signature"] = sign(c.secret, stamp, body)
-                req = urllib.request.Request(c.url or "", body, headers, method="POST")
-                with urllib.request.urlopen(req, timeout=c.timeout_s) as r:
-                    if r.status >= 300:
-                        return False, f"HTTP {r.status}"
-            elif c.kind == "email":
-                mail = EmailMessage()
-                mail["From"], mail["To"] = c.sender, ", ".join(c.to)
-                what = msg.body.get("event", "alarm")
-                mail["Subject"] = (
-                    f"[jayul] {what}: {msg.body.get('machine', '')} {msg.body.get('message', '')}"
-                    if what != "digest"
-                    else f"[jayul] digest: {msg.body['count']} alarms"
-                )[:200]
-                mail["Message-ID"] = f"<{msg.key.replace(':', '.')}@jayul>"
-                mail.set_content(json.dumps(msg.body, indent=2))
-                with smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout_s) as smtp:
-                    smtp.send_message(mail)
+        return deliver(c, msg)
+
+    def _release(self, now: float) -> None:
+        for cid, c in self.channels.items():
+            if c.quiet(now):
+                continue
+            if c.digest_s > 0 and now < self._digest_at[cid]:
+                continue
+            held = self.outbox.held(cid)
+            if not held:
+                continue
+            keys = sorted(m.key for m in held)
+            if c.digest_s > 0:
+                self._digest_at[cid] = now + c.digest_s
+                # the key from the held keys: built again after a crash, it is the same row
+                digest = hashlib.sha256("|".join(keys).encode()).hexdigest()[:16]
+                body = {"event": "digest", "count": len(held), "alarms": [m.body for m in held]}
+                msg = Message(f"digest:{digest}:{cid}", cid, body, due=now, created=now)
+                self.outbox.put(msg, "pending")
+                self.outbox.move(keys, "digested", now)
             else:
-                done = subprocess.run(c.command, input=body, capture_output=True,
-                                      timeout=c.timeout_s, check=False)  # fmt: skip
-                if done.returncode != 0:
-                    return False, f"exit {done.returncode}: {done.stderr.decode()[-200:]}"
-        except (OSError, urllib.error.URLError, smtplib.SMTPException,
-                subprocess.TimeoutExpired) as exc:  # fmt: skip
-            return False, f"{type(exc).__name__}: {exc}"
-        return True, ""
+                self.outbox.move(keys, "pending", now, due=now)
+
+    def _escalate(self, now: float) -> None:
+        for watch in self.outbox.due("watch", now, list(self.channels)):
+            alarm_id = str(watch.body["alarm"])
+            alarm = self._watched.pop(watch.key, None)
+            if alarm is None and self.lookup is not None:
+                alarm = self.lookup(alarm_id)
+            # nobody acknowledged, shelved or cleared it (an alarm no longer known is over)
+            if alarm is not None and alarm.state is AlarmState.ACTIVE:
+                body = alarm_message(alarm, "escalated")
+                key = f"{alarm_id}:escalated:{watch.channel}"
+                self.outbox.put(Message(key, watch.channel, body, due=now, created=now), "pending")
+            self.outbox.move([watch.key], "done", now)
+
+    def _refresh(self) -> None:
+        counts = self.outbox.counts()
+        for cid, st in self.status.items():
+            n = counts.get(cid, {})
+            st.sent, st.pending = n.get("sent", 0), n.get("pending", 0)
+            st.held, st.failed = n.get("held", 0), n.get("failed", 0)
 
     def snapshot(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [
+        """Per channel: the outbox's counts (across restarts), failed attempts and the last
+        error in this process, the last deliveries, and the messages failing now."""
+        out = []
+        for cid, st in self.status.items():
+            out.append(
                 {"channel": cid, "kind": self.channels[cid].kind, "sent": st.sent,
-                 "pending": st.pending, "held": st.held, "failed_attempts": st.failed_attempts,
-                 "last_error": st.last_error, "recent": list(st.recent)[-10:]}
-                for cid, st in self.status.items()
-            ]  # fmt: skip
+                 "pending": st.pending, "held": st.held, "failed": st.failed,
+                 "failed_attempts": st.failed_attempts, "last_error": st.last_error,
+                 "recent": list(st.recent)[-10:], "failing": self.outbox.failing(cid),
+                 "durable": self.outbox.durable}
+            )  # fmt: skip
+        return out

@@ -71,6 +71,7 @@ class MachineView:
     indicator: float | None = None  # health monitor: about 1 at the alarm level
     suspect_mode: str | None = None  # the failure mode the monitor's explanation points at
     rul: Mapping[str, RulView] | None = None  # per failure mode, when a RUL monitor runs
+    setpoints: Mapping[str, float] = field(default_factory=dict)  # the values in force
 
 
 @dataclass(frozen=True)

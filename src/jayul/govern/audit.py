@@ -5,7 +5,9 @@ appended with who or what did it, when and why. Each record is MACed with the au
 (`jayul.govern.audit_key`, kept outside the database), and so is the head (`audit_head`:
 count, last hash, MAC), so a record rewritten and rehashed, or a cut tail, is caught. Every
 `checkpoint_every` records a signed checkpoint goes to `audit_checkpoints` and, when an anchor
-file is set (`anchor=` or `JAYUL_AUDIT_ANCHOR`), to that file as well, fsynced.
+is set (`anchor=` or `JAYUL_AUDIT_ANCHOR`: a file, syslog or a second database, see
+`jayul.govern.audit_anchor`), there as well. An anchor that cannot be reached never stops the
+trail: the checkpoint waits and is sent again at the next flush (`anchor_error` says why).
 
 Durability. A record appended with `durable=True` is committed before `append` returns (the
 gate does this before it lets an action reach the plant). Other records are committed in
@@ -26,6 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from jayul.govern.audit_anchor import Anchor, FileAnchor, open_anchor
 from jayul.govern.audit_chain import (
     GENESIS,
     AuditRecord,
@@ -82,7 +85,7 @@ class AuditLog:
         keyring: AuditKeyring | str | None = AUTO,
         max_delay_s: float | None = 0.5,
         checkpoint_every: int = 1000,
-        anchor: Path | None = None,
+        anchor: Path | str | None = None,
     ) -> None:
         self.con = as_connection(db)
         # Writes go through a cursor of their own, so the background flusher never uses a
@@ -99,7 +102,12 @@ class AuditLog:
             resolve_keyring(path) if isinstance(keyring, str) else keyring
         )
         env_anchor = os.environ.get(ANCHOR_ENV)
-        self.anchor = anchor or (Path(env_anchor) if env_anchor and path else None)
+        spec = anchor if anchor is not None else (env_anchor if env_anchor and path else None)
+        self.anchor: Anchor | None = open_anchor(str(spec), path) if spec is not None else None
+        self.anchor_error: str | None = None
+        self.anchor_retry_s = 30.0  # after a failure, so a dead anchor does not slow each write
+        self._anchor_retry_at = 0.0
+        self._unanchored: list[Checkpoint] = []
         self._lock = threading.RLock()
         self._buffer: list[AuditRecord] = []
         self._oldest = 0.0  # wall time of the oldest buffered record
@@ -206,8 +214,23 @@ class AuditLog:
             self._buffer.clear()
             if cp is not None:
                 self._checkpointed = cp.count
-                if self.anchor is not None:
-                    append_checkpoint(self.anchor, cp)
+                self._unanchored.append(cp)
+            self._send_anchors()
+
+    def _send_anchors(self) -> None:
+        """Send the checkpoints not anchored yet, oldest first; keep them if it fails."""
+        if wall.monotonic() < self._anchor_retry_at:
+            return
+        while self.anchor is not None and self._unanchored:
+            try:
+                self.anchor.put(self._unanchored[0])
+            except Exception as exc:  # the anchor's own failure must not stop the trail
+                self.anchor_error = f"{self.anchor}: {type(exc).__name__}: {exc}"
+                self._anchor_retry_at = wall.monotonic() + self.anchor_retry_s
+                log.error("audit anchor: %s", self.anchor_error)
+                return
+            self._unanchored.pop(0)
+            self.anchor_error = None
 
     def _write_head(self, con: Connection) -> None:
         mac = None
@@ -238,8 +261,12 @@ class AuditLog:
                 [cp.count, cp.head, cp.time, cp.mac],
             )
             self._checkpointed = cp.count
-        for target in {p for p in (out, self.anchor) if p is not None}:
-            append_checkpoint(target, cp)
+            a = self.anchor
+            to_anchor = isinstance(a, FileAnchor) and out is not None and a.path == out
+            if out is not None and not to_anchor:  # not twice in the same file
+                append_checkpoint(out, cp)
+            self._unanchored.append(cp)
+            self._send_anchors()
         return cp
 
     def flush_if_older(self, max_delay_s: float) -> bool:

@@ -66,17 +66,25 @@ def parse_checkpoint(line: str, where: str) -> Checkpoint:
     return cp
 
 
+SYSLOG_MARK = '"type":"audit_checkpoint"'
+
+
 def read_checkpoints(path: Path) -> list[Checkpoint]:
-    """Every checkpoint in an anchor file (JSON lines); ValueError naming the bad line."""
+    """Every checkpoint in an anchor file (JSON lines; ValueError naming a bad line), or in a
+    syslog collector's log file: there a line carrying a checkpoint after the syslog prefix
+    (`... jayul-audit: {...}`) is read, and every other line skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
         raise ValueError(f"{path}: cannot read the checkpoints ({exc})") from None
-    return [
-        parse_checkpoint(line, f"{path} line {i + 1}")
-        for i, line in enumerate(text.splitlines())
-        if line.strip()
-    ]
+    found = []
+    for i, line in enumerate(text.splitlines()):
+        line = line.strip().rstrip("\x00")
+        if line.startswith("{"):
+            found.append(parse_checkpoint(line, f"{path} line {i + 1}"))
+        elif SYSLOG_MARK in line and "{" in line:
+            found.append(parse_checkpoint(line[line.index("{") :], f"{path} line {i + 1}"))
+    return found
 
 
 def append_checkpoint(path: Path, cp: Checkpoint) -> None:

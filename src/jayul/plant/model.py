@@ -212,7 +212,9 @@ class AlarmRule(_Strict):
 
     `machine` is a machine id or "*" (every machine that has the signal); `above`/`below`
     bound the value (threshold) or its change per hour (rate, over `window_s`); `no_data`
-    fires when the signal has been silent for `after_s` seconds of plant time."""
+    fires when the signal has been silent for `after_s` seconds of plant time. The alarm
+    returns to normal when the value is back inside its bound by `deadband` for
+    `clear_after_s` (threshold, rate), or when the signal is heard again (no_data)."""
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")
     kind: Literal["threshold", "rate", "no_data"]
@@ -223,6 +225,14 @@ class AlarmRule(_Strict):
     below: float | None = None
     window_s: float = Field(3600.0, gt=0, description="rate: the span the change is measured on")
     after_s: float = Field(600.0, gt=0, description="no_data: silence that raises the alarm")
+    deadband: float = Field(
+        0.0, ge=0, description="threshold, rate: how far back inside its bound the value must "
+        "come for the alarm to return to normal (hysteresis)"
+    )  # fmt: skip
+    clear_after_s: float = Field(
+        0.0, ge=0, description="threshold, rate: how long the value must stay back inside "
+        "(past the deadband) before the alarm returns to normal"
+    )  # fmt: skip
     message: str = Field("", max_length=500)
 
     @model_validator(mode="after")
@@ -230,6 +240,33 @@ class AlarmRule(_Strict):
         if self.kind != "no_data" and self.above is None and self.below is None:
             raise ValueError(f"alarm rule {self.id!r} ({self.kind}) needs `above` or `below`")
         return self
+
+
+class ProductLimit(_Strict):
+    """A product specification the process must stay inside (the optimiser and the verifier
+    judge every setpoint change by it)."""
+
+    machine: str
+    signal: str
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProductLimit:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Process(_Strict):
+    """A continuous process simulated by a process twin instead of the discrete factory."""
+
+    model: Literal["tep"] = Field(
+        description="the process twin: tep, the Tennessee Eastman process (tep-studio extra)"
+    )
+    limits: list[ProductLimit] = Field(
+        default_factory=list, description="product rate and quality specification"
+    )
 
 
 class Plant(_Strict):
@@ -249,6 +286,9 @@ class Plant(_Strict):
     orders: Orders | None = Field(default=None, description="order arrivals (twin only)")
     alarms: list[AlarmRule] = Field(default_factory=list, description="alarm rules")
     kind: Literal["plant"] = "plant"
+    process: Process | None = Field(
+        default=None, description="a continuous process and the twin that simulates it"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -286,6 +326,11 @@ class Plant(_Strict):
             unknown = _crews_of(mt) - set(self.crews) if self.crews else set()
             if unknown:
                 raise ValueError(f"machine type {name!r} uses unknown crews {sorted(unknown)}")
+        for limit in self.process.limits if self.process is not None else []:
+            if limit.machine not in ids:
+                raise ValueError(f"process limit names unknown machine {limit.machine!r}")
+            if limit.signal not in {s.id for s in self.machine_type(limit.machine).signals}:
+                raise ValueError(f"process limit names unknown signal {limit.signal!r}")
         for rule in self.alarms:
             if rule.machine != "*" and rule.machine not in ids:
                 raise ValueError(f"alarm rule {rule.id!r} names unknown machine {rule.machine!r}")

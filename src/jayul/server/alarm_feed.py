@@ -30,6 +30,7 @@ class AlarmFeed:
         stored = store.rules() if store is not None else []
         declared = {r.id for r in state.plant.alarms}
         self.rules = RuleEngine(state.plant, [*state.plant.alarms, *stored])
+        self.rules.resume(self.board.alarms())  # rule alarms left open by the last run
         self.declared = declared  # ids from the plant file (read-only through the API)
         self.errors = 0
         self.last_error = ""

@@ -152,10 +152,14 @@ class LiveState:
         self._thread.start()
 
     def attach_notifier(self, notifier: Notifier) -> None:
-        """Notify new alarms through `notifier`'s channels (delivered by its own thread)."""
+        """Notify alarms through `notifier`'s channels (delivered by its own thread): the open
+        ones nobody acknowledged (raised in the warm-up or the last run), then each new one."""
         notifier.lines = {m.id: m.line for m in self.plant.machines}
+        notifier.lookup = self.alarms.board.by_id.get  # escalations check the live alarm
+        with self.lock:  # nothing raised between catching up and listening
+            notifier.catch_up(self.alarms.board.alarms())
+            self.alarms.board.listeners.append(notifier.on_alarm)
         self.notifier = notifier
-        self.alarms.board.listeners.append(notifier.on_alarm)
         notifier.start()
 
     def stop(self) -> None:

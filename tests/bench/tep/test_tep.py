@@ -65,3 +65,14 @@ def test_the_real_folder_loads_with_its_shapes() -> None:
     data = load_tep(real)
     assert data.train[0].shape == (500, 52)
     assert all(data.test[j].shape == (960, 52) for j in data.test)
+
+
+def test_block_bootstrap_far_is_near_the_quantile_on_independent_normal_rows() -> None:
+    from jayul.bench.tep.detect import Candidate, block_bootstrap_far
+    from jayul.health.window_spread import WindowSpreadDetector
+
+    normal = np.random.default_rng(1).normal(size=(1000, 5))
+    loose = Candidate("w=5 q=0.9", lambda: WindowSpreadDetector(window=5), 0.9)
+    tight = Candidate("w=5 q=0.99 x1.2", lambda: WindowSpreadDetector(window=5), 0.99, 1.2)
+    assert 0.05 < block_bootstrap_far(loose, normal, reps=10) < 0.2
+    assert block_bootstrap_far(tight, normal, reps=10) < 0.02

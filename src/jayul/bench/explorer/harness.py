@@ -5,6 +5,12 @@ HTTP stack (FastAPI's TestClient: the whole request path in one process, no netw
 The data are synthetic (a random walk with a daily cycle per signal, a few one-sample spikes)
 written to a DuckDB historian file; 300 alerts and 20 maintenance bands lie on the same year
 so the markers are part of every answer.
+
+Each request is timed in wall time and in the process's CPU time (every thread, DuckDB's
+too), and right after it, in the same run, its peer: one plain DuckDB statement computing the
+same min/max/mean/count buckets of the same signals on the same connection, its rows fetched
+into Python. The ratios explorer / peer (medians over the pairs) say what the explorer adds
+to the database's own work (markers, derived series, arrays, JSON, HTTP) whatever the load.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 from jayul.autopilot import Autopilot
 from jayul.decide.named import make_policy
 from jayul.historian.open import open_historian
+from jayul.historian.sql_store import SqlHistorian
 from jayul.plant import load_plant
 from jayul.records import Event, EventKind, Samples
 from jayul.records.timebase import NS_PER_H
@@ -96,7 +103,27 @@ def time_explorer(
     first: list[float] = []
     zoom: list[float] = []
     cpu: dict[str, list[float]] = {"first": [], "zoom": []}
+    peer: dict[str, list[tuple[float, float]]] = {"first": [], "zoom": []}  # (wall, cpu) ms
     sizes: list[int] = []
+    if not isinstance(historian, SqlHistorian):
+        raise RuntimeError(f"{db}: the explorer bench needs a DuckDB historian file")
+    sql = historian
+    ids = [int(r[0]) for r in sql.run_sql("SELECT id FROM series WHERE machine = ?", [machine])]
+
+    def plain(a: int, b: int, what: str) -> None:
+        """The peer: the same buckets by DuckDB alone, rows fetched into Python."""
+        width = max(-(-(b - a) // buckets), 1)
+        t0, c0 = time.perf_counter(), time.process_time()
+        sql.run_sql(
+            "SELECT series_id, ? + ((time - ?) // ?) * ? AS bucket, "
+            "min(value), max(value), avg(value), count(*) FROM samples "
+            "WHERE list_contains(?, series_id) AND time >= ? AND time < ? "
+            "GROUP BY 1, 2 ORDER BY 1, 2",
+            [a, a, width, width, ids, a, b],
+        )
+        took = (time.perf_counter() - t0) * 1000
+        peer[what].append((took, (time.process_time() - c0) * 1000))
+
     with TestClient(create_app(state)) as client:
         token = client.post(
             "/api/login", json={"username": "bench", "password": "bench-password-1"}
@@ -114,6 +141,7 @@ def time_explorer(
             if r.status_code != 200:
                 raise RuntimeError(f"explore answered {r.status_code}: {r.text[:200]}")
             sizes.append(len(r.content))
+            plain(a, b, what)
             return took
 
         for k in range(draws):
@@ -143,4 +171,23 @@ def time_explorer(
         "zoom_cpu_ms_p50": statistics.median(cpu["zoom"]),
         "zoom_cpu_ms_p95": _pct(cpu["zoom"], 95),
         "answer_kb_median": statistics.median(sizes) / 1024,
+        **_peer_figures("first_draw", first, cpu["first"], peer["first"]),
+        **_peer_figures("zoom", zoom, cpu["zoom"], peer["zoom"]),
+    }
+
+
+def _peer_figures(
+    name: str, wall: list[float], cpu: list[float], peer: list[tuple[float, float]]
+) -> dict[str, float]:
+    """The peer's medians and the explorer's ratios to it (median of the per-pair ratios)."""
+    pw, pc = [w for w, _ in peer], [c for _, c in peer]
+    return {
+        f"{name}_peer_ms_p50": statistics.median(pw),
+        f"{name}_peer_cpu_ms_p50": statistics.median(pc),
+        f"{name}_wall_ratio_p50": statistics.median(
+            w / max(p, 1e-3) for w, p in zip(wall, pw, strict=True)
+        ),
+        f"{name}_cpu_ratio_p50": statistics.median(
+            c / max(p, 1e-3) for c, p in zip(cpu, pc, strict=True)
+        ),
     }

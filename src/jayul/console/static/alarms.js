@@ -6,8 +6,10 @@ const CAN_ACT = ["operator", "engineer"];
 const every = (ms, fn) => { const t = setInterval(fn, ms); return () => clearInterval(t); };
 
 function stateText(a) {
+  const normal = a.normal_since != null ? ` (condition normal since ${when(a.normal_since)})` : "";
   if (a.state === "acknowledged") return `acknowledged by ${esc(a.acked_by)} at ${when(a.acked_at)}`;
-  if (a.state === "shelved") return `shelved by ${esc(a.shelved_by)} until ${when(a.shelved_until)}`;
+  if (a.state === "rtn_unacked") return `returned to normal at ${when(a.normal_since)}, not acknowledged`;
+  if (a.state === "shelved") return `shelved by ${esc(a.shelved_by)} until ${when(a.shelved_until)}${normal}`;
   if (a.state === "cleared") return `cleared by ${esc(a.cleared_by)} at ${when(a.cleared_at)}`;
   return "active, not acknowledged";
 }
@@ -15,7 +17,7 @@ function stateText(a) {
 function buttons(a) {
   if (a.state === "cleared") return "";
   const b = (what, label) => `<button data-act="${what}" data-id="${esc(a.id)}">${label}</button>`;
-  return [a.state === "active" ? b("acknowledge", "Acknowledge") : "",
+  return [a.state === "active" || a.state === "rtn_unacked" ? b("acknowledge", "Acknowledge") : "",
     a.state === "shelved" ? b("unshelve", "Unshelve") : b("shelve", "Shelve…"),
     b("assign", "Assign…"), b("comment", "Comment…"), b("clear", "Clear…")].join(" ");
 }
@@ -56,15 +58,31 @@ async function transition(id, what) {
   return api("POST", `/api/alarms/${id}/${what}`, body);
 }
 
+// Per channel: what went out, what waits (and why it failed), what was given up.
+function notifyTable(n) {
+  if (!n.configured) return `<p class="muted">${esc(n.reason)}.</p>`;
+  const rows = n.channels.map((c) => `<tr class="notify-row"><td>${esc(c.channel)}</td><td>${esc(c.kind)}</td>
+    <td>${c.sent}</td><td>${c.pending}</td><td>${c.held}</td><td>${c.failed}</td>
+    <td class="${c.last_error ? "error" : ""}">${esc(c.last_error) || "—"}</td></tr>` + c.failing.map((f) =>
+    `<tr class="notify-failing"><td></td><td colspan="6"><small>${esc(f.key)}: ${f.attempts} attempts,
+    ${f.state === "failed" ? "given up" : `next try in ${Math.max(0, Math.round(f.next_at - Date.now() / 1000))} s`}: ${esc(f.last_error)}</small></td></tr>`).join(""));
+  return `<div class="scroll"><table id="notify-channels"><tr><th>channel</th><th>kind</th><th>sent</th>
+    <th>waiting</th><th>held</th><th>given up</th><th>last error</th></tr>${rows.join("")}</table></div>
+    <p class="muted">${n.channels.length && n.channels[0].durable ? "Waiting messages are kept in the plant database: a restart delivers them."
+      : "Waiting messages are kept in memory only."}</p>`;
+}
+
 export async function alarmsPage(el, ctx) {
   const canAct = CAN_ACT.includes(ctx.me.role);
   const canEdit = ctx.me.role === "engineer";
   el.innerHTML = `<h1>Alarms</h1><p id="alarm-counts" class="muted"></p>
     <form class="inline" id="alarm-filter"><select id="a-state"><option value="">every open state</option>
-      <option>active</option><option>acknowledged</option><option>shelved</option><option>cleared</option></select>
+      <option>active</option><option>acknowledged</option><option value="rtn_unacked">returned, not acknowledged</option>
+      <option>shelved</option><option>cleared</option></select>
       <label><input type="checkbox" id="a-all"> include cleared</label></form>
     <p class="error" id="alarm-msg"></p>
     <div class="scroll"><table id="alarms"></table></div><div id="alarm-log"></div>
+    <h2>Notifications</h2><div id="notify"></div>
     <h2>Alarm rules <small class="muted">(beyond the detector: threshold, rate of change, no data)</small></h2>
     <p><a id="rules-yaml" href="/api/alarm-rules?format=yaml">export as YAML</a> ·
       <a href="/api/alarm-rules?format=json">as JSON</a></p>
@@ -81,7 +99,7 @@ export async function alarmsPage(el, ctx) {
     if (el.querySelector("#a-all").checked || st === "cleared") q.set("include_cleared", "true");
     const data = await api("GET", `/api/alarms?${q}`);
     el.querySelector("#alarm-counts").textContent = Object.entries(data.counts)
-      .filter(([k]) => k !== "cleared").map(([k, v]) => `${v} ${k}`).join(" · ") + " (open alarms)";
+      .filter(([k]) => k !== "cleared").map(([k, v]) => `${v} ${k === "rtn_unacked" ? "returned, not acknowledged" : k}`).join(" · ") + " (open alarms)";
     el.querySelector("#alarms").innerHTML = `<tr><th>severity</th><th>machine</th><th>what</th>
       <th>alerts</th><th>first / last</th><th>state</th><th>owner</th><th>what was done</th><th></th></tr>` +
       (data.alarms.length ? data.alarms.map((a) => alarmRow(a, canAct)).join("")
@@ -101,6 +119,7 @@ export async function alarmsPage(el, ctx) {
           `<tr><td>${when(s.time)}</td><td>${esc(s.who)}</td><td>${esc(s.what)}</td><td>${esc(s.note)}</td></tr>`).join("")}</table>`;
       });
     }
+    el.querySelector("#notify").innerHTML = notifyTable(await api("GET", "/api/notifications"));
     const rules = await api("GET", "/api/alarm-rules");
     el.querySelector("#rules").innerHTML = `<tr><th>id</th><th>kind</th><th>machine</th><th>signal</th>
       <th>condition</th><th>severity</th><th>from</th></tr>` + (rules.length ? rules.map((r) => `<tr class="rule-row">

@@ -1,0 +1,126 @@
+"""A continuous process under the autopilot: setpoints searched on forks, walked there through
+the verifier and the gate, and the operating cost against the base case over the same hours.
+
+`run_process` is what `jayul demo --plant` runs for a plant file with a `process:` section and
+what `jayul bench process-opt` measures: the base case is a fork of the same process at the
+same moment (same noise) left on the plant file's setpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jayul.autopilot.loop import Autopilot
+from jayul.autopilot.process_plant import ProcessPlant
+from jayul.decide.process_setpoints import CostOnFork, Evaluation, SetpointWalk, search_setpoints
+from jayul.gate import AutonomyLevel, Gate, Origins
+from jayul.historian.base import Historian
+from jayul.plant.model import Plant
+from jayul.records.timebase import NS_PER_H
+from jayul.twin.process import ProcessLedger, ProcessTwin
+from jayul.verify.process import ProcessVerifier
+
+Progress = Callable[[str, float, float], None]  # (what, done, total)
+
+
+@dataclass
+class ProcessRun:
+    """What one run did: the search's result, both ledgers and the gate's counters."""
+
+    hours: float
+    search: Evaluation
+    searched_runs: int
+    run: ProcessLedger
+    base: ProcessLedger
+    gate: dict[str, int] = field(default_factory=dict)
+    final_setpoints: dict[str, float] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, object]:
+        run, base = self.run.per_hour(), self.base.per_hour()
+        return {
+            "hours": self.hours,
+            "cost_per_h": run["cost_per_h"],
+            "base_cost_per_h": base["cost_per_h"],
+            "cost_change": run["cost_per_h"] / base["cost_per_h"] - 1.0,
+            "product_m3_per_h": run["product_m3_per_h"],
+            "base_product_m3_per_h": base["product_m3_per_h"],
+            "off_spec_share": run["off_spec_share"],
+            "base_off_spec_share": base["off_spec_share"],
+            "compressor_kwh_per_m3": run["compressor_kwh_per_m3"],
+            "base_compressor_kwh_per_m3": base["compressor_kwh_per_m3"],
+            "steam_kg_per_m3": run["steam_kg_per_m3"],
+            "base_steam_kg_per_m3": base["steam_kg_per_m3"],
+            "shutdown": self.run.shutdown,
+            "base_shutdown": self.base.shutdown,
+            "search_runs": self.searched_runs,
+            "search_cost_per_h": self.search.cost_per_h,
+            "targets": {f"{m}.{sp}": v for (m, sp), v in self.search.setpoints.items()},
+            "final_setpoints": self.final_setpoints,
+            **self.gate,
+        }
+
+
+def process_gate(plant: Plant, twin: ProcessTwin, port: ProcessPlant, db: str,
+                 level: AutonomyLevel, proposer: str) -> Gate:  # fmt: skip
+    """A gate in front of the process: the interlock measures steps from the setpoints in force
+    on the process; the optimiser may speak through the autopilot."""
+    origins = Origins()
+    origins.register(SetpointWalk.name, proposers=frozenset({proposer}))
+    gate = Gate(
+        plant,
+        db,
+        port.execute,
+        origins,
+        current=lambda m, sp: twin.setpoints(m)[sp],
+        default_level=level,
+        approval_timeout_ns=int(24 * NS_PER_H),
+    )
+    gate.autonomy.start_level(level, "process", port.time_ns(), f"process run at {level.name}")
+    return gate
+
+
+def run_process(
+    plant: Plant,
+    hours: float,
+    db: str | Path,
+    *,
+    seed: int = 0,
+    level: AutonomyLevel = AutonomyLevel.L3,
+    budget: int = 24,
+    historian: Historian | None = None,
+    progress: Progress | None = None,
+) -> ProcessRun:
+    """Search setpoints on forks, then run the process for `hours` under the autopilot walking
+    to them (every change verified and gated) beside the unchanged base case."""
+    twin = ProcessTwin(plant, seed=seed)
+    base = twin.fork()
+    objective = CostOnFork(twin)
+    found = search_setpoints(
+        objective, budget, lambda n, _: progress("searching setpoints on forks", n, budget)
+        if progress else None,
+    )  # fmt: skip
+    port = ProcessPlant(twin)
+    gate = process_gate(plant, twin, port, str(db), level, "autopilot")
+    pilot = Autopilot(
+        port,
+        SetpointWalk(found.setpoints),
+        historian=historian,
+        verifier=ProcessVerifier(),
+        gate=gate,
+        # a refused change is tried again on the later process; one waiting for a person
+        # (L2) is not asked again for a day
+        repropose_after_h=2.0 if level >= AutonomyLevel.L3 else 24.0,
+    )
+    while port.now_h < hours - 1e-9 and not twin.tripped:
+        pilot.tick()
+        if progress is not None:
+            progress("running the process", port.now_h, hours)
+    pilot.flush()
+    gate.audit.flush()
+    base.step(hours)
+    final = {f"{m}.{sp}": v for (m, sp), v in twin.all_setpoints().items()}
+    return ProcessRun(
+        hours, found, len(objective.evaluations), twin.ledger, base.ledger, gate.counters(), final
+    )

@@ -1,0 +1,98 @@
+"""`jayul fleet serve`: the fleet centre (NATS JetStream -> PostgreSQL) and its console."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from jayul.shell.errors import fail
+
+if TYPE_CHECKING:
+    from jayul.fleet import Centre
+
+console = Console()
+fleet_app = typer.Typer(
+    help="The fleet centre: what sites share, stored in PostgreSQL (docs/fleet.md).",
+    no_args_is_help=True,
+)
+
+
+@fleet_app.command("serve")
+def fleet_serve(
+    db: str = typer.Option(
+        "postgresql://127.0.0.1/test", "--db", help="PostgreSQL URL of the centre's store."
+    ),
+    schema: str = typer.Option("jayul_fleet", help="PostgreSQL schema of the fleet's tables."),
+    nats_url: str = typer.Option("nats://127.0.0.1:4222", "--nats", help="NATS server URL."),
+    stream: str = typer.Option("JAYUL_FLEET", help="JetStream stream the sites publish to."),
+    subject_prefix: str = typer.Option(
+        "jayul", help="Subjects are <prefix>.site.<site>.<kind> (as the sites' fleet: sections)."
+    ),
+    durable: str = typer.Option("jayul-centre", help="Name of the durable pull consumer."),
+    port: int | None = typer.Option(
+        None, min=1, max=65535, help="Serve the fleet console and /api/fleet/sites on this port."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address the console listens on."),
+    offline_after: float = typer.Option(
+        60.0, min=1.0, help="A site not heard from for this many seconds shows as offline."
+    ),
+    seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
+) -> None:
+    """Consume every site's messages into PostgreSQL (acknowledged after commit, idempotent on
+    message id); with --port, the fleet console over the same tables."""
+    import psycopg
+
+    from jayul.fleet import Centre, CentreConfig
+
+    config = CentreConfig(nats_url, db, schema, stream, subject_prefix, durable)
+    try:
+        centre = Centre(config)
+    except psycopg.Error as exc:
+        fail(f"cannot open the fleet store {db} (schema {schema}): {exc}")
+    done = threading.Event()
+
+    def stop(*_args: object) -> None:
+        done.set()
+
+    console.print(
+        f"fleet centre: {nats_url} stream {stream} -> {db} schema {schema}; Ctrl-C stops",
+        highlight=False,
+    )
+    centre.start()
+    try:
+        if port is not None:
+            _serve_console(centre, host, port, offline_after, seconds)
+        else:
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            done.wait(seconds)
+    finally:
+        centre.stop()
+        s = centre.stats
+        console.print(
+            f"stopped: {s.stored} messages stored ({s.samples} samples), {s.repeats} repeats "
+            f"skipped, {s.dead} dead letters",
+            highlight=False,
+        )
+
+
+def _serve_console(
+    centre: Centre, host: str, port: int, offline_after: float, seconds: float | None
+) -> None:
+    import uvicorn
+
+    from jayul.fleet.api import create_fleet_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_fleet_app(centre, offline_after), host=host, port=port, log_level="warning"
+        )
+    )
+    console.print(f"[bold]fleet console[/] at http://{host}:{port}/  (API: /api/fleet/sites)")
+    if seconds is not None:
+        threading.Timer(seconds, lambda: setattr(server, "should_exit", True)).start()
+    server.run()

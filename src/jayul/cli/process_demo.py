@@ -1,0 +1,63 @@
+"""`jayul demo --plant` for a continuous process (a plant file with a `process:` section)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from jayul.autopilot.process_run import run_process
+from jayul.gate import AutonomyLevel
+from jayul.historian.open import open_historian
+from jayul.plant.model import Plant
+from jayul.shell.errors import fail
+from jayul.shell.report import write_report
+
+console = Console()
+
+
+def process_demo(
+    plant: Plant, hours: float, seed: int, db: Path, level: AutonomyLevel | None,
+    budget: int, report: Path | None,
+) -> None:  # fmt: skip
+    """Search setpoints on forks of the process twin, walk to them through the verifier and
+    the gate for `hours`, and print the operating cost against the base case."""
+    if level is None:
+        fail("--autonomy off: a process demo's setpoint changes always go through the gate")
+    try:
+        with (
+            open_historian(str(db)) as historian,
+            Progress(
+                TextColumn("{task.description}"), BarColumn(), console=console, transient=True
+            ) as bar,
+        ):
+            task = bar.add_task("process", total=None)
+
+            def progress(what: str, done: float, total: float) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            run = run_process(plant, hours, db, seed=seed, level=level, budget=budget,
+                              historian=historian, progress=progress)  # fmt: skip
+    except RuntimeError as exc:  # tep-studio is not installed
+        fail(str(exc))
+    f = run.figures()
+    table = Table(title=f"{plant.name}: {hours:g} h, autonomy {level.name}, seed {seed}")
+    for col in ("", "autopilot", "base case"):
+        table.add_column(col, justify="right")
+    table.add_row("operating cost $/h", f"{f['cost_per_h']:.1f}", f"{f['base_cost_per_h']:.1f}")
+    table.add_row("product m3/h", f"{f['product_m3_per_h']:.2f}",
+                  f"{f['base_product_m3_per_h']:.2f}")  # fmt: skip
+    table.add_row("off spec", f"{f['off_spec_share']:.1%}", f"{f['base_off_spec_share']:.1%}")
+    table.add_row("compressor kWh/m3", f"{f['compressor_kwh_per_m3']:.2f}",
+                  f"{f['base_compressor_kwh_per_m3']:.2f}")  # fmt: skip
+    table.add_row("steam kg/m3", f"{f['steam_kg_per_m3']:.2f}", f"{f['base_steam_kg_per_m3']:.2f}")
+    table.add_row("shutdown", str(f["shutdown"] or "none"), str(f["base_shutdown"] or "none"))
+    console.print(table)
+    console.print(
+        f"operating cost {f['cost_change']:+.1%} against the base case; "
+        f"{f['actions_executed']} setpoint change(s) executed, {f['actions_refused']} refused, "
+        f"{f['approvals_pending']} waiting for a person (jayul approvals list --db {db})"
+    )
+    write_report(report, {**f, "seed": seed, "autonomy": level.name, "db": str(db)})

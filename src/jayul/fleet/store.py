@@ -1,0 +1,245 @@
+"""The centre's PostgreSQL store: one schema for the fleet, samples in one table partitioned by
+site (LIST), events, KPIs and model updates in plain tables keyed by site.
+
+Why a partitioned table rather than a schema per site (docs/fleet.md, measured): the console's
+questions are across sites (alarm counts, KPIs side by side) and are one statement here instead
+of a UNION over every site's schema; a site's data is still its own partition, dropped or
+detached in one statement; and ingest goes through one COPY whatever the number of sites.
+
+Idempotency: `messages` holds every message id stored. A batch is written in one transaction:
+ids already there are skipped, the rest stored; the caller acknowledges to JetStream only after
+the commit, so a redelivery (centre killed between commit and ack) changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from jayul.fleet.config import SUBJECT_TOKEN, Kind
+from jayul.fleet.wire import WireError, decode_events, decode_json, decode_samples, samples_csv
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS {s}.sites (
+    site text PRIMARY KEY, first_seen_ns bigint NOT NULL, last_seen_ns bigint NOT NULL,
+    last_offered_ns bigint NOT NULL DEFAULT 0, messages bigint NOT NULL DEFAULT 0,
+    samples bigint NOT NULL DEFAULT 0, kpis jsonb, kpis_ns bigint, backlog bigint);
+CREATE TABLE IF NOT EXISTS {s}.messages (
+    msg_id text PRIMARY KEY, site text NOT NULL, kind text NOT NULL,
+    offered_ns bigint NOT NULL, stored_ns bigint NOT NULL, rows integer NOT NULL);
+CREATE TABLE IF NOT EXISTS {s}.samples (
+    site text NOT NULL, time bigint NOT NULL, machine text NOT NULL, signal text NOT NULL,
+    value double precision NOT NULL, quality smallint NOT NULL) PARTITION BY LIST (site);
+CREATE TABLE IF NOT EXISTS {s}.events (
+    site text NOT NULL, id text NOT NULL, time bigint NOT NULL, machine text,
+    kind text NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (site, id));
+CREATE TABLE IF NOT EXISTS {s}.kpis (
+    site text NOT NULL, time bigint NOT NULL, kpis jsonb NOT NULL, PRIMARY KEY (site, time));
+CREATE TABLE IF NOT EXISTS {s}.models (
+    site text NOT NULL, name text NOT NULL, version text NOT NULL, time bigint NOT NULL,
+    payload jsonb NOT NULL, PRIMARY KEY (site, name, version));
+CREATE TABLE IF NOT EXISTS {s}.dead_letters (
+    stored_ns bigint NOT NULL, subject text NOT NULL, msg_id text, reason text NOT NULL,
+    payload bytea);
+"""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message as JetStream delivered it."""
+
+    subject: str
+    msg_id: str | None
+    offered_ns: int | None
+    body: bytes
+
+
+@dataclass
+class BatchResult:
+    stored: int = 0  # messages stored now
+    repeats: int = 0  # message ids already stored (redeliveries): skipped
+    dead: int = 0  # unreadable: in dead_letters with the reason
+    samples: int = 0
+
+
+class FleetStore:
+    """The fleet's tables in PostgreSQL schema `schema` (created when missing)."""
+
+    def __init__(self, dsn: str, schema: str = "jayul_fleet") -> None:
+        self.schema = schema
+        self.conn = psycopg.connect(dsn, application_name="jayul-fleet-centre")
+        self._s = sql.Identifier(schema)
+        self._partitions: set[str] = set()
+        with self.conn.transaction():
+            self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._s))
+            for stmt in _TABLES.split(";"):
+                if stmt.strip():
+                    self.conn.execute(sql.SQL(stmt).format(s=self._s))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def write(self, batch: Sequence[Incoming], prefix: str) -> BatchResult:
+        """Store a batch in one transaction, skipping ids already stored (see the docstring)."""
+        out = BatchResult()
+        now = time.time_ns()
+        with self.conn.transaction():
+            ids = [m.msg_id for m in batch if m.msg_id]
+            known = set()
+            if ids:
+                rows = self.conn.execute(
+                    sql.SQL("SELECT msg_id FROM {}.messages WHERE msg_id = ANY(%s)").format(
+                        self._s
+                    ),
+                    (ids,),
+                ).fetchall()
+                known = {r[0] for r in rows}
+            for m in batch:
+                if m.msg_id in known:
+                    out.repeats += 1
+                    continue
+                try:
+                    site, kind = _route(m.subject, prefix)
+                    if m.msg_id is None:
+                        raise WireError("no Nats-Msg-Id header: cannot store it exactly once")
+                    with self.conn.transaction():  # a savepoint: a bad body undoes only itself
+                        rows_stored = self._store(site, kind, m, now)
+                except (psycopg.OperationalError, psycopg.InterfaceError):
+                    raise  # the database, not the message: nothing commits, nothing is acked
+                except (WireError, psycopg.Error, ValueError) as exc:  # this message's fault
+                    self._dead(m, str(exc), now)
+                    out.dead += 1
+                    continue
+                known.add(m.msg_id)
+                out.stored += 1
+                if kind is Kind.SAMPLES:
+                    out.samples += rows_stored
+        return out
+
+    def _store(self, site: str, kind: Kind, m: Incoming, now: int) -> int:
+        s = self._s
+        assert m.msg_id is not None
+        rows = 0
+        if kind is Kind.SAMPLES:
+            table = decode_samples(m.body)
+            self._partition(site)
+            copy_sql = sql.SQL(
+                "COPY {}.samples (site, time, machine, signal, value, quality) "
+                "FROM STDIN (FORMAT csv)"
+            ).format(s)
+            with self.conn.cursor().copy(copy_sql) as cp:
+                cp.write(samples_csv(site, table))  # written by Arrow in C: no row loop here
+            rows = table.num_rows
+        elif kind in (Kind.ALERTS, Kind.ACTIONS, Kind.EVENTS):
+            events = decode_events(m.body)
+            with self.conn.cursor() as cur:
+                cur.executemany(
+                    sql.SQL(
+                        "INSERT INTO {}.events (site, id, time, machine, kind, payload) "
+                        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                    ).format(s),
+                    [
+                        (site, e.id, e.time, e.machine, e.kind.value, Jsonb(e.payload))
+                        for e in events
+                    ],
+                )
+            rows = len(events)
+        elif kind is Kind.KPIS:
+            body = decode_json(m.body)
+            at, kpis = int(body.get("time", now)), body.get("kpis", {})
+            self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {}.kpis (site, time, kpis) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING"
+                ).format(s),
+                (site, at, Jsonb(kpis)),
+            )
+            self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {}.sites (site, first_seen_ns, last_seen_ns) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (site) DO NOTHING"
+                ).format(s),
+                (site, now, now),
+            )
+            self.conn.execute(
+                sql.SQL(
+                    "UPDATE {}.sites SET kpis = %s, kpis_ns = %s, backlog = %s "
+                    "WHERE site = %s AND (kpis_ns IS NULL OR kpis_ns <= %s)"
+                ).format(s),
+                (Jsonb(kpis), at, body.get("backlog"), site, at),
+            )
+            rows = 1
+        elif kind is Kind.MODELS:
+            body = decode_json(m.body)
+            self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {}.models (site, name, version, time, payload) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                ).format(s),
+                (site, str(body.get("name")), str(body.get("version")), now, Jsonb(body)),
+            )
+            rows = 1
+        offered = m.offered_ns or now
+        self.conn.execute(
+            sql.SQL(
+                "INSERT INTO {}.messages (msg_id, site, kind, offered_ns, stored_ns, rows) "
+                "VALUES (%s, %s, %s, %s, %s, %s)"
+            ).format(s),
+            (m.msg_id, site, kind.value, offered, now, rows),
+        )
+        self.conn.execute(
+            sql.SQL(
+                "INSERT INTO {s}.sites AS t (site, first_seen_ns, last_seen_ns, last_offered_ns, "
+                "messages, samples) VALUES (%s, %s, %s, %s, 1, %s) ON CONFLICT (site) DO UPDATE "
+                "SET last_seen_ns = excluded.last_seen_ns, "
+                "last_offered_ns = greatest(t.last_offered_ns, excluded.last_offered_ns), "
+                "messages = t.messages + 1, samples = t.samples + excluded.samples"
+            ).format(s=s),
+            (site, now, now, offered, rows if kind is Kind.SAMPLES else 0),
+        )
+        return rows
+
+    def _partition(self, site: str) -> None:
+        if site in self._partitions:
+            return
+        self.conn.execute(
+            sql.SQL("CREATE TABLE IF NOT EXISTS {}.{} PARTITION OF {}.samples FOR VALUES IN ({})")
+            .format(self._s, sql.Identifier(f"samples_{site}"), self._s, sql.Literal(site))
+        )  # fmt: skip
+        self._partitions.add(site)
+
+    def _dead(self, m: Incoming, reason: str, now: int) -> None:
+        self.conn.execute(
+            sql.SQL(
+                "INSERT INTO {}.dead_letters (stored_ns, subject, msg_id, reason, payload) "
+                "VALUES (%s, %s, %s, %s, %s)"
+            ).format(self._s),
+            (now, m.subject, m.msg_id, reason, m.body),
+        )
+
+    def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """A read over the fleet's tables; `{s}` in `statement` names the schema."""
+        with self.conn.transaction():
+            return self.conn.execute(
+                sql.SQL(statement).format(s=self._s),
+                params,
+            ).fetchall()
+
+
+def _route(subject: str, prefix: str) -> tuple[str, Kind]:
+    parts = subject.split(".")
+    head = prefix.split(".")
+    if len(parts) != len(head) + 3 or parts[: len(head)] != head or parts[len(head)] != "site":
+        raise WireError(f"subject {subject!r} is not {prefix}.site.<site>.<kind>")
+    if not SUBJECT_TOKEN.match(parts[-2]):
+        raise WireError(f"subject {subject!r}: site {parts[-2]!r} is not a site id")
+    try:
+        return parts[-2], Kind(parts[-1])
+    except ValueError:
+        raise WireError(f"subject {subject!r}: unknown kind {parts[-1]!r}") from None
