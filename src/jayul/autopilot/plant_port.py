@@ -17,15 +17,18 @@ Conventions every implementation keeps:
   it raises `ValueError` for an action the plant cannot carry out at all.
 - `advance(hours)` moves a simulated plant's clock; real equipment's clock moves on its own.
 - `fork()` returns a twin at the plant's current state for the verifier, or None when the plant
-  has no twin to try decisions on (connected equipment until a calibrated twin exists). A
+  has no twin to try decisions on (connected equipment run without `jayul run --twin`). A
   continuous process (`jayul.autopilot.process_plant.ProcessPlant`) forks its process twin.
+- A plant that also takes events from outside (connected equipment: a CMMS, a person through
+  `POST /api/events`) is an `EventFeed`: what is posted comes out of the next `collect()`, so the
+  loop sees it at its next tick and records it like any other event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from jayul.plant.model import Plant
 from jayul.records import Action, Event, MachineState, Samples
@@ -116,4 +119,13 @@ class PlantPort(Protocol):
 
     def kpis(self) -> Kpis | None:
         """The plant's KPIs when it keeps a ledger of them (the twin), else None."""
+        ...
+
+
+@runtime_checkable
+class EventFeed(Protocol):
+    """A plant that takes events reported from outside into its next `collect()`."""
+
+    def post_event(self, event: Event) -> None:
+        """Hand `event` to the loop's next tick (which records it in the historian)."""
         ...

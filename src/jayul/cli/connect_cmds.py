@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from jayul.shell.errors import fail
 
 if TYPE_CHECKING:
     from jayul.autopilot import Autopilot
+    from jayul.calibrate.recalibration import RecalibrationPolicy
     from jayul.connect.equipment import ConnectedPlant
     from jayul.connect.ingest import Ingest
     from jayul.gate import AutonomyLevel
@@ -151,6 +151,27 @@ def run(
         None, min=1, max=65535, help="Serve the operator console and API on this port."
     ),
     host: str = typer.Option("127.0.0.1", help="Address the console listens on."),
+    twin: Path | None = typer.Option(
+        None,
+        "--twin",
+        help="A calibrated twin of this plant (`jayul twin calibrate --out`): decisions are "
+        "verified on it instead of waiting for a person as not verified.",
+    ),
+    recalibrate_days: float = typer.Option(
+        30.0, min=0.01, help="With --twin: recalibration is due after this many days."
+    ),
+    recalibrate_error: float = typer.Option(
+        0.5,
+        min=0.0,
+        help="With --twin: recalibration is due when the twin's failure prediction on recent "
+        "history is off by more than this (relative).",
+    ),
+    stop_after_silence: float | None = typer.Option(
+        None,
+        min=0.1,
+        help="Stop (exit code 4) when no sample arrived from any source for this many seconds "
+        "(default: connect.no_data.stop_after_s; unset: alert and keep waiting).",
+    ),
     admin_password: str | None = typer.Option(
         None,
         envvar="JAYUL_ADMIN_PASSWORD",
@@ -236,10 +257,14 @@ def run(
     where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
     pilot = None
     if not ingest_only:
+        from jayul.calibrate.recalibration import RecalibrationPolicy
+
+        recal = RecalibrationPolicy(every_days=recalibrate_days, max_error=recalibrate_error)
         pilot_store = store if edge is None else FleetTee(store, edge)
         pilot = _plant_pilot(
-            bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s, detector_factory
-        )
+            bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s,
+            detector_factory, (twin, recal),
+        )  # fmt: skip
     if edge is not None:
         edge.kpis = site_kpis(ingest, pilot)
         edge.start()
@@ -253,7 +278,9 @@ def run(
     if port is None:  # with the console, uvicorn handles Ctrl-C and SIGTERM itself
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-    from jayul.connect.source_health import NoDataWatch, check_sources
+    from jayul.cli.run_drive import drive, serve
+    from jayul.connect.input_watch import InputWatch
+    from jayul.connect.source_health import check_sources
 
     problems = check_sources(bindings)
     if problems:
@@ -263,31 +290,25 @@ def run(
     ingest.start()
     equipment.start()
     check_brokers(bindings)
-    no_data = bindings.connect.no_data
-    watch = NoDataWatch(
-        ingest.intake.board, bindings.plant, utc_now_ns(), no_data.periods, no_data.signals
-    )
+    settings = bindings.connect.no_data
+    if stop_after_silence is not None:
+        settings = settings.model_copy(update={"stop_after_s": stop_after_silence})
+    watch = InputWatch(ingest, bindings, utc_now_ns(), settings)
     kinds = ", ".join(s.kind for s in bindings.connect.sources)
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
     )
     try:
         if pilot is not None and port is not None:
-            _serve(bindings, pilot, store, where, port, host, admin_password, seconds, ingest)
+            serve(
+                bindings, pilot, store, where, port, host, admin_password, seconds,
+                ingest, watch, tick_s,
+            )  # fmt: skip
         else:
-            started = time.monotonic()
-            last_report = started
-            while not stopping and (seconds is None or time.monotonic() - started < seconds):
-                time.sleep(tick_s)
-                if (broken := ingest.failure()) is not None:
-                    fail(f"ingestion stopped: {broken}", code=1)
-                if pilot is not None:
-                    pilot.tick()
-                if silent := watch.events(utc_now_ns()):
-                    ingest.writer.add_events(silent)
-                if time.monotonic() - last_report >= 10:
-                    last_report = time.monotonic()
-                    _report(ingest, pilot, "")
+            drive(
+                ingest, watch, pilot, tick_s, seconds, lambda: stopping,
+                lambda prefix: _report(ingest, pilot, prefix),
+            )  # fmt: skip
     finally:
         equipment.stop()
         ingest.stop()
@@ -311,10 +332,11 @@ def _plant_pilot(
     fit_h: float,
     tick_s: float,
     detector_factory: Callable[[], Detector],
+    twin: tuple[Path | None, RecalibrationPolicy],
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
-    plant's own history when it has enough, the verifier (which finds no twin of a real plant
-    yet, so the gate asks a person) and the gate."""
+    plant's own history when it has enough, the verifier (on the calibrated twin when one is
+    given; without, it finds no twin, so the gate asks a person) and the gate."""
     from jayul.autopilot.monitor import HealthMonitor
     from jayul.autopilot.plant_history import train_from_history
     from jayul.autopilot.setup import gate_for, pilot_for
@@ -330,6 +352,13 @@ def _plant_pilot(
         gate = gate_for(plant, equipment, str(gate_db), level, by="run")
     except OSError as exc:
         fail(str(exc))
+    verifier = Verifier()
+    if twin[0] is not None:
+        from jayul.cli.run_twin import calibrated_verifier
+
+        verifier, equipment.twin = calibrated_verifier(
+            twin[0], plant, gate, store, equipment.time_ns(), twin[1]
+        )
     pilot = pilot_for(
         plant,
         equipment,
@@ -337,7 +366,7 @@ def _plant_pilot(
         store,
         rul_models,
         gate=gate,
-        verifier=Verifier(),
+        verifier=verifier,
         monitor=HealthMonitor(plant, fit_h=fit_h, detector_factory=detector_factory),
     )
     pilot.tick_h = tick_s / 3600.0
@@ -350,55 +379,6 @@ def _plant_pilot(
             highlight=False,
         )
     return pilot
-
-
-def _serve(
-    bindings: Bindings,
-    pilot: Autopilot,
-    store: Historian,
-    gate_db: Path,
-    port: int,
-    host: str,
-    admin_password: str | None,
-    seconds: float | None,
-    ingest: Ingest,
-) -> None:
-    """The operator console over the real plant: the loop ticks in the background at its
-    wall-clock pace while uvicorn serves until Ctrl-C (or `seconds`)."""
-    import threading
-
-    import uvicorn
-
-    from jayul.cli.demo_ui import ensure_admin
-    from jayul.server.app import create_app
-    from jayul.server.live import LiveState
-    from jayul.server.users import Role
-
-    state = LiveState(bindings.plant, pilot, store, str(gate_db), speed=1.0)
-    state.devices = ingest.devices  # the device-health board (/api/devices)
-    if admin_password is not None:
-        with state.lock:
-            if not state.users.list():
-                state.users.add("admin", Role.ADMIN, admin_password, by="jayul run")
-    login = ensure_admin(state)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    console.print(f"[bold]jayul console[/] at http://{shown}:{port}/  (API docs: /api/docs)")
-    if login is not None:
-        console.print(f"first login: user [bold]{login[0]}[/], password [bold]{login[1]}[/]")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(state), host=host, port=port, log_level="warning")
-    )
-
-    def time_is_up() -> None:
-        server.should_exit = True
-
-    if seconds is not None:
-        threading.Timer(seconds, time_is_up).start()
-    state.start()
-    try:
-        server.run()
-    finally:
-        state.stop()
 
 
 def _report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:

@@ -311,11 +311,14 @@ class ServerConfig(_Strict):
 
 
 class NoData(_Strict):
-    """When a silent signal raises a "no data" alert (`jayul run`)."""
+    """How `jayul run` watches its inputs (jayul.connect.input_watch)."""
 
     periods: float = Field(default=5.0, gt=0, description="sampling periods of silence")
     signals: dict[str, float] = Field(
         default_factory=dict, description="per 'machine.signal': its own number of periods"
+    )
+    stop_after_s: float | None = Field(
+        default=None, gt=0, description="no sample at all this long: jayul run stops (exit 4)"
     )
 
 

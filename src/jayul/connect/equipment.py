@@ -10,8 +10,10 @@
   an action carried out is pending on its machine until the machine's state shows the
   maintenance ended, or for `pending_h` hours when no state is bound;
 - no MES: `production()` shows no open work, so the predictive policy plans maintenance alone;
-- no twin: `fork()` is None, so the verifier says an action could not be tried and the gate
-  asks a person (until a calibrated twin of the plant exists).
+- a twin only when given one: with a calibrated twin of the plant (`jayul run --twin`,
+  `jayul.calibrate.plant_twin`), `fork()` is that twin standing where the plant stands (its run
+  hours); without, `fork()` is None, so the verifier says an action could not be tried and the
+  gate asks a person.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 
 from jayul.autopilot.executor import ActionExecutor
 from jayul.autopilot.plant_port import MachineReading, PlantUpdate
+from jayul.calibrate.plant_twin import PlantTwin
 from jayul.connect.bindings import Bindings, CounterTag, MachineBinding, StateTag
 from jayul.connect.tags import Reader, TagRef, TagValue, TagValues, make_readers
 from jayul.decide.plan import Plan
@@ -66,8 +69,10 @@ class ConnectedPlant:
         *,
         values: TagValues | None = None,
         pending_h: float = 8.0,
+        twin: PlantTwin | None = None,
     ) -> None:
         self.bindings = bindings
+        self.twin = twin
         self.sinks = sinks
         self.values = values or TagValues()
         self.pending_h = pending_h
@@ -199,7 +204,11 @@ class ConnectedPlant:
         return self._plan
 
     def fork(self) -> Twin | None:
-        return None  # no calibrated twin of this plant yet
+        """The calibrated twin at the plant's run hours, or None without one."""
+        if self.twin is None:
+            return None
+        readings = self.machines()
+        return self.twin.at({mid: r.run_hours_since for mid, r in readings.items()})
 
     def kpis(self) -> Kpis | None:
         return None

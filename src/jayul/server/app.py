@@ -65,7 +65,13 @@ def create_app(state: LiveState) -> FastAPI:
 
     @app.get("/api/health", tags=["plant"], summary="Liveness: no login needed")
     def health() -> dict[str, object]:
-        return {"ok": True, "plant": state.plant.name, "now_ns": state.snapshot.now_ns}
+        inputs_ok = state.inputs.status()["ok"] if state.inputs is not None else None
+        return {
+            "ok": True,
+            "plant": state.plant.name,
+            "now_ns": state.snapshot.now_ns,
+            "inputs_ok": inputs_ok,  # None: no inputs watched (a twin)
+        }
 
     root = static_dir()
     app.mount("/static", StaticFiles(directory=root), name="static")

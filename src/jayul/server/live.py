@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jayul.autopilot import Autopilot, HealthMonitor, PlantPort
+from jayul.connect.input_watch import InputWatch
 from jayul.connect.notify import Notifier
 from jayul.decide.plan import Plan
 from jayul.gate import Gate, Origins
@@ -101,6 +102,7 @@ class LiveState:
         self.notifier: Notifier | None = None
         # connected equipment (`jayul run`): the ingest's device-health board; None for a twin
         self.devices: Callable[[], dict[str, Any]] | None = None
+        self.inputs: InputWatch | None = None  # real equipment's input watch (`jayul run`)
         self.rul_provider = rul_provider
         if rul_provider is None and pilot.rul_monitor is not None:
             self.rul_provider = self._from_rul_monitor

@@ -32,4 +32,5 @@ def devices(
             "signals": [],
             "note": "this console serves the simulated plant: it has no sources to watch",
         }
-    return {"connected_equipment": True, **state.devices()}
+    watch = state.inputs.status() if state.inputs is not None else None
+    return {"connected_equipment": True, **state.devices(), "watch": watch}

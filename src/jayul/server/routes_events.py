@@ -1,6 +1,12 @@
 """Plant events over HTTP: a CMMS, an MES or a person records a failure, a repair or a
 maintenance (`POST /api/events`). Engineers and admins may; every recorded event and every
-refused one is in the audit trail with the caller's name."""
+refused one is in the audit trail with the caller's name.
+
+Over connected equipment (`jayul run --port`) the event goes to the running loop: the plant
+hands it out at the loop's next tick, where it counts like an event read from the machines
+(a maintenance's end restarts the run hours and the health baseline of the modes it restores)
+and is stored in the historian with the tick's other events. Over the twin, which takes no
+events from outside, it is stored in the historian at once."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from jayul.autopilot.plant_port import EventFeed
 from jayul.connect.events_import import KINDS, make_event, parse_kind
 from jayul.records.timebase import to_ns
 from jayul.server.auth import live_state, require
@@ -74,15 +81,20 @@ def record_event(
             )
             state.audit.flush()
             raise HTTPException(status_code=422, detail=str(exc)) from None
-        if state.historian is None:
+        to_loop = isinstance(state.port, EventFeed)
+        if state.historian is None and not to_loop:
             raise HTTPException(status_code=503, detail="no historian is attached to this plant")
-        state.historian.append_events([event])
+        if isinstance(state.port, EventFeed):
+            state.port.post_event(event)  # stored by the loop's next tick, with its effects
+        elif state.historian is not None:
+            state.historian.append_events([event])
         state.audit.append(
             state.port.time_ns(),
             s.user,
             "event_recorded",
             event.machine or "",
-            f"{event.kind.value} recorded through the API",
+            f"{event.kind.value} recorded through the API"
+            + (" (handed to the running loop)" if to_loop else ""),
             {"event_id": event.id, "time": event.time, "kind": event.kind.value, **event.payload},
         )
         state.audit.flush()

@@ -59,6 +59,7 @@ class Verdict:
     # whether the twin may be trusted at all (a failed back-test: treat as no verdict)
     twin_confidence: float | None = None
     twin_trusted: bool = True
+    twin_version: str | None = None  # which twin judged it (a calibrated file's hash)
 
     @property
     def gate_verdict(self) -> bool | None:
@@ -70,6 +71,7 @@ class Verdict:
             "accept": self.accept,
             "twin_confidence": self.twin_confidence,
             "twin_trusted": self.twin_trusted,
+            "twin_version": self.twin_version,
             "reason": self.reason,
             "expected_cost_proposed": self.expected_proposed["total_cost"],
             "expected_cost_current": self.expected_current["total_cost"],
@@ -120,8 +122,10 @@ class Verifier:
         tolerance: float = 0.0,
         trust: TwinTrust | None = None,
         plant_draws: Sequence[Plant] | None = None,
+        twin_version: str | None = None,
     ):
         self.trust = trust
+        self.twin_version = twin_version  # recorded with every verdict (the audit trail)
         # plants drawn from a calibration's parameter uncertainty (calibrate.uncertainty): the
         # k-th future runs on the k-th draw, so a thin history widens the outcomes
         self.plant_draws = list(
@@ -134,7 +138,7 @@ class Verifier:
     def verify(self, twin: Twin, proposed: Plan, current: Plan | None = None) -> Verdict:
         """Judge `proposed` against `current` (default: nothing done) on `twin`, carrying
         the twin's back-test confidence when it was calibrated."""
-        verdict = self._verify(twin, proposed, current)
+        verdict = replace(self._verify(twin, proposed, current), twin_version=self.twin_version)
         if self.trust is None:
             return verdict
         reason = verdict.reason

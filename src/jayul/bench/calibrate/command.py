@@ -25,6 +25,12 @@ def bench_calibrate(
     seed: int = typer.Option(0, help="Seed of the truth's history."),
     kpi_seeds: int = typer.Option(3, min=1, help="Fresh seeds of the KPI back-test."),
     report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
+    decision_days: float = typer.Option(
+        0.0,
+        min=0.0,
+        help="Also run the decision test over this many days: the predictive policy at L3 "
+        "verified on the calibrated twin against verified on the truth twin (0: skip).",
+    ),
 ) -> None:
     """Simulate the truth plant, calibrate from its signals and events alone, compare."""
     from jayul.bench.calibrate.harness import bench_calibrate as run
@@ -34,13 +40,14 @@ def bench_calibrate(
     except PlantFileError as exc:
         fail(str(exc))
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("simulating the truth", total=3)
+        task = bar.add_task("simulating the truth", total=3 + 3 * (decision_days > 0))
         figures = run(
             plant,
             days,
             seed,
             kpi_seeds,
             progress=lambda m: bar.update(task, advance=1, description=m),
+            decision_days=decision_days,
         )
     rec = figures["recovery"]
     console.print(
@@ -58,6 +65,20 @@ def bench_calibrate(
         console.print(
             f"{key}: truth {v['truth']:.4g}, calibrated {v['calibrated']:.4g} "
             f"({_pct(v['rel_error'])})",
+            highlight=False,
+        )
+    if figures["decision"] is not None:
+        d = figures["decision"]
+        for arm in ("verified_on_truth", "verified_on_calibrated"):
+            a = d[arm]
+            console.print(
+                f"{arm}: total cost {a['total_cost']:,.0f}, {a['failures']} failures, "
+                f"{_pct(a['failures_prevented'])} prevented, {a['actions_executed']} actions",
+                highlight=False,
+            )
+        console.print(
+            f"decision test ({d['days']:g} days): cost {_pct(d['cost_rel_diff'])} off the truth "
+            f"twin's, failures prevented {d['prevented_diff_points']:+.1f} points",
             highlight=False,
         )
     write_report(report, figures)

@@ -6,7 +6,8 @@ events in a historian; no health index, no parameters). The calibration starts f
 truth's structure with every simulation parameter blanked to a generic prior, so nothing of
 the truth's numbers can leak in. Reported: relative errors of each mode's mean time to
 failure, mean repair time and mean processing time; KPIs of the calibrated and the truth
-twin on fresh seeds under the same policy; the time the calibration took.
+twin on fresh seeds under the same policy; the time the calibration took; with
+`decision_days`, the decision test (`decision.py`).
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ def bench_calibrate(
     seed: int,
     kpi_seeds: int = 3,
     progress: Callable[[str], None] | None = None,
+    decision_days: float = 0.0,
 ) -> dict[str, Any]:
     step = progress or (lambda _m: None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,7 +166,14 @@ def bench_calibrate(
     seeds = [10_000 + seed * 100 + i for i in range(kpi_seeds)]
     kpis = kpi_backtest(truth, cal.plant, days, seeds)
     step("KPI back-test")
+    decision = None
+    if decision_days > 0:
+        from jayul.bench.calibrate.decision import decision_test
+
+        params = cal.report()["parameters"]
+        decision = decision_test(truth, cal.plant, params, decision_days, seed + 20_000, step)
     return {
+        "decision": decision,
         "plant": truth.name,
         "days": days,
         "seed": seed,

@@ -1,0 +1,122 @@
+"""`jayul run --twin CALIBRATED.yaml`: the calibrated twin of the plant as the verifier's.
+
+The twin file is registered in the model registry as `twin:<plant>` (a new version only when
+its bytes changed: the registry's fingerprint is the file's SHA-256), with its back-test as
+metrics and the recalibration policy as parameters; then the policy is checked against the
+historian's recent history, and a due recalibration is said on the console and in the audit
+trail (`recalibration_due`, with the command that does it). Every verdict then names the twin
+version it was reached on (`twin_version` in the verdict's audit record).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from jayul.calibrate.plant_twin import PlantTwin
+from jayul.calibrate.recalibration import RecalibrationPolicy, prediction_check
+from jayul.gate import Gate
+from jayul.govern.card import ModelCard
+from jayul.govern.registry import Registry
+from jayul.historian.base import Historian
+from jayul.plant.model import Plant
+from jayul.records.timebase import to_ns
+from jayul.shell.errors import fail
+from jayul.verify import Verifier
+
+console = Console()
+FUTURES = 8  # sampled futures per verdict, each on its own draw of the calibrated parameters
+
+
+def calibrated_verifier(
+    path: Path,
+    plant: Plant,
+    gate: Gate,
+    store: Historian,
+    now_ns: int,
+    policy: RecalibrationPolicy,
+) -> tuple[Verifier, PlantTwin]:
+    """Load the twin, register it, check the recalibration policy; the verifier on it."""
+    try:
+        twin = PlantTwin.load(path, structure=plant)
+    except ValueError as exc:
+        fail(str(exc))
+    name = f"twin:{plant.name}"
+    registry = Registry(gate.con, gate.audit)
+    known = [m for m in registry.models() if m.name == name and m.fingerprint == twin.sha256]
+    backtest = (twin.calibration or {}).get("backtest") or {}
+    if known:
+        record = known[-1]
+    else:
+        metrics = {"backtest_confidence": float(backtest.get("confidence", 0.0))}
+        record = registry.register(
+            name,
+            twin,
+            np.frombuffer(path.read_bytes(), dtype=np.uint8),
+            metrics,
+            by="jayul run",
+            now=now_ns,
+            card=ModelCard(
+                intended_use="verify decisions for the real plant before they act",
+                data=f"calibrated from the plant's history ({path.name})",
+                metrics=metrics,
+                limits=[
+                    "health at the start of a verification is estimated from run hours "
+                    "(half a mean life where none are shown)",
+                    f"recalibrate every {policy.every_days:g} days or when the failure "
+                    f"prediction error exceeds {policy.max_error:g}",
+                ],
+            ),
+        )
+    trust = twin.trust
+    said = (
+        f"back-test {backtest.get('verdict')}, confidence {trust.confidence:.2f}"
+        if trust is not None
+        else "no back-test in the file: its verdicts carry no confidence"
+    )
+    console.print(
+        f"verifying on the calibrated twin {path.name} ({twin.version}, registry "
+        f"{name}@{record.version}; {said})",
+        highlight=False,
+    )
+    _check_recalibration(twin, plant, gate, store, now_ns, policy, record.registered_at)
+    verifier = Verifier(
+        futures=FUTURES,
+        trust=trust,
+        plant_draws=twin.draws(FUTURES),
+        twin_version=f"{name}@{record.version} {twin.version}",
+    )
+    return verifier, twin
+
+
+def _check_recalibration(
+    twin: PlantTwin,
+    plant: Plant,
+    gate: Gate,
+    store: Historian,
+    now_ns: int,
+    policy: RecalibrationPolicy,
+    registered_at: int,
+) -> None:
+    window = (twin.calibration or {}).get("window_ns")
+    calibrated_ns = int(window[1]) if isinstance(window, list) and len(window) == 2 else 0
+    calibrated_ns = calibrated_ns or registered_at
+    since = now_ns - int(policy.window_days * 24 * 3600 * 1e9)
+    check = prediction_check(twin.plant, store, max(since, to_ns(plant.start)), now_ns)
+    due = policy.due(now_ns, calibrated_ns, check)
+    if not due.due:
+        return
+    command = f"jayul twin calibrate --plant PLANT_FILE --db HISTORIAN --out {twin.path.name}"
+    console.print(
+        f"[bold yellow]recalibration due:[/] {due.reason}; run `{command}`", highlight=False
+    )
+    gate.audit.append(
+        now_ns,
+        "recalibration-policy",
+        "recalibration_due",
+        f"twin:{plant.name}",
+        due.reason,
+        {"twin_version": twin.version, **(check.as_dict() if check else {})},
+    )

@@ -1,0 +1,196 @@
+"""`jayul run --port --twin CALIBRATED.yaml` end to end, against a vendor's OPC UA server and a
+publisher using `mosquitto_pub`:
+
+- the twin comes from `jayul twin calibrate` on the plant's own history; `jayul run` registers
+  it in the model registry and, with no recent history to judge it on, says that its schedule
+  makes a recalibration due;
+- an event posted to `POST /api/events` reaches the running loop: at its next tick the machine
+  shows the restored mode's run hours from the counter (the loop saw the maintenance end), the
+  event is in the historian and the post is in the audit trail;
+- a blade wearing on saw1 raises an alert, the condition policy proposes a blade change, the
+  verifier tries it on the calibrated twin (not `not_verified`), the verdict names the twin's
+  version, and at L3 the gate carries it out through the OPC UA method on the vendor's server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from test_run_e2e import PASSWORD, Api, _up, wait_for
+from vendor_server import VendorServer, free_port
+
+from jayul.calibrate.plantfile import read_calibration
+from jayul.cli.main import app
+from jayul.historian import open_historian
+from jayul.plant import parse_plant
+from jayul.twin import Twin
+
+TEN_MIN_NS = 600 * 10**9
+SMALL = (Path(__file__).parents[1] / "calibrate" / "small_plant.yaml").read_text()
+
+
+def history(days: int, url: str) -> None:
+    """The small plant's history as a real plant keeps it: signals and events, no health,
+    with some preventive blade changes (censored runs)."""
+    twin = Twin(parse_plant(SMALL), seed=5)
+    store = open_historian(url)
+    for day in range(1, days + 1):
+        twin.run_until(day * 24.0)
+        if day % 9 == 0:
+            twin.request_maintenance("saw1", "blade_change")
+        store.append_samples(twin.drain_samples())
+        store.append_events(twin.drain_events())
+    store.close()
+
+
+def publish(root: str, machine: str, rows: list[dict[str, Any]]) -> None:
+    """One machine batch, with the broker's own command-line client."""
+    subprocess.run(
+        ["mosquitto_pub", "-h", "127.0.0.1", "-p", "1883", "-q", "1", "-t", f"{root}/{machine}",
+         "-s"],
+        input=json.dumps({"samples": rows}).encode(),
+        check=True,
+        timeout=10,
+    )  # fmt: skip
+
+
+def calibrated_twin(tmp_path: Path) -> Path:
+    """Sixty days of the small plant's history (signals, maintenance log, operations), and
+    `jayul twin calibrate` on it."""
+    plant_file = tmp_path / "small.yaml"
+    plant_file.write_text(SMALL)
+    db = tmp_path / "history.duckdb"
+    history(60, str(db))
+    out = tmp_path / "calibrated.yaml"
+    args = ["twin", "calibrate", "--plant", str(plant_file), "--db", str(db), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--runs", "3"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def run_file(tmp_path: Path, server: VendorServer, root: str) -> Path:
+    text = f"""
+plant_file: {tmp_path / "small.yaml"}
+connect:
+  historian: duckdb:///{tmp_path}/run.duckdb
+  buffer: {tmp_path}/buffer
+  sources:
+    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
+    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
+  sinks:
+    - kind: opcua
+      endpoint: "{server.endpoint}"
+      maintenance:
+        - {{machine: saw1, object_id: "{server.node("Saw-1")}",
+            method_id: "{server.node("Saw-1", "RequestService")}"}}
+  machines:
+    - machine: saw1
+      state:
+        tag: {{kind: opcua, node_id: "{server.node("Saw-1", "StatusCode")}"}}
+        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
+      run_hours:
+        tag: {{kind: opcua, node_id: "{server.node("Saw-1", "OperatingHours")}"}}
+        since: maintenance
+    - machine: saw2
+      state:
+        tag: {{kind: opcua, node_id: "{server.node("Saw-2", "StatusCode")}"}}
+        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
+      run_hours:
+        tag: {{kind: opcua, node_id: "{server.node("Saw-2", "OperatingHours")}"}}
+"""
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    return path
+
+
+def saw_rows(t0: int, start: int, count: int, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Ten-minute rows of saw1: healthy, then (from row 400) its blade wearing out."""
+    rows = []
+    for k in range(start, start + count):
+        wear = min(max(k - 400, 0) / 60, 1.0)
+        t = t0 + k * TEN_MIN_NS
+        vib = 3.0 + rng.normal(0, 0.1) + 3.0 * wear
+        temp = 50.0 + rng.normal(0, 0.5)
+        rows += [{"signal": "vib", "t": t, "v": round(vib, 4)}]
+        rows += [{"signal": "temp", "t": t, "v": round(temp, 4)}]
+    return rows
+
+
+@pytest.mark.skipif(shutil.which("mosquitto_pub") is None, reason="needs mosquitto-clients")
+def test_run_verifies_on_the_calibrated_twin_and_takes_posted_events(tmp_path: Path) -> None:
+    twin_file = calibrated_twin(tmp_path)
+    backtest = (read_calibration(twin_file) or {})["backtest"]
+    assert backtest["verdict"] == "passes", backtest  # so the gate may trust its verdicts
+    version = "sha256:" + hashlib.sha256(twin_file.read_bytes()).hexdigest()[:12]
+    server = VendorServer(["Saw-1", "Saw-2"]).start()
+    server.set("Saw-1", "OperatingHours", 90.0)  # since the last blade change: worn
+    server.set("Saw-2", "OperatingHours", 1234.0)  # since commissioning
+    root = f"twin-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    cmd = [
+        sys.executable, "-c", "from jayul.cli.main import app; app()", "run",
+        "--plant", str(run_file(tmp_path, server, root)), "--port", str(port),
+        "--twin", str(twin_file), "--policy", "condition", "--autonomy", "L3",
+        "--fit-h", "30", "--tick-s", "0.3", "--seconds", "180", "--admin-password", PASSWORD,
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}/api"
+        wait_for(lambda: _up(base), 90)
+        api = Api(base)
+        api.token = api.post("/login", {"username": "admin", "password": PASSWORD})["token"]
+
+        def saw2() -> dict[str, Any]:
+            return {m["id"]: m for m in api.get("/machines")}["saw2"]
+
+        devices = api.get("/devices")  # the input watch runs under the console too
+        assert devices["watch"]["stopping"] is None, devices
+        assert api.get("/health")["inputs_ok"] is not None
+        # an event posted through the API reaches the running loop
+        assert saw2()["run_hours_since"] == {}  # no maintenance seen yet: no run hours
+        now = datetime.now(UTC).isoformat()
+        posted = {"time": now, "machine": "saw2", "kind": "maintenance_end",
+                  "action": "blade_change", "id": "WO-7"}  # fmt: skip
+        api.post("/events", posted)
+        wait_for(lambda: saw2()["run_hours_since"] == {"blade": 0.0}, 20)
+        stored = wait_for(lambda: api.get("/events?kind=maintenance_end&machine=saw2"), 20)
+        assert stored[0]["payload"]["external_id"] == "WO-7"
+        assert stored[0]["payload"]["source"] == "api"
+        # a blade wearing out: verified on the calibrated twin, carried out at L3
+        rng = np.random.default_rng(0)
+        t0 = time.time_ns() - 500 * TEN_MIN_NS
+        for start in range(0, 500, 100):
+            publish(root, "saw1", saw_rows(t0, start, 100, rng))
+        wait_for(lambda: server.calls, 60)
+        assert server.calls[0][0] == "Saw-1"
+        records = api.get("/audit")["records"]
+        kinds = [r["kind"] for r in records]
+        for step in ("event_recorded", "model_registered", "recalibration_due", "alert",
+                     "verdict", "action_executed"):  # fmt: skip
+            assert step in kinds, f"{step} missing from the audit trail: {kinds}"
+        assert "not_verified" not in kinds
+        verdict = next(r for r in records if r["kind"] == "verdict")
+        assert version in verdict["payload"]["twin_version"]
+        assert verdict["payload"]["twin_trusted"] and verdict["payload"]["accept"]
+        assert api.get("/audit/verify")["ok"]
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0].decode()
+        server.stop()
+    assert "Traceback" not in out, out
+    assert "verifying on the calibrated twin calibrated.yaml" in out

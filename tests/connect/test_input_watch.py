@@ -1,0 +1,91 @@
+"""`jayul run` watches its inputs against a real broker of the test's own: a plant from which
+nothing arrives for `stop_after_s` stops `jayul run` with a clear error and exit code 4 instead
+of running blind, whether the broker went away (under the console: the loop runs in the
+background) or stands connected with nothing published (the foreground loop)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from typer.testing import CliRunner
+
+from jayul.cli.main import app
+from jayul.connect.input_watch import NO_DATA_EXIT
+from jayul.historian import open_historian
+from jayul.plant import demo_plant_path
+from jayul.records import EventKind
+
+if TYPE_CHECKING:
+    from conftest import OwnBroker
+
+runner = CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def plant_file(tmp_path: Path, port: int, no_data: str) -> Path:
+    path = tmp_path / "plant.yaml"
+    path.write_text(
+        f"plant_file: {demo_plant_path()}\n"
+        "connect:\n"
+        f"  historian: duckdb:///{tmp_path}/hist.duckdb\n"
+        f"  buffer: {tmp_path}/buffer\n"
+        f"  sources:\n    - {{kind: mqtt, port: {port}, client_id: watch-{port}}}\n"
+        f"  no_data: {no_data}\n"
+    )
+    return path
+
+
+def input_alerts(tmp_path: Path) -> list[str]:
+    store = open_historian(f"duckdb:///{tmp_path}/hist.duckdb")
+    try:
+        events = store.query_events(0, None)
+    finally:
+        store.close()
+    return [str(e.payload.get("detector")) for e in events if e.kind is EventKind.ALERT]
+
+
+def test_a_silent_plant_stops_run_with_exit_code_4(own_broker: OwnBroker, tmp_path: Path) -> None:
+    plant = plant_file(tmp_path, own_broker.port, "{stop_after_s: 8}")
+    port = free_port()
+
+    def stop_broker_once_serving() -> None:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        own_broker.stop()  # the broker goes away while jayul runs
+
+    threading.Thread(target=stop_broker_once_serving, daemon=True).start()
+    args = ["run", "--plant", str(plant), "--tick-s", "0.2", "--seconds", "90"]
+    # with the console (the loop in the background): the watch stops the server too
+    args += ["--port", str(port), "--admin-password", "watch-admin-pw"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == NO_DATA_EXIT, result.output
+    out = " ".join(result.output.split())
+    assert "no sample from any source for" in out
+    assert "stopping rather than running blind" in out
+    assert "connect.sources[0]: disconnected" in out  # names the source that went away
+    kinds = input_alerts(tmp_path)
+    assert "connection" in kinds and "input_stopped" in kinds, kinds
+
+
+def test_a_connected_but_silent_plant_stops_run_too(own_broker: OwnBroker, tmp_path: Path) -> None:
+    """In the foreground loop, ingesting only; `--stop-after-silence` over the file's unset."""
+    plant = plant_file(tmp_path, own_broker.port, "{periods: 5}")
+    args = ["run", "--plant", str(plant), "--ingest-only", "--tick-s", "0.2", "--seconds", "60"]
+    result = runner.invoke(app, [*args, "--stop-after-silence", "3"])
+    assert result.exit_code == NO_DATA_EXIT, result.output
+    assert "every source connected" in " ".join(result.output.split())
+    assert "input_stopped" in input_alerts(tmp_path)
