@@ -95,3 +95,7 @@ bench_app.command("calibrate-cmapss")(bench_calibrate_cmapss)
 from jayul.bench.gym.command import bench_gym  # noqa: E402
 
 bench_app.command("gym")(bench_gym)
+
+from jayul.bench.agents.command import bench_agents  # noqa: E402
+
+bench_app.command("agents")(bench_agents)

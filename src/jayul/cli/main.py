@@ -13,6 +13,7 @@ from jayul.cli.discover_cmds import connect_app
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
+from jayul.cli.mcp_cmd import mcp
 from jayul.cli.query import query_app
 from jayul.cli.report_cmd import report
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo)
 app.command("report")(report)
+app.command("mcp")(mcp)
 app.add_typer(query_app, name="query")
 app.add_typer(import_app, name="import")
 app.add_typer(deadletters_app, name="deadletters")
