@@ -8,6 +8,7 @@ over stdio, standard input is the MCP channel.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Literal
@@ -43,6 +44,7 @@ def mcp(
         fail(f"{url}: cannot log in as {user}: {exc.detail}")
     except httpx2.HTTPError as exc:
         fail(f"{url}: cannot reach the plant's API ({exc})")
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # a line per call otherwise
     server = build_server(api)
     if transport == "stdio":
         server.run("stdio")
