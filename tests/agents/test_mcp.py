@@ -18,9 +18,11 @@ import pytest
 pytest.importorskip("mcp")
 
 from mcp import Client, StdioServerParameters
+from typer.testing import CliRunner
 
 from jayul.agents.mcp.api import ApiError, PlantApi
 from jayul.bench.agents.plant import ACCOUNTS
+from jayul.cli.main import app
 from jayul.server import LiveState
 
 JAYUL = str(Path(sys.executable).with_name("jayul"))
@@ -110,12 +112,11 @@ def test_streamable_http(api_url: str, spare_port: int) -> None:
 def test_only_agent_accounts_are_served(api_url: str) -> None:
     with httpx2.Client(base_url=api_url) as client, pytest.raises(ApiError, match="role"):
         PlantApi.connect(client, "erik", ACCOUNTS["erik"][1])
-    out = subprocess.run(
-        [JAYUL, "mcp", "--url", api_url, "--user", "olga"],
-        env={**os.environ, "JAYUL_PASSWORD": ACCOUNTS["olga"][1]},
-        capture_output=True, text=True, timeout=60,
+    out = CliRunner().invoke(
+        app, ["mcp", "--url", api_url, "--user", "olga"],
+        env={"JAYUL_PASSWORD": ACCOUNTS["olga"][1]},
     )  # fmt: skip
-    assert out.returncode == 2 and "role 'agent'" in out.stderr.replace("\n", "")
+    assert out.exit_code == 2 and "role 'agent'" in out.output.replace("\n", "")
 
 
 def test_a_person_cannot_record_agent_calls(api_url: str) -> None:
