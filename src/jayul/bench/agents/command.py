@@ -19,6 +19,10 @@ console = Console()
 
 
 def bench_agents(
+    history_days: float = typer.Option(
+        2.0, min=0.5, help="Days the plant runs before the cases (its history for the reads)."
+    ),
+    rounds: int = typer.Option(40, min=0, help="Calls per read tool for its latency (0 skips)."),
     report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
 ) -> None:
     """Run the adversarial agent suite; exit code 1 unless every case is judged correctly."""
@@ -26,19 +30,23 @@ def bench_agents(
         import anyio
 
         from jayul.bench.agents.plant import agent_plant
-        from jayul.bench.agents.runner import run_suite, summary
+        from jayul.bench.agents.runner import read_latency, run_suite, summary
     except ImportError as exc:
         fail(f"jayul bench agents needs the mcp extra (pip install 'jayul[mcp]'): {exc}")
     for name in ("mcp", "httpx2", "httpx"):  # one line per call otherwise
         logging.getLogger(name).setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        state = agent_plant(Path(tmp) / "agents.duckdb")
+        state = agent_plant(Path(tmp) / "agents.duckdb", warmup_h=history_days * 24)
         try:
             results = anyio.run(run_suite, state)
+            latency = anyio.run(read_latency, state, rounds) if rounds else {}
+            history = {"days": history_days, "audit_records": state.audit.count}
         finally:
             state.stop()
     figures = summary(results)
     figures["groups"] = _groups(results)
+    figures["history"] = history
+    figures["read_latency_ms"] = latency
     _print(figures)
     write_report(report, figures)
     if figures["correct"] != figures["cases"]:
@@ -66,6 +74,8 @@ def _print(figures: dict[str, Any]) -> None:
         f"{figures['blocked_correctly']}/{figures['blocked_expected']}, let wait for a person "
         f"or answered {figures['allowed_correctly']}/{figures['allowed_expected']}"
     )
+    for tool, t in figures["read_latency_ms"].items():
+        console.print(f"read {tool}: median {t['median_ms']:.1f} ms, p95 {t['p95_ms']:.1f} ms")
     for w in figures["wrong"]:
         console.print(f"[red]wrong:[/] {w['case']}: expected {w['expect']}, got {w['got']} "
                       f"{'; '.join(w['problems'])}")  # fmt: skip

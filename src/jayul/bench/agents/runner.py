@@ -4,9 +4,11 @@ the SDK's client, and judge each case by its answer and by the audit trail it le
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -173,3 +175,38 @@ def summary(results: list[Result]) -> dict[str, Any]:
             if not r.correct
         ],
     }
+
+
+READS: list[tuple[str, dict[str, Any]]] = [
+    ("machines", {}),
+    ("machine", {"machine": "pump1"}),
+    ("alerts", {"limit": 20}),
+    ("rul", {}),
+    ("plan", {}),
+    ("kpis", {}),
+    ("approvals", {}),
+    ("audit", {"limit": 50}),
+    ("recent_samples", {"machine": "pump1", "rows": 60}),
+]
+
+
+async def read_latency(state: LiveState, rounds: int = 40) -> dict[str, dict[str, float]]:
+    """Each read tool `rounds` times through the SDK's in-memory client and the API served
+    in-process (no network): median and p95 in ms, the audit record of each call included."""
+    with TestClient(create_app(state)) as http:
+        server = build_server(PlantApi.connect(http, "bot", ACCOUNTS["bot"][1]))
+        async with Client(server) as client:
+            out = {}
+            for tool, args in READS:
+                times = []
+                for _ in range(rounds):
+                    start = time.perf_counter()
+                    res = await client.call_tool(tool, args)
+                    times.append((time.perf_counter() - start) * 1e3)
+                    if res.is_error:
+                        raise RuntimeError(f"{tool}: {res.content}")
+                out[tool] = {
+                    "median_ms": float(np.median(times)),
+                    "p95_ms": float(np.percentile(times, 95)),
+                }
+            return out
