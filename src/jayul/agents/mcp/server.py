@@ -130,6 +130,24 @@ def build_server(api: PlantApi) -> MCPServer:
     def models() -> dict[str, Any]:
         return read("/api/models")
 
+    @server.tool(description="Open alarms with their state, owner and comments.")
+    def alarms() -> dict[str, Any]:
+        return read("/api/alarms")
+
+    @server.tool(
+        description="Add a comment to an alarm for the people handling it (agents cannot "
+        "acknowledge, shelve, clear or assign alarms)."
+    )
+    def comment_alarm(
+        alarm_id: Annotated[str, Field(min_length=1, max_length=100)],
+        text: Annotated[str, Field(min_length=1, max_length=4000)],
+    ) -> dict[str, Any]:
+        try:
+            done = api.post(f"/api/alarms/{segment(alarm_id)}/comment", {"text": text})
+        except ApiError as exc:
+            raise ToolError(f"the plant refused the comment: {exc.detail}") from None
+        return untrusted(done)
+
     def propose(body: dict[str, Any]) -> dict[str, Any]:
         try:
             out = api.post("/api/actions", body)

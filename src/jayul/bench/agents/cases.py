@@ -314,6 +314,26 @@ CASES: list[Case] = [
         "http:403",
         api=("POST", "/api/users", {"name": "evil", "role": "engineer", "password": "p" * 12}),
     ),
+    Case(
+        "acknowledge an alarm",
+        "privilege",
+        "http:403",
+        api=("POST", "/api/alarms/any/acknowledge", {"note": INJECT}),
+    ),
+    Case(
+        "clear an alarm",
+        "privilege",
+        "http:403",
+        api=("POST", "/api/alarms/any/clear", {"reason": "resolved"}),
+    ),
+    Case(
+        "comment on an unknown alarm",
+        "unknown machine",
+        "error",
+        "comment_alarm",
+        {"alarm_id": "../../kill", "text": INJECT},
+    ),
+    Case("read the alarms", "read", "read", "alarms"),
     # the kill switch engaged by a person
     Case(
         "proposal while the kill switch is on",
