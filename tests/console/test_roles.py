@@ -30,6 +30,7 @@ USERS = {
 }
 PAGES = ["#/", "#/machine/pump1", "#/alerts", "#/alarms", "#/explore?machine=pump1", "#/plan",
          "#/approvals", "#/refusals", "#/autonomy", "#/models", "#/audit", "#/kpis", "#/exports",
+         "#/devices",
          "#/users"]  # fmt: skip
 
 

@@ -28,3 +28,13 @@ def test_dead_letters_counted_by_reason(client: TestClient, login: Login, live: 
     assert body["letters"][0]["raw"] == '{"t": 1}' and body["letters"][0]["raw_bytes"] == 8
     seqs = [x["seq"] for x in body["letters"]]
     assert seqs == sorted(seqs, reverse=True)
+
+
+def test_devices_of_a_simulated_plant_say_it_has_no_sources(
+    client: TestClient, login: Login
+) -> None:
+    bad = {"Authorization": "Bearer nonsense"}
+    assert client.get("/api/devices", headers=bad).status_code == 401
+    body = client.get("/api/devices", headers=login(client, "vera")).json()
+    assert body["connected_equipment"] is False and body["sources"] == []
+    assert "simulated plant" in body["note"]

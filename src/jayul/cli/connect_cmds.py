@@ -265,7 +265,7 @@ def run(
     )
     try:
         if pilot is not None and port is not None:
-            _serve(bindings, pilot, store, where, port, host, admin_password, seconds)
+            _serve(bindings, pilot, store, where, port, host, admin_password, seconds, ingest)
         else:
             started = time.monotonic()
             last_report = started
@@ -351,6 +351,7 @@ def _serve(
     host: str,
     admin_password: str | None,
     seconds: float | None,
+    ingest: Ingest,
 ) -> None:
     """The operator console over the real plant: the loop ticks in the background at its
     wall-clock pace while uvicorn serves until Ctrl-C (or `seconds`)."""
@@ -364,6 +365,7 @@ def _serve(
     from jayul.server.users import Role
 
     state = LiveState(bindings.plant, pilot, store, str(gate_db), speed=1.0)
+    state.devices = ingest.devices  # the device-health board (/api/devices)
     if admin_password is not None:
         with state.lock:
             if not state.users.list():

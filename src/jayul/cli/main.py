@@ -14,6 +14,7 @@ from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
 from jayul.cli.mcp_cmd import mcp
+from jayul.cli.plant_cmds import plant_app
 from jayul.cli.query import query_app
 from jayul.cli.report_cmd import report
 
@@ -27,6 +28,7 @@ app.command("report")(report)
 app.command("mcp")(mcp)
 app.add_typer(query_app, name="query")
 app.add_typer(import_app, name="import")
+app.add_typer(plant_app, name="plant")
 app.add_typer(deadletters_app, name="deadletters")
 app.add_typer(connect_app, name="connect")
 app.add_typer(bench_app, name="bench")

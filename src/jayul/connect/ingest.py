@@ -7,22 +7,31 @@
 relative paths are taken from the plant file's folder).
 `on_stored` is called (on the writer thread) with each batch once it is stored, which is where
 the health monitor and the benchmarks' latency counters hook in.
+
+While it runs, a watcher thread reads every source's connection (`jayul.connect.links`) each
+`watch_s` and stores each change of state (disconnected, stale, reconnected) as an alert event
+with the next batch, and logs it; `devices()` is the board the API serves (`/api/devices`).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from jayul.connect.bindings import Bindings, ModbusSource, MqttSource, OpcUaSource
 from jayul.connect.buffer import DurableBuffer
 from jayul.connect.crash_guard import CrashGuard
 from jayul.connect.intake import Intake
+from jayul.connect.links import Link, LinkBoard, LinkWatch
 from jayul.connect.validate import SignalTable
 from jayul.connect.writer import HistorianWriter
-from jayul.records import Samples
+from jayul.records import Samples, utc_now_ns
+
+log = logging.getLogger(__name__)
 
 
 class Source(Protocol):
@@ -32,9 +41,25 @@ class Source(Protocol):
 
     def stop(self) -> None: ...
 
+    link: Link
+
 
 def make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
-    """The source `connect.sources[index]` of a plant file, feeding `intake`."""
+    """The source `connect.sources[index]` of a plant file, feeding `intake`, its link named."""
+    source = _make_source(bindings, index, intake)
+    source.link.id = f"connect.sources[{index}]"
+    return source
+
+
+def stale_after_s(bindings: Bindings) -> float:
+    """How long a connected source may deliver nothing before it reads as stale: the "no data"
+    number of periods (`connect.no_data.periods`) of the plant's shortest sampling period."""
+    plant = bindings.plant
+    shortest = min(s.period_s for mt in plant.machine_types.values() for s in mt.signals)
+    return max(bindings.connect.no_data.periods * shortest, 1.0)
+
+
+def _make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
     cfg = bindings.connect.sources[index]
     limits = bindings.connect.limits
     if isinstance(cfg, MqttSource):
@@ -64,6 +89,7 @@ class Ingest:
         historian: str | None = None,
         buffer: Path | str | None = None,
         on_stored: Callable[[Samples], None] | None = None,
+        watch_s: float = 1.0,
     ) -> None:
         self.bindings = bindings
         self.buffer = DurableBuffer(buffer or bindings.buffer_dir())
@@ -82,12 +108,54 @@ class Ingest:
             for i, cfg in enumerate(bindings.connect.sources)
             if not (isinstance(cfg, OpcUaSource) and cfg.nodes == [])
         ]
+        self.links = LinkBoard([s.link for s in self.sources], stale_after_s(bindings))
+        self.link_watch = LinkWatch(self.links)
+        self.watch_s = watch_s
+        self._watching = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def start(self) -> Ingest:
         self.writer.start()
         for s in self.sources:
             s.start()
+        self._watcher = threading.Thread(target=self._watch, name="jayul-links", daemon=True)
+        self._watcher.start()
         return self
+
+    def _watch(self) -> None:
+        while not self._watching.wait(self.watch_s):
+            changes = self.link_watch.events()
+            for e in changes:
+                log.warning("%s", e.payload["reason"])
+            if changes:
+                self.writer.add_events(changes)
+
+    def devices(self) -> dict[str, Any]:
+        """The device-health board: per source its connection (`jayul.connect.links`), per
+        source kind and per plant signal what arrived (`HealthBoard`), each signal `ok`,
+        `silent` (longer than its "no data" limit) or `never` (nothing since jayul started)."""
+        now = utc_now_ns()
+        seen = self.intake.board.snapshot()
+        no_data = self.bindings.connect.no_data
+        signals = []
+        for m in self.bindings.plant.machines:
+            for sig in self.bindings.plant.machine_type(m.id).signals:
+                key = f"{m.id}.{sig.id}"
+                got = seen["signals"].get(key, {"last_seen_ns": None, "samples": 0})
+                limit_s = no_data.signals.get(key, no_data.periods) * sig.period_s
+                last = got["last_seen_ns"]
+                state = "never" if last is None else "ok"
+                if last is not None and (now - last) / 1e9 > limit_s:
+                    state = "silent"
+                signals.append(
+                    {"machine": m.id, "signal": sig.id, "state": state, "limit_s": limit_s, **got}
+                )
+        return {
+            "now_ns": now,
+            "sources": self.links.states(now),
+            "kinds": seen["sources"],  # per source kind: samples, dead letters, rate
+            "signals": signals,
+        }
 
     def failure(self) -> str | None:
         """Why ingestion cannot go on (a source or the writer gave up), or None while it runs.
@@ -99,6 +167,9 @@ class Ingest:
         return self.writer.failure
 
     def stop(self, drain_s: float = 5.0) -> None:
+        self._watching.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
         for s in self.sources:
             s.stop()
         self.writer.stop(drain_s)

@@ -88,6 +88,7 @@ class Intake:
             self._append(encode_entry(Samples.empty(), [letter]), Samples.empty(), [letter])
             return
         stage = "decoding"
+        machine = None
         try:
             candidates, dead = decode()
             stage = "checking"
@@ -95,6 +96,7 @@ class Intake:
             if candidates is not None and len(candidates):
                 samples, bad = self.table.check(candidates, source)
                 letters.extend(bad)
+                machine = candidates.machine
             entry = encode_entry(samples, letters)
         except Exception as exc:  # any exception: this message is bad, not the source
             log.warning("message from %s dead-lettered: %s failed: %r", source, stage, exc)
@@ -103,6 +105,8 @@ class Intake:
         finally:
             if guard is not None:
                 guard.end(raw)
+        # what arrived, for the device-health board and the "no data" alerts (as `put` does)
+        self.board.record(source, machine, samples.signal, len(letters), utc_now_ns())
         self._append(entry, samples, letters)
 
     def put_checked(self, samples: Samples, dead: list[DeadLetter]) -> None:

@@ -22,6 +22,7 @@ from pymodbus.client import ModbusTcpClient
 from jayul.connect.bindings import ModbusSource as ModbusSourceConfig
 from jayul.connect.bindings import Register
 from jayul.connect.intake import Intake
+from jayul.connect.links import Link
 from jayul.connect.validate import Candidates
 from jayul.records import utc_now_ns
 
@@ -78,6 +79,7 @@ class ModbusSource:
         self.backoff_s = backoff_s
         self.plan = read_plan(config.registers)
         self.stats = ModbusStats()
+        self.link = Link("", "modbus", f"{config.host}:{config.port}")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -137,12 +139,16 @@ class ModbusSource:
                     if not client.connect():  # type: ignore[no-untyped-call]
                         raise ConnectionError(f"no Modbus device at {self.config.host}")
                 self.poll_once(client)
+                if not self.link.up:
+                    self.link.connected()
+                self.link.seen()
                 delay = self.backoff_s[0]
                 wait = max(self.config.poll_s - (time.monotonic() - started), 0.0)
             except Exception as exc:  # device gone or answering errors: reconnect later
                 self.stats.failures += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("Modbus %s: %s; retrying in %.1f s", self.config.host, exc, delay)
+                self.link.dropped(self.stats.last_error, delay)
                 if client is not None:
                     client.close()  # type: ignore[no-untyped-call]
                 client = None

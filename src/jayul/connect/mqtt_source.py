@@ -30,6 +30,7 @@ import paho.mqtt.client as mqtt
 
 from jayul.connect.bindings import MqttSource as MqttSourceConfig
 from jayul.connect.intake import Intake
+from jayul.connect.links import Link
 from jayul.connect.mapping import make_parser
 from jayul.connect.mqtt_client import make_client
 from jayul.connect.payload import COMMAND_SUFFIX
@@ -85,6 +86,9 @@ class MqttSource:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
+        self.client.on_connect_fail = self._on_connect_fail
+        self.link = Link("", "mqtt", f"{config.host}:{config.port}", can_go_stale=True)
+        self._tries = 0  # failed connects since the last success, for paho's backoff
 
     def start(self) -> MqttSource:
         self._flusher = threading.Thread(
@@ -147,6 +151,7 @@ class MqttSource:
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
             log.warning("MQTT connect to %s refused: %s", self.config.host, reason)
+            self._down(f"the broker refused the connection: {reason}")
             if str(reason) in _REFUSED_FOR_GOOD:  # credentials: retrying will not help
                 self.failure = f"MQTT broker {self.config.host}:{self.config.port}: {reason}"
             return
@@ -158,15 +163,28 @@ class MqttSource:
 
     def _on_subscribe(self, *_args: Any) -> None:
         self.connected.set()  # subscribed: from now on the broker keeps our messages
+        self._tries = 0
+        self.link.connected()
 
-    def _on_disconnect(self, *_args: Any) -> None:
+    def _down(self, why: str) -> None:
+        # paho waits 1 s, doubling up to 8 s (reconnect_delay_set), between tries
+        self.link.dropped(why, retry_in_s=min(2.0**self._tries, 8.0))
+        self._tries += 1
+
+    def _on_connect_fail(self, *_args: Any) -> None:
+        self._down(f"the broker at {self.config.host}:{self.config.port} does not answer")
+
+    def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any = None) -> None:
         self.connected.clear()
+        if not self._stop.is_set():
+            self._down(f"connection closed or lost (paho: {reason})")
         with self._cond:  # paho clears its outgoing queue on reconnect: no stale PUBACK leaks
             self._generation += 1
             self._pending.clear()
 
     def _on_message(self, client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.messages += 1
+        self.link.seen()
         topic = msg.topic
         if not topic.endswith("/" + COMMAND_SUFFIX):
             payload = bytes(msg.payload)

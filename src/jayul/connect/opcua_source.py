@@ -26,6 +26,7 @@ from asyncua.common.subscription import DataChangeEvent
 from jayul.connect.bindings import Bindings
 from jayul.connect.bindings import OpcUaSource as OpcUaSourceConfig
 from jayul.connect.intake import Intake
+from jayul.connect.links import Link
 from jayul.connect.opcua_common import (
     configure_client,
     namespace_uri,
@@ -65,6 +66,7 @@ class OpcUaSource:
         self.backoff_s = backoff_s
         self.stats = OpcUaStats()
         self.subscribed = threading.Event()
+        self.link = Link("", "opcua", config.endpoint)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -102,6 +104,7 @@ class OpcUaSource:
                 delay = self.backoff_s[0]
             except Exception as exc:  # server gone, refused, timed out: wait and reconnect
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                self.link.dropped(self.stats.last_error or type(exc).__name__, delay)
                 log.warning(
                     "OPC UA %s: %s; reconnecting in %.1f s", self.config.endpoint, exc, delay
                 )
@@ -147,6 +150,7 @@ class OpcUaSource:
                 )
                 self.stats.subscribed += sum(1 for r in results if isinstance(r, int))
             self.subscribed.set()
+            self.link.connected()
             await self._pump(client, sub, names)
 
     async def _pump(
@@ -196,6 +200,7 @@ class OpcUaSource:
         if not rows:
             return
         self.stats.changes += len(rows)
+        self.link.seen()
         by_machine: dict[str, list[tuple[str, str, int, float, int]]] = {}
         for r in rows:
             by_machine.setdefault(r[0], []).append(r)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from jayul.server import (
     routes_agents,
     routes_alarms,
+    routes_devices,
     routes_events,
     routes_explore,
     routes_export,
@@ -54,6 +55,7 @@ def create_app(state: LiveState) -> FastAPI:
         routes_gate,
         routes_govern,
         routes_inputs,
+        routes_devices,
         routes_events,
         routes_alarms,
         routes_operate,

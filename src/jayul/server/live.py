@@ -109,6 +109,8 @@ class LiveState:
         pilot.flush_every = min(pilot.flush_every, 5)
         self.alarms = AlarmFeed(self)  # alerts and rule hits -> one alarm per problem
         self.notifier: Notifier | None = None
+        # connected equipment (`jayul run`): the ingest's device-health board; None for a twin
+        self.devices: Callable[[], dict[str, Any]] | None = None
         self.rul_provider = rul_provider
         if rul_provider is None and pilot.rul_monitor is not None:
             self.rul_provider = self._from_rul_monitor

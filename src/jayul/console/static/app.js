@@ -6,6 +6,7 @@ import { machinePage } from "./machine.js";
 import { planPage } from "./plan.js";
 import { operateRoutes, addOperateNav } from "./operate.js";
 import { deadLettersPage } from "./inputs.js";
+import { devicesPage } from "./devices.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -24,6 +25,7 @@ const routes = [
   [/^#\/users$/, () => usersPage],
   ...operateRoutes,
   [/^#\/deadletters$/, () => deadLettersPage],
+  [/^#\/devices$/, () => devicesPage],
 ];
 
 function showLogin(message = "") {
