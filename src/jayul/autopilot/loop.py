@@ -19,7 +19,7 @@ from jayul.autopilot.plant_port import MachineReading, PlantPort, PlantUpdate
 from jayul.autopilot.process_plant import ProcessPlant
 from jayul.autopilot.twin_plant import TwinPlant
 from jayul.decide.policy import MachineView, Observation, PlanningPolicy, Policy
-from jayul.gate import Gate, GateContext, OutcomeStatus
+from jayul.gate import Gate, GateContext, GateOutcome, OutcomeStatus
 from jayul.historian.base import Historian
 from jayul.records import Action, ActionKind, Alert, Event, EventKind, MachineState, Samples
 from jayul.records.state_changes import state_changes
@@ -153,6 +153,19 @@ class Autopilot:
         if check.event is not None:
             self._pending_events.append(check.event)
         return self.counters.note_action(self._gate_and_act(action, check))
+
+    def propose_from(self, action: Action, proposer: str) -> GateOutcome:
+        """One action from outside the loop (a person or an agent through the API): verified
+        on a twin like the loop's own, then the gate, with the caller as the proposer."""
+        if self.gate is None:
+            raise RuntimeError("this plant runs without the gate")
+        check = self._verify(action)
+        if check.event is not None:
+            self._pending_events.append(check.event)
+        ctx = GateContext(proposer=proposer, verdict=check.verdict, verdict_reason=check.reason)
+        out = self.gate.propose(action, ctx, self.plant.time_ns())
+        self.counters.note_action(out.status is OutcomeStatus.EXECUTED)
+        return out
 
     # -- the stages -------------------------------------------------------------------------
 

@@ -105,3 +105,7 @@ bench_app.command("fleet")(bench_fleet)
 from jayul.bench.federated.command import bench_federated  # noqa: E402
 
 bench_app.command("federated")(bench_federated)
+
+from jayul.bench.agents.command import bench_agents  # noqa: E402
+
+bench_app.command("agents")(bench_agents)

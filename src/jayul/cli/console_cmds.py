@@ -156,7 +156,7 @@ def user_store(db: Path, create: bool = False) -> Iterator[UserStore]:
 @users_app.command("add")
 def users_add(
     name: str = typer.Argument(..., help="User name."),
-    role: str = typer.Option(..., help="viewer, operator, engineer or admin."),
+    role: str = typer.Option(..., help="viewer, agent, operator, engineer or admin."),
     password: str = typer.Option(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
     ),

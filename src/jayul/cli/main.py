@@ -15,6 +15,7 @@ from jayul.cli.fleet_federated import federated_app
 from jayul.cli.gate_cmds import gate_app
 from jayul.cli.govern_cmds import govern_app
 from jayul.cli.import_cmds import import_app
+from jayul.cli.mcp_cmd import mcp
 from jayul.cli.plant_cmds import plant_app
 from jayul.cli.quality_cmds import quality_app
 from jayul.cli.query import query_app
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo)
 app.command("report")(report)
+app.command("mcp")(mcp)
 app.add_typer(query_app, name="query")
 app.add_typer(import_app, name="import")
 app.add_typer(plant_app, name="plant")

@@ -61,8 +61,11 @@ class FourEyes:
 
 
 def same_person(proposer: str | None, name: str) -> bool:
-    """True when `name` is who proposed (`proposer` is "user:<name>", or the name itself)."""
-    return proposer is not None and proposer.removeprefix("user:") == name
+    """True when `name` is who proposed (`proposer` is "user:<name>", "agent:<name>", or the
+    name itself)."""
+    if proposer is None:
+        return False
+    return proposer.removeprefix("user:").removeprefix("agent:") == name
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from jayul.server import (
+    routes_agents,
     routes_alarms,
     routes_devices,
     routes_events,
@@ -60,6 +61,7 @@ def create_app(state: LiveState) -> FastAPI:
         routes_operate,
         routes_explore,
         routes_export,
+        routes_agents,
     ):
         app.include_router(module.router)
 

@@ -21,7 +21,7 @@ bearer = HTTPBearer(auto_error=False, description="the token from POST /api/logi
 
 # Who may write what. Approvals are also checked by the gate against the action's class
 # (setpoint changes and machine stops need an engineer); the lists here are the API's own.
-CAN_PROPOSE = frozenset({Role.OPERATOR, Role.ENGINEER})
+CAN_PROPOSE = frozenset({Role.AGENT, Role.OPERATOR, Role.ENGINEER})
 CAN_APPROVE = frozenset({Role.OPERATOR, Role.ENGINEER})
 CAN_KILL = frozenset({Role.OPERATOR, Role.ENGINEER})
 CAN_SET_AUTONOMY = frozenset({Role.ENGINEER})

@@ -21,7 +21,7 @@ from jayul.autopilot import Autopilot, HealthMonitor, PlantPort
 from jayul.connect.input_watch import InputWatch
 from jayul.connect.notify import Notifier
 from jayul.decide.plan import Plan
-from jayul.gate import Gate, Origins
+from jayul.gate import AutonomyLevel, Gate, Origins, RateLimiter
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import Connection, as_connection
 from jayul.govern.registry import Registry
@@ -35,6 +35,12 @@ from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
 
 MANUAL_ORIGIN = "console"  # the origin of actions a person proposes through the API
+# The origin of actions an AI agent proposes (role `agent`, through `jayul mcp`), and its
+# autonomy ceiling: at L2 at most, every agent proposal that passes the checks waits for a
+# person. The ceiling is set here and by whoever starts the server, never by an agent.
+AGENT_ORIGIN = "agent"
+AGENT_CEILING = AutonomyLevel.L2
+AGENT_PROPOSALS_PER_MINUTE = 20  # per agent account, wall clock
 
 BEYOND_CAP = 0.95  # a median RUL at or above this share of the models' cap reads "> N h"
 RulProvider = Callable[[str], dict[str, Any] | None]
@@ -84,6 +90,8 @@ class LiveState:
             self.gate.approvals.timeout_ns = max(self.gate.approvals.timeout_ns, wanted)
             if MANUAL_ORIGIN not in self.gate.origins:
                 self.gate.origins.register(MANUAL_ORIGIN)
+            if AGENT_ORIGIN not in self.gate.origins:
+                self.gate.origins.register(AGENT_ORIGIN, AGENT_CEILING)
         else:
             self.con = as_connection(db)
             self.audit = AuditLog(self.con, flush_every=1)
@@ -91,6 +99,8 @@ class LiveState:
         self.users = UserStore(self.con, self.audit)
         self.sessions = Sessions()
         self.login_throttle = LoginThrottle()  # per client and account
+        # proposals per agent account per wall-clock minute (the gate limits per machine)
+        self.agent_rate = RateLimiter(AGENT_PROPOSALS_PER_MINUTE, 60 * 10**9)
         self.client_throttle = LoginThrottle(max_failures=30)  # per client, any account
         monitor = pilot.monitor or HealthMonitor(plant)
         self.tap = monitor if isinstance(monitor, LiveTap) else LiveTap(monitor)

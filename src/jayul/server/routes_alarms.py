@@ -1,7 +1,7 @@
 """Alarms over HTTP: the open alarms and their history, people's transitions (acknowledge,
 shelve, unshelve, clear, assign, comment), and alarm rules as data (import and export as a
-file). Every write needs an operator or engineer (rules: an engineer) and is audited with the
-person's name; a refused transition answers 409 with the reason."""
+file). Every write needs an operator or engineer (rules: an engineer; an agent may comment) and
+is audited with the person's name; a refused transition answers 409 with the reason."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from jayul.server.users import Role, Session
 
 router = APIRouter(prefix="/api", tags=["alarms"])
 CAN_HANDLE_ALARMS = frozenset({Role.OPERATOR, Role.ENGINEER})
+# an AI agent may add a comment (data a person reads), never acknowledge, shelve, clear or assign
+CAN_COMMENT = CAN_HANDLE_ALARMS | {Role.AGENT}
 CAN_EDIT_RULES = frozenset({Role.ENGINEER})
 
 
@@ -92,17 +94,23 @@ def act(
     action: Literal["acknowledge", "shelve", "unshelve", "clear", "assign", "comment"],
     body: AlarmAction,
     state: LiveState = Depends(live_state),
-    session: Session = Depends(require(CAN_HANDLE_ALARMS, "act on alarms")),
+    session: Session = Depends(require(CAN_COMMENT, "act on alarms")),
 ) -> dict[str, Any]:
+    agent = session.role not in CAN_HANDLE_ALARMS
     with state.lock:
         now = state.port.time_ns()
+        if agent and action != "comment":
+            why = f"role {session.role.value} may only comment on alarms, not {action}"
+            state.audit.append(now, session.user, "api_denied", alarm_id, why, {"action": action})
+            raise HTTPException(status_code=403, detail=why)
+        actor = f"agent:{session.user}" if agent else f"user:{session.user}"
         kw: dict[str, Any] = body.model_dump()
         if action == "shelve":
             if body.hours is None:
                 raise HTTPException(status_code=422, detail="shelve needs `hours`")
             kw["until"] = now + int(body.hours * NS_PER_H)
         try:
-            done = state.alarms.board.act(alarm_id, f"user:{session.user}", now, action, **kw)
+            done = state.alarms.board.act(alarm_id, actor, now, action, **kw)
         except KeyError:
             raise HTTPException(status_code=404, detail=f"no alarm {alarm_id!r}") from None
         except AlarmError as exc:

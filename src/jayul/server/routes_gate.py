@@ -5,15 +5,16 @@ to everyone else."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jayul.gate import AutonomyLevel, Gate, GateContext, GateOutcome
 from jayul.gate.approvals import OPEN, Approval, same_person
 from jayul.gate.autonomy import KILL_SCOPE
-from jayul.records.events import ActionKind, RiskClass
+from jayul.records.events import Action, ActionKind, RiskClass
 from jayul.server.auth import (
     CAN_APPROVE,
     CAN_KILL,
@@ -23,8 +24,8 @@ from jayul.server.auth import (
     live_state,
     require,
 )
-from jayul.server.live import MANUAL_ORIGIN, LiveState
-from jayul.server.users import Session
+from jayul.server.live import AGENT_ORIGIN, MANUAL_ORIGIN, LiveState
+from jayul.server.users import Role, Session
 
 router = APIRouter(prefix="/api", tags=["gate"])
 
@@ -307,14 +308,33 @@ def propose(
     gate = _gate(state)
     if body.machine not in state.machine_ids():
         raise HTTPException(status_code=404, detail=f"no machine {body.machine!r} in the plant")
+    agent = s.role is Role.AGENT
+    # an agent is its own kind of proposer, under its own origin (and autonomy ceiling)
+    proposer = f"agent:{s.user}" if agent else f"user:{s.user}"
     with state.lock:
         now = state.port.time_ns()
+        if agent and not state.agent_rate.allow(s.user, time.monotonic_ns()):
+            why = f"more than {state.agent_rate.max_actions} proposals per minute from {s.user}"
+            state.audit.append(
+                now, proposer, "agent_rate_limited", body.machine, why,
+                {"proposal": body.model_dump(mode="json")}, durable=True,
+            )  # fmt: skip
+            raise HTTPException(status_code=429, detail=why)
         data = {
             **body.model_dump(mode="json"),
             "time": now,
-            "origin": MANUAL_ORIGIN,
+            "origin": AGENT_ORIGIN if agent else MANUAL_ORIGIN,
         }
-        out = gate.propose_raw(data, GateContext(proposer=f"user:{s.user}"), now)
+        try:
+            action = Action.model_validate(data)
+        except ValidationError:  # the gate records the malformed proposal and refuses it
+            out = gate.propose_raw(data, GateContext(proposer=proposer), now)
+        else:
+            # verified on a twin like the autopilot's own proposals, when the plant has one
+            if state.pilot.gate is gate:
+                out = state.pilot.propose_from(action, proposer)
+            else:
+                out = gate.propose(action, GateContext(proposer=proposer), now)
         gate.audit.flush()
         state.publish()
     return outcome_json(out)

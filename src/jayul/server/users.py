@@ -36,6 +36,8 @@ class Role(StrEnum):
     """What a user may do; each role may do everything the roles before it may."""
 
     VIEWER = "viewer"  # read everything
+    # + propose actions (an AI agent through `jayul mcp`); never approve, kill or set autonomy
+    AGENT = "agent"
     OPERATOR = "operator"  # + approve or reject maintenance, propose actions, pull the kill
     ENGINEER = "engineer"  # + change autonomy, clear the kill switch, approve setpoint changes
     ADMIN = "admin"  # + manage users

@@ -26,6 +26,9 @@ def bench_gym(
     condition: bool = typer.Option(
         True, "--condition/--no-condition", help="Include condition-based (runs with signals)."
     ),
+    ppo_steps: int = typer.Option(
+        0, min=0, help="Train a PPO agent this many decisions first (the rl extra; 0 skips)."
+    ),
     plant_file: Path | None = typer.Option(None, "--plant", help="Plant file (default: demo)."),
     report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
 ) -> None:
@@ -34,6 +37,11 @@ def bench_gym(
         from jayul.bench.gym.harness import run_benchmark
     except ImportError as exc:
         fail(f"jayul bench gym needs the gym extra (pip install 'jayul[gym]'): {exc}")
+    if ppo_steps:
+        try:
+            import jayul.bench.gym.ppo  # noqa: F401
+        except ImportError as exc:
+            fail(f"--ppo-steps needs the rl extra (pip install 'jayul[rl]'): {exc}")
     try:
         plant = load_plant(plant_file or demo_plant_path())
     except PlantFileError as exc:
@@ -47,6 +55,7 @@ def bench_gym(
             days,
             seeds,
             condition,
+            ppo_steps=ppo_steps,
             progress=lambda what: bar.update(task, description=what, advance=1),
         )
     _print(figures)

@@ -94,11 +94,13 @@ def run_baselines(
     condition: bool = True,
     signal_period_s: float = 600.0,
     progress: Progress | None = None,
+    extra: list[EnvAgent] | None = None,
 ) -> dict[str, Any]:
-    """Each baseline through the environment on seeds 0..seeds-1 (the policy benchmark's
-    comparison seeds); the condition-based one needs signals, the others run without."""
+    """Each baseline (and each `extra` agent, e.g. a trained one) through the environment on
+    seeds 0..seeds-1 (the policy benchmark's comparison seeds); the condition-based one needs
+    signals, the others run without."""
     out: dict[str, Any] = {}
-    for agent in baseline_agents(plant, condition):
+    for agent in baseline_agents(plant, condition) + list(extra or []):
         signals = agent.name == "condition"
         env = TwinEnv(plant, days=days, signals=signals, signal_period_s=signal_period_s)
         runs = []
@@ -125,6 +127,7 @@ def run_benchmark(
     seeds: int,
     condition: bool = True,
     progress: Progress | None = None,
+    ppo_steps: int = 0,
 ) -> dict[str, Any]:
     if progress:
         progress("timing without signals")
@@ -134,7 +137,17 @@ def run_benchmark(
             progress("timing with signals")
         speed.append(time_steps(plant, signal_steps, signals=True))
     figures: dict[str, Any] = {"plant": plant.name, "speed": speed}
+    extra: list[EnvAgent] = []
+    if ppo_steps > 0:
+        from jayul.bench.gym.ppo import train_ppo  # the rl extra: torch, stable-baselines3
+
+        if progress:
+            progress(f"training PPO for {ppo_steps:,} decisions")
+        agent, figures["ppo_training"] = train_ppo(plant, ppo_steps)
+        extra.append(agent)
     if days > 0 and seeds > 0:
         figures["days"], figures["seeds"] = days, seeds
-        figures["policies"] = run_baselines(plant, days, seeds, condition, progress=progress)
+        figures["policies"] = run_baselines(
+            plant, days, seeds, condition, progress=progress, extra=extra
+        )
     return figures

@@ -204,7 +204,7 @@ export async function usersPage(el, ctx) {
       ${users.map((u) => `<tr><td>${esc(u.name)}</td><td>${esc(u.role)}</td><td>by ${esc(u.by)}</td>
         <td>${u.name === ctx.me.user ? "" : `<button data-remove="${esc(u.name)}">Remove</button>`}</td></tr>`).join("")}</table>
       <h2>Add a user</h2><form class="inline" id="add"><input id="u-name" placeholder="name" required>
-        <select id="u-role"><option>viewer</option><option>operator</option><option>engineer</option><option>admin</option></select>
+        <select id="u-role"><option>viewer</option><option>agent</option><option>operator</option><option>engineer</option><option>admin</option></select>
         <input id="u-pass" type="password" placeholder="password (8+ characters)" minlength="8" required>
         <button class="primary">Add</button></form><p class="error" id="msg"></p>`;
     const msg = el.querySelector("#msg");
