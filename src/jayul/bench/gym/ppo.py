@@ -51,7 +51,9 @@ def train_ppo(
     training figures (wall and CPU seconds). `n_steps`: decisions per update."""
     torch.set_num_threads(1)  # the machine is shared; the network is small
     env = DummyVecEnv([lambda: TwinEnv(plant, days=episode_days)])
-    spaces = env.observation_space.spaces  # type: ignore[attr-defined]
+    # a Dict space (sb3 types it as the base Space)
+    observation_space: Any = env.observation_space
+    spaces = observation_space.spaces
     boxes = [k for k, space in spaces.items() if isinstance(space, gym.spaces.Box)]
     # only the continuous parts; the policy one-hot encodes the discrete ones itself
     norm = VecNormalize(env, norm_obs=True, norm_reward=True, clip_obs=10.0, norm_obs_keys=boxes)
