@@ -135,7 +135,7 @@ class PayloadParser:
             ):
                 c = Candidates(
                     machine,
-                    names,  # type: ignore[arg-type]
+                    names,  # type: ignore[arg-type, unused-ignore]  # mypy 1 and 2 differ
                     np.asarray(ts, dtype=np.int64),
                     np.asarray(vs, dtype=np.float64),
                     np.asarray(qs, dtype=np.int64),

@@ -35,7 +35,9 @@ def histories_from_frame(
         if column not in frame.columns:
             raise ValueError(f"histories_from_frame: no column {column!r} in the table")
     columns = (
-        list(features) if features is not None else [c for c in frame if c not in (unit, cycle)]
+        list(features)
+        if features is not None
+        else [str(c) for c in frame.columns if c not in (unit, cycle)]
     )
     ordered = frame.sort_values([unit, cycle], kind="stable")
     histories: list[History] = []
