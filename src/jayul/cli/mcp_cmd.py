@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import httpx2
 import typer
 
 from jayul.cli.local_auth import PASSWORD_ENV, PasswordFileOption
@@ -31,8 +30,13 @@ def mcp(
     port: int = typer.Option(8765, min=1, max=65535, help="HTTP transport: port."),
 ) -> None:
     """Serve the plant to an MCP client (an AI assistant) as the agent `--user`."""
-    from jayul.agents.mcp.api import ApiError, PlantApi
-    from jayul.agents.mcp.server import build_server
+    try:  # the `mcp` extra (the SDK brings httpx2): `jayul` itself runs without it
+        import httpx2
+
+        from jayul.agents.mcp.api import ApiError, PlantApi
+        from jayul.agents.mcp.server import build_server
+    except ImportError as exc:
+        fail(f"jayul mcp needs the mcp extra: pip install 'jayul[mcp]' ({exc})")
 
     if transport not in ("stdio", "http"):
         fail(f"--transport {transport!r}: use stdio or http")
