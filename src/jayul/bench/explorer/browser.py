@@ -173,6 +173,8 @@ def explorer_page_cpu(
         "interaction_cpu_ms_p50": statistics.median(cpus),
         "interaction_cpu_ms_p95": _pct(cpus, 95),
         "actions": kinds,
+        "interaction_ms": walls,
+        "interaction_cpu_ms": cpus,
         "spans_h": spans_h,
         "explore_requests": requests,
     }
