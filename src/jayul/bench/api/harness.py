@@ -234,6 +234,12 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def chromium_cpu_seconds() -> float:
+    """CPU seconds so far of every Chromium process this process started (renderer, GPU,
+    browser), for benchmarks of other pages to read the same way."""
+    return _cpu_seconds(_descendants(os.getpid()))
+
+
 def browser_cpu(
     url: str,
     user: str,

@@ -35,22 +35,24 @@ MINUTE = 60_000_000_000
 YEAR_MIN = 365 * 24 * 60
 
 
-def fill_year(db: Path, plant_file: Path, machine: str = "pump1", seed: int = 0) -> dict[str, Any]:
-    """Write a year of one-minute samples of every signal of `machine` (ending at the plant's
-    start, where the twin's clock begins) and events on the same year."""
+def fill_year(
+    db: Path, plant_file: Path, machine: str = "pump1", seed: int = 0, minutes: int = YEAR_MIN
+) -> dict[str, Any]:
+    """Write a year (or `minutes`) of one-minute samples of every signal of `machine` (ending
+    at the plant's start, where the twin's clock begins) and events on the same span."""
     plant = load_plant(plant_file)
     signals = [s.id for s in plant.machine_type(machine).signals]
     end = int(plant.start.timestamp()) * 1_000_000_000
-    start = end - YEAR_MIN * MINUTE
-    t = start + np.arange(YEAR_MIN, dtype=np.int64) * MINUTE
+    start = end - minutes * MINUTE
+    t = start + np.arange(minutes, dtype=np.int64) * MINUTE
     rng = np.random.default_rng(seed)
-    day = np.sin(2 * np.pi * np.arange(YEAR_MIN) / 1440.0)
+    day = np.sin(2 * np.pi * np.arange(minutes) / 1440.0)
     with open_historian(str(db)) as h:
         for k, s in enumerate(signals):
-            v = 10.0 * (k + 1) + np.cumsum(rng.normal(0, 0.02, YEAR_MIN)) + day
-            v[rng.choice(YEAR_MIN, 3, replace=False)] += 50.0  # spikes the chart must keep
+            v = 10.0 * (k + 1) + np.cumsum(rng.normal(0, 0.02, minutes)) + day
+            v[rng.choice(minutes, 3, replace=False)] += 50.0  # spikes the chart must keep
             h.append_samples(Samples.build(t, machine, s, v))
-        hours = rng.choice(365 * 24, 320, replace=False) * NS_PER_H + start
+        hours = rng.choice(minutes // 60, 320, replace=False) * NS_PER_H + start
         events = [
             Event(time=int(x), machine=machine, kind=EventKind.ALERT, payload={"reason": "x"})
             for x in hours[:300]
