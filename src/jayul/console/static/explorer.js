@@ -9,6 +9,8 @@ import { api, esc, when } from "./lib.js";
 const H = 3.6e12;
 const SPANS = [["1 h", H], ["1 d", 24 * H], ["1 w", 168 * H], ["30 d", 720 * H], ["1 y", 8760 * H]];
 const COLORS = ["#1f5fbf", "#c62828", "#1a7f37", "#b26a00", "#7b3fbf", "#00838f", "#6d4c41", "#37474f"];
+// the last drag selection acted on (see the charts' setSelect hook)
+let lastSelect = { t0: 0, t1: 0, at: 0 };
 
 function params() {
   const q = new URLSearchParams((location.hash.split("?")[1]) || "");
@@ -62,7 +64,11 @@ function chart(box, title, x, lines, ev, onZoom, opts = {}) {
     if (u.select.width < 5) return;
     const a = u.posToVal(u.select.left, "x"), b = u.posToVal(u.select.left + u.select.width, "x");
     u.setSelect({ width: 0, height: 0 }, false);
-    onZoom(Math.round(a * 1e9), Math.round(b * 1e9));
+    // the cursor sync hands one drag's selection to every chart of the page: zoom once
+    const t0 = Math.round(a * 1e9), t1 = Math.round(b * 1e9), now = performance.now();
+    if (lastSelect.t0 === t0 && lastSelect.t1 === t1 && now - lastSelect.at < 1000) return;
+    lastSelect = { t0, t1, at: now };
+    onZoom(t0, t1);
   }] };
   if (opts.level != null) hooks.draw = [(u) => {
     const y = u.valToPos(opts.level, "y", true), { ctx } = u;
