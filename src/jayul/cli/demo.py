@@ -76,9 +76,10 @@ def demo(
 ) -> None:
     """Run the demo plant under the autopilot.
 
-    By default the console serves the plant live (paced by --speed, after 96 unpaced hours in
-    which the detectors commission) until Ctrl-C; with --no-ui it simulates --days as fast as
-    it can and prints the KPIs."""
+    By default the console serves the plant live (paced by --speed, after an unpaced warm-up
+    that runs until an explained alert and a request for approval are both there, at most 400
+    plant hours; 96 with --cold) until Ctrl-C; with --no-ui it simulates --days as fast as it
+    can and prints the KPIs."""
     try:
         plant = load_plant(plant_file or demo_plant_path())
         if plant.process is None:
@@ -123,8 +124,9 @@ def demo(
         if not no_ui:
             from jayul.cli.demo_ui import run_console  # the web stack only when serving
 
-            # unpaced until the first request for approval (or these hours): the detectors
-            # commission in the first 96 h; a warm start's first request comes soon after
+            # unpaced until an alert and a request for approval are both there (or these
+            # hours): the detectors commission on 96 hours of production, which a part-time
+            # machine reaches after about 250 plant hours
             warmup_h = 400.0 if worn else 96.0
             run_console(
                 plant,
@@ -135,6 +137,7 @@ def demo(
                 db,
                 gate=assembly.gate,
                 warmup_h=warmup_h,
+                warm_until_alert=True,
                 notify=notify,
             )
             return

@@ -78,6 +78,7 @@ def prepare(
     *,
     gate: Gate | None = None,
     warmup_h: float = 0.0,
+    warm_until_alert: bool = False,
 ) -> LiveState:
     """The live state, warmed up and paced, not yet ticking in the background."""
     if speed <= 0:
@@ -85,7 +86,14 @@ def prepare(
     state = LiveState(plant, pilot, historian, str(db_path), speed=speed, gate=gate)
     if warmup_h > 0:
         gate_ = state.gate
-        state.warm_up(warmup_h, until=(lambda: gate_.approvals.count_open() > 0) if gate_ else None)
+
+        def shows_the_loop() -> bool:
+            # a request waiting for a person; with `warm_until_alert` (the demo: the console
+            # opens on the whole loop) an explained alert as well
+            alerted = pilot.counters.alerts > 0 or not warm_until_alert
+            return alerted and (gate_ is not None and gate_.approvals.count_open() > 0)
+
+        state.warm_up(warmup_h, until=shows_the_loop)
     with state.lock:
         if isinstance(pilot.plant, TwinPlant):  # real equipment keeps its own pace
             pace_ticks(pilot, speed)
@@ -104,12 +112,16 @@ def run_console(
     host: str = "127.0.0.1",
     gate: Gate | None = None,
     warmup_h: float = 0.0,
+    warm_until_alert: bool = False,
     notify: Path | None = None,
 ) -> None:
     """Serve the console for `pilot` until Ctrl-C; prints the address and a first login.
     `notify`: a channels file (webhooks, e-mail, command hooks) for alarm notifications."""
     channels = load_channels(notify.read_text(), str(notify)) if notify is not None else []
-    state = prepare(plant, pilot, historian, speed, db_path, gate=gate, warmup_h=warmup_h)
+    state = prepare(
+        plant, pilot, historian, speed, db_path,
+        gate=gate, warmup_h=warmup_h, warm_until_alert=warm_until_alert,
+    )  # fmt: skip
     if channels:
         # queued messages wait in the historian's database: a restart delivers them
         outbox = NotifyOutbox(historian) if isinstance(historian, SqlHistorian) else None
