@@ -18,7 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from vendor_server import VendorServer
+from vendor_server import VendorServer, pump_plant_file
 
 from jayul.autopilot import PlantPort, TwinPlant
 from jayul.connect.bindings import load_bindings
@@ -26,7 +26,7 @@ from jayul.connect.equipment import ConnectedPlant
 from jayul.connect.ingest import Ingest
 from jayul.connect.mqtt_source import MqttSource
 from jayul.connect.sinks import OpcUaSink
-from jayul.plant import demo_plant_path, load_demo_plant
+from jayul.plant import load_demo_plant
 from jayul.records import Action, ActionKind, EventKind, MachineState
 from jayul.records.timebase import NS_PER_H
 from jayul.twin import Twin
@@ -52,36 +52,6 @@ class Case:
     has_twin: bool
 
 
-def plant_file(tmp_path: Path, server: VendorServer, root: str) -> Path:
-    text = f"""
-plant_file: {demo_plant_path()}
-connect:
-  historian: duckdb:///{tmp_path}/hist.duckdb
-  buffer: {tmp_path}/buffer
-  sources:
-    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
-    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
-  sinks:
-    - kind: opcua
-      endpoint: "{server.endpoint}"
-      maintenance:
-        - {{machine: pump1, object_id: "{server.node("Pump-1")}",
-            method_id: "{server.node("Pump-1", "RequestService")}"}}
-  machines:
-    - machine: pump1
-      state:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "OperatingHours")}"}}
-      setpoints:
-        speed_rpm: {{kind: opcua, node_id: "{server.node("Pump-1", "SpeedSP")}"}}
-"""
-    path = tmp_path / "plant.yaml"
-    path.write_text(text)
-    return path
-
-
 def twin_case() -> Iterator[Case]:
     twin = Twin(load_demo_plant(), seed=0, signal_period_s=600)
     port = TwinPlant(twin)
@@ -102,7 +72,7 @@ def twin_case() -> Iterator[Case]:
 def equipment_case(tmp_path: Path) -> Iterator[Case]:
     server = VendorServer(["Pump-1"]).start()
     root = f"test-port-{uuid.uuid4().hex[:8]}"
-    bindings = load_bindings(plant_file(tmp_path, server, root))
+    bindings = load_bindings(pump_plant_file(tmp_path, server, root, setpoints=True))
     sink = OpcUaSink(
         server.endpoint,
         bindings.plant.name,

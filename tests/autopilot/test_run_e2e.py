@@ -24,39 +24,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from vendor_server import VendorServer, free_port
+from vendor_server import VendorServer, free_port, pump_plant_file
 
-from jayul.plant import demo_plant_path, load_demo_plant
+from jayul.plant import load_demo_plant
 
 PASSWORD = "e2e-admin-pw"
-
-
-def plant_file(tmp_path: Path, server: VendorServer, root: str) -> Path:
-    text = f"""
-plant_file: {demo_plant_path()}
-connect:
-  historian: duckdb:///{tmp_path}/hist.duckdb
-  buffer: {tmp_path}/buffer
-  sources:
-    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
-    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
-  sinks:
-    - kind: opcua
-      endpoint: "{server.endpoint}"
-      maintenance:
-        - {{machine: pump1, object_id: "{server.node("Pump-1")}",
-            method_id: "{server.node("Pump-1", "RequestService")}"}}
-  machines:
-    - machine: pump1
-      state:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "OperatingHours")}"}}
-"""
-    path = tmp_path / "plant.yaml"
-    path.write_text(text)
-    return path
 
 
 def publish(root: str, rows: list[dict[str, Any]]) -> None:
@@ -125,7 +97,7 @@ def test_jayul_run_end_to_end(tmp_path: Path) -> None:
     server.set("Pump-1", "OperatingHours", 5321.0)
     cmd = [
         sys.executable, "-c", "from jayul.cli.main import app; app()", "run",
-        "--plant", str(plant_file(tmp_path, server, root)), "--port", str(port),
+        "--plant", str(pump_plant_file(tmp_path, server, root)), "--port", str(port),
         "--autonomy", "L3", "--fit-h", "2", "--tick-s", "0.3", "--seconds", "180",
         "--admin-password", PASSWORD,
     ]  # fmt: skip

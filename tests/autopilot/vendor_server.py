@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 from asyncua import Server, ua
 from asyncua.common.methods import uamethod
+
+from jayul.plant import demo_plant_path
 
 NAMESPACE = "urn:example:plant7"
 
@@ -104,3 +107,40 @@ class VendorServer:
             )
         await server.start()
         self._server = server
+
+
+def pump_plant_file(
+    tmp_path: Path, server: VendorServer, root: str, *, setpoints: bool = False
+) -> Path:
+    """The demo plant bound to `server` as a user would bind it: MQTT samples under `root`, an
+    OPC UA state source, pump1's state (the vendor's codes mapped), run hours and, with
+    `setpoints`, its speed setpoint as tags, and pump1's service as the vendor's method."""
+    speed = f"""
+      setpoints:
+        speed_rpm: {{kind: opcua, node_id: "{server.node("Pump-1", "SpeedSP")}"}}"""
+    bound_setpoints = speed if setpoints else ""
+    text = f"""
+plant_file: {demo_plant_path()}
+connect:
+  historian: duckdb:///{tmp_path}/hist.duckdb
+  buffer: {tmp_path}/buffer
+  sources:
+    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
+    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
+  sinks:
+    - kind: opcua
+      endpoint: "{server.endpoint}"
+      maintenance:
+        - {{machine: pump1, object_id: "{server.node("Pump-1")}",
+            method_id: "{server.node("Pump-1", "RequestService")}"}}
+  machines:
+    - machine: pump1
+      state:
+        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "StatusCode")}"}}
+        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
+      run_hours:
+        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "OperatingHours")}"}}{bound_setpoints}
+"""
+    path = tmp_path / "plant.yaml"
+    path.write_text(text)
+    return path
