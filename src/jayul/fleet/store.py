@@ -6,6 +6,9 @@ questions are across sites (alarm counts, KPIs side by side) and are one stateme
 of a UNION over every site's schema; a site's data is still its own partition, dropped or
 detached in one statement; and ingest goes through one COPY whatever the number of sites.
 
+Samples go through `store_samples` (narrow rows, one binary COPY a batch); `samples` is a
+view with the names joined back.
+
 Idempotency: `messages` holds every message id stored. A batch is written in one transaction:
 ids already there are skipped, the rest stored; the caller acknowledges to JetStream only after
 the commit, so a redelivery (centre killed between commit and ack) changes nothing.
@@ -23,19 +26,28 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from jayul.fleet.config import SUBJECT_TOKEN, Kind
-from jayul.fleet.wire import WireError, decode_events, decode_json, decode_samples, samples_csv
+from jayul.fleet.store_samples import SamplesMessage, SampleWriter
+from jayul.fleet.wire import WireError, decode_events, decode_json, decode_samples
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.sites (
-    site text PRIMARY KEY, first_seen_ns bigint NOT NULL, last_seen_ns bigint NOT NULL,
+    site text PRIMARY KEY, site_id smallint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    first_seen_ns bigint NOT NULL, last_seen_ns bigint NOT NULL,
     last_offered_ns bigint NOT NULL DEFAULT 0, messages bigint NOT NULL DEFAULT 0,
     samples bigint NOT NULL DEFAULT 0, kpis jsonb, kpis_ns bigint, backlog bigint);
 CREATE TABLE IF NOT EXISTS {s}.messages (
     msg_id text PRIMARY KEY, site text NOT NULL, kind text NOT NULL,
     offered_ns bigint NOT NULL, stored_ns bigint NOT NULL, rows integer NOT NULL);
-CREATE TABLE IF NOT EXISTS {s}.samples (
-    site text NOT NULL, time bigint NOT NULL, machine text NOT NULL, signal text NOT NULL,
-    value double precision NOT NULL, quality smallint NOT NULL) PARTITION BY LIST (site);
+CREATE TABLE IF NOT EXISTS {s}.signals (
+    signal_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, site_id smallint NOT NULL,
+    machine text NOT NULL, signal text NOT NULL, UNIQUE (site_id, machine, signal));
+CREATE TABLE IF NOT EXISTS {s}.sample_rows (
+    time bigint NOT NULL, value double precision NOT NULL, signal_id integer NOT NULL,
+    site_id smallint NOT NULL, quality smallint NOT NULL) PARTITION BY LIST (site_id);
+CREATE OR REPLACE VIEW {s}.samples AS
+    SELECT t.site, r.time, k.machine, k.signal, r.value, r.quality
+    FROM {s}.sample_rows r JOIN {s}.signals k ON k.signal_id = r.signal_id
+    JOIN {s}.sites t ON t.site_id = r.site_id;
 CREATE TABLE IF NOT EXISTS {s}.events (
     site text NOT NULL, id text NOT NULL, time bigint NOT NULL, machine text,
     kind text NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (site, id));
@@ -75,7 +87,7 @@ class FleetStore:
         self.schema = schema
         self.conn = psycopg.connect(dsn, application_name="jayul-fleet-centre")
         self._s = sql.Identifier(schema)
-        self._partitions: set[str] = set()
+        self.sample_writer = SampleWriter(self.conn, self._s)
         with self.conn.transaction():
             self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._s))
             for stmt in _TABLES.split(";"):
@@ -86,57 +98,79 @@ class FleetStore:
         self.conn.close()
 
     def write(self, batch: Sequence[Incoming], prefix: str) -> BatchResult:
-        """Store a batch in one transaction, skipping ids already stored (see the docstring)."""
-        out = BatchResult()
+        """Store a batch in one transaction, skipping ids already stored (see the docstring).
+        The batch's samples go in one COPY; if the database refuses it (a value it cannot
+        take), the batch is written again one message at a time, so that only the culprit
+        becomes a dead letter."""
         now = time.time_ns()
+        read = [_read(m, prefix, now) for m in batch]
+        try:
+            self.sample_writer.prepare([r.samples for r in read if r.samples], now)
+            return self._write(read, now, together=True)
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            raise  # the database, not a message: nothing commits, nothing is acked
+        except psycopg.Error:
+            for r in read:
+                if r.samples is not None:
+                    try:
+                        self.sample_writer.prepare([r.samples], now)
+                    except (psycopg.OperationalError, psycopg.InterfaceError):
+                        raise
+                    except psycopg.Error as exc:
+                        r.error, r.samples = str(exc), None
+            return self._write(read, now, together=False)
+
+    def _write(self, read: list[_Read], now: int, together: bool) -> BatchResult:
+        out = BatchResult()
+        samples: list[SamplesMessage] = []
         with self.conn.transaction():
-            ids = [m.msg_id for m in batch if m.msg_id]
-            known = set()
-            if ids:
-                rows = self.conn.execute(
-                    sql.SQL("SELECT msg_id FROM {}.messages WHERE msg_id = ANY(%s)").format(
-                        self._s
-                    ),
-                    (ids,),
-                ).fetchall()
-                known = {r[0] for r in rows}
-            for m in batch:
+            known = self._known([r.m.msg_id for r in read if r.m.msg_id])
+            for r in read:
+                m = r.m
                 if m.msg_id in known:
                     out.repeats += 1
                     continue
+                if r.error is not None or m.msg_id is None:
+                    self._dead(m, r.error or "no Nats-Msg-Id header", now)
+                    out.dead += 1
+                    continue
+                known.add(m.msg_id)
+                if r.samples is not None and together:
+                    samples.append(r.samples)
+                    continue
                 try:
-                    site, kind = _route(m.subject, prefix)
-                    if m.msg_id is None:
-                        raise WireError("no Nats-Msg-Id header: cannot store it exactly once")
                     with self.conn.transaction():  # a savepoint: a bad body undoes only itself
-                        rows_stored = self._store(site, kind, m, now)
+                        if r.samples is not None:
+                            rows = self.sample_writer.store([r.samples], now)
+                        else:
+                            rows = self._store(r.site, r.kind, m, now)
                 except (psycopg.OperationalError, psycopg.InterfaceError):
-                    raise  # the database, not the message: nothing commits, nothing is acked
+                    raise
                 except (WireError, psycopg.Error, ValueError) as exc:  # this message's fault
                     self._dead(m, str(exc), now)
                     out.dead += 1
                     continue
-                known.add(m.msg_id)
                 out.stored += 1
-                if kind is Kind.SAMPLES:
-                    out.samples += rows_stored
+                out.samples += rows if r.samples is not None else 0
+            if samples:
+                out.samples += self.sample_writer.store(samples, now)
+                out.stored += len(samples)
         return out
+
+    def _known(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        rows = self.conn.execute(
+            sql.SQL("SELECT msg_id FROM {}.messages WHERE msg_id = ANY(%s)").format(self._s),
+            (ids,),
+        ).fetchall()
+        return {str(r[0]) for r in rows}
 
     def _store(self, site: str, kind: Kind, m: Incoming, now: int) -> int:
         s = self._s
         assert m.msg_id is not None
         rows = 0
-        if kind is Kind.SAMPLES:
-            table = decode_samples(m.body)
-            self._partition(site)
-            copy_sql = sql.SQL(
-                "COPY {}.samples (site, time, machine, signal, value, quality) "
-                "FROM STDIN (FORMAT csv)"
-            ).format(s)
-            with self.conn.cursor().copy(copy_sql) as cp:
-                cp.write(samples_csv(site, table))  # written by Arrow in C: no row loop here
-            rows = table.num_rows
-        elif kind in (Kind.ALERTS, Kind.ACTIONS, Kind.EVENTS):
+        if kind in (Kind.ALERTS, Kind.ACTIONS, Kind.EVENTS):
             events = decode_events(m.body)
             with self.conn.cursor() as cur:
                 cur.executemany(
@@ -201,18 +235,9 @@ class FleetStore:
                 "last_offered_ns = greatest(t.last_offered_ns, excluded.last_offered_ns), "
                 "messages = t.messages + 1, samples = t.samples + excluded.samples"
             ).format(s=s),
-            (site, now, now, offered, rows if kind is Kind.SAMPLES else 0),
+            (site, now, now, offered, 0),
         )
         return rows
-
-    def _partition(self, site: str) -> None:
-        if site in self._partitions:
-            return
-        self.conn.execute(
-            sql.SQL("CREATE TABLE IF NOT EXISTS {}.{} PARTITION OF {}.samples FOR VALUES IN ({})")
-            .format(self._s, sql.Identifier(f"samples_{site}"), self._s, sql.Literal(site))
-        )  # fmt: skip
-        self._partitions.add(site)
 
     def _dead(self, m: Incoming, reason: str, now: int) -> None:
         self.conn.execute(
@@ -230,6 +255,32 @@ class FleetStore:
                 sql.SQL(statement).format(s=self._s),
                 params,
             ).fetchall()
+
+
+@dataclass
+class _Read:
+    """A message routed and, for samples, decoded before any database work."""
+
+    m: Incoming
+    site: str = ""
+    kind: Kind = Kind.EVENTS
+    samples: SamplesMessage | None = None
+    error: str | None = None
+
+
+def _read(m: Incoming, prefix: str, now: int) -> _Read:
+    try:
+        site, kind = _route(m.subject, prefix)
+        if m.msg_id is None:
+            raise WireError("no Nats-Msg-Id header: cannot store it exactly once")
+        if kind is Kind.SAMPLES:
+            columns = decode_samples(m.body)
+            return _Read(
+                m, site, kind, SamplesMessage(m.msg_id, site, m.offered_ns or now, columns)
+            )
+        return _Read(m, site, kind)
+    except WireError as exc:
+        return _Read(m, error=str(exc))
 
 
 def _route(subject: str, prefix: str) -> tuple[str, Kind]:

@@ -1,7 +1,7 @@
 """What travels from a site to the centre. Subjects say who and what
 (`<prefix>.site.<site>.<kind>`); headers carry the message id and when the site offered it;
-bodies are JSON for events, KPIs and model updates and Arrow IPC for samples (columnar, as
-samples travel everywhere in jayul)."""
+bodies are JSON for events, KPIs and model updates and packed columns for samples
+(sample_wire)."""
 
 from __future__ import annotations
 
@@ -9,67 +9,27 @@ import json
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
+from jayul.fleet.sample_wire import SampleColumns, WireError, decode_samples, encode_samples
 from jayul.records import Event, Samples
+
+__all__ = [
+    "MSG_ID",
+    "OFFERED_NS",
+    "Downsampler",
+    "SampleColumns",
+    "WireError",
+    "chunks",
+    "decode_events",
+    "decode_json",
+    "decode_samples",
+    "encode_events",
+    "encode_json",
+    "encode_samples",
+]
 
 MSG_ID = "Nats-Msg-Id"  # JetStream's de-duplication header
 OFFERED_NS = "Jayul-Offered-Ns"  # when the site queued the message, for latency at the centre
-_SAMPLES_SCHEMA = pa.schema(
-    [
-        ("time", pa.int64()),
-        ("machine", pa.string()),
-        ("signal", pa.string()),
-        ("value", pa.float64()),
-        ("quality", pa.uint8()),
-    ]
-)
-
-
-class WireError(ValueError):
-    """A message the centre cannot read (it goes to the dead letters with this reason)."""
-
-
-def encode_samples(batch: Samples) -> bytes:
-    table = pa.table(
-        [
-            pa.array(batch.time, pa.int64()),
-            pa.array(batch.machine.astype(str), pa.string()),
-            pa.array(batch.signal.astype(str), pa.string()),
-            pa.array(batch.value, pa.float64()),
-            pa.array(batch.quality, pa.uint8()),
-        ],
-        schema=_SAMPLES_SCHEMA,
-    )
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, _SAMPLES_SCHEMA) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def decode_samples(body: bytes) -> pa.Table:
-    try:
-        table = pa.ipc.open_stream(pa.py_buffer(body)).read_all()
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise WireError(f"samples body is not an Arrow IPC stream: {exc}") from None
-    if not table.schema.equals(_SAMPLES_SCHEMA):
-        raise WireError(
-            f"samples body has columns {table.schema.names}, not {_SAMPLES_SCHEMA.names}"
-        )
-    missing = [c for c in table.column_names if table[c].null_count]
-    if missing:
-        raise WireError(f"samples body has missing values in {', '.join(missing)}")
-    return table
-
-
-def samples_csv(site: str, table: pa.Table) -> bytes:
-    """The rows of a samples table, with the site first, as CSV for PostgreSQL's COPY."""
-    import pyarrow.csv as pacsv
-
-    table = table.add_column(0, "site", pa.array([site] * table.num_rows, pa.string()))
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
-    return bytes(sink.getvalue().to_pybytes())
 
 
 def encode_events(events: list[Event]) -> bytes:

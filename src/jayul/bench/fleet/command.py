@@ -31,6 +31,12 @@ def bench_fleet(
         help="Use this NATS server instead of a private one (then no NATS restart is done).",
     ),
     no_offline: bool = typer.Option(False, "--no-offline", help="Keep every site online."),
+    offline_at: float = typer.Option(
+        0.6, min=0.0, max=1.0, help="When site 0 goes offline, as a fraction of --seconds."
+    ),
+    offline_s: float | None = typer.Option(
+        None, min=1.0, help="How long site 0 stays offline (default: a fifth of --seconds)."
+    ),
     storage: bool = typer.Option(
         False, "--storage", help="Only compare the centre's storage layouts (docs/fleet.md)."
     ),
@@ -54,6 +60,7 @@ def bench_fleet(
             try:
                 figures = run_fleet(
                     sites, rate, seconds, db, Path(work), nats_url, offline=not no_offline,
+                    offline_at=offline_at, offline_s=offline_s,
                     say=lambda m: console.print(m, highlight=False),
                 )  # fmt: skip
             except (FileNotFoundError, RuntimeError) as exc:

@@ -2,10 +2,12 @@
 disturbed on a fixed timeline, then counted at the centre.
 
 Timeline (fractions of `seconds`): at 0.25 the NATS server is restarted (`restart_s` down);
-at 0.5 the centre is SIGKILLed and started again after `restart_s`; at 0.6 (or once the centre
-consumes again, if later) site 0 goes offline for 0.2 of the run (its publisher stopped, its
-loop still offering to its outbox). Then the sites stop
-producing and the run waits until every outbox is empty and the centre holds every sample.
+at 0.5 the centre is SIGKILLed and started again after `restart_s`; at `offline_at` (0.6 by
+default) site 0 goes offline for `offline_s` (a fifth of the run by default): its publisher
+stopped, its loop still offering to its outbox. The steps run in time order; one that is due
+while another is still running (the centre starting again) runs right after it. Then the
+sites stop producing and the run waits until every outbox is empty and the centre holds
+every sample.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def run_fleet(
     nats_url: str | None,
     restart_s: float = 3.0,
     offline: bool = True,
+    offline_at: float = 0.6,
+    offline_s: float | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     token = uuid.uuid4().hex[:8]
@@ -61,15 +65,8 @@ def run_fleet(
             pg_cpu.sample()
             time.sleep(0.2)
 
-    try:
-        at(0.25)
-        if nats is not None:
-            say("restarting the NATS server")
-            events["nats_restart_s"] = time.monotonic() - t0
-            nats.stop()
-            time.sleep(restart_s)
-            nats.start()
-        at(0.5)
+    def centre_kill() -> None:
+        nonlocal startup_cpu
         say("SIGKILL to the centre")
         events["centre_kill_s"] = time.monotonic() - t0
         pg_cpu.sample()
@@ -77,18 +74,40 @@ def run_fleet(
         time.sleep(restart_s)
         centre.start()
         startup_cpu += centre.wait_ready(nats_url, stream, "jayul-centre")
-        if offline:
-            at(0.6)
-            say("site 0 offline")
-            events["site_offline_s"] = time.monotonic() - t0
-            fleet.edges[0].stop()
-            hold = time.monotonic() + 0.2 * seconds  # offline for a fifth of the run
-            while time.monotonic() < hold:
-                pg_cpu.sample()
-                time.sleep(0.2)
-            events["site_online_s"] = time.monotonic() - t0
-            say("site 0 back online")
-            fleet.edges[0].start()
+        events["centre_consuming_s"] = time.monotonic() - t0
+
+    def nats_restart() -> None:
+        assert nats is not None
+        say("restarting the NATS server")
+        events["nats_restart_s"] = time.monotonic() - t0
+        nats.stop()
+        time.sleep(restart_s)
+        nats.start()
+
+    def site_offline() -> None:
+        say(f"site 0 offline for {offline_s:g} s")
+        events["site_offline_s"] = time.monotonic() - t0
+        fleet.edges[0].stop()
+
+    def site_online() -> None:
+        events["site_online_s"] = time.monotonic() - t0
+        say("site 0 back online")
+        fleet.edges[0].start()
+
+    offline_s = 0.2 * seconds if offline_s is None else offline_s
+    timeline: list[tuple[float, Callable[[], None]]] = [(0.5 * seconds, centre_kill)]
+    if nats is not None:
+        timeline.append((0.25 * seconds, nats_restart))
+    if offline:
+        timeline += [
+            (offline_at * seconds, site_offline),
+            (offline_at * seconds + offline_s, site_online),
+        ]
+    timeline.sort(key=lambda e: e[0])
+    try:
+        for when, action in timeline:  # in order; one that runs late delays the next
+            at(when / seconds)
+            action()
         at(1.0)
         fleet.stop_producing()
         produced_s = time.monotonic() - t0
@@ -203,10 +222,19 @@ def _count(
     dsn: str, schema: str, offered: list[int], started_ns: int, events: dict[str, float]
 ) -> dict[str, Any]:
     s = f'"{schema}"'
+    rows = distinct = lost = 0
     with psycopg.connect(dsn, autocommit=True) as conn:
-        rows, distinct = conn.execute(
-            f"SELECT count(*), count(DISTINCT (site, time, machine, signal)) FROM {s}.samples"
-        ).fetchone() or (0, 0)
+        conn.execute("SET work_mem = '256MB'")  # one site's times sorted in memory
+        site_ids: dict[str, int] = dict(
+            conn.execute(f"SELECT site, site_id FROM {s}.sites").fetchall()
+        )
+        for i, n in enumerate(offered):  # a sample is (site, time): times are unique per site
+            site_id = site_ids.get(f"site-{i:03d}")
+            r, d = conn.execute(
+                f"SELECT count(*), count(DISTINCT time) FROM {s}.sample_rows WHERE site_id = %s",
+                (site_id,),
+            ).fetchone() or (0, 0)
+            rows, distinct, lost = rows + int(r), distinct + int(d), lost + n - int(d)
         first, last = conn.execute(
             f"SELECT min(offered_ns), max(stored_ns) FROM {s}.messages"
         ).fetchone() or (0, 0)
@@ -223,14 +251,13 @@ def _count(
         (size,) = conn.execute(
             "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits "
             "WHERE inhparent = %s::regclass",
-            (f"{s}.samples",),
+            (f"{s}.sample_rows",),
         ).fetchone() or (0,)
-    offered_total = sum(offered)
     span = (int(last) - int(first)) / 1e9 if first and last else 0.0
     return {
         "samples_stored_rows": int(rows),
         "samples_stored_distinct": int(distinct),
-        "samples_lost": offered_total - int(distinct),
+        "samples_lost": lost,
         "samples_duplicated": int(rows) - int(distinct),
         "postgres_bytes_per_sample": round(int(size) / int(distinct), 1) if distinct else None,
         "end_to_end_samples_per_s": round(int(distinct) / span) if span else None,
