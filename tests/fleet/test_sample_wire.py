@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jayul.fleet.sample_wire import WireError, decode_samples, encode_samples
-from jayul.fleet.store_samples import copy_rows
+from jayul.fleet.store_samples import block_row
 from jayul.records import Samples
 
 
@@ -45,11 +45,14 @@ def test_a_damaged_body_is_refused_with_the_reason() -> None:
     assert decode_samples(encode_samples(Samples.empty())).keys == []
 
 
-def test_copy_rows_is_postgresql_binary_copy() -> None:
-    stream = copy_rows(
-        np.array([7], np.int64), np.array([2.5]), np.array([42], np.int32),
-        np.array([3], np.int16), np.array([1], np.uint8),
+def test_a_block_row_is_postgresql_binary_copy() -> None:
+    row = block_row(
+        3, np.array([7, 5], np.int64), np.array([2.5, 1.0]), np.array([42, 43], np.int32),
+        np.array([1, 0], np.uint8),
     )  # fmt: skip
-    assert stream.startswith(b"PGCOPY\n\xff\r\n\x00") and stream.endswith(b"\xff\xff")
-    row = stream[19:-2]
-    assert struct.unpack(">hiqidiiihih", row) == (5, 8, 7, 8, 2.5, 4, 42, 2, 3, 2, 1)
+    head = struct.unpack_from(">hihiqiqii", row)
+    assert head == (8, 2, 3, 8, 5, 8, 7, 4, 2)  # 8 fields: site id, first and last time, n
+    times = row[struct.calcsize(">hihiqiqii") :]
+    size, ndim, has_null, oid, n, lbound = struct.unpack_from(">iiiiii", times)
+    assert (size, ndim, has_null, oid, n, lbound) == (20 + 2 * 12, 1, 0, 20, 2, 1)
+    assert struct.unpack_from(">iqiq", times, 24) == (8, 7, 8, 5)

@@ -6,8 +6,8 @@ questions are across sites (alarm counts, KPIs side by side) and are one stateme
 of a UNION over every site's schema; a site's data is still its own partition, dropped or
 detached in one statement; and ingest goes through one COPY whatever the number of sites.
 
-Samples go through `store_samples` (narrow rows, one binary COPY a batch); `samples` is a
-view with the names joined back.
+Samples go through `store_samples` (a block of arrays a message, one binary COPY a batch);
+`samples` is a view with one row a sample and the names joined back.
 
 Idempotency: `messages` holds every message id stored. A batch is written in one transaction:
 ids already there are skipped, the rest stored; the caller acknowledges to JetStream only after
@@ -41,13 +41,17 @@ CREATE TABLE IF NOT EXISTS {s}.messages (
 CREATE TABLE IF NOT EXISTS {s}.signals (
     signal_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, site_id smallint NOT NULL,
     machine text NOT NULL, signal text NOT NULL, UNIQUE (site_id, machine, signal));
-CREATE TABLE IF NOT EXISTS {s}.sample_rows (
-    time bigint NOT NULL, value double precision NOT NULL, signal_id integer NOT NULL,
-    site_id smallint NOT NULL, quality smallint NOT NULL) PARTITION BY LIST (site_id);
+CREATE TABLE IF NOT EXISTS {s}.sample_blocks (
+    site_id smallint NOT NULL, t_first bigint NOT NULL, t_last bigint NOT NULL,
+    n integer NOT NULL, time bigint[] NOT NULL, value double precision[] NOT NULL,
+    signal_id integer[] NOT NULL, quality smallint[] NOT NULL) PARTITION BY LIST (site_id);
 CREATE OR REPLACE VIEW {s}.samples AS
-    SELECT t.site, r.time, k.machine, k.signal, r.value, r.quality
-    FROM {s}.sample_rows r JOIN {s}.signals k ON k.signal_id = r.signal_id
-    JOIN {s}.sites t ON t.site_id = r.site_id;
+    SELECT t.site, u.time, k.machine, k.signal, u.value, u.quality
+    FROM {s}.sample_blocks b
+    CROSS JOIN LATERAL unnest(b.time, b.value, b.signal_id, b.quality)
+        AS u(time, value, signal_id, quality)
+    JOIN {s}.signals k ON k.signal_id = u.signal_id
+    JOIN {s}.sites t ON t.site_id = b.site_id;
 CREATE TABLE IF NOT EXISTS {s}.events (
     site text NOT NULL, id text NOT NULL, time bigint NOT NULL, machine text,
     kind text NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (site, id));
