@@ -89,12 +89,12 @@ def run_fleet(
         nats.start()
 
     def site_offline() -> None:
-        say(f"site 0 offline for {offline_s:g} s")
+        say(f"site 0 offline for {outage_s:g} s")
         events["site_offline_s"] = time.monotonic() - t0
         fleet.edges[0].stop()
 
     def site_online() -> None:
-        back = events["site_offline_s"] + offline_s  # the full outage, even if it began late
+        back = events["site_offline_s"] + outage_s  # the full outage, even if it began late
         while time.monotonic() - t0 < back:
             pg_cpu.sample()
             time.sleep(0.2)
@@ -102,14 +102,14 @@ def run_fleet(
         say("site 0 back online")
         fleet.edges[0].start()
 
-    offline_s = 0.2 * seconds if offline_s is None else offline_s
+    outage_s = 0.2 * seconds if offline_s is None else offline_s
     timeline: list[tuple[float, Callable[[], None]]] = [(0.5 * seconds, centre_kill)]
     if nats is not None:
         timeline.append((0.25 * seconds, nats_restart))
     if offline:
         timeline += [
             (offline_at * seconds, site_offline),
-            (offline_at * seconds + offline_s, site_online),
+            (offline_at * seconds + outage_s, site_online),
         ]
     timeline.sort(key=lambda e: e[0])
     try:
