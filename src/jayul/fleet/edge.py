@@ -175,6 +175,7 @@ class Publisher:
     """Drains an edge's outbox to JetStream on its own thread and event loop."""
 
     window = 256  # publishes in flight at once
+    idle_wait_s = 1.0  # the longest wait for an offer (KPIs and stopping are checked between)
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
@@ -189,6 +190,9 @@ class Publisher:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        wake = self.edge.outbox.on_offer
+        if wake is not None:
+            wake()  # out of its wait for offers now, not within a second
         self._thread.join(timeout)
 
     def _main(self) -> None:
@@ -197,6 +201,20 @@ class Publisher:
     async def _run(self) -> None:
         cfg = self.edge.config
         last_kpis = 0.0
+        loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+                loop.call_soon_threadsafe(self._wake.set)
+
+        self.edge.outbox.on_offer = wake
+        try:
+            await self._publish_until_stopped(cfg, last_kpis)
+        finally:
+            self.edge.outbox.on_offer = None
+
+    async def _publish_until_stopped(self, cfg: FleetConfig, last_kpis: float) -> None:
         while not self._stop.is_set():
             nc = await connect(cfg.url, f"jayul-site-{cfg.site}", self._stop, self._failed)
             if nc is None:
@@ -212,9 +230,10 @@ class Publisher:
                     ):
                         last_kpis = time.monotonic()
                         self.edge.offer_kpis(self.edge.kpis())
-                    sent = await self._drain_once(js)
-                    if sent == 0:
-                        await asyncio.sleep(0.05)
+                    self._wake.clear()  # an offer from now on wakes the wait below
+                    if await self._drain_once(js) == 0:
+                        with contextlib.suppress(TimeoutError):  # at least once a second
+                            await asyncio.wait_for(self._wake.wait(), self.idle_wait_s)
             except Exception as exc:
                 self._failed(f"publishing to {cfg.url}: {exc!r}")
                 await asyncio.sleep(1.0)

@@ -37,6 +37,12 @@ def bench_fleet(
     offline_s: float | None = typer.Option(
         None, min=1.0, help="How long site 0 stays offline (default: a fifth of --seconds)."
     ),
+    nats_restart_at: float = typer.Option(
+        0.25, min=0.0, max=1.0, help="When the NATS server restarts, as a fraction of --seconds."
+    ),
+    centre_kill_at: float = typer.Option(
+        0.5, min=0.0, max=1.0, help="When the centre is SIGKILLed, as a fraction of --seconds."
+    ),
     storage: bool = typer.Option(
         False, "--storage", help="Only compare the centre's storage layouts (docs/fleet.md)."
     ),
@@ -60,7 +66,8 @@ def bench_fleet(
             try:
                 figures = run_fleet(
                     sites, rate, seconds, db, Path(work), nats_url, offline=not no_offline,
-                    offline_at=offline_at, offline_s=offline_s,
+                    offline_at=offline_at, offline_s=offline_s, nats_restart_at=nats_restart_at,
+                    centre_kill_at=centre_kill_at,
                     say=lambda m: console.print(m, highlight=False),
                 )  # fmt: skip
             except (FileNotFoundError, RuntimeError) as exc:

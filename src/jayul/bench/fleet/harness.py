@@ -1,8 +1,9 @@
 """`jayul bench fleet`: N simulated sites through NATS JetStream into the centre's PostgreSQL,
 disturbed on a fixed timeline, then counted at the centre.
 
-Timeline (fractions of `seconds`): at 0.25 the NATS server is restarted (`restart_s` down);
-at 0.5 the centre is SIGKILLed and started again after `restart_s`; at `offline_at` (0.6 by
+Timeline (fractions of `seconds`): at `nats_restart_at` (0.25 by default) the NATS server is
+restarted (`restart_s` down); at `centre_kill_at` (0.5) the centre is SIGKILLed and started
+again after `restart_s`; at `offline_at` (0.6 by
 default) site 0 goes offline for `offline_s` (a fifth of the run by default): its publisher
 stopped, its loop still offering to its outbox. The steps run in time order; one that is due
 while another is still running (the centre starting again) runs right after it. Then the
@@ -37,6 +38,8 @@ def run_fleet(
     offline: bool = True,
     offline_at: float = 0.6,
     offline_s: float | None = None,
+    nats_restart_at: float = 0.25,
+    centre_kill_at: float = 0.5,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     # 50 sites each warn on every reconnection attempt while NATS is down: expected here, and
@@ -103,9 +106,9 @@ def run_fleet(
         fleet.edges[0].start()
 
     outage_s = 0.2 * seconds if offline_s is None else offline_s
-    timeline: list[tuple[float, Callable[[], None]]] = [(0.5 * seconds, centre_kill)]
+    timeline: list[tuple[float, Callable[[], None]]] = [(centre_kill_at * seconds, centre_kill)]
     if nats is not None:
-        timeline.append((0.25 * seconds, nats_restart))
+        timeline.append((nats_restart_at * seconds, nats_restart))
     if offline:
         timeline += [
             (offline_at * seconds, site_offline),
@@ -247,7 +250,13 @@ def _count(
         first, last = conn.execute(
             f"SELECT min(offered_ns), max(stored_ns) FROM {s}.messages"
         ).fetchone() or (0, 0)
-        calm_end = started_ns + int(min(events.values(), default=1e9) * 1e9)
+        calm_s = min(events.values(), default=1e9)
+        calm_end = started_ns + int(calm_s * 1e9)
+        (calm_rows,) = conn.execute(
+            f"SELECT coalesce(sum(rows), 0) FROM {s}.messages "
+            "WHERE kind = 'samples' AND stored_ns < %s",
+            (calm_end,),
+        ).fetchone() or (0,)
         p50, p99, p99_calm = conn.execute(
             f"""SELECT
                 percentile_disc(0.5) WITHIN GROUP (ORDER BY stored_ns - offered_ns),
@@ -273,6 +282,7 @@ def _count(
         "latency_p50_s": _s(p50),
         "latency_p99_s": _s(p99),
         "latency_p99_before_disturbances_s": _s(p99_calm),
+        "stored_per_s_before_disturbances": round(int(calm_rows) / calm_s) if events else None,
     }
 
 
