@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -13,6 +14,7 @@ from jayul.shell.errors import fail
 
 if TYPE_CHECKING:
     from jayul.fleet import Centre
+    from jayul.fleet.auth import FleetAuth
 
 console = Console()
 fleet_app = typer.Typer(
@@ -37,6 +39,17 @@ def fleet_serve(
         None, min=1, max=65535, help="Serve the fleet console and /api/fleet/sites on this port."
     ),
     host: str = typer.Option("127.0.0.1", help="Address the console listens on."),
+    users: Path | None = typer.Option(
+        None,
+        "--users",
+        help="jayul database of the console's users (as jayul users add --db); needed with "
+        "--port: the console shows nothing without a login.",
+    ),
+    admin_password: str | None = typer.Option(
+        None,
+        envvar="JAYUL_ADMIN_PASSWORD",
+        help="With --users holding no user yet: create user 'admin' with this password.",
+    ),
     offline_after: float = typer.Option(
         60.0, min=1.0, help="A site not heard from for this many seconds shows as offline."
     ),
@@ -48,6 +61,16 @@ def fleet_serve(
 
     from jayul.fleet import Centre, CentreConfig
 
+    auth: FleetAuth | None = None
+    if port is not None:
+        from jayul.fleet.auth import open_fleet_auth
+
+        if users is None:
+            fail("--port serves the fleet console, which needs a login: give --users DB")
+        try:
+            auth = open_fleet_auth(users, admin_password)
+        except (OSError, ValueError) as exc:
+            fail(f"--users {users}: {exc}")
     config = CentreConfig(nats_url, db, schema, stream, subject_prefix, durable)
     try:
         centre = Centre(config)
@@ -64,8 +87,8 @@ def fleet_serve(
     )
     centre.start()
     try:
-        if port is not None:
-            _serve_console(centre, host, port, offline_after, seconds)
+        if port is not None and auth is not None:
+            _serve_console(centre, auth, host, port, offline_after, seconds)
         else:
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
@@ -81,7 +104,12 @@ def fleet_serve(
 
 
 def _serve_console(
-    centre: Centre, host: str, port: int, offline_after: float, seconds: float | None
+    centre: Centre,
+    auth: FleetAuth,
+    host: str,
+    port: int,
+    offline_after: float,
+    seconds: float | None,
 ) -> None:
     import uvicorn
 
@@ -89,7 +117,10 @@ def _serve_console(
 
     server = uvicorn.Server(
         uvicorn.Config(
-            create_fleet_app(centre, offline_after), host=host, port=port, log_level="warning"
+            create_fleet_app(centre, auth, offline_after),
+            host=host,
+            port=port,
+            log_level="warning",
         )
     )
     console.print(f"[bold]fleet console[/] at http://{host}:{port}/  (API: /api/fleet/sites)")
