@@ -9,6 +9,7 @@ sent, oldest first, once it is back (docs/fleet.md).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import sqlite3
@@ -144,9 +145,11 @@ class Edge:
 
     # -- the publisher ---------------------------------------------------------------------
 
-    def start(self) -> Edge:
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> Edge:
+        """Start publishing: on a thread and event loop of its own, or as a task on `loop`
+        (a running loop of another thread: many simulated sites in one process)."""
         if self.publisher is None:
-            self.publisher = Publisher(self)
+            self.publisher = Publisher(self, loop)
             self.publisher.start()
         return self
 
@@ -177,23 +180,32 @@ class Publisher:
     window = 256  # publishes in flight at once
     idle_wait_s = 1.0  # the longest wait for an offer (KPIs and stopping are checked between)
 
-    def __init__(self, edge: Edge) -> None:
+    def __init__(self, edge: Edge, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.edge = edge
         self.status = PublisherStatus()
         self._stop = threading.Event()
+        self._loop = loop
+        self._task: concurrent.futures.Future[None] | None = None
         self._thread = threading.Thread(
             target=self._main, name=f"jayul-fleet-{edge.config.site}", daemon=True
         )
 
     def start(self) -> None:
-        self._thread.start()
+        if self._loop is None:
+            self._thread.start()
+        else:
+            self._task = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         wake = self.edge.outbox.on_offer
         if wake is not None:
             wake()  # out of its wait for offers now, not within a second
-        self._thread.join(timeout)
+        if self._task is not None:
+            with contextlib.suppress(Exception):  # it reports its own errors as it runs
+                self._task.result(timeout)
+        elif self._thread.is_alive():
+            self._thread.join(timeout)
 
     def _main(self) -> None:
         asyncio.run(self._run())

@@ -103,7 +103,7 @@ def run_fleet(
             time.sleep(0.2)
         events["site_online_s"] = time.monotonic() - t0
         say("site 0 back online")
-        fleet.edges[0].start()
+        fleet.start_site(0)
 
     outage_s = 0.2 * seconds if offline_s is None else offline_s
     timeline: list[tuple[float, Callable[[], None]]] = [(centre_kill_at * seconds, centre_kill)]
