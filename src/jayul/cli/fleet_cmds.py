@@ -127,3 +127,40 @@ def _serve_console(
     if seconds is not None:
         threading.Timer(seconds, lambda: setattr(server, "should_exit", True)).start()
     server.run()
+
+
+@fleet_app.command("nats-config")
+def fleet_nats_config(
+    sites: list[str] = typer.Argument(..., help="Site ids (as in their fleet: sections)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the nats-server configuration."),
+    urls: Path = typer.Option(
+        ..., "--urls", help="Where to write each site's and the centre's NATS URL (secret)."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address nats-server listens on."),
+    port: int = typer.Option(4222, min=1, max=65535, help="Port nats-server listens on."),
+    store_dir: Path = typer.Option(..., "--store-dir", help="JetStream's store directory."),
+    stream: str = typer.Option("JAYUL_FLEET", help="The fleet's stream (sites may read its info)."),
+    subject_prefix: str = typer.Option("jayul", help="As the sites' fleet: sections."),
+) -> None:
+    """A nats-server configuration with one user per site, each allowed to publish only on its
+    own subjects, and one for the centre; the URLs (with fresh random passwords) go to --urls.
+    Both files are written readable by their owner only (docs/fleet.md)."""
+    from jayul.fleet.nats_auth import new_passwords, server_config, url_for
+
+    try:
+        passwords = new_passwords(sites)
+        text = server_config(passwords, port, store_dir, subject_prefix, stream, host)
+    except ValueError as exc:
+        fail(str(exc))
+    lines = [f"{name} {url_for(name, pw, host, port)}" for name, pw in passwords.items()]
+    for path, body in ((out, text), (urls, "\n".join(lines) + "\n")):
+        try:
+            path.touch(mode=0o600, exist_ok=False)
+            path.write_text(body)
+        except OSError as exc:
+            fail(f"{path}: cannot write it ({exc}); it must not exist yet")
+    console.print(
+        f"wrote {out} ({len(sites)} sites and the centre) and their URLs to {urls}; "
+        f"start it with nats-server -c {out}",
+        highlight=False,
+    )
