@@ -93,6 +93,16 @@ class FleetStore:
         self._s = sql.Identifier(schema)
         self.sample_writer = SampleWriter(self.conn, self._s)
         with self.conn.transaction():
+            old = self.conn.execute(
+                "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = 'samples'",
+                (schema,),
+            ).fetchone()
+            if old is not None and old[0] != "v":
+                raise psycopg.ProgrammingError(
+                    f"schema {schema} holds the first fleet version's samples table (a row a "
+                    "sample); this centre stores blocks of samples: use another --schema"
+                )
             self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._s))
             for stmt in _TABLES.split(";"):
                 if stmt.strip():
