@@ -198,3 +198,27 @@ def test_unreadable_message_goes_to_dead_letters(fleet: Fleet) -> None:
     assert fleet.rows("SELECT site, machine, signal, value FROM {s}.samples WHERE site = 'y'") == [
         ("y", "press-1", "temperature", 4.0)
     ]
+
+
+def test_a_batch_the_database_refuses_leaves_only_the_culprit_dead(fleet: Fleet) -> None:
+    """PostgreSQL refuses a NUL in text: the batch's shared COPY fails, and the batch is
+    written again message by message, so the good messages are stored and one is dead."""
+    from jayul.fleet.wire import encode_samples
+
+    subject = f"{fleet.prefix}.site.x.samples"
+    bad = Samples.build([T0], "press\x00-1", "temperature", [1.0])
+    store = FleetStore(PG_URL, fleet.schema)
+    try:
+        result = store.write(
+            [
+                Incoming(subject, "ok-1", None, encode_samples(_samples(5))),
+                Incoming(subject, "bad-1", None, encode_samples(bad)),
+                Incoming(subject, "ok-2", None, encode_samples(_samples(3, start=T0 + 1))),
+            ],
+            fleet.prefix,
+        )
+    finally:
+        store.close()
+    assert (result.stored, result.dead, result.samples) == (2, 1, 8)
+    assert _count(fleet, "samples") == 8
+    assert [m for (m,) in fleet.rows("SELECT msg_id FROM {s}.dead_letters")] == ["bad-1"]
