@@ -25,8 +25,10 @@ class PcaDetector(FeatureDetector):
     and not the fraction of the load swing's spread that the raw feature would show.
 
     `drift_horizon` (see `TrailingFeatures`) widens the unit of a signal whose training rows
-    trend, so that its wander over that many rows after the fit weighs less; a signal with no
-    trend in its training rows keeps its unit.
+    trend; a signal with no trend keeps its unit. Unlike a z-score, PCA does not simply weigh
+    that signal less: T² within the kept components does not depend on a signal's unit, and
+    the narrower share of variance can move the signal out of the kept components into Q,
+    where its wander after the fit then counts in full.
     """
 
     def __init__(
