@@ -81,6 +81,11 @@ def make_detector(family: str, drift: float) -> Detector:
     raise ValueError(f"unknown family {family!r}: choose one of {', '.join(FAMILIES)}")
 
 
+# the health monitor's default before the rule chose one (PCA chosen on the twin): the twin
+# gate's yardstick
+REPLACED_DEFAULT = ProductCandidate("pca", 0.0, 1.2)
+
+
 def product_candidates() -> list[ProductCandidate]:
     """The pool, declared before any figure of it was seen (docs/benchmarks/skab.md)."""
     return [

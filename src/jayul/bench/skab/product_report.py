@@ -18,7 +18,7 @@ from jayul.bench.skab.holdout import (
     skab_groups,
     tep_groups,
 )
-from jayul.bench.skab.product_pool import product_candidates, score_groups
+from jayul.bench.skab.product_pool import REPLACED_DEFAULT, product_candidates, score_groups
 from jayul.bench.skab.product_rule import apply_rule, rule_groups
 from jayul.bench.skab.twin_group import score_twin
 
@@ -50,7 +50,7 @@ def run_product_rule(
         "twin": {"days": twin_days, "seeds": twin_seeds},
         "groups": {g.name: len(g.streams) for g in groups},
         "pool": pool,
-        "rule": apply_rule(pool),
+        "rule": apply_rule(pool, REPLACED_DEFAULT.name),
     }
 
 
