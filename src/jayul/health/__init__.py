@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from jayul.health.pca import PcaDetector
     from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, Threshold
     from jayul.health.window_spread import WindowSpreadDetector
+    from jayul.health.zscore import ZScoreDetector
 
 _WHERE = {
     "Detector": "jayul.health.detector",
@@ -30,6 +31,7 @@ _WHERE = {
     "StreamScorer": "jayul.health.detector",
     "Threshold": "jayul.health.threshold",
     "WindowSpreadDetector": "jayul.health.window_spread",
+    "ZScoreDetector": "jayul.health.zscore",
 }
 
 
@@ -51,4 +53,5 @@ __all__ = [
     "StreamScorer",
     "Threshold",
     "WindowSpreadDetector",
+    "ZScoreDetector",
 ]
