@@ -62,7 +62,8 @@ def print_product_rule(console: Console, figures: dict[str, Any]) -> None:
     pool = figures["pool"]
     group_names = list(rule_groups(next(iter(pool.values()))["groups"]))
     table = Table(title="the pool: FAR % per group (F1 on labelled groups), the twin")
-    for column in ("candidate", *group_names, "TEP FDR %", "twin caught", "healthy alerts"):
+    columns = ("candidate", *group_names, "TEP FDR %", "twin caught", "warning h", "healthy alerts")
+    for column in columns:
         table.add_column(column, justify="right")
     for name, c in pool.items():
         groups = rule_groups(c["groups"])
@@ -77,6 +78,7 @@ def print_product_rule(console: Console, figures: dict[str, Any]) -> None:
             *cells,
             _fmt(c.get("tep_fdr_percent_mean_18"), ".1f"),
             f"{twin['caught']}/{twin['failures']}",
+            _fmt(twin.get("lead_h_median"), ".0f"),
             str(twin["healthy_alerts"]),
         )
     console.print(table)

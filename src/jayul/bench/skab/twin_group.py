@@ -6,8 +6,9 @@ by one health monitor per candidate at once. Under the reactive policy alerts ch
 in the plant, so every monitor sees the same samples, states and repairs as if it ran alone.
 
 Per candidate: the failures, those caught (an alert on the machine after its previous repair,
-or the start, and before it failed), all alerts, and the alerts raised on a healthy machine
-(every failure mode's wear below its onset, so no signal carries any effect: false alarms).
+or the start, and before it failed) and the median warning they had (hours from that first
+alert to the failure), all alerts, and the alerts raised on a healthy machine (every failure
+mode's wear below its onset, so no signal carries any effect: false alarms).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 from jayul.autopilot.monitor import HealthMonitor
 from jayul.autopilot.setup import pilot_for
@@ -35,12 +38,16 @@ class TwinTally:
     caught: int = 0
     alerts: int = 0
     healthy_alerts: int = 0
-    alerted: set[str] = field(default_factory=set)  # machines alerted since their last repair
+    lead_h: list[float] = field(default_factory=list)  # first alert to failure, per caught one
+    # machine -> plant hour of its first alert since its last repair
+    alerted: dict[str, float] = field(default_factory=dict)
 
     def figures(self) -> dict[str, Any]:
         out = asdict(self)
-        del out["alerted"]
+        del out["alerted"], out["lead_h"]
         out["caught_percent"] = 100.0 * self.caught / self.failures if self.failures else None
+        # how much warning a caught failure had: what a maintenance plan can use
+        out["lead_h_median"] = float(np.median(self.lead_h)) if self.lead_h else None
         return out
 
 
@@ -62,7 +69,7 @@ def _watch_seed(
         for m in plant.machines
     }
     for tally in tallies.values():
-        tally.alerted = set()
+        tally.alerted = {}
     failed = dict(twin.ledger.failures_by_machine)
 
     def healthy(alert: Alert) -> bool:
@@ -80,7 +87,7 @@ def _watch_seed(
             for alert in monitor.update(batch, states=states, changes=changes):
                 tally.alerts += 1
                 tally.healthy_alerts += healthy(alert)
-                tally.alerted.add(alert.machine)
+                tally.alerted.setdefault(alert.machine, twin.now_h)
         # failures during this tick: rows after a failure are not judged (the machine is down),
         # so an alert raised by this batch came before it
         for machine, count in twin.ledger.failures_by_machine.items():
@@ -89,8 +96,10 @@ def _watch_seed(
                 continue
             for tally in tallies.values():
                 tally.failures += new
-                tally.caught += machine in tally.alerted
-                tally.alerted.discard(machine)
+                first = tally.alerted.pop(machine, None)
+                if first is not None:
+                    tally.caught += 1
+                    tally.lead_h.append(twin.now_h - first)
             failed[machine] = count
         return []
 
