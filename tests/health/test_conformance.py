@@ -15,12 +15,12 @@ from jayul.bench.skab.detectors.forecast import ForecastDetector
 from jayul.bench.skab.detectors.iforest import IsolationForestDetector
 from jayul.bench.skab.detectors.mahalanobis import MahalanobisDetector
 from jayul.bench.skab.detectors.mset import KernelSimilarityDetector
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.peers import HalfSpaceTreesPeer, IsolationForestPeer
 from jayul.health.detector import Detector, StreamScorer
 from jayul.health.mspc import MspcDetector
 from jayul.health.pca import PcaDetector
 from jayul.health.window_spread import WindowSpreadDetector
-from jayul.health.zscore import ZScoreDetector
 
 FACTORIES: dict[str, Callable[[], Detector]] = {
     "zscore": lambda: ZScoreDetector(window=5),

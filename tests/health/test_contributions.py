@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.health.contributions import signal_contributions
 from jayul.health.pca import PcaDetector
-from jayul.health.zscore import ZScoreDetector
 from jayul.records.events import Alert
 
 SIGNALS = ["vibration", "current", "pressure", "flow"]

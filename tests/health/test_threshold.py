@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, alarm_starts
-from jayul.health.zscore import ZScoreDetector
 
 
 def rows(n: int, seed: int) -> np.ndarray:

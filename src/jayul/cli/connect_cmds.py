@@ -14,7 +14,7 @@ from rich.console import Console
 
 from jayul.cli.fleet_site import site_edge, site_kpis, stored_hook
 from jayul.connect.bindings import Bindings, BindingsError, MqttSink, OpcUaSink, load_bindings
-from jayul.health.defaults import named_detector, named_margin
+from jayul.health.defaults import named_detector
 from jayul.health.detector import Detector
 from jayul.plant.model import NotModelledError
 from jayul.records import utc_now_ns
@@ -128,9 +128,8 @@ def run(
     ),
     detector: str = typer.Option(
         "default",
-        help="The health monitor's detector: default (z-scores of trailing levels, "
-        "docs/benchmarks/skab.md), pca (the previous default), mspc, dpca or window-spread "
-        "(for continuous processes, docs/benchmarks/tep.md).",
+        help="The health monitor's detector: default (PCA on trailing levels), mspc, dpca or "
+        "window-spread (for continuous processes, docs/benchmarks/tep.md).",
     ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
     tick_s: float = typer.Option(1.0, min=0.05, help="Seconds between autopilot ticks."),
@@ -199,7 +198,7 @@ def run(
     try:
         make_policy(policy, bindings.plant)
         level = AutonomyLevel.parse(autonomy)
-        detector_factory = (named_detector(detector), named_margin(detector))
+        detector_factory = named_detector(detector)
     except ValueError as exc:
         fail(str(exc))
     sinks: list[ActionExecutor] = []
@@ -332,7 +331,7 @@ def _plant_pilot(
     level: AutonomyLevel,
     fit_h: float,
     tick_s: float,
-    detector_factory: tuple[Callable[[], Detector], float],  # and its margin
+    detector_factory: Callable[[], Detector],
     twin: tuple[Path | None, RecalibrationPolicy],
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
@@ -368,9 +367,7 @@ def _plant_pilot(
         rul_models,
         gate=gate,
         verifier=verifier,
-        monitor=HealthMonitor(
-            plant, fit_h=fit_h, detector_factory=detector_factory[0], margin=detector_factory[1]
-        ),
+        monitor=HealthMonitor(plant, fit_h=fit_h, detector_factory=detector_factory),
     )
     pilot.tick_h = tick_s / 3600.0
     pilot.flush_every = 1  # events reach the historian (and the console) at once

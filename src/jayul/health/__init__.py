@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from jayul.health.pca import PcaDetector
     from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, Threshold
     from jayul.health.window_spread import WindowSpreadDetector
-    from jayul.health.zscore import ZScoreDetector
 
 _WHERE = {
     "Detector": "jayul.health.detector",
@@ -31,7 +30,6 @@ _WHERE = {
     "StreamScorer": "jayul.health.detector",
     "Threshold": "jayul.health.threshold",
     "WindowSpreadDetector": "jayul.health.window_spread",
-    "ZScoreDetector": "jayul.health.zscore",
 }
 
 
@@ -53,5 +51,4 @@ __all__ = [
     "StreamScorer",
     "Threshold",
     "WindowSpreadDetector",
-    "ZScoreDetector",
 ]

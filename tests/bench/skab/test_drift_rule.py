@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.drift_rule import (
     DRIFT_FAMILIES,
     QUICK_CLEARING,
@@ -12,7 +13,6 @@ from jayul.bench.skab.drift_rule import (
     drift_candidates,
 )
 from jayul.bench.skab.validation import DRIFT_HORIZONS, AlarmConfig, Validation
-from jayul.health.zscore import ZScoreDetector
 
 
 def segments(drift: float = 0.0) -> list[np.ndarray]:

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from jayul.bench.skab.data import SkabDataError
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.holdout import alarm_stream, run_holdout, tep_groups
 from jayul.bench.skab.validation import AlarmConfig
 from jayul.cli.main import app
-from jayul.health.zscore import ZScoreDetector
 
 COLUMNS = [f"s{i}" for i in range(4)]
 QUIET = AlarmConfig("zscore test", lambda: ZScoreDetector(window=5), margin=1.5)

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from jayul.bench.skab.changepoint_rule import changepoint_candidates
 from jayul.bench.skab.data import SkabDataError, read_skab_csv, skab_paths
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.harness import run_skab, select_config
 from jayul.bench.skab.validation import AlarmConfig, candidate_configs
 from jayul.cli.main import app
-from jayul.health.zscore import ZScoreDetector
 
 SKAB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "skab"
 COLUMNS = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.validation import AlarmConfig, Validation
-from jayul.health.zscore import ZScoreDetector
 
 
 def segments() -> list[np.ndarray]:

@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.bench.skab.holdout import TEP_FAULT_START, TEP_HARD_FAULTS, Group, Stream
 from jayul.bench.skab.metrics import OutlierCounts, outlier_counts
 from jayul.bench.skab.validation import AlarmConfig
 from jayul.health.detector import Detector
 from jayul.health.pca import PcaDetector
 from jayul.health.threshold import Hysteresis, QuantileThreshold
-from jayul.health.zscore import ZScoreDetector
 
 FloatArray = NDArray[np.float64]
 

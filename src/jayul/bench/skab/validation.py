@@ -35,10 +35,10 @@ from jayul.bench.skab.detectors.forecast import ForecastDetector
 from jayul.bench.skab.detectors.iforest import IsolationForestDetector
 from jayul.bench.skab.detectors.mahalanobis import MahalanobisDetector
 from jayul.bench.skab.detectors.mset import KernelSimilarityDetector
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 from jayul.health.detector import Detector, FloatArray
 from jayul.health.pca import PcaDetector
 from jayul.health.threshold import Hysteresis, PotThreshold, QuantileThreshold, Threshold
-from jayul.health.zscore import ZScoreDetector
 
 FAULT_KINDS = ("step", "multi-step", "multi-ramp")
 

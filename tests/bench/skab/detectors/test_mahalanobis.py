@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from jayul.bench.skab.detectors.mahalanobis import MahalanobisDetector, ledoit_wolf_shrinkage
-from jayul.health.zscore import ZScoreDetector
+from jayul.bench.skab.detectors.zscore import ZScoreDetector
 
 
 def correlated_rows(n: int, seed: int) -> np.ndarray:
