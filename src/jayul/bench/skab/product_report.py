@@ -99,4 +99,4 @@ def print_product_rule(console: Console, figures: dict[str, Any]) -> None:
             f"{spread['spread']:.1f} points, sd {spread['sd']:.1f}); holds on "
             f"{spread['groups_held']} of {spread['groups']}"
         )
-    console.print(f"the rule's choice on every group (the product default): {rule['default']}")
+    console.print(f"the rule's choice on every group: {rule['default']}")
