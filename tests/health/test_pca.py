@@ -47,3 +47,13 @@ def test_inside_the_normal_subspace_the_deviation_is_the_feature() -> None:
     inside = t2.sum(axis=1) > q.sum(axis=1)
     assert inside[200:].any()
     np.testing.assert_allclose(e.z[inside], z_feature[inside])
+
+
+def test_drift_horizon_widens_a_trending_signals_unit_and_leaves_a_steady_one() -> None:
+    rng = np.random.default_rng(4)
+    train = rng.normal(size=(400, 3))
+    train[:, 0] += np.linspace(0.0, 4.0, 400)  # signal 0 drifts while commissioning
+    plain = PcaDetector(window=10, slow_autocorr=1.01).fit(train)
+    widened = PcaDetector(window=10, slow_autocorr=1.01, drift_horizon=400).fit(train)
+    assert widened.features_.scale_[0] > 2 * plain.features_.scale_[0]
+    assert np.allclose(widened.features_.scale_[1:], plain.features_.scale_[1:], rtol=0.2)

@@ -23,6 +23,12 @@ class PcaDetector(FeatureDetector):
     spread; inside it (T²), the feature itself. A wear shift that leaves a signal within its
     normal range but off its usual relation to the load is then several σ, as it should read,
     and not the fraction of the load swing's spread that the raw feature would show.
+
+    `drift_horizon` (see `TrailingFeatures`) widens the unit of a signal whose training rows
+    trend; a signal with no trend keeps its unit. Unlike a z-score, PCA does not simply weigh
+    that signal less: T² within the kept components does not depend on a signal's unit, and
+    the narrower share of variance can move the signal out of the kept components into Q,
+    where its wander after the fit then counts in full.
     """
 
     def __init__(
@@ -31,11 +37,13 @@ class PcaDetector(FeatureDetector):
         slow_autocorr: float = 0.8,
         slow_mode: str = "rate",
         variance: float = 0.9,
+        drift_horizon: float = 0.0,
     ) -> None:
         self.window = window
         self.slow_autocorr = slow_autocorr
         self.slow_mode = slow_mode
         self.variance = variance
+        self.drift_horizon = drift_horizon
 
     def _fit_features(self, Z: FloatArray) -> None:
         center = Z.mean(axis=0)

@@ -116,3 +116,21 @@ def test_the_command_writes_the_report(folders: Path, tmp_path: Path) -> None:
         app, ["bench", "skab", "--data", str(folders), "--holdout", "--tep", str(tmp_path)]
     )
     assert bad.exit_code == 2 and "d00.dat" in bad.output
+
+
+def test_the_product_rule_command_scores_the_pool_and_the_twin(
+    folders: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "product.json"
+    args = ["bench", "skab", "--data", str(folders), "--holdout", "--product-rule"]
+    result = CliRunner().invoke(app, [*args, "--twin-days", "1", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "held-out FAR across groups" in result.output
+    figures = json.loads(report.read_text())
+    assert len(figures["pool"]) == 24
+    twin = next(iter(figures["pool"].values()))["twin"]
+    assert twin["failures"] == 0 and twin["healthy_alerts"] <= twin["alerts"]
+    # one day of the twin is inside commissioning: nothing is caught, so the gate (as many
+    # failures caught as the replaced default) passes every candidate and the rule chooses
+    assert set(figures["rule"]["left_out"]) == {"a", "b", "anomaly-free"}
+    assert figures["rule"]["default"] in figures["pool"]

@@ -15,6 +15,7 @@ from jayul.bench.skab.data import SkabDataError
 from jayul.bench.skab.harness import product_default_config, run_skab, skab_default_config
 from jayul.bench.skab.holdout import run_holdout
 from jayul.bench.skab.holdout_table import print_holdout
+from jayul.bench.skab.product_report import print_product_rule, run_product_rule
 from jayul.bench.skab.validation import AlarmConfig, candidate_configs
 from jayul.shell.report import write_report
 
@@ -59,6 +60,21 @@ def bench_skab(
         bool,
         typer.Option(help="With --holdout: also run the rule once per folder left out (slow)."),
     ] = True,
+    product_rule: Annotated[
+        bool,
+        typer.Option(
+            "--product-rule",
+            help="With --holdout: instead, the health monitor's candidate detectors on every "
+            "group and on the demo twin, and the rule that chooses its default, each group "
+            "left out in turn.",
+        ),
+    ] = False,
+    twin_days: Annotated[
+        float, typer.Option(min=1.0, help="With --product-rule: days of each twin run.")
+    ] = 90.0,
+    twin_seeds: Annotated[
+        int, typer.Option(min=1, help="With --product-rule: twin runs (seeds 1000 and up).")
+    ] = 2,
 ) -> None:
     """Fit on each file's first 400 rows, label every later row causally, score F1/FAR/MAR/NAB."""
     # a report is often piped to a file or a CI log: keep the table readable there too
@@ -71,6 +87,9 @@ def bench_skab(
     # Optional only so that --list needs neither; every run needs both.
     if data is None:
         raise typer.BadParameter("a SKAB-shaped folder is required", param_hint="--data")
+    if holdout and product_rule:
+        _product_rule(console, data, tep, twin_days, twin_seeds, report)
+        return
     if holdout:
         _holdout(console, data, tep, holdout_rule, jobs or os.cpu_count() or 1, report)
         return
@@ -118,6 +137,31 @@ def _holdout(
         console.print(f"[red]error:[/red] {e}", soft_wrap=True)
         raise typer.Exit(2) from e
     print_holdout(console, figures)
+    write_report(report, figures)
+
+
+def _product_rule(
+    console: Console,
+    data: Path,
+    tep: Path | None,
+    twin_days: float,
+    twin_seeds: int,
+    report: Path | None,
+) -> None:
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("product rule", total=None)
+            figures = run_product_rule(
+                data,
+                tep,
+                twin_days,
+                twin_seeds,
+                progress=lambda msg: progress.update(task, description=msg),
+            )
+    except SkabDataError as e:
+        console.print(f"[red]error:[/red] {e}", soft_wrap=True)
+        raise typer.Exit(2) from e
+    print_product_rule(console, figures)
     write_report(report, figures)
 
 
