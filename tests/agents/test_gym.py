@@ -111,6 +111,29 @@ def test_reward_is_minus_the_cost_increment(plant: Plant) -> None:
     assert total == pytest.approx(-env.twin.kpis().total_cost) and total < 0
 
 
+def test_a_decision_a_day_is_the_hourly_twin_between_decisions(plant: Plant) -> None:
+    daily, hourly = TwinEnv(plant, days=6, decision_ticks=24), TwinEnv(plant, days=6)
+    daily.reset(seed=4)
+    hourly.reset(seed=4)
+    assert daily.twin is not None and hourly.twin is not None
+    noop = np.zeros(len(daily.layout.machines), dtype=np.int64)
+    for action in _random_actions(daily, 6, seed=5):
+        obs, reward, _, truncated, info = daily.step(action)
+        hourly_reward = 0.0
+        for a in [action] + [noop] * 23:  # the same request, then 23 hours of no decision
+            h_obs, r, _, h_truncated, _ = hourly.step(a)
+            hourly_reward += float(r)
+        assert daily.twin.now_h == hourly.twin.now_h
+        assert reward == pytest.approx(hourly_reward)
+        assert info["total_cost"] == hourly.twin.total_cost() == hourly.twin.kpis().total_cost
+        for key in obs:
+            np.testing.assert_array_equal(obs[key], h_obs[key])
+        assert truncated == h_truncated
+    assert truncated  # 6 days = 6 decisions
+    with pytest.raises(ValueError, match="decision_ticks"):
+        TwinEnv(plant, decision_ticks=0)
+
+
 def test_observation_shows_what_the_loop_sees(plant: Plant) -> None:
     env = TwinEnv(plant)
     obs, _ = env.reset(seed=0)

@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("mcp")
 
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
 from jayul.agents.mcp.api import ApiError, PlantApi
@@ -44,11 +45,11 @@ async def _agent_session(client: Client) -> dict[str, Any]:
     refused = _body(await client.call_tool(
         "propose_maintenance", {"machine": "pump2", "maintenance": "bearing_service"}
     ))["decision"]  # fmt: skip
-    waiting = _body(await client.call_tool(
-        "propose_setpoint",
-        {"machine": "cnc2", "setpoint": "feed_override", "value": 95, "unit": "pct"},
-    ))  # fmt: skip
-    return {"refused": refused, "waiting": waiting}
+    setpoint = {"machine": "cnc2", "setpoint": "feed_override", "value": 95, "unit": "pct",
+                "idempotency_key": "cnc2-feed-95"}  # fmt: skip
+    waiting = _body(await client.call_tool("propose_setpoint", setpoint))
+    retried = _body(await client.call_tool("propose_setpoint", setpoint))  # a lost answer
+    return {"refused": refused, "waiting": waiting, "retried": retried}
 
 
 def _login(url: str, name: str) -> dict[str, str]:
@@ -69,6 +70,10 @@ def test_stdio_agent_proposes_and_a_person_approves(api_url: str, agent_state: L
     assert got["refused"]["status"] == "refused" and got["refused"]["check"] == "verdict"
     decision = got["waiting"]["decision"]
     assert decision["status"] == "pending" and "agents cannot approve" in got["waiting"]["next"]
+    # the retry with the same idempotency key proposed nothing new and says so
+    assert decision["replay"] is False
+    assert got["retried"]["decision"] == {**decision, "replay": True}
+    assert "replay" in got["retried"]["next"]
     # a person (an engineer, as setpoints need) approves it in the console
     r = httpx2.post(
         f"{api_url}/api/approvals/{decision['approval_id']}/approve",
@@ -83,27 +88,41 @@ def test_stdio_agent_proposes_and_a_person_approves(api_url: str, agent_state: L
     assert any(t["kind"] == "approval_approved" and t["actor"] == "erik" for t in trail)
 
 
-def test_streamable_http(api_url: str, spare_port: int) -> None:
+def test_streamable_http_needs_the_agents_token(api_url: str, spare_port: int) -> None:
     port = spare_port
     proc = subprocess.Popen(
         [JAYUL, "mcp", "--url", api_url, "--user", "bot", "--transport", "http",
          "--port", str(port)],
         env=AGENT_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/mcp"
     try:
+        deadline = time.monotonic() + 90  # starting up takes a while on a loaded machine
+        while True:  # until it listens: any answer will do
+            try:
+                httpx2.get(url, timeout=2)
+                break
+            except httpx2.HTTPError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "the MCP server did not start"
+                time.sleep(0.2)
+        bot = _login(api_url, "bot")
 
-        async def session() -> dict[str, Any]:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-                        return _body(await client.call_tool("machine", {"machine": "pump1"}))
-                except Exception:
-                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                    assert time.monotonic() < deadline, "the MCP server did not start"
-                    await anyio.sleep(0.2)
+        async def read_as(headers: dict[str, str]) -> dict[str, Any]:
+            async with (
+                httpx2.AsyncClient(headers=headers) as http,
+                Client(streamable_http_client(url, http_client=http)) as client,
+            ):
+                return _body(await client.call_tool("machine", {"machine": "pump1"}))
 
-        assert anyio.run(session)["data"]["id"] == "pump1"
+        assert anyio.run(read_as, bot)["data"]["id"] == "pump1"
+        # no token, a made-up one, a person's: refused before any tool runs
+        for headers in ({}, {"Authorization": "Bearer not-a-session"}, _login(api_url, "erik")):
+            r = httpx2.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                            headers=headers)  # fmt: skip
+            assert r.status_code == 401, (headers, r.status_code)
+            with pytest.raises(Exception):  # noqa: B017 (the SDK's own error for a 401)
+                anyio.run(read_as, headers)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -29,3 +29,22 @@ def test_ppo_trains_and_acts_through_the_autopilot() -> None:
     twin = Twin(plant, seed=0, signals=False, record_events=False)
     kpis = Autopilot(twin, EnvAgentPolicy(plant, agent, lambda: len(twin.ready))).run(24)
     assert np.isfinite(kpis.total_cost)
+
+
+def test_an_untrained_agent_starts_at_no_decision() -> None:
+    from stable_baselines3 import PPO
+
+    from jayul.bench.gym.ppo import favour_noop
+
+    plant = load_demo_plant()
+    env = TwinEnv(plant, days=2.0, decision_ticks=24)
+    model = PPO("MultiInputPolicy", env, seed=0, n_steps=64, batch_size=64, device="cpu")
+    favour_noop(model, env.action_space.nvec, 3.0)
+    obs, _ = env.reset(seed=0)
+    tensor, _ = model.policy.obs_to_tensor(obs)
+    dists = model.policy.get_distribution(tensor).distribution  # one per machine
+    p_noop = np.array([float(d.probs[0, 0]) for d in dists])
+    # logit 3 against two near-zero logits: e^3 / (e^3 + 2) = 0.909 on every machine
+    assert np.allclose(p_noop, np.exp(3) / (np.exp(3) + 2), atol=0.03), p_noop
+    action, _ = model.predict(obs, deterministic=True)
+    assert not np.any(action)  # the untrained agent's choice: no decision anywhere

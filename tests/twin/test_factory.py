@@ -127,3 +127,14 @@ def test_fork_diverges_only_by_what_was_done_to_it(plant) -> None:  # type: igno
     again = parent.fork(seed=99)
     again.run_until(24 * 30)
     assert other.kpis() == again.kpis()
+
+
+def test_a_fork_with_signals_of_a_twin_without_them_signals_from_the_fork(plant) -> None:  # type: ignore[no-untyped-def]
+    twin = Twin(plant, seed=5, signals=False)
+    twin.run_until(30.5)
+    assert len(twin.drain_samples()) == 0
+    fork = twin.fork(signals=True)
+    fork.run_until(33)
+    s = fork.drain_samples()
+    assert len(s) > 0 and int(s.time.min()) >= fork.time_ns(30.5)
+    assert fork.total_cost() == fork.kpis().total_cost

@@ -3,7 +3,9 @@
 It logs in to a running plant's API (`jayul serve`) with an account of the role `agent` and
 serves the tools of `jayul.agents.mcp` (reads, and proposals that go through the verifier and
 the gate). The password comes from `--password-file` or `$JAYUL_PASSWORD`, never a prompt:
-over stdio, standard input is the MCP channel.
+over stdio, standard input is the MCP channel. Over HTTP each client request must carry a
+session token of the same agent account (`Authorization: Bearer`, from the plant's
+`POST /api/login`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ def mcp(
     ),
     user: str = typer.Option(..., "--user", help="The agent's account (role agent)."),
     password_file: Path | None = PasswordFileOption,
-    transport: str = typer.Option("stdio", help="stdio, or http (streamable HTTP)."),
+    transport: str = typer.Option(
+        "stdio",
+        help="stdio, or http (streamable HTTP at /mcp; clients send the agent's session token "
+        "from POST /api/login as Authorization: Bearer).",
+    ),
     host: str = typer.Option("127.0.0.1", help="HTTP transport: address to listen on."),
     port: int = typer.Option(8765, min=1, max=65535, help="HTTP transport: port."),
 ) -> None:
@@ -49,12 +55,12 @@ def mcp(
     except httpx2.HTTPError as exc:
         fail(f"{url}: cannot reach the plant's API ({exc})")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # a line per call otherwise
-    server = build_server(api)
     if transport == "stdio":
-        server.run("stdio")
+        build_server(api).run("stdio")
     else:
-        # no login of its own: whoever reaches this address acts as the agent, so it listens
-        # on the loopback unless told otherwise
+        # every request needs the agent's bearer token; it still listens on the loopback
+        # unless told otherwise
+        server = build_server(api, http_url=f"http://{host}:{port}/mcp")
         mode: Literal["streamable-http"] = "streamable-http"
         server.run(mode, host=host, port=port)
 

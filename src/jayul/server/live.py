@@ -30,6 +30,7 @@ from jayul.plant.model import Plant
 from jayul.records.timebase import NS_PER_H
 from jayul.server.alarm_feed import AlarmFeed
 from jayul.server.derived import derived_samples
+from jayul.server.replays import ProposalReplays
 from jayul.server.tap import LiveTap, finite_or_none
 from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
@@ -102,6 +103,7 @@ class LiveState:
         # proposals per agent account per wall-clock minute (the gate limits per machine)
         self.agent_rate = RateLimiter(AGENT_PROPOSALS_PER_MINUTE, 60 * 10**9)
         self.client_throttle = LoginThrottle(max_failures=30)  # per client, any account
+        self.proposal_replays = ProposalReplays()  # answers by idempotency key
         monitor = pilot.monitor or HealthMonitor(plant)
         self.tap = monitor if isinstance(monitor, LiveTap) else LiveTap(monitor)
         pilot.monitor = self.tap

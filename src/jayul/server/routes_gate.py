@@ -25,6 +25,7 @@ from jayul.server.auth import (
     require,
 )
 from jayul.server.live import AGENT_ORIGIN, MANUAL_ORIGIN, LiveState
+from jayul.server.replays import KeyReusedError, proposal_digest
 from jayul.server.users import Role, Session
 
 router = APIRouter(prefix="/api", tags=["gate"])
@@ -64,6 +65,13 @@ class Proposal(_Body):
     params: dict[str, str | float | int] = Field(default_factory=dict)
     expected_effect: str = Field("", max_length=2000)
     risk: RiskClass = RiskClass.LOW
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="the same key again (from the same account) returns the first answer, "
+        "marked as a replay, and proposes nothing",
+    )
 
 
 def _gate(state: LiveState) -> Gate:
@@ -311,17 +319,31 @@ def propose(
     agent = s.role is Role.AGENT
     # an agent is its own kind of proposer, under its own origin (and autonomy ceiling)
     proposer = f"agent:{s.user}" if agent else f"user:{s.user}"
+    proposal = body.model_dump(mode="json", exclude={"idempotency_key"})
+    key, digest = body.idempotency_key, proposal_digest(proposal)
     with state.lock:
         now = state.port.time_ns()
+        if key is not None:
+            try:
+                first = state.proposal_replays.answered(s.user, key, digest)
+            except KeyReusedError as exc:
+                raise HTTPException(status_code=409, detail=str(exc)) from None
+            if first is not None:  # a replay costs nothing: no rate, no gate, one record
+                state.audit.append(
+                    now, proposer, "proposal_replayed", body.machine,
+                    f"idempotency key {key!r} answered before", {"proposal": proposal},
+                    durable=True,
+                )  # fmt: skip
+                return {**first, "replay": True}
         if agent and not state.agent_rate.allow(s.user, time.monotonic_ns()):
             why = f"more than {state.agent_rate.max_actions} proposals per minute from {s.user}"
             state.audit.append(
                 now, proposer, "agent_rate_limited", body.machine, why,
-                {"proposal": body.model_dump(mode="json")}, durable=True,
+                {"proposal": proposal}, durable=True,
             )  # fmt: skip
             raise HTTPException(status_code=429, detail=why)
         data = {
-            **body.model_dump(mode="json"),
+            **proposal,
             "time": now,
             "origin": AGENT_ORIGIN if agent else MANUAL_ORIGIN,
         }
@@ -337,4 +359,7 @@ def propose(
                 out = gate.propose(action, GateContext(proposer=proposer), now)
         gate.audit.flush()
         state.publish()
-    return outcome_json(out)
+        answer = outcome_json(out)
+        if key is not None:
+            state.proposal_replays.remember(s.user, key, digest, answer)
+    return {**answer, "replay": False} if key is not None else answer

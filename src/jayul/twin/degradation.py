@@ -45,6 +45,28 @@ def gamma_increment(mode: FailureMode, effective_h: float, rng: np.random.Genera
     return float(rng.gamma(shape, scale))
 
 
+class ModeWear:
+    """One failure mode's wear law with its parameters resolved once: the twin applies wear
+    at every status change of every machine, its hottest path. `increment` draws exactly
+    what `gamma_increment` draws (same random numbers, same floating-point operations)."""
+
+    __slots__ = ("id", "mode", "scale", "shape_per_h", "wiener")
+
+    def __init__(self, mode: FailureMode) -> None:
+        self.id = mode.id
+        self.mode = mode
+        self.shape_per_h = modelled(mode.shape_per_h, f"failure mode {mode.id!r}: shape_per_h")
+        wear_per_h = modelled(mode.wear_per_h, f"failure mode {mode.id!r}: wear_per_h")
+        self.scale = wear_per_h / self.shape_per_h
+        self.wiener = mode.process == "wiener"
+
+    def increment(self, effective_h: float, rng: np.random.Generator) -> float:
+        """The health-index growth over `effective_h` (> 0) wear hours."""
+        if self.wiener:
+            return gamma_increment(self.mode, effective_h, rng)
+        return float(rng.gamma(self.shape_per_h * effective_h, self.scale))
+
+
 def effect_level(mode: FailureMode, health: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """How far into its visible range a failure mode is, 0 (hidden) to 1 (failure)."""
     x = np.clip((health - mode.onset) / (1.0 - mode.onset), 0.0, 1.0)

@@ -30,7 +30,7 @@ class EarliestDueDate:
             if not free:
                 break
             for m in free:
-                if op.name in twin.plant.machine_type(m).operations:
+                if op.name in twin.machine_type(m).operations:
                     out.append((op, m))
                     free.remove(m)
                     break

@@ -3,28 +3,38 @@
 SimPy provides the clock, the event queue and real-time pacing; every piece of state lives in
 plain records (`jayul.twin.state`) and every pending event is a `Timer`, so `fork()` copies a
 running twin exactly and the copy can be run forward without touching the original.
+
+The twin steps millions of simulated hours in the policy benchmarks and the Gymnasium
+environment, so the hot paths avoid work that changes nothing: each timer is one SimPy timeout
+with a callback (not a process), machine types and wear parameters are resolved once, and
+without signals no sensor segments are kept.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
-from collections.abc import Generator
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
 import simpy.rt
 
-from jayul.plant.model import MaintenanceAction, NotModelledError, Plant, modelled
+from jayul.plant.model import MachineType, MaintenanceAction, NotModelledError, Plant, modelled
 from jayul.records import Event, EventKind, Samples
 from jayul.records.timebase import NS_PER_H, to_ns
-from jayul.twin.degradation import gamma_increment, wear_weight
+from jayul.twin.degradation import ModeWear, wear_weight
 from jayul.twin.dispatch import Dispatcher, EarliestDueDate
-from jayul.twin.kpis import Kpis, compute_kpis
+from jayul.twin.kpis import Kpis, compute_kpis, total_cost
 from jayul.twin.sensors import Segment, SensorModel, machine_samples
 from jayul.twin.state import Ledger, MachineState, Operation, Order, Status, Timer
 
 _UNAVAILABLE = (Status.WAIT_CREW, Status.MAINTENANCE, Status.DOWN)
+_STANDING = (Status.IDLE, Status.WAIT_CREW)
+# Resolved from the plant file once and never changed: a fork shares them.
+_SHARED = ("env", "plant", "dispatcher", "_sensor_models", "_types", "_wear_modes", "_product_cdf")
 
 
 class Twin:
@@ -57,6 +67,17 @@ class Twin:
         self._sensor_models = {
             name: SensorModel(mt, signal_period_s) for name, mt in plant.machine_types.items()
         }
+        self._types = {m.id: plant.machine_types[m.type] for m in plant.machines}
+        self._wear_modes = {
+            name: tuple(ModeWear(f) for f in mt.failure_modes)
+            for name, mt in plant.machine_types.items()
+        }
+        # the product mix as `Generator.choice(p=...)` builds its cumulative distribution, so a
+        # uniform draw and a bisection pick exactly the product `choice` would
+        shares = np.array([p.share for p in self.order_spec.products])
+        cdf = (shares / shares.sum()).cumsum()
+        cdf /= cdf[-1]
+        self._product_cdf: list[float] = cdf.tolist()
         self.seed = seed
         self.tick_h = tick_h
         self.signals = signals
@@ -113,21 +134,27 @@ class Twin:
                 initial_time=self.now_h, factor=3600.0 / self.speed, strict=False
             )
         for timer in sorted(self.timers.values(), key=lambda t: t.id):
-            self.env.process(self._wait(timer))
+            self._arm(timer)
 
     def _schedule(self, delay_h: float, handler: str, args: tuple[str | int | float, ...]) -> int:
         timer = Timer(self._next_timer, self.now_h + delay_h, handler, args)
         self._next_timer += 1
         self.timers[timer.id] = timer
-        self.env.process(self._wait(timer))
+        self._arm(timer)
         return timer.id
 
-    def _wait(self, timer: Timer) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(max(timer.due_h - self.env.now, 0.0))
-        if self.timers.pop(timer.id, None) is None:
+    def _arm(self, timer: Timer) -> None:
+        """One SimPy timeout that fires the timer: timers due at the same instant fire in the
+        order they were armed."""
+        event = self.env.timeout(max(timer.due_h - self.env.now, 0.0))
+        event.callbacks.append(partial(self._fire, timer.id))
+
+    def _fire(self, timer_id: int, _event: simpy.Event) -> None:
+        timer = self.timers.pop(timer_id, None)
+        if timer is None:
             return  # cancelled
         self.now_h = float(self.env.now)
-        getattr(self, "_on_" + timer.handler)(*timer.args)
+        _HANDLERS[timer.handler](self, *timer.args)
 
     def run_until(self, t_h: float) -> None:
         """Advance the simulation to `t_h` hours after the plant's start, including what
@@ -146,12 +173,15 @@ class Twin:
         (wear, orders, sensor noise) is drawn afresh: one sampled future per seed."""
         clone = copy.copy(self)
         # not copied: immutable, rebuilt, or outputs the fork must not inherit
-        shared = ("env", "plant", "dispatcher", "_sensor_models", "_samples", "_events")
-        state = {k: v for k, v in self.__dict__.items() if k not in shared}
+        skipped = (*_SHARED, "_samples", "_events")
+        state = {k: v for k, v in self.__dict__.items() if k not in skipped}
         clone.__dict__.update(copy.deepcopy(state))
         clone.signals = signals
         clone._samples, clone._events = [], []
-        clone._sensor_models = self._sensor_models
+        if signals and not self.signals:
+            # a twin without signals keeps no segments: the fork's signals start now
+            for m in clone.machines.values():
+                m.segments = [Segment(self.now_h, m.load, clone._health_list(m))]
         if seed is not None:
             clone._seed_streams(np.random.SeedSequence([self.seed, seed]))
         clone._start_env()
@@ -174,6 +204,14 @@ class Twin:
     def kpis(self) -> Kpis:
         return compute_kpis(self)
 
+    def total_cost(self) -> float:
+        """`kpis().total_cost`, without the other KPIs (a reward computed every tick)."""
+        return total_cost(self)
+
+    def machine_type(self, machine_id: str) -> MachineType:
+        """The machine's type (`Plant.machine_type`, resolved once)."""
+        return self._types[machine_id]
+
     def _emit(self, kind: EventKind, machine: str | None, **payload: Any) -> None:
         if self.record_events:
             self._events.append(
@@ -186,8 +224,7 @@ class Twin:
 
     def _on_order_arrival(self) -> None:
         spec = self.order_spec
-        shares = np.array([p.share for p in spec.products])
-        product = spec.products[int(self.rng_orders.choice(len(shares), p=shares / shares.sum()))]
+        product = spec.products[bisect.bisect_right(self._product_cdf, self.rng_orders.random())]
         lo, hi = spec.due_after_h
         due = self.now_h + float(self.rng_orders.uniform(lo, hi))
         oid = self._next_order
@@ -205,22 +242,32 @@ class Twin:
 
     # ----------------------------------------------------------------- machine state
     def _health_list(self, m: MachineState) -> list[float]:
-        return [m.health[f.id] for f in self.plant.machine_types[m.type].failure_modes]
+        return [m.health[w.id] for w in self._wear_modes[m.type]]
 
     def _wear(self, m: MachineState) -> None:
         """Apply the wear since the machine's last change, and close its current segment."""
-        elapsed = self.now_h - m.last_change_h
+        now = self.now_h
+        elapsed = now - m.last_change_h
         if elapsed > 0:
             running = m.status is Status.BUSY
-            weight = wear_weight(running, m.status in (Status.IDLE, Status.WAIT_CREW), m.load)
-            for mode in self.plant.machine_types[m.type].failure_modes:
-                inc = gamma_increment(mode, elapsed * weight, self.rng_wear[m.id])
-                m.health[mode.id] = min(m.health[mode.id] + inc, 1.0)
-                if running:
-                    m.run_hours_since[mode.id] += elapsed
-        m.last_change_h = self.now_h
-        seg = m.segments[-1]
-        seg.t1, seg.h1 = self.now_h, self._health_list(m)
+            effective = elapsed * wear_weight(running, m.status in _STANDING, m.load)
+            if effective > 0:  # no draw for a machine that does not wear (as gamma_increment)
+                rng, health = self.rng_wear[m.id], m.health
+                for w in self._wear_modes[m.type]:
+                    inc = (
+                        w.increment(effective, rng)
+                        if w.wiener
+                        else float(rng.gamma(w.shape_per_h * effective, w.scale))  # inlined
+                    )
+                    health[w.id] = min(health[w.id] + inc, 1.0)
+            if running:
+                hours = m.run_hours_since
+                for w in self._wear_modes[m.type]:
+                    hours[w.id] += elapsed
+        m.last_change_h = now
+        if self.signals:
+            seg = m.segments[-1]
+            seg.t1, seg.h1 = now, self._health_list(m)
 
     def _change(
         self, m: MachineState, status: Status, load: float, resets: tuple[str, ...] = ()
@@ -230,31 +277,35 @@ class Twin:
             m.health[mode] = 0.0
             m.run_hours_since[mode] = 0.0
         m.status, m.load = status, load
-        m.segments.append(Segment(self.now_h, load, self._health_list(m)))
+        if self.signals:
+            m.segments.append(Segment(self.now_h, load, self._health_list(m)))
 
     def _speed_factor(self, m: MachineState) -> float:
         """A speed-like setpoint above its default runs faster and wears harder."""
-        mt = self.plant.machine_types[m.type]
+        mt = self._types[m.id]
         if not mt.setpoints:
             return 1.0
         sp = mt.setpoints[0]
         return m.setpoints[sp.id] / sp.default
 
     def _dispatch(self) -> None:
+        if not self.ready:
+            return
         idle = [
             m.id
             for m in self.machines.values()
             if m.status is Status.IDLE and not m.pending_maintenance
         ]
-        if not idle or not self.ready:
+        if not idle:
             return
         for op, mid in self.dispatcher.assign(self, list(self.ready), idle):
             self._start_op(op, self.machines[mid])
 
     def _start_op(self, op: Operation, m: MachineState) -> None:
-        self.ready.remove(op)
+        ready = self.ready  # by identity: Operation's generated __eq__ is slow on a long queue
+        del ready[next(i for i, o in enumerate(ready) if o is op)]
         factor = self._speed_factor(m)
-        duration = self.plant.machine_type(m.id).operations[op.name] * op.work / factor
+        duration = self._types[m.id].operations[op.name] * op.work / factor
         load = factor * float(self.rng_ops[m.id].uniform(0.85, 1.15))
         m.op, m.op_started_h = (op.order_id, op.index), self.now_h
         self._change(m, Status.BUSY, load)
@@ -267,7 +318,7 @@ class Twin:
             return  # the operation was aborted by a failure
         order = self.orders[order_id]
         op = order.ops[index]
-        mt = self.plant.machine_type(mid)
+        mt = self._types[mid]
         severity = max(
             (max(0.0, (m.health[f.id] - f.onset) / (1 - f.onset)) ** 2 for f in mt.failure_modes),
             default=0.0,
@@ -302,7 +353,7 @@ class Twin:
 
     # ----------------------------------------------------------------- maintenance and repair
     def maintenance_action(self, machine_id: str, action_id: str) -> MaintenanceAction:
-        for a in self.plant.machine_type(machine_id).maintenance:
+        for a in self._types[machine_id].maintenance:
             if a.id == action_id:
                 return a
         raise ValueError(f"machine {machine_id!r} has no maintenance action {action_id!r}")
@@ -356,7 +407,7 @@ class Twin:
             self.crew_queue.append((crew, m.id, kind))
 
     def _failure_mode(self, m: MachineState, mode_id: str) -> Any:
-        return next(f for f in self.plant.machine_type(m.id).failure_modes if f.id == mode_id)
+        return next(f for f in self._types[m.id].failure_modes if f.id == mode_id)
 
     def _start_crew_work(self, crew: str, m: MachineState, kind: str) -> None:
         self.crews_free[crew] -= 1
@@ -382,7 +433,7 @@ class Twin:
     def _on_maintenance_end(self, mid: str, crew: str) -> None:
         m = self.machines[mid]
         action = self.maintenance_action(mid, m.pending_maintenance.pop(0))
-        mt = self.plant.machine_type(mid)
+        mt = self._types[mid]
         self._change(m, Status.IDLE, 0.0, resets=tuple(action.restores))
         assert m.unavailable_since_h is not None
         down = self.now_h - m.unavailable_since_h
@@ -427,7 +478,7 @@ class Twin:
         down = self.now_h - m.unavailable_since_h
         m.unavailable_since_h, m.failed_mode = None, None
         self.ledger.failure_downtime_h += down
-        mt = self.plant.machine_type(mid)
+        mt = self._types[mid]
         cost = mode.repair_cost + mt.downtime_cost_per_h * down
         self.ledger.failure_cost += cost
         self._charge(m, mode.id, cost)
@@ -451,12 +502,25 @@ class Twin:
                         self.rng_sensors,
                     )
                 )
-            m.segments = [Segment(self.now_h, m.load, self._health_list(m))]
+                m.segments = [Segment(self.now_h, m.load, self._health_list(m))]
         for m in self.machines.values():
-            if m.status in (Status.DOWN, Status.MAINTENANCE):
+            if m.status is Status.DOWN or m.status is Status.MAINTENANCE:
                 continue
-            worst = max(m.health, key=lambda k: m.health[k])
-            if m.health[worst] >= 1.0:
+            worst, top = "", -np.inf  # the first mode with the highest health index
+            for mode, h in m.health.items():
+                if h > top:
+                    worst, top = mode, h
+            if top >= 1.0:
                 self._fail(m, worst)
         self._schedule(self.tick_h, "tick", ())
         self._dispatch()
+
+
+# timer handler names -> the methods they call (`Timer.handler` is a name, so timers deep-copy)
+_HANDLERS: dict[str, Callable[..., None]] = {
+    "order_arrival": Twin._on_order_arrival,
+    "op_end": Twin._on_op_end,
+    "maintenance_end": Twin._on_maintenance_end,
+    "repair_end": Twin._on_repair_end,
+    "tick": Twin._on_tick,
+}

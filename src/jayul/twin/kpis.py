@@ -33,6 +33,37 @@ class Kpis:
         return asdict(self)
 
 
+def _costs(twin: Twin) -> tuple[float, float, float, int]:
+    """Maintenance, failure and tardiness cost over [0, now], and the open orders already
+    late."""
+    led = twin.ledger
+    hours = twin.now_h
+    open_late = [o for o in twin.orders.values() if o.due_h < hours]
+    open_tardiness = sum(hours - o.due_h for o in open_late)
+    tardiness_cost = (led.tardiness_h + open_tardiness) * twin.order_spec.tardiness_cost_per_h
+    mt = twin.plant.machine_types
+    # Downtime still running at `now` is charged at its machine's rate, as a closed one is.
+    running_cost_f = sum(
+        mt[m.type].downtime_cost_per_h * (hours - m.unavailable_since_h)
+        for m in twin.machines.values()
+        if m.unavailable_since_h is not None and m.failed_mode is not None
+    )
+    running_cost_m = sum(
+        mt[m.type].downtime_cost_per_h * (hours - m.unavailable_since_h)
+        for m in twin.machines.values()
+        if m.unavailable_since_h is not None and m.failed_mode is None
+    )
+    maintenance_cost = led.maintenance_cost + running_cost_m
+    failure_cost = led.failure_cost + running_cost_f
+    return maintenance_cost, failure_cost, tardiness_cost, len(open_late)
+
+
+def total_cost(twin: Twin) -> float:
+    """`compute_kpis(twin).total_cost`, to the last bit, without the other KPIs."""
+    maintenance_cost, failure_cost, tardiness_cost, _ = _costs(twin)
+    return maintenance_cost + failure_cost + tardiness_cost
+
+
 def compute_kpis(twin: Twin) -> Kpis:
     """KPIs over [0, now]. Downtime still running at `now` counts up to `now`; open orders
     past their due date count as late (their lateness so far is charged)."""
@@ -60,25 +91,9 @@ def compute_kpis(twin: Twin) -> Kpis:
     quality = (
         (led.ops_completed - led.ops_scrapped) / led.ops_completed if led.ops_completed else 1.0
     )
-    open_late = [o for o in twin.orders.values() if o.due_h < hours]
-    open_tardiness = sum(hours - o.due_h for o in open_late)
-    judged = led.orders_done + len(open_late)
+    maintenance_cost, failure_cost, tardiness_cost, open_late = _costs(twin)
+    judged = led.orders_done + open_late
     on_time = led.orders_on_time / judged if judged else 1.0
-    tardiness_cost = (led.tardiness_h + open_tardiness) * twin.order_spec.tardiness_cost_per_h
-    mt = twin.plant.machine_types
-    # Downtime still running at `now` is charged at its machine's rate, as a closed one is.
-    running_cost_f = sum(
-        mt[m.type].downtime_cost_per_h * (hours - m.unavailable_since_h)
-        for m in twin.machines.values()
-        if m.unavailable_since_h is not None and m.failed_mode is not None
-    )
-    running_cost_m = sum(
-        mt[m.type].downtime_cost_per_h * (hours - m.unavailable_since_h)
-        for m in twin.machines.values()
-        if m.unavailable_since_h is not None and m.failed_mode is None
-    )
-    maintenance_cost = led.maintenance_cost + running_cost_m
-    failure_cost = led.failure_cost + running_cost_f
     return Kpis(
         hours=hours,
         planned_h=planned,

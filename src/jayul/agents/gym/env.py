@@ -22,6 +22,11 @@ maintenance action from the plant file (1-based). A request the twin declines (t
 down, or that action is already pending) is counted in `info["declined"]` and changes nothing.
 Reward: minus the increase of the twin's total cost (`Kpis.total_cost`: maintenance, failures and
 their downtime, tardiness) over the step, so an episode's return is minus its total cost.
+
+One step is one decision followed by `decision_ticks` ticks of `tick_h` (1 by default; 24 with
+1-hour ticks is a decision a day, the twin still ticking hourly, so failures, maintenance and
+costs are those of the hourly twin): a coarser decision interval shortens the horizon an agent
+must assign credit over, since wear takes hundreds of hours to show.
 Episodes are seeded (`reset(seed=s)` runs the twin with seed s, the seeds of `jayul bench
 policies`) and forkable (`fork()`: an independent copy via `Twin.fork`).
 """
@@ -58,9 +63,14 @@ class TwinEnv(gym.Env[Obs, npt.NDArray[np.int64]]):
         tick_h: float = 1.0,
         signals: bool = False,
         signal_period_s: float = 600.0,
+        decision_ticks: int = 1,
     ) -> None:
-        if days <= 0 or tick_h <= 0:
-            raise ValueError(f"days ({days}) and tick_h ({tick_h}) must be positive")
+        if days <= 0 or tick_h <= 0 or decision_ticks < 1:
+            raise ValueError(
+                f"days ({days}), tick_h ({tick_h}) and decision_ticks ({decision_ticks}) must be "
+                "positive"
+            )
+        self.decision_ticks = decision_ticks
         self.plant = plant
         self.horizon_h = days * 24.0
         self.tick_h = tick_h
@@ -104,15 +114,21 @@ class TwinEnv(gym.Env[Obs, npt.NDArray[np.int64]]):
         twin = self._running()
         chosen = self._checked(action)
         declined = 0
-        for i in np.flatnonzero(chosen):
+        for i in np.flatnonzero(chosen) if chosen.any() else ():
             mid = self.layout.machines[i]
             if not twin.request_maintenance(mid, self.layout.actions[i][chosen[i] - 1]):
                 declined += 1
-        twin.step(self.tick_h)
         info: dict[str, Any] = {"declined": declined}
+        alerts = 0
+        for _ in range(self.decision_ticks):
+            twin.step(self.tick_h)
+            if self.monitor is not None:
+                alerts += self._monitor(twin, self.monitor)
+            if twin.now_h >= self.horizon_h - 1e-9:
+                break
         if self.monitor is not None:
-            info["alerts"] = self._monitor(twin, self.monitor)
-        cost = twin.kpis().total_cost
+            info["alerts"] = alerts
+        cost = twin.total_cost()
         reward = self._cost - cost
         self._cost = cost
         info["total_cost"] = cost
@@ -140,7 +156,7 @@ class TwinEnv(gym.Env[Obs, npt.NDArray[np.int64]]):
     def _checked(self, action: Any) -> npt.NDArray[np.int64]:
         arr = np.asarray(action)
         nvec = self._nvec  # checked directly: MultiDiscrete.contains is slower
-        ok = np.issubdtype(arr.dtype, np.integer) and arr.shape == nvec.shape
+        ok = arr.dtype.kind in "iu" and arr.shape == nvec.shape
         if not (ok and bool(((arr >= 0) & (arr < nvec)).all())):
             limits = ", ".join(
                 f"{mid}: 0..{len(acts)}"

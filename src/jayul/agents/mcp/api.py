@@ -52,6 +52,13 @@ class PlantApi:
             )
         return cls(client, str(body["token"]), user)
 
+    def session_of(self, token: str) -> dict[str, Any] | None:
+        """Who a session token of the plant's API belongs to (`user`, `role`), or None when
+        the plant does not know it (never issued, expired, logged out)."""
+        r = self.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        body = _json(r)
+        return body if r.status_code == 200 and isinstance(body, dict) else None
+
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         return self._answer(self.client.get(path, params=clean, headers=self._headers))

@@ -8,6 +8,12 @@ plant's audit trail with the agent's identity and the raw arguments before it is
 run, so an unknown tool or a malformed call is on record too. There is no tool to approve, to
 change autonomy, to touch the kill switch or to write a setpoint: an agent proposes, the
 verifier and the gate decide, and a person approves.
+
+Over HTTP the server is a resource server in the SDK's sense: every request carries the agent's
+credential, `Authorization: Bearer <token>`, where the token is a session of the agent account
+the server serves (from the plant's `POST /api/login`). `AgentTokens` asks the plant's API whom
+the token belongs to at each request, so a token that expired or was logged out stops working
+here as it does there, and a person's token, or another agent's, is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -33,6 +41,15 @@ INSTRUCTIONS = (
 )
 MachineId = Annotated[str, Field(min_length=1, max_length=100, description="a machine id")]
 Reason = Annotated[str, Field(max_length=2000, description="why, for the person who decides")]
+IdempotencyKey = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="optional: send the same key again (a retry) and the plant proposes once; "
+        "the answer then says it is a replay",
+    ),
+]
 
 
 def untrusted(data: Any) -> dict[str, Any]:
@@ -65,9 +82,37 @@ class CallRecorder:
         return await call_next(ctx)
 
 
-def build_server(api: PlantApi) -> MCPServer:
-    """The MCP server for one agent account on one plant."""
-    server = MCPServer("jayul", instructions=INSTRUCTIONS, version="0.1.0")
+class AgentTokens:
+    """The SDK's token verifier for the HTTP transport: a bearer token is accepted when the
+    plant's API says it is a live session of the agent account this server serves."""
+
+    def __init__(self, api: PlantApi) -> None:
+        self.api = api
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        try:
+            who = await anyio.to_thread.run_sync(self.api.session_of, token)
+        except Exception:  # the plant unreachable: no access rather than an error page
+            return None
+        if who is None or who.get("user") != self.api.user or who.get("role") != "agent":
+            return None
+        return AccessToken(token=token, client_id=self.api.user, scopes=[])
+
+
+def build_server(api: PlantApi, *, http_url: str | None = None) -> MCPServer:
+    """The MCP server for one agent account on one plant. With `http_url` (where the HTTP
+    transport serves, e.g. http://127.0.0.1:8765/mcp) every HTTP request needs the agent's
+    bearer token (`AgentTokens`)."""
+    auth: dict[str, Any] = {}
+    if http_url is not None:
+        auth = {
+            "token_verifier": AgentTokens(api),
+            "auth": AuthSettings(
+                issuer_url=str(api.client.base_url),  # the plant's API issues the tokens
+                resource_server_url=http_url,
+            ),
+        }
+    server = MCPServer("jayul", instructions=INSTRUCTIONS, version="0.1.0", **auth)
     server.middleware.append(CallRecorder(api))
 
     def read(path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -148,7 +193,9 @@ def build_server(api: PlantApi) -> MCPServer:
             raise ToolError(f"the plant refused the comment: {exc.detail}") from None
         return untrusted(done)
 
-    def propose(body: dict[str, Any]) -> dict[str, Any]:
+    def propose(body: dict[str, Any], key: str | None) -> dict[str, Any]:
+        if key is not None:
+            body["idempotency_key"] = key
         try:
             out = api.post("/api/actions", body)
         except ApiError as exc:
@@ -169,11 +216,12 @@ def build_server(api: PlantApi) -> MCPServer:
             ),
         ],
         reason: Reason = "",
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         return propose({
             "machine": machine, "kind": "start_maintenance",
             "params": {"action": maintenance}, "expected_effect": reason,
-        })  # fmt: skip
+        }, idempotency_key)  # fmt: skip
 
     @server.tool(
         description="Propose a setpoint change on a machine (never written directly: the safe "
@@ -185,17 +233,20 @@ def build_server(api: PlantApi) -> MCPServer:
         value: float,
         unit: Annotated[str, Field(min_length=1, max_length=20)],
         reason: Reason = "",
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         return propose({
             "machine": machine, "kind": "change_setpoint",
             "params": {"setpoint": setpoint, "value": value, "unit": unit},
             "expected_effect": reason,
-        })  # fmt: skip
+        }, idempotency_key)  # fmt: skip
 
     return server
 
 
 def _next_step(out: dict[str, Any]) -> str:
+    if out.get("replay"):
+        return "a replay of an earlier call with this idempotency key: nothing new was proposed"
     status = out.get("status")
     if status == "pending":
         request = out.get("approval_id")

@@ -102,7 +102,14 @@ def run_baselines(
     out: dict[str, Any] = {}
     for agent in baseline_agents(plant, condition) + list(extra or []):
         signals = agent.name == "condition"
-        env = TwinEnv(plant, days=days, signals=signals, signal_period_s=signal_period_s)
+        env = TwinEnv(
+            plant,
+            days=days,
+            signals=signals,
+            signal_period_s=signal_period_s,
+            # an agent trained on coarser decisions (ppo: daily) acts at its own interval
+            decision_ticks=getattr(agent, "decision_ticks", 1),
+        )
         runs = []
         for seed in range(seeds):
             runs.append(run_episode(env, agent, seed))

@@ -1,0 +1,60 @@
+"""Idempotent proposals: the same key twice is one proposal; the second answer says it is a
+replay; keys belong to their account; a key cannot stand for two different proposals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from jayul.server.live import LiveState
+from jayul.server.replays import ProposalReplays
+
+Login = Callable[[TestClient, str], dict[str, str]]
+
+
+def _proposal(value: float, key: str | None) -> dict[str, object]:
+    body: dict[str, object] = {
+        "machine": "pump1",
+        "kind": "change_setpoint",
+        "params": {"setpoint": "speed_rpm", "value": value, "unit": "rpm"},
+    }
+    if key is not None:
+        body["idempotency_key"] = key
+    return body
+
+
+def _approvals(client: TestClient, headers: dict[str, str]) -> set[str]:
+    return {a["id"] for a in client.get("/api/approvals", headers=headers).json()}
+
+
+def test_the_same_key_twice_is_one_proposal(
+    client: TestClient, login: Login, live: LiveState
+) -> None:
+    erik, olga = login(client, "erik"), login(client, "olga")
+    before = _approvals(client, erik)
+    first = client.post("/api/actions", json=_proposal(1455, "retry-7"), headers=erik).json()
+    assert first["status"] == "pending" and first["replay"] is False, first
+    again = client.post("/api/actions", json=_proposal(1455, "retry-7"), headers=erik).json()
+    assert again == {**first, "replay": True}
+    assert _approvals(client, erik) - before == {first["approval_id"]}  # one request, not two
+    replayed = client.get("/api/audit?kind=proposal_replayed", headers=erik).json()["records"]
+    assert any(r["actor"] == "user:erik" and "retry-7" in r["reason"] for r in replayed)
+    # another proposal under the same key is refused, not answered with the first's outcome
+    other = client.post("/api/actions", json=_proposal(1465, "retry-7"), headers=erik)
+    assert other.status_code == 409 and "another proposal" in other.json()["detail"]
+    # the key is erik's: olga's same key is her own, new proposal
+    hers = client.post("/api/actions", json=_proposal(1455, "retry-7"), headers=olga).json()
+    assert hers["replay"] is False and hers["approval_id"] != first["approval_id"]
+    # without a key every call is a proposal of its own, answered as before
+    plain = client.post("/api/actions", json=_proposal(1455, None), headers=erik).json()
+    assert "replay" not in plain and plain["approval_id"] != first["approval_id"]
+
+
+def test_only_the_newest_answers_are_kept() -> None:
+    replays = ProposalReplays(capacity=2)
+    for key in ("a", "b", "c"):
+        replays.remember("erik", key, key * 64, {"status": "pending", "key": key})
+    assert replays.answered("erik", "a", "a" * 64) is None  # forgotten: the oldest
+    assert replays.answered("erik", "c", "c" * 64) == {"status": "pending", "key": "c"}
+    assert replays.answered("olga", "c", "c" * 64) is None
