@@ -269,7 +269,7 @@ class EmissionFactors(_Strict):
     steam_mj_per_kg: float = Field(
         2.34,
         gt=0,
-        description="heat to raise one kg of steam (10 bar saturated from 100 degC water)",
+        description="heat to raise one kg of steam (10 bar saturated from 105 degC feed water)",
     )
     steam_kg_co2e_per_kg: float = Field(
         0.154, ge=0, description="one kg of steam from a natural-gas boiler at 85 % efficiency"
