@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from jayul.plant import PlantFileError, load_plant, parse_plant
+from jayul.plant.model import EmissionFactors
 from jayul.twin.process import ProcessTwin
 
 TEP = Path(__file__).resolve().parents[2] / "examples" / "plants" / "tep.yaml"
@@ -61,3 +62,49 @@ def test_a_signal_the_process_does_not_measure_is_named(tmp_path: Path) -> None:
     data["plant"]["machine_types"]["reactor"]["signals"][0]["id"] = "flux"
     with pytest.raises(ValueError, match="signal 'flux' is not a measurement"):
         ProcessTwin(parse_plant(yaml.safe_dump(data)))
+
+
+def test_energy_and_carbon_per_m3_at_the_plant_files_factors() -> None:
+    from jayul.twin.process import ProcessLedger
+
+    factors = EmissionFactors(
+        electricity_kg_co2e_per_kwh=0.5, steam_mj_per_kg=3.6, steam_kg_co2e_per_kg=0.2
+    )
+    ledger = ProcessLedger(
+        hours=2.0, product_m3=40.0, compressor_kwh=600.0, steam_kg=400.0, emissions=factors
+    )
+    # by hand: (600 kWh + 400 kg x 3.6 MJ/kg / 3.6 MJ/kWh) / 40 m3; (600 x 0.5 + 400 x 0.2) / 40
+    assert ledger.energy_per_m3() == {
+        "compressor_kwh_per_m3": 15.0,
+        "steam_kg_per_m3": 10.0,
+        "energy_kwh_per_m3": 25.0,
+        "carbon_kg_per_m3": 9.5,
+    }
+
+
+def test_the_process_run_carries_its_carbon_at_the_plant_files_factors() -> None:
+    data = yaml.safe_load(TEP.read_text())
+    data["plant"]["process"]["emissions"] = {"electricity_kg_co2e_per_kwh": 0.0}
+    steam_only = ProcessTwin(parse_plant(yaml.safe_dump(data)), seed=0, record=False)
+    default = ProcessTwin(load_plant(TEP), seed=0, record=False)
+    for twin in (steam_only, default):
+        twin.step(0.1)
+    a, b = steam_only.ledger.per_hour(), default.ledger.per_hour()
+    assert a["steam_kg_per_m3"] == b["steam_kg_per_m3"] > 0  # the same process, same noise
+    assert a["carbon_kg_per_m3"] == pytest.approx(a["steam_kg_per_m3"] * 0.154)
+    assert b["carbon_kg_per_m3"] == pytest.approx(
+        b["compressor_kwh_per_m3"] * 0.46 + b["steam_kg_per_m3"] * 0.154
+    )
+
+
+def test_a_disturbance_moves_the_process_and_only_where_it_is_switched_on() -> None:
+    twin = ProcessTwin(load_plant(TEP), seed=0, record=False)
+    twin.step(0.05)
+    fork = twin.fork()
+    twin.set_disturbance(6)  # IDV(6): the A feed is lost
+    twin.step(0.25)
+    fork.step(0.25)
+    assert twin.meas[0] < 0.1 < fork.meas[0]  # the A feed flow, kscmh (base about 0.25)
+    assert fork.idv.sum() == 0
+    with pytest.raises(ValueError, match="disturbances 1-28"):
+        twin.set_disturbance(29)

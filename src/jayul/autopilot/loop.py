@@ -236,9 +236,14 @@ class Autopilot:
             return Check(None)
         if action.kind is ActionKind.CHANGE_SETPOINT and isinstance(self.plant, ProcessPlant):
             return self._verify_setpoint(action)
-        if action.kind is not ActionKind.START_MAINTENANCE:
+        # a real continuous process (a control system, not the process twin) has no twin that
+        # stands where it stands: its setpoint changes are not verified, as maintenance is not
+        process_change = (
+            action.kind is ActionKind.CHANGE_SETPOINT and self.plant.model.process is not None
+        )
+        if action.kind is not ActionKind.START_MAINTENANCE and not process_change:
             return Check(None)
-        twin = self.plant.fork()
+        twin = None if process_change else self.plant.fork()
         if twin is None:
             self.say_once("no-twin", f"{NO_TWIN}; every action waits for a person at L3")
             self.gate.audit.append(

@@ -23,6 +23,8 @@ from jayul.twin.process import ProcessLedger, ProcessTwin
 from jayul.verify.process import ProcessVerifier
 
 Progress = Callable[[str, float, float], None]  # (what, done, total)
+# energy and carbon per m3 of product (`ProcessLedger.energy_per_m3`)
+ENERGY = ("compressor_kwh_per_m3", "steam_kg_per_m3", "energy_kwh_per_m3", "carbon_kg_per_m3")
 
 
 @dataclass
@@ -48,10 +50,8 @@ class ProcessRun:
             "base_product_m3_per_h": base["product_m3_per_h"],
             "off_spec_share": run["off_spec_share"],
             "base_off_spec_share": base["off_spec_share"],
-            "compressor_kwh_per_m3": run["compressor_kwh_per_m3"],
-            "base_compressor_kwh_per_m3": base["compressor_kwh_per_m3"],
-            "steam_kg_per_m3": run["steam_kg_per_m3"],
-            "base_steam_kg_per_m3": base["steam_kg_per_m3"],
+            **{k: run[k] for k in ENERGY},
+            **{f"base_{k}": base[k] for k in ENERGY},
             "shutdown": self.run.shutdown,
             "base_shutdown": self.base.shutdown,
             "search_runs": self.searched_runs,

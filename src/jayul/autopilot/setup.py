@@ -13,7 +13,9 @@ from jayul.autopilot.plant_port import PlantPort
 from jayul.autopilot.twin_plant import TwinPlant
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.decide.policy import Policy
+from jayul.decide.process_setpoints import SetpointWalk
 from jayul.gate import AutonomyLevel, Gate, Origins
+from jayul.gate.interlock import CurrentValue
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.records.timebase import NS_PER_H
@@ -85,17 +87,21 @@ def gate_for(
     approval_timeout_h: float = 24.0,
     by: str = "demo",
     why: str | None = None,
+    current: CurrentValue | None = None,
 ) -> Gate:
     """A gate in front of `port` (state and audit trail in the plant database `db`), with every
-    named policy registered as an origin the autopilot may speak for, at `autonomy`."""
+    named policy and the process's setpoint walk registered as origins the autopilot may speak
+    for, at `autonomy`; `current` gives the setpoints in force the interlock measures steps
+    from (default: the gate's own record of what it executed)."""
     origins = Origins()
-    for name in POLICY_NAMES:
+    for name in (*POLICY_NAMES, SetpointWalk.name):
         origins.register(name, proposers=frozenset({"autopilot"}))
     gate = Gate(
         plant,
         db,
         port.execute,
         origins,
+        current=current,
         default_level=autonomy,
         approval_timeout_ns=int(approval_timeout_h * NS_PER_H),
     )

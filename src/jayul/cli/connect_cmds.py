@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from jayul.calibrate.recalibration import RecalibrationPolicy
     from jayul.connect.equipment import ConnectedPlant
     from jayul.connect.ingest import Ingest
+    from jayul.decide.policy import Policy
     from jayul.gate import AutonomyLevel
     from jayul.historian.base import Historian
 
@@ -177,6 +178,12 @@ def run(
         envvar="JAYUL_ADMIN_PASSWORD",
         help="Password of the first console admin (default: a random one, printed once).",
     ),
+    setpoint_targets: Path | None = typer.Option(
+        None,
+        "--setpoint-targets",
+        help="A process plant: walk its setpoints to these targets (JSON, e.g. the report of "
+        "`jayul demo --plant`), one largest step at a time, each through the gate.",
+    ),
 ) -> None:
     """Run the autopilot against the plant the file binds: sources -> durable buffer ->
     historian, health monitor, RUL (from the plant's own history), policy, verifier, gate,
@@ -263,7 +270,7 @@ def run(
         pilot_store = store if edge is None else FleetTee(store, edge)
         pilot = _plant_pilot(
             bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s,
-            detector_factory, (twin, recal),
+            detector_factory, (twin, recal), setpoint_targets,
         )  # fmt: skip
     if edge is not None:
         edge.kpis = site_kpis(ingest, pilot)
@@ -333,6 +340,7 @@ def _plant_pilot(
     tick_s: float,
     detector_factory: Callable[[], Detector],
     twin: tuple[Path | None, RecalibrationPolicy],
+    setpoint_targets: Path | None = None,
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
     plant's own history when it has enough, the verifier (on the calibrated twin when one is
@@ -348,8 +356,16 @@ def _plant_pilot(
         found = train_from_history(plant, store, equipment.time_ns())
         console.print(found.message, highlight=False)
         rul_models = found.models
+    proposer: str | Policy = policy
+    current = None
+    if plant.process is not None:  # a continuous process: setpoint changes, not maintenance
+        from jayul.cli.run_process_plant import process_policy
+
+        proposer, current = process_policy(plant, setpoint_targets), equipment.setpoint_in_force
+    elif setpoint_targets is not None:
+        fail(f"--setpoint-targets: plant {plant.name!r} is not a process (no process: section)")
     try:
-        gate = gate_for(plant, equipment, str(gate_db), level, by="run")
+        gate = gate_for(plant, equipment, str(gate_db), level, by="run", current=current)
     except OSError as exc:
         fail(str(exc))
     verifier = Verifier()
@@ -362,7 +378,7 @@ def _plant_pilot(
     pilot = pilot_for(
         plant,
         equipment,
-        policy,
+        proposer,
         store,
         rul_models,
         gate=gate,

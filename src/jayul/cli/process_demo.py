@@ -53,6 +53,10 @@ def process_demo(
     table.add_row("compressor kWh/m3", f"{f['compressor_kwh_per_m3']:.2f}",
                   f"{f['base_compressor_kwh_per_m3']:.2f}")  # fmt: skip
     table.add_row("steam kg/m3", f"{f['steam_kg_per_m3']:.2f}", f"{f['base_steam_kg_per_m3']:.2f}")
+    table.add_row("energy kWh/m3", f"{f['energy_kwh_per_m3']:.2f}",
+                  f"{f['base_energy_kwh_per_m3']:.2f}")  # fmt: skip
+    table.add_row("carbon kg CO2e/m3", f"{f['carbon_kg_per_m3']:.2f}",
+                  f"{f['base_carbon_kg_per_m3']:.2f}")  # fmt: skip
     table.add_row("shutdown", str(f["shutdown"] or "none"), str(f["base_shutdown"] or "none"))
     console.print(table)
     console.print(

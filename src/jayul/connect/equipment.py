@@ -252,6 +252,12 @@ class ConnectedPlant:
             if (machine, mode) in self._restored_at
         }
 
+    def setpoint_in_force(self, machine: str, setpoint: str) -> float:
+        """The setpoint as the control system reports it (its bound tag), else the plant
+        file's default: what the gate's interlock measures a step from."""
+        found = self._setpoints(self.binding.get(machine)).get(setpoint)
+        return found if found is not None else self.model.setpoint(machine, setpoint).default
+
     def _setpoints(self, b: MachineBinding | None) -> dict[str, float]:
         out: dict[str, float] = {}
         for sp, tag in (b.setpoints if b else {}).items():

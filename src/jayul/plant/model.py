@@ -258,6 +258,24 @@ class ProductLimit(_Strict):
         return self
 
 
+class EmissionFactors(_Strict):
+    """What a unit of the process's energy costs in carbon, for energy and carbon per unit of
+    product. The defaults are stated in docs/benchmarks/process.md: replace them with the
+    plant's own (its electricity contract's factor, its boiler's fuel and efficiency)."""
+
+    electricity_kg_co2e_per_kwh: float = Field(
+        0.46, ge=0, description="grid electricity for the compressor (world average, IEA)"
+    )
+    steam_mj_per_kg: float = Field(
+        2.34,
+        gt=0,
+        description="heat to raise one kg of steam (10 bar saturated from 105 degC feed water)",
+    )
+    steam_kg_co2e_per_kg: float = Field(
+        0.154, ge=0, description="one kg of steam from a natural-gas boiler at 85 % efficiency"
+    )
+
+
 class Process(_Strict):
     """A continuous process simulated by a process twin instead of the discrete factory."""
 
@@ -266,6 +284,11 @@ class Process(_Strict):
     )
     limits: list[ProductLimit] = Field(
         default_factory=list, description="product rate and quality specification"
+    )
+    emissions: EmissionFactors = Field(
+        default_factory=EmissionFactors,
+        description="carbon per kWh of electricity and per kg of steam (energy and carbon "
+        "per unit of product)",
     )
 
 

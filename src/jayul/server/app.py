@@ -22,6 +22,7 @@ from jayul.server import (
     routes_inputs,
     routes_operate,
     routes_plant,
+    routes_process,
     routes_users,
 )
 from jayul.server.live import LiveState
@@ -56,6 +57,7 @@ def create_app(state: LiveState) -> FastAPI:
         routes_govern,
         routes_inputs,
         routes_devices,
+        routes_process,
         routes_events,
         routes_alarms,
         routes_operate,

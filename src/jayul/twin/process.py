@@ -5,7 +5,8 @@ file's setpoints are the controller's targets (reactor pressure, level and tempe
 separator and stripper levels, product rate and %G, the feed compositions), its signals are
 the 41 published measurements, grouped by unit. A ledger integrates the operating cost
 (tep-studio's production-cost objective), the product made, the compressor work and the
-stripper steam, and the time the product spent outside the plant file's limits.
+stripper steam (with their carbon at the plant file's emission factors), and the time the
+product spent outside the plant file's limits.
 
 `fork()` copies the process at its current state (the kernel's snapshot and the controller's
 integrator states), so the verifier tries a setpoint change on a fork and the plant never
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from jayul.plant.model import Plant
+from jayul.plant.model import EmissionFactors, Plant
 from jayul.records import Samples
 from jayul.records.timebase import NS_PER_H, to_ns
 
@@ -41,6 +42,7 @@ SETPOINTS = (
     "yac",
 )
 PRODUCT_FLOW, COMPRESSOR_WORK, STEAM_FLOW = 16, 19, 18  # measurement indices
+N_DISTURBANCES = 28  # tep-studio's IDV vector
 # the original TEP code's noise-generator seed: jayul's seed counts from it (0 would freeze the
 # generator's sequence, a degenerate noise)
 TEP_SEED = 1431655765
@@ -70,6 +72,7 @@ class ProcessLedger:
     steam_kg: float = 0.0
     off_spec_h: float = 0.0  # hours with the product outside a plant-file limit
     shutdown: str | None = None  # the plant's trip message, when it tripped
+    emissions: EmissionFactors = field(default_factory=EmissionFactors)
 
     def per_hour(self) -> dict[str, float]:
         h = max(self.hours, 1e-12)
@@ -77,9 +80,23 @@ class ProcessLedger:
             "cost_per_h": self.cost / h,
             "product_m3_per_h": self.product_m3 / h,
             "cost_per_m3": self.cost / max(self.product_m3, 1e-12),
-            "compressor_kwh_per_m3": self.compressor_kwh / max(self.product_m3, 1e-12),
-            "steam_kg_per_m3": self.steam_kg / max(self.product_m3, 1e-12),
             "off_spec_share": self.off_spec_h / h,
+            **self.energy_per_m3(),
+        }
+
+    def energy_per_m3(self) -> dict[str, float]:
+        """Energy and its carbon per m3 of product: the compressor's electricity and the
+        stripper's steam (as the heat that raised it), each at the plant file's factor."""
+        m3 = max(self.product_m3, 1e-12)
+        f = self.emissions
+        steam_kwh = self.steam_kg * f.steam_mj_per_kg / 3.6
+        carbon = self.compressor_kwh * f.electricity_kg_co2e_per_kwh
+        carbon += self.steam_kg * f.steam_kg_co2e_per_kg
+        return {
+            "compressor_kwh_per_m3": self.compressor_kwh / m3,
+            "steam_kg_per_m3": self.steam_kg / m3,
+            "energy_kwh_per_m3": (self.compressor_kwh + steam_kwh) / m3,
+            "carbon_kg_per_m3": carbon / m3,
         }
 
 
@@ -133,7 +150,8 @@ class ProcessTwin:
             sp.id: sp.default for m in plant.machine_ids for sp in plant.machine_type(m).setpoints
         }
         self.controller.setpoints = dataclasses.replace(self.controller.setpoints, **defaults)
-        self.ledger = ProcessLedger()
+        self.ledger = ProcessLedger(emissions=plant.process.emissions)
+        self.idv = np.zeros(N_DISTURBANCES)  # the disturbances switched on (IDV 1-28)
         self._steps = 0
         self._limits = [(index[lim.signal], lim.low, lim.high) for lim in plant.process.limits]
 
@@ -164,6 +182,17 @@ class ProcessTwin:
             self.controller.setpoints, **{setpoint: float(value)}
         )
 
+    # -- disturbances ------------------------------------------------------------------------
+
+    def set_disturbance(self, number: int, active: bool = True) -> None:
+        """Switch one of the process's disturbances on or off: IDV(1)-IDV(28), the causes of
+        the Tennessee Eastman fault runs (`tep_studio.list_disturbances()` names them)."""
+        if not 1 <= number <= N_DISTURBANCES:
+            raise ValueError(f"the process has disturbances 1-{N_DISTURBANCES}, not {number}")
+        idv = self.idv.copy()  # a new array: a fork keeps the disturbances it was made with
+        idv[number - 1] = 1.0 if active else 0.0
+        self.idv = idv
+
     # -- running -------------------------------------------------------------------------
 
     @property
@@ -180,7 +209,7 @@ class ProcessTwin:
 
     def _control_step(self) -> None:
         action, _ = self.controller.compute_action(self.meas, time=self.sim.time)
-        result = self.sim.advance(action, control_interval=CONTROL_STEP_H)
+        result = self.sim.advance(action, control_interval=CONTROL_STEP_H, disturbances=self.idv)
         self.meas = result.measurements
         dt = CONTROL_STEP_H
         led = self.ledger

@@ -29,7 +29,8 @@ def bench_process_opt(
     report: Annotated[Path | None, typer.Option(help="Write the figures as JSON here.")] = None,
 ) -> None:
     """Setpoints searched on forks and walked there through the verifier and the gate, against
-    scipy's Nelder-Mead with the same budget, both against the base case's operating cost."""
+    scipy's Nelder-Mead with the same budget, both against the base case's operating cost;
+    energy and carbon per m3 of product at the plant file's emission factors."""
     try:
         plant = load_plant(plant_file)
     except PlantFileError as exc:
@@ -43,16 +44,20 @@ def bench_process_opt(
     ours, peer = f["ours"], f["peer_nelder_mead"]
     assert isinstance(ours, dict) and isinstance(peer, dict)
     table = Table(title=f"{plant.name}: {hours:g} h from the base case, seed {seed}")
-    for col in ("", "cost $/h", "vs base", "product m3/h", "off spec", "shutdown"):
+    for col in ("", "cost $/h", "vs base", "product m3/h", "off spec", "shutdown",
+                "energy kWh/m3", "carbon kg CO2e/m3"):  # fmt: skip
         table.add_column(col, justify="right")
-    table.add_row("base case", f"{ours['base_cost_per_h']:.1f}", "",
-                  f"{ours['base_product_m3_per_h']:.2f}", f"{ours['base_off_spec_share']:.1%}",
-                  str(ours["base_shutdown"] or "none"))  # fmt: skip
-    table.add_row("jayul (gated walk)", f"{ours['cost_per_h']:.1f}",
-                  f"{f['cost_change_ours']:+.1%}", f"{ours['product_m3_per_h']:.2f}",
-                  f"{ours['off_spec_share']:.1%}", str(ours["shutdown"] or "none"))  # fmt: skip
-    table.add_row("peer Nelder-Mead", f"{peer['cost_per_h']:.1f}",
-                  f"{f['cost_change_peer']:+.1%}", f"{peer['product_m3_per_h']:.2f}",
-                  f"{peer['off_spec_share']:.1%}", str(peer["shutdown"] or "none"))  # fmt: skip
+    base = {k.removeprefix("base_"): v for k, v in ours.items() if k.startswith("base_")}
+    for name, row, change in (
+        ("base case", base, None),
+        ("jayul (gated walk)", ours, f["cost_change_ours"]),
+        ("peer Nelder-Mead", peer, f["cost_change_peer"]),
+    ):
+        table.add_row(
+            name, f"{row['cost_per_h']:.1f}", "" if change is None else f"{change:+.1%}",
+            f"{row['product_m3_per_h']:.2f}", f"{row['off_spec_share']:.1%}",
+            str(row["shutdown"] or "none"), f"{row['energy_kwh_per_m3']:.2f}",
+            f"{row['carbon_kg_per_m3']:.2f}",
+        )  # fmt: skip
     Console().print(table)
     write_report(report, f)

@@ -6,6 +6,9 @@ gated setpoint walk against a plain optimiser with the same simulation budget.
 - peer: scipy's Nelder-Mead over the same free setpoints (scaled to their envelopes, bounded
   by them) with the same number of candidate runs on forks, its best applied at once at the
   start without the verifier or the gate.
+
+Each reports its energy (compressor electricity, stripper steam) and carbon per m3 of product
+at the plant file's emission factors.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from jayul.autopilot.process_run import run_process
+from jayul.autopilot.process_run import ENERGY, run_process
 from jayul.decide.process_setpoints import CostOnFork, free_setpoints
 from jayul.plant.model import Plant
 from jayul.twin.process import ProcessTwin
@@ -50,6 +53,7 @@ def _peer(plant: Plant, hours: float, seed: int, budget: int) -> dict[str, objec
         "cost_per_h": per["cost_per_h"],
         "product_m3_per_h": per["product_m3_per_h"],
         "off_spec_share": per["off_spec_share"],
+        **{k: per[k] for k in ENERGY},
         "shutdown": twin.ledger.shutdown,
         "search_runs": len(objective.evaluations),
         "search_cost_per_h": best.cost_per_h,

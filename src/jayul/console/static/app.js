@@ -7,6 +7,7 @@ import { planPage } from "./plan.js";
 import { operateRoutes, addOperateNav } from "./operate.js";
 import { deadLettersPage } from "./inputs.js";
 import { devicesPage } from "./devices.js";
+import { processPage } from "./process.js";
 
 const main = document.getElementById("main");
 let me = null;
@@ -26,6 +27,7 @@ const routes = [
   ...operateRoutes,
   [/^#\/deadletters$/, () => deadLettersPage],
   [/^#\/devices$/, () => devicesPage],
+  [/^#\/process$/, () => processPage],
 ];
 
 function showLogin(message = "") {
@@ -117,6 +119,8 @@ async function start() {
   addOperateNav(document.getElementById("nav"));
   document.getElementById("nav").hidden = false;
   document.getElementById("nav-users").hidden = me.role !== "admin";
+  const proc = await api("GET", "/api/process").catch(() => null);
+  document.getElementById("nav-process").hidden = !(proc && proc.available);
   await refreshStatus();
   clearInterval(statusTimer);
   statusTimer = setInterval(refreshStatus, 5000);
