@@ -4,13 +4,20 @@ also by the next process). The collector is a real TCP listener on 127.0.0.1."""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import logging
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
 from jayul.cli.govern_cmds import govern_app
@@ -33,8 +40,10 @@ class TcpCollector:
     """A syslog collector as rsyslog's imtcp is: reads octet-counted frames until the client
     closes, writes each message to its log file, then closes. `confirm=False` never closes."""
 
-    def __init__(self, log: Path, port: int = 0, confirm: bool = True) -> None:
-        self.log, self.confirm = log, confirm
+    def __init__(
+        self, log: Path, port: int = 0, confirm: bool = True, tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.log, self.confirm, self.tls = log, confirm, tls
         self.frames: list[bytes] = []
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,6 +61,13 @@ class TcpCollector:
                 conn, _ = self.sock.accept()
             except TimeoutError:
                 continue
+            if self.tls is not None:
+                conn.settimeout(5)
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except (ssl.SSLError, OSError):  # a client that does not trust us
+                    conn.close()
+                    continue
             with conn:
                 conn.settimeout(5)
                 data = b""
@@ -193,3 +209,54 @@ def test_a_collector_down_delays_no_write_for_long(tmp_path: Path) -> None:
     fill(log, 25)
     assert time.monotonic() - start < 5
     assert [c.count for c in log.unanchored] == [10, 20]
+
+
+def self_signed(where: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "collector")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    pem, pkey = where / "collector.pem", where / "collector.key"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pkey.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return pem, pkey
+
+
+def test_checkpoints_over_tls_rfc5425(tmp_path: Path) -> None:
+    pem, pkey = self_signed(tmp_path)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(pem, pkey)
+    collector = TcpCollector(tmp_path / "auth.log", tls=server)
+    try:
+        log = AuditLog(
+            connect(tmp_path / "plant.duckdb"), flush_every=5, checkpoint_every=10,
+            anchor=f"syslog+tls://127.0.0.1:{collector.port}?ca={pem}",
+        )  # fmt: skip
+        fill(log, 25)
+        assert log.anchor_error is None and log.unanchored == []
+        stranger = open_anchor(f"syslog+tls://127.0.0.1:{collector.port}", None)  # system CAs
+        ring = log.keyring
+        assert ring is not None
+        with pytest.raises(ssl.SSLError):
+            stranger.put(make_checkpoint(25, log.head, 1, ring))
+    finally:
+        collector.stop()
+    assert [c.count for c in read_checkpoints(collector.log)] == [10, 20]
