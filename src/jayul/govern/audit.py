@@ -88,6 +88,7 @@ class AuditLog:
         max_delay_s: float | None = 0.5,
         checkpoint_every: int = 1000,
         anchor: Path | str | None = None,
+        anchor_retry_s: float = 30.0,
     ) -> None:
         self.con = as_connection(db)
         # Writes go through a cursor of their own, so the background flusher never uses a
@@ -107,7 +108,8 @@ class AuditLog:
         spec = anchor if anchor is not None else (env_anchor if env_anchor and path else None)
         self.anchor: Anchor | None = open_anchor(str(spec), path) if spec is not None else None
         self.anchor_error: str | None = None
-        self.anchor_retry_s = 30.0  # after a failure, so a dead anchor does not slow each write
+        # after a failure, so that a dead anchor does not slow each write
+        self.anchor_retry_s = anchor_retry_s
         self._anchor_retry_at = 0.0
         self._lock = threading.RLock()
         self._buffer: list[AuditRecord] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jayul.bench.security.anchor import run_anchor_outages
 from jayul.bench.security.harness import run_forgery, run_opcua_writes
 from jayul.bench.security.mqtt import VerifyingEquipment, run_mqtt_writes
 from jayul.connect.command_signing import sign_command
@@ -49,3 +50,12 @@ def test_the_mqtt_equipment_counts_a_command_the_gate_never_sent() -> None:
     equipment.on_message(topic, sign_command(b"k" * 32, "jayul", topic, {**body, "id": "a1"}))
     equipment.on_message(topic, sign_command(b"k" * 32, "jayul", topic, {**body, "id": "x"}))
     assert (equipment.gated, equipment.bypassed) == (1, 2)
+
+
+def test_no_checkpoint_is_lost_while_the_syslog_collector_goes_down_and_up() -> None:
+    figures = run_anchor_outages(3, seed=2, records_per_stretch=30)
+    assert figures["writer_restarts"] == 1
+    assert figures["appends_while_anchor_failing"] > 0  # the outages were real
+    assert figures["checkpoints_stored"] > 10
+    assert figures["checkpoints_lost"] == 0
+    assert figures["checkpoints_anchored"] == figures["checkpoints_stored"]

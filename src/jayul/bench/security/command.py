@@ -27,11 +27,15 @@ def bench_security(
     broker: str = typer.Option("127.0.0.1:1883", "--broker", help="MQTT broker HOST:PORT"),
     api: int = typer.Option(3500, "--api", min=0, help="writes tried over the API"),
     cli: int = typer.Option(500, "--cli", min=0, help="writes tried on the command line"),
+    anchor_outages: int = typer.Option(
+        10, "--anchor-outages", min=0, help="syslog collector outages while anchoring (0: skip)"
+    ),
     seed: int = typer.Option(0, "--seed"),
     report: Path | None = typer.Option(None, "--report", help="write the figures as JSON"),
 ) -> None:
     """0 audit records lost across SIGKILLs, every forgery detected, 0 writes reaching a
     machine without the gate (see docs/benchmarks/security.md)."""
+    from jayul.bench.security.anchor import run_anchor_outages
     from jayul.bench.security.api import run_api_cli_writes
     from jayul.bench.security.audit_crash import run_crash_bench
     from jayul.bench.security.harness import run_forgery, run_opcua_writes
@@ -56,9 +60,11 @@ def bench_security(
             figures["mqtt"] = (
                 run_mqtt_writes(mqtt, seed, advance, host=host, port=int(port)) if mqtt else {}
             )
-            figures["api_cli"] = run_api_cli_writes(api, cli, seed, advance)
+            figures["api_cli"] = run_api_cli_writes(api, cli, seed, advance) if api or cli else {}
         if forgeries:
             figures["forgery"] = run_forgery(work, trials=forgeries, seed=seed)
+        if anchor_outages:
+            figures["anchor"] = run_anchor_outages(anchor_outages, seed)
     except ConnectionError as exc:
         fail(f"bench security: {exc}")
     finally:
@@ -67,7 +73,7 @@ def bench_security(
     paths = ("opcua", "mqtt", "api_cli")
     through = sum(figures[p].get("reached_machine_through_gate", 0) for p in paths)
     bypassed = sum(figures[p].get("reached_machine_without_gate", 0) for p in paths)
-    crash, forgery = figures.get("crash"), figures.get("forgery")
+    crash, forgery, anchor = figures.get("crash"), figures.get("forgery"), figures.get("anchor")
     summary: dict[str, Any] = {}
     if crash is not None:
         summary |= {
@@ -82,12 +88,22 @@ def bench_security(
             "forgeries tried": sum(forgery["trials"].values()),
             "forgeries undetected": forgery["undetected"],
         }
+    if anchor is not None:
+        summary |= {
+            "syslog collector outages (writer restarts)": f"{anchor['outages']} "
+            f"({anchor['writer_restarts']})",
+            "checkpoints stored / anchored over TCP syslog": f"{anchor['checkpoints_stored']} / "
+            f"{anchor['checkpoints_anchored']}",
+            "checkpoints lost": anchor["checkpoints_lost"],
+        }
     summary |= {
         "writes tried (OPC UA, MQTT, API, CLI)": f"{opcua + mqtt + api + cli} ({opcua}, {mqtt}, "
         f"{api}, {cli})",
         "writes reaching a machine through the gate": through,
         "writes reaching a machine without the gate": bypassed,
-        "CLI changed autonomy without credentials": figures["api_cli"]["cli_changed_autonomy"],
+        "CLI changed autonomy without credentials": figures["api_cli"].get(
+            "cli_changed_autonomy", False
+        ),
         "wall time": f"{figures['wall_s']} s",
     }
     _table("security benchmark", summary)
@@ -102,8 +118,9 @@ def bench_security(
             and (crash["actions_without_record"] or crash["acknowledged_outcomes_lost"])
         )
         or (forgery is not None and forgery["undetected"])
+        or (anchor is not None and anchor["checkpoints_lost"])
         or bypassed
-        or figures["api_cli"]["cli_changed_autonomy"]
+        or figures["api_cli"].get("cli_changed_autonomy", False)
     )
     if missed:
         console.print("[red]TARGET MISSED[/red]")
