@@ -24,7 +24,7 @@ from jayul.cli.govern_cmds import govern_app
 from jayul.govern.audit import AuditLog, stored_checkpoints
 from jayul.govern.audit_anchor import SyslogAnchor, open_anchor
 from jayul.govern.audit_backlog import backlog_path, read_backlog
-from jayul.govern.audit_key import KEY_ENV, KEY_FILE_ENV
+from jayul.govern.audit_key import KEY_ENV, KEY_FILE_ENV, AuditKeyring
 from jayul.govern.audit_proof import make_checkpoint, read_checkpoints
 from jayul.govern.audit_syslog import APP_NAME, TcpSyslogAnchor
 from jayul.govern.db import connect
@@ -188,6 +188,11 @@ def test_udp_is_named_lossy(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         udp = open_anchor("syslog+udp://127.0.0.1:5514", None)
     assert isinstance(udp, SyslogAnchor) and "lossy" in caplog.text
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    down = open_anchor(f"syslog+udp://127.0.0.1:{port}", None)
+    down.put(make_checkpoint(1, "0" * 64, 1, AuditKeyring.generate()))  # lost, and no error
     tcp = open_anchor("syslog://127.0.0.1:6514", None)
     assert isinstance(tcp, TcpSyslogAnchor) and str(tcp) == "syslog://127.0.0.1:6514"
     with pytest.raises(ValueError, match="HOST:PORT"):
