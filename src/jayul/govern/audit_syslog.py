@@ -8,10 +8,11 @@ line ending in `jayul-audit[PID]: {...}`, which `read_checkpoints` picks out.
 
 Confirmed write. Plain syslog has no acknowledgement, and a successful `send` only says the
 bytes reached this machine's kernel. So after the message jayul closes its sending side
-(TLS: close_notify, then TCP FIN) and waits, up to `timeout_s`, for the collector to close its
-side too. TCP delivers in order, so a collector that reads until end of stream (rsyslog's
-imtcp and syslog-ng do, then close) has read the whole message before it closes: that close
-is the confirmation. A reset, a refused or timed-out connection, or no close in time is a
+(TCP: FIN; TLS: close_notify) and waits, up to `timeout_s`, for the collector to close its
+side too (TCP: end of stream; TLS: its close_notify, or the connection closed). TCP
+delivers in order, so a collector that reads until end of stream and then closes (as syslog
+daemons do with a client that closed) has read the whole message: that close is the
+confirmation. A reset, a refused or timed-out connection, or no close in time is a
 failure (`OSError`), and the audit log keeps the checkpoint in its backlog and sends it again
 (`jayul.govern.audit_backlog`); a checkpoint sent twice is harmless (same count, same MAC).
 It does not prove the collector wrote it to disk: keep the collector's own queue durable.
