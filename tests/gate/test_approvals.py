@@ -212,3 +212,23 @@ def test_four_eyes_configurable_per_action_class_and_level(
     g.approvals.four_eyes = rule
     out = g.propose(maintenance(), GateContext(proposer="user:olga", verdict=True), T0 + 1)
     assert g.approve(str(out.approval_id), "olga", "operator", T0 + 1).status == "executed"
+
+
+def test_four_eyes_from_the_plant_file(plant: Plant, executed: Recorder) -> None:
+    from jayul.plant.model import FourEyesRule
+
+    origins = Origins()
+    origins.register("policy:cbm", proposers=frozenset({"user:olga"}))
+    rule = FourEyesRule.model_validate({"kinds": ["change_setpoint"], "levels": ["L2", 3]})
+    assert rule.levels == [AutonomyLevel.L2, AutonomyLevel.L3]
+    g = Gate(plant.model_copy(update={"four_eyes": rule}), ":memory:", executed, origins)
+    g.autonomy.set_level(AutonomyLevel.L2, "t", T0, "approve everything")
+    out = g.propose(maintenance(), GateContext(proposer="user:olga", verdict=True), T0)
+    assert g.approve(str(out.approval_id), "olga", "operator", T0).status == "executed"
+    default = Gate(plant, ":memory:", executed, origins)  # the demo plant: everywhere
+    default.autonomy.set_level(AutonomyLevel.L2, "t", T0, "approve everything")
+    out = default.propose(maintenance(), GateContext(proposer="user:olga", verdict=True), T0)
+    with pytest.raises(PermissionError, match="four-eyes"):
+        default.approve(str(out.approval_id), "olga", "operator", T0)
+    with pytest.raises(ValueError, match="autonomy level"):
+        FourEyesRule.model_validate({"levels": ["L9"]})

@@ -131,7 +131,7 @@ class Collector:
         else:
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self.sock.bind(("127.0.0.1", 0))
-            self.anchor = f"syslog://127.0.0.1:{self.sock.getsockname()[1]}"
+            self.anchor = f"syslog+udp://127.0.0.1:{self.sock.getsockname()[1]}"
         self.sock.settimeout(0.2)
         self.log, self.got = log, 0
         log.write_text("Dec  5 04:00:00 plant sshd[311]: Accepted publickey for ops {x}\n")

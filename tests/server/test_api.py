@@ -158,3 +158,4 @@ def test_only_an_admin_manages_users(client: TestClient, login: Login) -> None:
 def test_audit_chain_stays_intact(client: TestClient, login: Login) -> None:
     v = client.get("/api/audit/verify", headers=login(client, "vera")).json()
     assert v["ok"] is True, v
+    assert v["anchor"] is None  # no JAYUL_AUDIT_ANCHOR here

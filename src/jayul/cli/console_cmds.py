@@ -23,6 +23,7 @@ from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel
 from jayul.govern.audit import AuditLog
+from jayul.govern.audit_backlog import SUFFIX as BACKLOG_SUFFIX
 from jayul.govern.db import connect
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
@@ -97,7 +98,8 @@ def serve(
             f"--fresh deletes {db} with its audit trail and users. Continue?", default=False
         ):
             fail("not deleted: run without --fresh to keep the database")
-        for stale in (db, Path(f"{db}.wal")):
+        # the anchor backlog holds the deleted trail's checkpoints: never send them for the new
+        for stale in (db, Path(f"{db}.wal"), Path(f"{db}{BACKLOG_SUFFIX}")):
             stale.unlink(missing_ok=True)
     if notify is not None:
         try:

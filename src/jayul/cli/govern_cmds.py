@@ -11,6 +11,7 @@ from rich.table import Table
 from jayul.cli.gate_cmds import DbOption, console, fail, plant_db
 from jayul.govern.audit import verify_database
 from jayul.govern.audit_anchor import open_anchor
+from jayul.govern.audit_backlog import backlog_path, read_backlog
 from jayul.govern.audit_chain import AuditReport
 from jayul.govern.audit_file import verify_trail_file
 from jayul.govern.audit_key import (
@@ -223,7 +224,24 @@ def audit_verify(
         if found is None:
             raise fail(f"{db}: no audit trail in this database")
         report = found
+        _report_unanchored(db)
     _report(report, head)
+
+
+def _report_unanchored(db: Path) -> None:
+    """Say which signed checkpoints still wait for the audit anchor (its backlog file)."""
+    path = backlog_path(str(db.resolve()))
+    pending, _, anchor = read_backlog(path) if path is not None else ([], -1, "")
+    if pending:
+        counts = ", ".join(str(cp.count) for cp in pending[:10])
+        more = ", ..." if len(pending) > 10 else ""
+        console.print(
+            f"[yellow]{len(pending)} signed checkpoint(s) not yet confirmed by the audit anchor "
+            f"{anchor} (at {counts}{more} records); they are sent again at the next write, "
+            "or now by `jayul audit checkpoint`[/yellow]",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @audit_app.command("checkpoint")

@@ -73,6 +73,9 @@ class Gate:
             kill_file = kill_file_for(db)
         self.autonomy = AutonomyConfig(self.con, self.audit, default_level, kill_file)
         queue_args = {} if approval_timeout_ns is None else {"timeout_ns": approval_timeout_ns}
+        if four_eyes is None:  # the plant file's rule (default: everywhere)
+            rule = plant.four_eyes
+            four_eyes = FourEyes(frozenset(rule.kinds), frozenset(rule.levels))
         self.approvals = ApprovalQueue(self.con, self.audit, four_eyes=four_eyes, **queue_args)
         self.executor = executor
         self.origins = origins

@@ -7,7 +7,8 @@ count, last hash, MAC), so a record rewritten and rehashed, or a cut tail, is ca
 `checkpoint_every` records a signed checkpoint goes to `audit_checkpoints` and, when an anchor
 is set (`anchor=` or `JAYUL_AUDIT_ANCHOR`: a file, syslog or a second database, see
 `jayul.govern.audit_anchor`), there as well. An anchor that cannot be reached never stops the
-trail: the checkpoint waits and is sent again at the next flush (`anchor_error` says why).
+trail: the checkpoint waits in a backlog file and is sent again later, at a flush or the next
+start (`jayul.govern.audit_backlog`; `anchor_error` says why, `unanchored` what waits).
 
 Durability. A record appended with `durable=True` is committed before `append` returns (the
 gate does this before it lets an action reach the plant). Other records are committed in
@@ -29,6 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from jayul.govern.audit_anchor import Anchor, FileAnchor, open_anchor
+from jayul.govern.audit_backlog import AnchorBacklog, backlog_path
 from jayul.govern.audit_chain import (
     GENESIS,
     AuditRecord,
@@ -86,6 +88,7 @@ class AuditLog:
         max_delay_s: float | None = 0.5,
         checkpoint_every: int = 1000,
         anchor: Path | str | None = None,
+        anchor_retry_s: float = 30.0,
     ) -> None:
         self.con = as_connection(db)
         # Writes go through a cursor of their own, so the background flusher never uses a
@@ -105,9 +108,9 @@ class AuditLog:
         spec = anchor if anchor is not None else (env_anchor if env_anchor and path else None)
         self.anchor: Anchor | None = open_anchor(str(spec), path) if spec is not None else None
         self.anchor_error: str | None = None
-        self.anchor_retry_s = 30.0  # after a failure, so a dead anchor does not slow each write
+        # after a failure, so that a dead anchor does not slow each write
+        self.anchor_retry_s = anchor_retry_s
         self._anchor_retry_at = 0.0
-        self._unanchored: list[Checkpoint] = []
         self._lock = threading.RLock()
         self._buffer: list[AuditRecord] = []
         self._oldest = 0.0  # wall time of the oldest buffered record
@@ -117,6 +120,16 @@ class AuditLog:
         self._next_seq = int(last[0][0]) + 1 if last else 0
         self._last_hash = str(last[0][1]) if last else GENESIS
         self._checkpointed = self._next_seq
+        self._backlog: AnchorBacklog | None = None
+        if self.anchor is not None:
+            self._backlog = AnchorBacklog(backlog_path(path), str(self.anchor))
+            self._backlog.catch_up(stored_checkpoints(self._wcon))
+            self._send_anchors()  # what an earlier process could not send
+
+    @property
+    def unanchored(self) -> list[Checkpoint]:
+        """Checkpoints made but not yet confirmed by the anchor, oldest first."""
+        return list(self._backlog.pending) if self._backlog is not None else []
 
     @property
     def count(self) -> int:
@@ -214,22 +227,24 @@ class AuditLog:
             self._buffer.clear()
             if cp is not None:
                 self._checkpointed = cp.count
-                self._unanchored.append(cp)
+                if self._backlog is not None:
+                    self._backlog.add(cp)
             self._send_anchors()
 
     def _send_anchors(self) -> None:
         """Send the checkpoints not anchored yet, oldest first; keep them if it fails."""
-        if wall.monotonic() < self._anchor_retry_at:
+        backlog = self._backlog
+        if backlog is None or wall.monotonic() < self._anchor_retry_at:
             return
-        while self.anchor is not None and self._unanchored:
+        while self.anchor is not None and backlog.pending:
             try:
-                self.anchor.put(self._unanchored[0])
+                self.anchor.put(backlog.pending[0])
             except Exception as exc:  # the anchor's own failure must not stop the trail
                 self.anchor_error = f"{self.anchor}: {type(exc).__name__}: {exc}"
                 self._anchor_retry_at = wall.monotonic() + self.anchor_retry_s
                 log.error("audit anchor: %s", self.anchor_error)
                 return
-            self._unanchored.pop(0)
+            backlog.confirmed()
             self.anchor_error = None
 
     def _write_head(self, con: Connection) -> None:
@@ -265,7 +280,8 @@ class AuditLog:
             to_anchor = isinstance(a, FileAnchor) and out is not None and a.path == out
             if out is not None and not to_anchor:  # not twice in the same file
                 append_checkpoint(out, cp)
-            self._unanchored.append(cp)
+            if self._backlog is not None:
+                self._backlog.add(cp)
             self._send_anchors()
         return cp
 
@@ -329,6 +345,12 @@ def _row(r: AuditRecord) -> tuple[Any, ...]:
     return (r.seq, r.time, r.actor, r.kind, r.subject, r.reason, r.payload, r.prev, r.hash, r.mac)
 
 
+def stored_checkpoints(con: Connection) -> list[Checkpoint]:
+    """The checkpoints in the plant database's `audit_checkpoints` table, oldest first."""
+    rows = con.execute("SELECT count, head, time, mac FROM audit_checkpoints ORDER BY count")
+    return [Checkpoint(int(c), str(h), int(t), str(m)) for c, h, t, m in rows.fetchall()]
+
+
 def verify_database(
     con: Connection,
     keyring: AuditKeyring | None = None,
@@ -350,12 +372,7 @@ def verify_database(
             "the audit head (count and last hash) is missing",
         )
     report = verify_chain([r.link() for r in records], head)
-    stored = [
-        Checkpoint(int(c), str(h), int(t), str(m))
-        for c, h, t, m in con.execute(
-            "SELECT count, head, time, mac FROM audit_checkpoints ORDER BY count"
-        ).fetchall()
-    ]
+    stored = stored_checkpoints(con)
     signed_head = (head[0], head[1], head_rows[0][2]) if head is not None else None
     return prove(
         report,

@@ -7,11 +7,16 @@ An anchor is named by one string (`JAYUL_AUDIT_ANCHOR`, `AuditLog(anchor=...)`,
 
 - a file path: JSON lines appended and fsynced (keep it on another machine or write-once
   storage);
-- `syslog`, `syslog:///dev/log` or `syslog://HOST:PORT`: each checkpoint sent as one syslog
-  message (`jayul-audit: {...}`, facility auth) through `logging.handlers.SysLogHandler` to
-  the local socket or over UDP to a collector. Syslog is write-only from here: verify with the
-  collector's log file (`--checkpoints /var/log/auth.log`; `read_checkpoints` picks the
-  checkpoint lines out of a syslog file);
+- `syslog://HOST:PORT` (TCP) or `syslog+tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]`
+  (RFC 5425): each checkpoint one RFC 5424 message in octet-counting framing, its delivery
+  confirmed by the collector closing the connection after reading it
+  (`jayul.govern.audit_syslog`);
+- `syslog`, `syslog:///dev/log`: the local syslog socket (`jayul-audit: {...}`, facility
+  auth, through `logging.handlers.SysLogHandler`; a daemon that is not there is an error);
+- `syslog+udp://HOST:PORT`: UDP to a collector, lossy (a checkpoint the network or a
+  collector that is down drops is lost unseen; jayul warns when it opens one).
+  Syslog is write-only from here: verify with the collector's log file
+  (`--checkpoints /var/log/auth.log`; `read_checkpoints` picks the checkpoint lines out);
 - `postgresql://...` or `duckdb:///ABSOLUTE/PATH`: a second database, table
   `jayul_audit_anchors(trail, count, head, time, mac)`, one row per checkpoint, never updated
   (`ON CONFLICT DO NOTHING`). `trail` tells the plant databases sharing it apart: the plant
@@ -24,11 +29,15 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import ssl
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jayul.govern.audit_proof import Checkpoint, append_checkpoint, read_checkpoints
+from jayul.govern.audit_syslog import TcpSyslogAnchor
+
+log = logging.getLogger(__name__)
 
 SYSLOG_SOCKET = "/dev/log"
 SYSLOG_TAG = "jayul-audit: "
@@ -70,8 +79,8 @@ class _RaisingSysLogHandler(logging.handlers.SysLogHandler):
 
 
 class SyslogAnchor:
-    """Checkpoints to syslog, one message each (over UDP a collector that is down loses it
-    unseen, as syslog over UDP does)."""
+    """Checkpoints to the local syslog socket or over UDP, one datagram each (over UDP a
+    collector that is down loses it unseen, as syslog over UDP does)."""
 
     def __init__(self, address: str | tuple[str, int]) -> None:
         self.address = address
@@ -93,7 +102,7 @@ class SyslogAnchor:
 
     def __str__(self) -> str:
         a = self.address
-        return f"syslog://{a[0]}:{a[1]}" if isinstance(a, tuple) else f"syslog://{a}"
+        return f"syslog+udp://{a[0]}:{a[1]}" if isinstance(a, tuple) else f"syslog://{a}"
 
 
 class DatabaseAnchor:
@@ -152,19 +161,53 @@ def open_anchor(spec: str, plant_db: str | None) -> Anchor:
     spec = spec.strip()
     if not spec:
         raise ValueError("an empty audit anchor")
-    if spec == "syslog" or spec.startswith("syslog:"):
-        rest = spec.removeprefix("syslog").removeprefix(":").removeprefix("//")
-        if not rest or rest.startswith("/"):
-            path = rest or SYSLOG_SOCKET
-            if not os.path.exists(path):
-                raise ValueError(f"audit anchor {spec!r}: no syslog socket at {path}")
-            return SyslogAnchor(path)
-        host, _, port = rest.rpartition(":")
-        if not host or not port.isdigit():
-            raise ValueError(f"audit anchor {spec!r}: expected syslog://HOST:PORT")
-        return SyslogAnchor((host, int(port)))
+    if spec == "syslog" or spec.startswith(("syslog:", "syslog+")):
+        return _syslog_anchor(spec)
     if spec.startswith(("postgresql:", "postgresql+psycopg:", "postgres:", "duckdb:")):
         if spec.startswith("duckdb:") and not spec.startswith("duckdb:///"):
             raise ValueError(f"audit anchor {spec!r}: use duckdb:///ABSOLUTE/PATH")
         return DatabaseAnchor(spec, str(Path(plant_db).resolve()) if plant_db else "memory")
     return FileAnchor(Path(spec))
+
+
+UDP_WARNING = (
+    "audit anchor {spec}: syslog over UDP is lossy: a checkpoint dropped on the way or sent "
+    "while the collector is down is lost unseen; use syslog://HOST:PORT (TCP, each checkpoint "
+    "confirmed and kept until it is) or syslog+tls://HOST:PORT"
+)
+
+
+def _syslog_anchor(spec: str) -> Anchor:
+    scheme, sep, rest = spec.partition("://")
+    if not sep:  # "syslog" alone
+        scheme, rest = spec, ""
+    if scheme == "syslog" and (not rest or rest.startswith("/")):
+        path = rest or SYSLOG_SOCKET
+        if not os.path.exists(path):
+            raise ValueError(f"audit anchor {spec!r}: no syslog socket at {path}")
+        return SyslogAnchor(path)
+    if scheme not in ("syslog", "syslog+tcp", "syslog+tls", "syslog+udp"):
+        raise ValueError(
+            f"audit anchor {spec!r}: expected syslog://HOST:PORT (TCP), syslog+tls://HOST:PORT, "
+            "syslog+udp://HOST:PORT or syslog:///SOCKET"
+        )
+    parts = urlsplit(f"//{rest}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise ValueError(f"audit anchor {spec!r}: expected {scheme}://HOST:PORT")
+    if scheme == "syslog+udp":
+        log.warning(UDP_WARNING.format(spec=spec))
+        return SyslogAnchor((host, port))
+    tls = None
+    if scheme == "syslog+tls":
+        query = dict(parse_qsl(parts.query))
+        try:
+            tls = ssl.create_default_context(cafile=query.get("ca"))
+            if "cert" in query:
+                tls.load_cert_chain(query["cert"], query.get("key"))
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"audit anchor {spec!r}: cannot load the TLS files ({exc})") from None
+    return TcpSyslogAnchor(host, port, tls)

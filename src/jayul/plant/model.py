@@ -12,6 +12,9 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jayul.records.autonomy import AutonomyLevel
+from jayul.records.events import ActionKind
+
 T = TypeVar("T")
 
 
@@ -292,6 +295,23 @@ class Process(_Strict):
     )
 
 
+class FourEyesRule(_Strict):
+    """Where the proposer of an action may not approve it (docs/autonomy.md): the action
+    kinds and the autonomy levels (at the time of the request) it covers. Default: every kind
+    at every level; `kinds: []` switches it off."""
+
+    kinds: list[ActionKind] = Field(default_factory=lambda: list(ActionKind))
+    levels: list[AutonomyLevel] = Field(default_factory=lambda: list(AutonomyLevel))
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        """'L2', 'l2' or 2 for each level."""
+        if isinstance(value, list):
+            return [AutonomyLevel.parse(v) if isinstance(v, str | int) else v for v in value]
+        return value
+
+
 class Plant(_Strict):
     """A whole plant, as its YAML file describes it."""
 
@@ -311,6 +331,10 @@ class Plant(_Strict):
     kind: Literal["plant"] = "plant"
     process: Process | None = Field(
         default=None, description="a continuous process and the twin that simulates it"
+    )
+    four_eyes: FourEyesRule = Field(
+        default_factory=FourEyesRule,
+        description="where a proposer may not approve their own action (default: everywhere)",
     )
 
     @model_validator(mode="before")

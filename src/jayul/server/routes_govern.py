@@ -98,4 +98,12 @@ def verify(
 ) -> dict[str, Any]:
     with state.lock:
         report = state.audit.verify()
-    return {**dataclasses.asdict(report), "summary": report.summary()}
+        log = state.audit
+        anchor = None
+        if log.anchor is not None:  # the checkpoints still waiting for the anchor
+            anchor = {
+                "anchor": str(log.anchor),
+                "unanchored": [cp.count for cp in log.unanchored],
+                "error": log.anchor_error,
+            }
+    return {**dataclasses.asdict(report), "summary": report.summary(), "anchor": anchor}

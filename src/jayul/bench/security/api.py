@@ -71,7 +71,7 @@ def run_api_cli_writes(
                 r.json().get("status", r.status_code) if r.status_code == 200 else r.status_code
             )
             outcomes[f"api {who}: {status}"] += 1
-            if progress and i % 100 == 0:
+            if progress and i % 100 == 99:
                 progress("api", 100)
     state.stop()
     historian.close()
@@ -92,7 +92,7 @@ def run_api_cli_writes(
             env = {"JAYUL_PASSWORD": "vera-pass-1"}
         done = runner.invoke(cli_app, args, env=env)
         outcomes[f"cli {kind}: exit {done.exit_code}"] += 1
-        if progress and i % 10 == 0:
+        if progress and i % 10 == 9:
             progress("cli", 10)
     from jayul.govern.db import connect
 

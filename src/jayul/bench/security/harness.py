@@ -12,7 +12,7 @@ is not running is a write that reached the machine without the gate. Attempts go
 OPC UA server (anonymous with anonymous writes off; allowed writers with random values: in
 range, too big a step, outside the envelope, NaN, unknown maintenance), the API (no login, a
 viewer, a forged token, an engineer with random values) and the CLI (declared roles, wrong
-passwords, a viewer). The MQTT command topic is another harness's.
+passwords, a viewer). The MQTT command topic: `jayul.bench.security.mqtt`.
 """
 
 from __future__ import annotations
@@ -239,7 +239,7 @@ def run_opcua_writes(n: int, seed: int = 0, progress: Progress | None = None) ->
                         outcomes[f"{kind}: accepted"] += 1
                     except UaError as exc:
                         outcomes[f"{kind}: {type(exc).__name__}"] += 1
-                    if progress and i % 100 == 0:
+                    if progress and i % 100 == 99:
                         progress("opcua", 100)
         finally:
             await server.stop()
