@@ -144,7 +144,7 @@ def train_federated(
     server_mod = _flwr("flwr.server")
     strategies = _flwr("flwr.server.strategy")
     features = new_features(sites, settings)
-    rows = [features.rows(site) for site in sites]
+    rows = [features.rows(site, settings.row_stride) for site in sites]
     start = network.init_weights(rows[0][0].shape[1], settings.hidden, settings.seed)
     n_sites = len(sites)
     common_args: dict[str, Any] = {
