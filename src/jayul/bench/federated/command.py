@@ -26,6 +26,18 @@ def bench_federated(
     rounds: int = typer.Option(30, "--rounds", min=1, help="Federated rounds."),
     local_epochs: int = typer.Option(5, "--local-epochs", min=1, help="Site epochs a round."),
     proximal_mu: float = typer.Option(0.01, "--proximal-mu", min=0.0, help="FedProx's mu."),
+    strategy: list[str] = typer.Option(
+        [],
+        "--strategy",
+        help="fedavg, fedprox, fedavgm, fedadam (repeat; default fedavg, fedprox).",
+    ),
+    validate: float = typer.Option(
+        0.0,
+        "--validate",
+        min=0.0,
+        max=0.5,
+        help="Score on this share of each site's training engines instead of the test set.",
+    ),
     dp_noise: list[float] = typer.Option(
         [], "--dp-noise", help="Noise multiplier of a FedAvg + DP run (repeat for several)."
     ),
@@ -46,7 +58,7 @@ def bench_federated(
     """Train central, local-only, FedAvg and FedProx RUL models; RMSE on the FD001 test set
     (or, with --twin, detector and RUL figures on held-out runs of ten twin plants)."""
     from jayul.bench.cmapss.data import CmapssDataError
-    from jayul.bench.federated.harness import run_federated_bench
+    from jayul.bench.federated.harness import STRATEGY_NAMES, run_federated_bench
     from jayul.fleet.federated.flower import flower_available
     from jayul.fleet.federated.model import FederatedSettings
 
@@ -71,12 +83,31 @@ def bench_federated(
     if data is None:
         fail("--data: the C-MAPSS folder is needed (or --twin for the twin fleet)")
     sites = sites or 5
+    strategies = strategy or ["fedavg", "fedprox"]
+    unknown = [s for s in strategies if s not in STRATEGY_NAMES]
+    if unknown:
+        fail(f"--strategy {unknown[0]!r}: known are {', '.join(STRATEGY_NAMES)}")
 
     def show(name: str, figures: dict[str, float]) -> None:
         console.print(f"{name}: RMSE {figures['rmse']:.2f}  ({figures['train_seconds']:.0f} s)")
 
+    if validate > 0.0:
+        from jayul.bench.federated.validation import run_validation
+
+        try:
+            checked = run_validation(
+                data, settings, strategies, sites, split_seed, validate, seed, on_step=show
+            )
+        except CmapssDataError as error:
+            fail(str(error))
+        for name, row in checked["models"].items():
+            console.print(f"validation {name}: {row['vs_central']:.3f} x central")
+        write_report(report, checked)
+        return
     try:
-        figures = run_federated_bench(data, settings, sites, split_seed, dp_noise, on_step=show)
+        figures = run_federated_bench(
+            data, settings, sites, split_seed, dp_noise, on_step=show, strategies=strategies
+        )
     except CmapssDataError as error:
         fail(str(error))
     table = Table(title=f"Federated RUL, C-MAPSS FD001, {sites} non-IID sites")

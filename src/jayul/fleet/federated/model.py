@@ -35,6 +35,8 @@ class FederatedSettings:
     to get as far (docs/benchmarks/federated.md).
     `row_stride`: train on every n-th row of each history (long hourly histories repeat
     themselves from one row to the next; the feature map still sees every row).
+    `server_learning_rate`, `server_momentum`: FedAvgM's step on the averaged update;
+    `server_adam_eta`, `server_adam_tau`: FedAdam's step and adaptivity;
     `proximal_mu`: FedProx's proximal weight; `dp_noise`/`dp_clip`: the noise multiplier and
     clipping norm of differential privacy on the sites' updates (noise 0: off).
     """
@@ -52,6 +54,10 @@ class FederatedSettings:
     baseline_rows: int = 20
     row_stride: int = 1
     proximal_mu: float = 0.0
+    server_learning_rate: float = 1.0
+    server_momentum: float = 0.5
+    server_adam_eta: float = 0.01
+    server_adam_tau: float = 1e-3
     dp_noise: float = 0.0
     dp_clip: float = 1.0
 
