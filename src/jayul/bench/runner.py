@@ -81,6 +81,9 @@ def _on_ray(fn: Callable[[T], R], items: Sequence[T], jobs: int, on_done: Done |
         if os.environ.get("RAY_ADDRESS"):
             ray.init(log_to_driver=False)  # a cluster: its own CPUs
         else:
+            # Ray nices its workers to 15; on a shared machine that made `--jobs 2` slower
+            # than the one process it replaces, so a local runtime keeps the caller's
+            os.environ.setdefault("RAY_worker_niceness", "0")
             ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
     try:
         task = ray.remote(num_cpus=1)(_call)
