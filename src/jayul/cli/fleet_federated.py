@@ -41,7 +41,9 @@ def federated_train(
         ..., "--site", help="NAME=FILE.csv: a site's run-to-failure table (unit, cycle, signals)."
     ),
     out: Path = typer.Option(..., "--out", help="Where to write the model file."),
-    strategy: str = typer.Option("fedavg", "--strategy", help="fedavg or fedprox."),
+    strategy: str = typer.Option(
+        "fedavg", "--strategy", help="fedavg, fedprox, fedavgm or fedadam."
+    ),
     rounds: int = typer.Option(30, "--rounds", min=1, help="Federated rounds."),
     local_epochs: int = typer.Option(5, "--local-epochs", min=1, help="Site epochs a round."),
     proximal_mu: float = typer.Option(0.01, "--proximal-mu", min=0.0, help="FedProx's mu."),

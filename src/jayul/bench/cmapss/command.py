@@ -33,7 +33,8 @@ def bench_cmapss(
         0,
         "--jobs",
         min=0,
-        help="Folds fitted at once, each in its own process (0: one per core). The model "
+        help="Folds fitted at once, each a Ray task when Ray is installed, else its own "
+        "process (0: one per core). The model "
         "is the same for any value; only the wall time changes.",
     ),
     model: str = typer.Option(

@@ -29,6 +29,7 @@ from jayul.bench.cmapss.mlp import MlpRegressor
 from jayul.bench.cmapss.sequence import ConvSequenceRegressor
 from jayul.bench.cmapss.similarity import TrajectoryMatchRegressor
 from jayul.bench.cmapss.validation import cut_weights, weighted_rmse
+from jayul.bench.runner import run_tasks
 from jayul.health.rul.conformal import DEFAULT_LEVELS, MondrianResidualCalibrator
 from jayul.health.rul.features import WindowFeatures
 from jayul.health.rul.labels import CrossValidationLayout
@@ -282,17 +283,14 @@ class BlendedWindowRul(RulModel):
         predictions: list[FloatArray] = [np.empty((len(self.members), 0))] * len(units)
         ends_list = [float(e) for e in ends]
         jobs = max(1, min(self.fold_jobs, len(folds)))
-        if jobs == 1:
-            fitted = [
-                self._fit_fold(k, folds, units, labels, rows, ends_list) for k in range(len(folds))
-            ]
-        else:
-            from joblib import Parallel, delayed
-
-            fitted = Parallel(n_jobs=jobs)(
-                delayed(self._fit_fold)(k, folds, units, labels, rows, ends_list)
-                for k in range(len(folds))
-            )
+        # with jobs > 1: Ray tasks when Ray is installed, else joblib's processes (not a fork:
+        # LightGBM's OpenMP threads may already have run in this process)
+        fitted = run_tasks(
+            lambda k: self._fit_fold(k, folds, units, labels, rows, ends_list),
+            range(len(folds)),
+            jobs,
+            pool="joblib",
+        )
         self.fold_cpu_seconds_ = [cpu for _, _, cpu in fitted]
         self.fold_processes_ = jobs
         for (_, held_out_predictions, _), held_out in zip(fitted, folds, strict=True):

@@ -38,7 +38,8 @@ def bench_policies(
     jobs: int = typer.Option(
         1,
         min=1,
-        help="Comparison runs in parallel processes. The figures are the same as with 1 when "
+        help="Comparison runs at once: Ray tasks when Ray is installed (RAY_ADDRESS: a cluster), "
+        "else worker processes. The figures are the same as with 1 when "
         "the predictive planner has a deterministic budget (planning_work in the tuned "
         "settings); with its wall-clock limit they depend on the load either way.",
     ),

@@ -14,9 +14,7 @@ so a year takes under a minute; the twin's wear, orders and failures do not depe
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +24,7 @@ from jayul.autopilot import Autopilot
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import pilot_for
 from jayul.bench.policies.trajectory import TrajectorySetup
+from jayul.bench.runner import run_tasks
 from jayul.decide.baselines import ConditionBased, Preventive, Reactive, parse_intervals
 from jayul.decide.named import predictive_kwargs, tuned_settings
 from jayul.decide.policy import Policy
@@ -236,9 +235,10 @@ def compare(
     jobs: int = 1,
 ) -> dict[str, Any]:
     """Every policy on every seed; the summary per policy (reactive always included). With
-    `jobs` > 1 the runs go to that many forked processes; each run is a function of its policy
-    and seed alone (a predictive policy with a deterministic planning budget included), so the
-    figures are the same either way, only sooner."""
+    `jobs` > 1 the runs go to that many Ray tasks or forked processes (`jayul.bench.runner`);
+    each run is a function of its policy and seed alone (a predictive policy with a
+    deterministic planning budget included), so the figures are the same either way, only
+    sooner."""
     factories = {"reactive": Reactive, **policies}
     pairs = [(name, seed) for name in factories for seed in seeds]
 
@@ -246,38 +246,16 @@ def compare(
         factory = factories[name]
         return run_policy(plant, factory(), seed, days, signal_period_s, rul_models, make_twin)
 
-    results: dict[tuple[str, int], RunResult] = {}
-    if jobs > 1:
-        # fork: the workers inherit the factories (closures, which cannot be pickled)
-        _FORKED_RUN.append(one)
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                futures = {
-                    pool.submit(_run_forked, name, seed): (name, seed) for name, seed in pairs
-                }
-                for future in as_completed(futures):
-                    name, seed = futures[future]
-                    results[(name, seed)] = future.result()
-                    if progress:
-                        progress(f"{name} seed {seed}")
-        finally:
-            _FORKED_RUN.pop()
-    else:
-        for name, seed in pairs:
-            results[(name, seed)] = one(name, seed)
-            if progress:
-                progress(f"{name} seed {seed}")
+    def finished(index: int, _: RunResult) -> None:
+        if progress:
+            progress(f"{pairs[index][0]} seed {pairs[index][1]}")
+
+    # with jobs > 1: Ray tasks when Ray is installed, else forked workers that inherit the
+    # factories (closures, which the standard pickle cannot send)
+    done = run_tasks(lambda pair: one(*pair), pairs, jobs, finished, pool="fork")
+    results = dict(zip(pairs, done, strict=True))
     runs = {name: [results[(name, seed)] for seed in seeds] for name in factories}
     return {name: summarise(r, runs["reactive"]) for name, r in runs.items()}
-
-
-# The run function of the comparison under way, for its forked workers.
-_FORKED_RUN: list[Callable[[str, int], RunResult]] = []
-
-
-def _run_forked(name: str, seed: int) -> RunResult:
-    return _FORKED_RUN[-1](name, seed)
 
 
 def run_benchmark(

@@ -122,10 +122,10 @@ class FederatedFeatures:
         self.scale_ = np.where(f_spread > 1e-12, f_spread, 1.0)
         return self
 
-    def rows(self, site: Site) -> tuple[FloatArray, FloatArray]:
-        """A site's standardised training rows and labels."""
+    def rows(self, site: Site, stride: int = 1) -> tuple[FloatArray, FloatArray]:
+        """A site's standardised training rows and labels (every `stride`-th row)."""
         x, y = feature_rows(self.window_, site)
-        return (x - self.center_) / self.scale_, y
+        return (x[::stride] - self.center_) / self.scale_, y[::stride]
 
     def last_rows(self, histories: Sequence[FloatArray]) -> FloatArray:
         """Standardised features at the last row of each history (what a prediction reads)."""

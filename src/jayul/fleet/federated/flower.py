@@ -1,7 +1,8 @@
 """Federated training of `FederatedRul` with Flower (`flwr`, the optional `federated` extra).
 
 Flower's own server loop (`flwr.server.Server.fit`) runs the rounds and its strategies
-aggregate: `FedAvg`, `FedProx` (which sends `proximal_mu` to the sites), and optionally
+aggregate: `FedAvg`, `FedProx` (which sends `proximal_mu` to the sites), the server-side
+optimisers `FedAvgM` (momentum on the averaged update) and `FedAdam`, and optionally
 `DifferentialPrivacyServerSideFixedClipping` around either (each site's update is clipped to
 `dp_clip` and Gaussian noise of `dp_noise * dp_clip / sites` is added to the average). The
 sites are Flower `NumPyClient`s; here they run in this process behind a small `ClientProxy`
@@ -24,7 +25,7 @@ from jayul.fleet.federated import network
 from jayul.fleet.federated.features import Site
 from jayul.fleet.federated.model import FederatedRul, FederatedSettings, new_features
 
-STRATEGIES = ("fedavg", "fedprox")
+STRATEGIES = ("fedavg", "fedprox", "fedavgm", "fedadam")
 
 
 def flower_available() -> bool:
@@ -144,7 +145,7 @@ def train_federated(
     server_mod = _flwr("flwr.server")
     strategies = _flwr("flwr.server.strategy")
     features = new_features(sites, settings)
-    rows = [features.rows(site) for site in sites]
+    rows = [features.rows(site, settings.row_stride) for site in sites]
     start = network.init_weights(rows[0][0].shape[1], settings.hidden, settings.seed)
     n_sites = len(sites)
     common_args: dict[str, Any] = {
@@ -157,6 +158,16 @@ def train_federated(
     }
     if strategy == "fedprox":
         chosen = strategies.FedProx(proximal_mu=settings.proximal_mu, **common_args)
+    elif strategy == "fedavgm":
+        chosen = strategies.FedAvgM(
+            server_learning_rate=settings.server_learning_rate,
+            server_momentum=settings.server_momentum,
+            **common_args,
+        )
+    elif strategy == "fedadam":
+        chosen = strategies.FedAdam(
+            eta=settings.server_adam_eta, tau=settings.server_adam_tau, **common_args
+        )
     else:
         chosen = strategies.FedAvg(**common_args)
     if settings.dp_noise > 0.0:

@@ -33,6 +33,10 @@ class FederatedSettings:
     federated training runs `rounds` rounds of `local_epochs` passes at each site. FedAvg
     moves about one site's update per round, so it needs more passes than central training
     to get as far (docs/benchmarks/federated.md).
+    `row_stride`: train on every n-th row of each history (long hourly histories repeat
+    themselves from one row to the next; the feature map still sees every row).
+    `server_learning_rate`, `server_momentum`: FedAvgM's step on the averaged update;
+    `server_adam_eta`, `server_adam_tau`: FedAdam's step and adaptivity;
     `proximal_mu`: FedProx's proximal weight; `dp_noise`/`dp_clip`: the noise multiplier and
     clipping norm of differential privacy on the sites' updates (noise 0: off).
     """
@@ -48,7 +52,12 @@ class FederatedSettings:
     seed: int = 0
     windows: tuple[int, ...] = (5, 10, 20, 30)
     baseline_rows: int = 20
+    row_stride: int = 1
     proximal_mu: float = 0.0
+    server_learning_rate: float = 1.0
+    server_momentum: float = 0.5
+    server_adam_eta: float = 0.01
+    server_adam_tau: float = 1e-3
     dp_noise: float = 0.0
     dp_clip: float = 1.0
 
@@ -82,7 +91,7 @@ def fit_rows(
     features: FederatedFeatures, sites: Sequence[Site], settings: FederatedSettings
 ) -> FederatedRul:
     """Train one network on the rows of `sites` pooled (central when all, local when one)."""
-    parts = [features.rows(site) for site in sites]
+    parts = [features.rows(site, settings.row_stride) for site in sites]
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts]) / settings.cap
     start = network.init_weights(x.shape[1], settings.hidden, settings.seed)
