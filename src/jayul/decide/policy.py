@@ -59,6 +59,11 @@ class RulView:
         return float(self._distribution().prob_fail_before(hours)[0])
 
 
+# machine id -> failure mode id -> its live RUL: what the plant's condition says, for a
+# calibrated twin to start its forks from (`PlantPort.fork`)
+LiveCondition = Mapping[str, Mapping[str, RulView]]
+
+
 @dataclass(frozen=True)
 class MachineView:
     id: str
