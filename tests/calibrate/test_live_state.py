@@ -89,3 +89,15 @@ def test_a_short_live_rul_shows_a_young_machine_worn() -> None:
     # saw2 has no live estimate: still read from its run hours
     assert live.machines["saw2"].health["blade"] == pytest.approx(0.1)
     assert live.machines["saw1"].run_hours_since["blade"] == 10.0
+
+
+def test_a_rul_at_its_models_cap_only_bounds_the_health() -> None:
+    twin = PlantTwin.load(SMALL_PATH)
+    hours = {"saw1": {"blade": 10.0}}
+    # the model learnt "60 hours or more" for every longer life: 58 hours says "far from it"
+    capped = RulView((0.1, 0.5, 0.9), (50.0, 58.0, 60.0), age_h=10.0, cap_h=60.0)
+    far = twin.at(hours, {"saw1": {"blade": capped}})
+    assert far.machines["saw1"].health["blade"] == pytest.approx(0.1)  # the run hours' reading
+    # read as a point estimate, the same 58 hours would put the blade at about a third worn
+    uncapped = RulView(capped.levels, capped.hours, age_h=10.0)
+    assert twin.at(hours, {"saw1": {"blade": uncapped}}).machines["saw1"].health["blade"] > 0.25

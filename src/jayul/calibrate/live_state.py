@@ -16,7 +16,10 @@ into a health index:
   process the time to wear a remaining d = 1 - h is distributed as the time to wear 1 at the
   rate μ / d with the same shape, so h is one root of a monotone function of d;
 - an estimate at least as long as a new part's median life gives h = 0, an overdue one
-  `MAX_HEALTH` (a running machine has not failed).
+  `MAX_HEALTH` (a running machine has not failed);
+- a RUL model trained on capped labels (`RulView.cap_h`) predicts about the cap for every
+  life further away, so a median past `CAPPED_SHARE` of the cap only bounds the health from
+  above: the health is then the run-hours estimate, at most the bound.
 """
 
 from __future__ import annotations
@@ -32,8 +35,16 @@ from jayul.twin.degradation import IDLE_WEAR
 
 MAX_HEALTH = 0.99  # a running machine has not reached the failure threshold
 MIN_REMAINING = 1e-6  # the least remaining wear the root search tries
+CAPPED_SHARE = 0.8  # a median past this share of the model's label cap is "far from failure"
 
-__all__ = ["MAX_HEALTH", "LiveCondition", "health_from_median_life", "health_from_rul"]
+__all__ = [
+    "CAPPED_SHARE",
+    "MAX_HEALTH",
+    "LiveCondition",
+    "health_from_median_life",
+    "health_from_rul",
+    "wear_pace",
+]
 
 
 def wear_pace(run_h: float | None, age_h: float) -> float:
@@ -65,7 +76,13 @@ def health_from_median_life(mode: FailureMode, median_wear_h: float) -> float:
     return float(min(max(1.0 - remaining, 0.0), MAX_HEALTH))
 
 
-def health_from_rul(mode: FailureMode, rul: RulView, run_h: float | None) -> float:
-    """`mode`'s health index from its live RUL and the run hours since its restoration."""
-    pace = wear_pace(run_h, rul.age_h)
-    return health_from_median_life(mode, rul.p50 * pace)
+def health_from_rul(
+    mode: FailureMode, rul: RulView, run_h: float | None, by_run_hours: float
+) -> float:
+    """`mode`'s health index from its live RUL, the run hours since its restoration and the
+    health those run hours alone give (module docstring)."""
+    median = rul.p50
+    health = health_from_median_life(mode, median * wear_pace(run_h, rul.age_h))
+    if rul.cap_h is not None and median >= CAPPED_SHARE * rul.cap_h:
+        return min(by_run_hours, health)
+    return health

@@ -107,12 +107,11 @@ class PlantTwin:
             modes = self.plant.machine_type(mid).failure_modes
             for mode in modes:
                 life = mean_life_h(mode)
-                hours = run_hours.get(mid, {}).get(mode.id)
+                shown = run_hours.get(mid, {}).get(mode.id)
                 rul = (condition or {}).get(mid, {}).get(mode.id)
-                if rul is not None:
-                    m.health[mode.id] = health_from_rul(mode, rul, hours)
-                    m.run_hours_since[mode.id] = hours if hours is not None else rul.age_h
-                    continue
+                hours = shown
+                if hours is None and rul is not None:
+                    hours = rul.age_h  # the RUL monitor's own count of the life's hours
                 if hours is None:
                     if f"{mid}/{mode.id}" not in self.assumed:
                         log.warning(
@@ -121,7 +120,10 @@ class PlantTwin:
                         )  # fmt: skip
                     self.assumed.add(f"{mid}/{mode.id}")
                     hours = UNKNOWN_AGE * life
-                m.health[mode.id] = min(hours / life, MAX_HEALTH)
+                health = min(hours / life, MAX_HEALTH)
+                if rul is not None:
+                    health = health_from_rul(mode, rul, shown, health)
+                m.health[mode.id] = health
                 m.run_hours_since[mode.id] = hours
         return twin
 
