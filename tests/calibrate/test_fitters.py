@@ -79,6 +79,27 @@ def test_preventive_maintenance_censors_rather_than_shortens_lives() -> None:
     assert life is not None and abs(life["mttf_wear_h"] / mean_life("gamma", mu, k) - 1) < 0.15
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_regular_lives_mostly_censored_early_are_still_read_as_wear(seed: int) -> None:
+    """A belt with a very regular life, changed preventively before most belts wear out: a
+    handful of failures near the mean life, most runs censored well before it. The failures
+    per exposure hour put the mean life far past every failure; the fit must still find the
+    wear-out (a gamma or Wiener process near the truth), not a memoryless life."""
+    rng = np.random.default_rng(seed)
+    mu, k = 0.0014, 0.08  # mean life about 720 wear hours, coefficient of variation about 0.13
+    lives = _gamma_lives(mu, k, 22, rng)
+    # 12 runs cut short (a failure of another part restarted the count), 10 changed about
+    # when belts wear out
+    censor = np.concatenate([rng.uniform(100, 550, size=12), rng.uniform(650, 800, size=10)])
+    runs = _runs(lives, censor)
+    failures = sum(r.failed for r in runs)
+    assert 3 <= failures <= 12
+    fit = fit_process(runs)
+    assert fit is not None
+    assert fit.family in ("gamma", "wiener"), fit.aic
+    assert fit.mttf_wear_h.covers(mean_life("gamma", mu, k))
+
+
 def test_too_few_failures_give_no_fit() -> None:
     assert fit_process(_runs(np.array([100.0, 200.0]))) is None
     assert fit_lifetime(_runs(np.array([100.0, 200.0]))) is None

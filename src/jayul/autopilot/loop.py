@@ -18,7 +18,7 @@ from jayul.autopilot.monitor import HealthMonitor
 from jayul.autopilot.plant_port import MachineReading, PlantPort, PlantUpdate
 from jayul.autopilot.process_plant import ProcessPlant
 from jayul.autopilot.twin_plant import TwinPlant
-from jayul.decide.policy import MachineView, Observation, PlanningPolicy, Policy
+from jayul.decide.policy import LiveCondition, MachineView, Observation, PlanningPolicy, Policy
 from jayul.gate import Gate, GateContext, GateOutcome, OutcomeStatus
 from jayul.historian.base import Historian
 from jayul.records import Action, ActionKind, Alert, Event, EventKind, MachineState, Samples
@@ -243,7 +243,7 @@ class Autopilot:
         )
         if action.kind is not ActionKind.START_MAINTENANCE and not process_change:
             return Check(None)
-        twin = None if process_change else self.plant.fork()
+        twin = None if process_change else self.plant.fork(self._condition())
         if twin is None:
             self.say_once("no-twin", f"{NO_TWIN}; every action waits for a person at L3")
             self.gate.audit.append(
@@ -254,6 +254,14 @@ class Autopilot:
         assert isinstance(twin, Twin) and not isinstance(self.verifier, ProcessVerifier)
         v = self.verifier.verify(twin, [(0.0, action)])
         return self._verdict(action, v)
+
+    def _condition(self) -> LiveCondition | None:
+        """The live RUL of every machine and failure mode that has one, for a calibrated twin
+        to start from (it cannot see the plant's health otherwise)."""
+        if self.rul_monitor is None:
+            return None
+        views = {mid: self.rul_monitor.view(mid) for mid in self.plant.machines()}
+        return {mid: v for mid, v in views.items() if v}
 
     def _verify_setpoint(self, action: Action) -> Check:
         """A setpoint change tried on two copies of the process twin, with and without it."""

@@ -16,9 +16,12 @@ Conventions every implementation keeps:
 - `execute(action)` returns False when the plant declined the action or could not be reached;
   it raises `ValueError` for an action the plant cannot carry out at all.
 - `advance(hours)` moves a simulated plant's clock; real equipment's clock moves on its own.
-- `fork()` returns a twin at the plant's current state for the verifier, or None when the plant
-  has no twin to try decisions on (connected equipment run without `jayul run --twin`). A
-  continuous process (`jayul.autopilot.process_plant.ProcessPlant`) forks its process twin.
+- `fork(condition)` returns a twin at the plant's current state for the verifier, or None when
+  the plant has no twin to try decisions on (connected equipment run without `jayul run
+  --twin`). `condition` is the live RUL per machine and failure mode (the autopilot's RUL
+  monitor): a calibrated twin, which cannot see the plant's health, starts from it; the
+  simulated factory forks its own state and needs none. A continuous process
+  (`jayul.autopilot.process_plant.ProcessPlant`) forks its process twin.
 - A plant that also takes events from outside (connected equipment: a CMMS, a person through
   `POST /api/events`) is an `EventFeed`: what is posted comes out of the next `collect()`, so the
   loop sees it at its next tick and records it like any other event.
@@ -35,6 +38,7 @@ from jayul.records import Action, Event, MachineState, Samples
 
 if TYPE_CHECKING:
     from jayul.decide.plan import Plan
+    from jayul.decide.policy import LiveCondition
     from jayul.decide.production import ProductionView
     from jayul.twin import Twin
     from jayul.twin.kpis import Kpis
@@ -113,8 +117,9 @@ class PlantPort(Protocol):
         """The plan the plant follows now, if any."""
         ...
 
-    def fork(self) -> Twin | ProcessTwin | None:
-        """A twin at the plant's current state to verify decisions on, or None."""
+    def fork(self, condition: LiveCondition | None = None) -> Twin | ProcessTwin | None:
+        """A twin at the plant's current state to verify decisions on, or None; a calibrated
+        twin starts each failure mode from `condition`'s live RUL where it has one."""
         ...
 
     def kpis(self) -> Kpis | None:

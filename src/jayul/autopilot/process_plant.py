@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from jayul.autopilot.plant_port import MachineReading, PlantUpdate
 from jayul.decide.plan import Plan
+from jayul.decide.policy import LiveCondition
 from jayul.plant.model import Plant
 from jayul.records import Action, ActionKind, Event, EventKind, MachineState
 from jayul.twin.process import ProcessTwin
@@ -83,8 +84,8 @@ class ProcessPlant:
     def plan(self) -> Plan | None:
         return self._plan
 
-    def fork(self) -> ProcessTwin:
-        return self.twin.fork()
+    def fork(self, condition: LiveCondition | None = None) -> ProcessTwin:
+        return self.twin.fork()  # the process twin's state is the plant's: no condition needed
 
     def kpis(self) -> None:
         return None  # the process keeps its own ledger (`twin.ledger`), not factory KPIs

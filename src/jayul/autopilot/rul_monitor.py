@@ -116,7 +116,12 @@ class RulMonitor:
             return None
         passed = self.tracker.last_hour - p.as_of_hour
         hours = np.maximum(p.hours - passed, 0.0)
-        return RulView(p.levels, tuple(float(x) for x in hours), float(p.age_h + passed))
+        return RulView(
+            p.levels,
+            tuple(float(x) for x in hours),
+            float(p.age_h + passed),
+            float(self.models.settings.cap),
+        )
 
     def view(self, machine: str) -> dict[str, RulView] | None:
         """Every known mode's `RulView` for `machine` (None when none is known)."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from jayul.autopilot.plant_port import MachineReading, PlantUpdate
 from jayul.autopilot.production import PlanDispatcher, production_view
 from jayul.decide.plan import Plan
+from jayul.decide.policy import LiveCondition
 from jayul.decide.production import ProductionView
 from jayul.plant.model import Plant
 from jayul.records import Action, ActionKind, MachineState
@@ -92,7 +93,8 @@ class TwinPlant:
     def plan(self) -> Plan | None:
         return self._dispatcher.plan if self._dispatcher is not None else None
 
-    def fork(self) -> Twin:
+    def fork(self, condition: LiveCondition | None = None) -> Twin:
+        """The twin itself, forked: its state is the plant's, so `condition` adds nothing."""
         return self.twin.fork()
 
     def kpis(self) -> Kpis:

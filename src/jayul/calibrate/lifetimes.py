@@ -101,15 +101,24 @@ def fit_process(runs: Sequence[Run]) -> ProcessFit | None:
     n_fail = int(failed.sum())
     if n_fail < MIN_EVENTS:
         return None
-    mu0 = n_fail / float(exposure.sum())
     lives = exposure[failed]
-    cv = float(np.std(lives) / np.mean(lives)) if n_fail > 1 else 0.5
-    k0 = mu0 / max(cv, 0.05) ** 2
+    cv = max(float(np.std(lives) / np.mean(lives)) if n_fail > 1 else 0.5, 0.05)
     fits: dict[str, tuple[npt.NDArray[np.float64], float]] = {}
     for name, (sf, n_par) in FAMILIES.items():
         nll = _nll(sf, exposure, failed)
-        x0 = np.log([mu0, k0][:n_par])
-        res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-6})
+        # Two starts, kept by likelihood. The failures per exposure hour is the rate's MLE
+        # for a memoryless life, but under heavy censoring of a regular life (runs stopped
+        # before most parts wear out) it puts the mean life far past every observed failure;
+        # with the spread of those failures the start is then so improbable that the
+        # likelihood underflows and the search never leaves it. The mean of the observed
+        # lives starts near them.
+        results = []
+        for mu0 in (n_fail / float(exposure.sum()), 1.0 / float(np.mean(lives))):
+            x0 = np.log([mu0, mu0 / cv**2][:n_par])
+            results.append(
+                optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-6})
+            )
+        res = min(results, key=lambda r: float(r.fun))
         fits[name] = (np.asarray(res.x, dtype=float), float(res.fun))
     aic = {name: 2 * FAMILIES[name][1] + 2 * nll_ for name, (_, nll_) in fits.items()}
     best = min(aic, key=lambda n: aic[n])

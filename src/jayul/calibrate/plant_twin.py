@@ -2,14 +2,17 @@
 
 A calibrated plant file (`jayul twin calibrate --out`) is loaded once; its version is the
 SHA-256 of the file's bytes (the first 12 hex digits name it in the audit trail and the model
-registry). `at(run_hours)` builds a twin that stands where the real plant stands now:
+registry). `at(run_hours, condition)` builds a twin that stands where the real plant stands now:
 
-- each failure mode's health index is the calibrated process's mean wear after the run hours
-  the plant's counter shows since the mode was last restored (wear per hour times hours,
-  below 1: a machine that runs is not failed);
-- where the plant shows no run hours for a mode (no counter bound, or no restoration seen
-  yet), the mode is taken as half a mean life worn, the average age of a mode under renewal,
-  and the twin says so in `assumed`;
+- where the live condition gives a failure mode's remaining-life estimate (the autopilot's RUL
+  monitor), its health index is the one from which the calibrated process has that median
+  remaining life (`calibrate.live_state`): a machine worn faster than the mean is seen worn;
+- otherwise the health index is the calibrated process's mean wear after the run hours the
+  plant's counter shows since the mode was last restored (wear per hour times hours, below 1:
+  a machine that runs is not failed);
+- where the plant shows neither (no counter bound, or no restoration seen yet), the mode is
+  taken as half a mean life worn, the average age of a mode under renewal, and the twin says
+  so in `assumed`;
 - the rest (orders, crews, setpoints) starts from the calibrated plant file.
 
 The verifier then forks this twin per sampled future, each future on a plant drawn from the
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jayul.calibrate.live_state import MAX_HEALTH, LiveCondition, health_from_rul
 from jayul.calibrate.plantfile import read_calibration
 from jayul.calibrate.uncertainty import sample_plants
 from jayul.plant import PlantFileError, load_plant
@@ -36,7 +40,6 @@ from jayul.verify.trust import TwinTrust, twin_trust
 
 log = logging.getLogger(__name__)
 UNKNOWN_AGE = 0.5  # share of a mean life taken as worn where the plant shows no run hours
-MAX_HEALTH = 0.99  # a running machine has not reached the failure threshold
 
 
 @dataclass
@@ -90,15 +93,25 @@ class PlantTwin:
             return []
         return sample_plants(self.plant, params, n, seed)
 
-    def at(self, run_hours: Mapping[str, Mapping[str, float]], seed: int = 0) -> Twin:
+    def at(
+        self,
+        run_hours: Mapping[str, Mapping[str, float]],
+        condition: LiveCondition | None = None,
+        seed: int = 0,
+    ) -> Twin:
         """A twin standing where the real plant stands: `run_hours[machine][mode]` running
-        hours since each mode was restored (module docstring)."""
+        hours since each mode was restored, `condition[machine][mode]` its live RUL where
+        one is known (module docstring)."""
         twin = Twin(self.plant, seed, signals=False, record_events=False)
         for mid, m in twin.machines.items():
             modes = self.plant.machine_type(mid).failure_modes
             for mode in modes:
                 life = mean_life_h(mode)
-                hours = run_hours.get(mid, {}).get(mode.id)
+                shown = run_hours.get(mid, {}).get(mode.id)
+                rul = (condition or {}).get(mid, {}).get(mode.id)
+                hours = shown
+                if hours is None and rul is not None:
+                    hours = rul.age_h  # the RUL monitor's own count of the life's hours
                 if hours is None:
                     if f"{mid}/{mode.id}" not in self.assumed:
                         log.warning(
@@ -107,7 +120,10 @@ class PlantTwin:
                         )  # fmt: skip
                     self.assumed.add(f"{mid}/{mode.id}")
                     hours = UNKNOWN_AGE * life
-                m.health[mode.id] = min(hours / life, MAX_HEALTH)
+                health = min(hours / life, MAX_HEALTH)
+                if rul is not None:
+                    health = health_from_rul(mode, rul, shown, health)
+                m.health[mode.id] = health
                 m.run_hours_since[mode.id] = hours
         return twin
 

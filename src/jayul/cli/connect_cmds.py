@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 console = Console()
 twin_app = typer.Typer(
-    help="The digital twin: serve it over OPC UA, calibrate it from history.", no_args_is_help=True
+    help="The digital twin: serve it over OPC UA, calibrate it from history, recalibrate it.",
+    no_args_is_help=True,
 )
 
 
@@ -431,7 +432,9 @@ def check_brokers(bindings: Bindings) -> None:
 def register_connect(app: typer.Typer) -> None:
     """Add `jayul twin serve` and `jayul run` to the main command."""
     from jayul.cli.twin_calibrate import twin_calibrate
+    from jayul.cli.twin_recalibrate import twin_recalibrate
 
     twin_app.command("calibrate")(twin_calibrate)
+    twin_app.command("recalibrate")(twin_recalibrate)
     app.add_typer(twin_app, name="twin")
     app.command("run")(run)

@@ -19,7 +19,7 @@ from jayul.calibrate.plant_twin import PlantTwin
 from jayul.calibrate.recalibration import RecalibrationPolicy, prediction_check
 from jayul.gate import Gate
 from jayul.govern.card import ModelCard
-from jayul.govern.registry import Registry
+from jayul.govern.registry import ModelRecord, Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.records.timebase import to_ns
@@ -43,33 +43,9 @@ def calibrated_verifier(
         twin = PlantTwin.load(path, structure=plant)
     except ValueError as exc:
         fail(str(exc))
-    name = f"twin:{plant.name}"
-    registry = Registry(gate.con, gate.audit)
-    known = [m for m in registry.models() if m.name == name and m.fingerprint == twin.sha256]
+    name = twin_name(plant)
+    record = register_twin(Registry(gate.con, gate.audit), plant, twin, policy, "jayul run", now_ns)
     backtest = (twin.calibration or {}).get("backtest") or {}
-    if known:
-        record = known[-1]
-    else:
-        metrics = {"backtest_confidence": float(backtest.get("confidence", 0.0))}
-        record = registry.register(
-            name,
-            twin,
-            np.frombuffer(path.read_bytes(), dtype=np.uint8),
-            metrics,
-            by="jayul run",
-            now=now_ns,
-            card=ModelCard(
-                intended_use="verify decisions for the real plant before they act",
-                data=f"calibrated from the plant's history ({path.name})",
-                metrics=metrics,
-                limits=[
-                    "health at the start of a verification is estimated from run hours "
-                    "(half a mean life where none are shown)",
-                    f"recalibrate every {policy.every_days:g} days or when the failure "
-                    f"prediction error exceeds {policy.max_error:g}",
-                ],
-            ),
-        )
     trust = twin.trust
     said = (
         f"back-test {backtest.get('verdict')}, confidence {trust.confidence:.2f}"
@@ -91,6 +67,50 @@ def calibrated_verifier(
     return verifier, twin
 
 
+def twin_name(plant: Plant) -> str:
+    """The calibrated twin's name in the model registry."""
+    return f"twin:{plant.name}"
+
+
+def register_twin(
+    registry: Registry,
+    plant: Plant,
+    twin: PlantTwin,
+    policy: RecalibrationPolicy,
+    by: str,
+    now_ns: int,
+) -> ModelRecord:
+    """The twin's version in the registry: the one registered with the same file bytes, or
+    a new version with its back-test as metrics (each version's parameters name the file's
+    SHA-256)."""
+    name = twin_name(plant)
+    known = [m for m in registry.models() if m.name == name and m.params["sha256"] == twin.sha256]
+    if known:
+        return known[-1]
+    backtest = (twin.calibration or {}).get("backtest") or {}
+    metrics = {"backtest_confidence": float(backtest.get("confidence", 0.0))}
+    return registry.register(
+        name,
+        twin,
+        np.frombuffer(twin.path.read_bytes(), dtype=np.uint8),
+        metrics,
+        by=by,
+        now=now_ns,
+        card=ModelCard(
+            intended_use="verify decisions for the real plant before they act",
+            data=f"calibrated from the plant's history ({twin.path.name})",
+            metrics=metrics,
+            limits=[
+                "health at the start of a verification is read from the live RUL on "
+                "the calibrated process (with the predictive policy), else estimated "
+                "from run hours (half a mean life where none are shown)",
+                f"recalibrate every {policy.every_days:g} days or when the failure "
+                f"prediction error exceeds {policy.max_error:g}",
+            ],
+        ),
+    )
+
+
 def _check_recalibration(
     twin: PlantTwin,
     plant: Plant,
@@ -108,7 +128,10 @@ def _check_recalibration(
     due = policy.due(now_ns, calibrated_ns, check)
     if not due.due:
         return
-    command = f"jayul twin calibrate --plant PLANT_FILE --db HISTORIAN --out {twin.path.name}"
+    command = (
+        f"jayul twin recalibrate --plant PLANT_FILE --db HISTORIAN --twin {twin.path.name} "
+        "--registry GATE_DB"
+    )
     console.print(
         f"[bold yellow]recalibration due:[/] {due.reason}; run `{command}`", highlight=False
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -11,9 +12,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jayul.historian import Historian, open_historian
 from jayul.plant import PlantFileError, load_plant
+from jayul.plant.model import Plant
 from jayul.records.timebase import to_ns
 from jayul.shell.errors import fail
 from jayul.shell.report import write_report
+
+if TYPE_CHECKING:
+    from jayul.calibrate.fit import Calibration
 
 console = Console()
 
@@ -27,7 +32,7 @@ def _time(text: str | None, what: str) -> int | None:
         fail(f"--{what} {text!r} is not an ISO 8601 time")
 
 
-def _open(db: str) -> Historian:
+def open_history(db: str) -> Historian:
     if (
         not db.startswith(("postgresql", "postgres:"))
         and not Path(db.removeprefix("duckdb://")).exists()
@@ -52,11 +57,6 @@ def twin_calibrate(
     runs: int = typer.Option(10, min=2, help="Simulated futures of the held-out part."),
 ) -> None:
     """Fit the plant file's simulation parameters to the history, back-test, write the twin."""
-    from jayul.calibrate import HistoryError, calibrate
-    from jayul.calibrate.backtest import run_backtest
-    from jayul.calibrate.fit import progress_steps
-    from jayul.calibrate.plantfile import write_calibrated
-
     try:
         plant = load_plant(plant_file)
     except PlantFileError as exc:
@@ -64,7 +64,34 @@ def twin_calibrate(
     since_ns, until_ns = _time(since, "since"), _time(until, "until")
     if since_ns is not None and until_ns is not None and until_ns <= since_ns:
         fail("--until must be after --since")
-    historian = _open(db)
+    historian = open_history(db)
+    try:
+        cal, backtest = calibrate_and_write(
+            plant, historian, db, since_ns, until_ns, holdout, runs, out
+        )
+    finally:
+        historian.close()
+    write_report(report, {"calibration": cal.report(), "backtest": backtest})
+
+
+def calibrate_and_write(
+    plant: Plant,
+    historian: Historian,
+    db: str,
+    since_ns: int | None,
+    until_ns: int | None,
+    holdout: float,
+    runs: int,
+    out: Path,
+) -> tuple[Calibration, dict[str, Any] | None]:
+    """Calibrate over [since, until) (default: the plant's start to the last event), back-test
+    on the held-out latest share, write the calibrated file; a clear error for bad history,
+    and then nothing is written."""
+    from jayul.calibrate import HistoryError, calibrate
+    from jayul.calibrate.backtest import run_backtest
+    from jayul.calibrate.fit import progress_steps
+    from jayul.calibrate.plantfile import write_calibrated
+
     try:
         start_ns = since_ns if since_ns is not None else to_ns(plant.start)
         if until_ns is None:
@@ -92,8 +119,6 @@ def twin_calibrate(
         fail(f"{db}: {exc}")
     except ValueError as exc:
         fail(str(exc))
-    finally:
-        historian.close()
     priors = [k for k, v in cal.parameters.items() if v.prior]
     console.print(
         f"calibrated {len(cal.parameters)} parameters from {cal.details['events']:,} events "
@@ -106,4 +131,4 @@ def twin_calibrate(
             f"{runs} runs)",
             highlight=False,
         )
-    write_report(report, {"calibration": cal.report(), "backtest": backtest})
+    return cal, backtest

@@ -28,6 +28,7 @@ from jayul.calibrate.plant_twin import PlantTwin
 from jayul.connect.bindings import Bindings, CounterTag, MachineBinding, StateTag
 from jayul.connect.tags import Reader, TagRef, TagValue, TagValues, make_readers
 from jayul.decide.plan import Plan
+from jayul.decide.policy import LiveCondition
 from jayul.decide.production import ProductionView
 from jayul.plant.model import Plant
 from jayul.records import Action, ActionKind, Event, EventKind, MachineState, Samples, utc_now_ns
@@ -203,12 +204,13 @@ class ConnectedPlant:
     def plan(self) -> Plan | None:
         return self._plan
 
-    def fork(self) -> Twin | None:
-        """The calibrated twin at the plant's run hours, or None without one."""
+    def fork(self, condition: LiveCondition | None = None) -> Twin | None:
+        """The calibrated twin at the plant's live condition and run hours, or None without
+        one."""
         if self.twin is None:
             return None
         readings = self.machines()
-        return self.twin.at({mid: r.run_hours_since for mid, r in readings.items()})
+        return self.twin.at({mid: r.run_hours_since for mid, r in readings.items()}, condition)
 
     def kpis(self) -> Kpis | None:
         return None

@@ -25,11 +25,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RulView:
     """One failure mode's remaining useful life in hours from now, as a RUL model predicts it:
-    a quantile grid (`levels`, `hours`), `age_h` hours after the mode's last restoration."""
+    a quantile grid (`levels`, `hours`), `age_h` hours after the mode's last restoration.
+    `cap_h`: the model's label cap, when it has one (it learnt "at least this long" for every
+    life further away, so a median near the cap says little more than that)."""
 
     levels: tuple[float, ...]
     hours: tuple[float, ...]
     age_h: float = 0.0
+    cap_h: float | None = None
 
     def _distribution(self) -> RulDistribution:
         from jayul.health.rul.model import RulDistribution  # the model side owns the maths
@@ -57,6 +60,11 @@ class RulView:
     def prob_fail_before(self, hours: float) -> float:
         """P(the mode fails within `hours` from now)."""
         return float(self._distribution().prob_fail_before(hours)[0])
+
+
+# machine id -> failure mode id -> its live RUL: what the plant's condition says, for a
+# calibrated twin to start its forks from (`PlantPort.fork`)
+LiveCondition = Mapping[str, Mapping[str, RulView]]
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,9 @@ class Predictive:
         if mode is None or mode not in rul:
             return rul
         r = rul[mode]
-        scaled = RulView(r.levels, tuple(h * self.alarm_rul_scale for h in r.hours), r.age_h)
+        scaled = RulView(
+            r.levels, tuple(h * self.alarm_rul_scale for h in r.hours), r.age_h, r.cap_h
+        )
         self._corrected[view.id] = (
             f"alarm: indicator {view.indicator:.2f} >= {self.alarm_threshold:.2f} on {mode}, "
             f"its RUL p10 {r.p10:.0f} h taken as {scaled.p10:.0f} h"

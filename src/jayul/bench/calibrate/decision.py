@@ -3,9 +3,10 @@ decisions on? The truth plant runs under the predictive policy through the gate 
 action runs when the verifier accepts it) twice on the same seed:
 
 - verified on the truth twin (a fork of the plant itself: the best a twin can be);
-- verified on the calibrated twin standing at the plant's run hours, as `jayul run --twin`
-  verifies (`jayul.calibrate.plant_twin.PlantTwin`, futures on draws from the calibration's
-  parameter uncertainty).
+- verified on the calibrated twin standing where the live RUL monitor says each failure mode
+  is (its health read on the calibrated process, `calibrate.live_state`; run hours where no
+  RUL is known), as `jayul run --twin` verifies (`jayul.calibrate.plant_twin.PlantTwin`,
+  futures on draws from the calibration's parameter uncertainty).
 
 Reported per arm: the year's total cost, failures, and failures prevented against the reactive
 policy on the same seed; and the calibrated arm's cost relative to the truth arm's and its
@@ -26,6 +27,7 @@ from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import gate_for, pilot_for
 from jayul.calibrate.plant_twin import PlantTwin
 from jayul.decide.baselines import Reactive
+from jayul.decide.policy import LiveCondition
 from jayul.gate import AutonomyLevel
 from jayul.plant.model import Plant
 from jayul.twin import Twin
@@ -37,15 +39,15 @@ FUTURES = 8
 
 class VerifiedOnCalibrated(TwinPlant):
     """The truth twin as the plant; what the verifier forks is the calibrated twin, standing
-    at the plant's run hours (no health index is read from the truth)."""
+    at the live RUL and the plant's run hours (no health index is read from the truth)."""
 
     def __init__(self, twin: Twin, calibrated: PlantTwin) -> None:
         super().__init__(twin)
         self.calibrated = calibrated
 
-    def fork(self) -> Twin:
+    def fork(self, condition: LiveCondition | None = None) -> Twin:
         readings = self.machines()
-        return self.calibrated.at({m: r.run_hours_since for m, r in readings.items()})
+        return self.calibrated.at({m: r.run_hours_since for m, r in readings.items()}, condition)
 
 
 @dataclass(frozen=True)
