@@ -59,25 +59,10 @@ class Twin:
                 f"{len(gaps)} simulation parameter(s) (monitoring does not need them):\n  - "
                 + "\n  - ".join(gaps)
             )
-        self.plant = plant
-        self.order_spec = modelled(plant.orders, "plant.orders")
         # One sampling period for every signal, instead of the plant file's: coarser signals
         # make long policy benchmarks affordable.
         self.signal_period_s = signal_period_s
-        self._sensor_models = {
-            name: SensorModel(mt, signal_period_s) for name, mt in plant.machine_types.items()
-        }
-        self._types = {m.id: plant.machine_types[m.type] for m in plant.machines}
-        self._wear_modes = {
-            name: tuple(ModeWear(f) for f in mt.failure_modes)
-            for name, mt in plant.machine_types.items()
-        }
-        # the product mix as `Generator.choice(p=...)` builds its cumulative distribution, so a
-        # uniform draw and a bisection pick exactly the product `choice` would
-        shares = np.array([p.share for p in self.order_spec.products])
-        cdf = (shares / shares.sum()).cumsum()
-        cdf /= cdf[-1]
-        self._product_cdf: list[float] = cdf.tolist()
+        self._resolve(plant)
         self.seed = seed
         self.tick_h = tick_h
         self.signals = signals
@@ -168,9 +153,13 @@ class Twin:
     def step(self, dt_h: float) -> None:
         self.run_until(self.now_h + dt_h)
 
-    def fork(self, seed: int | None = None, *, signals: bool = False) -> Twin:
+    def fork(
+        self, seed: int | None = None, *, signals: bool = False, plant: Plant | None = None
+    ) -> Twin:
         """An independent copy at the current instant. With `seed`, its future randomness
-        (wear, orders, sensor noise) is drawn afresh: one sampled future per seed."""
+        (wear, orders, sensor noise) is drawn afresh: one sampled future per seed. With
+        `plant` (the same structure with other parameters, e.g. a draw of a calibrated plant's
+        uncertainty), the fork runs on that plant's numbers from now on."""
         clone = copy.copy(self)
         # not copied: immutable, rebuilt, or outputs the fork must not inherit
         skipped = (*_SHARED, "_samples", "_events")
@@ -182,10 +171,31 @@ class Twin:
             # a twin without signals keeps no segments: the fork's signals start now
             for m in clone.machines.values():
                 m.segments = [Segment(self.now_h, m.load, clone._health_list(m))]
+        if plant is not None:
+            clone._resolve(plant)
         if seed is not None:
             clone._seed_streams(np.random.SeedSequence([self.seed, seed]))
         clone._start_env()
         return clone
+
+    def _resolve(self, plant: Plant) -> None:
+        """What the plant file fixes, resolved once for every step (a fork shares it)."""
+        self.plant = plant
+        self.order_spec = modelled(plant.orders, "plant.orders")
+        self._sensor_models = {
+            name: SensorModel(mt, self.signal_period_s) for name, mt in plant.machine_types.items()
+        }
+        self._types = {m.id: plant.machine_types[m.type] for m in plant.machines}
+        self._wear_modes = {
+            name: tuple(ModeWear(f) for f in mt.failure_modes)
+            for name, mt in plant.machine_types.items()
+        }
+        # the product mix as `Generator.choice(p=...)` builds its cumulative distribution, so a
+        # uniform draw and a bisection pick exactly the product `choice` would
+        shares = np.array([p.share for p in self.order_spec.products])
+        cdf = (shares / shares.sum()).cumsum()
+        cdf /= cdf[-1]
+        self._product_cdf: list[float] = cdf.tolist()
 
     def time_ns(self, t_h: float | None = None) -> int:
         return self.start_ns + round((self.now_h if t_h is None else t_h) * NS_PER_H)

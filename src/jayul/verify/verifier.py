@@ -184,9 +184,9 @@ class Verifier:
         return Verdict(True, reason, exp_p, exp_c, results)
 
     def _run(self, twin: Twin, plan: Plan, seed: int) -> tuple[Twin, list[str], float]:
-        fork = twin.fork(seed=seed)
-        if self.plant_draws:  # same structure, other parameters: only the numbers change
-            fork.plant = self.plant_draws[seed % len(self.plant_draws)]
+        # a draw has the same structure with other parameters: only the numbers change
+        draw = self.plant_draws[seed % len(self.plant_draws)] if self.plant_draws else None
+        fork = twin.fork(seed=seed, plant=draw)
         fork.record_events = False
         executor = TwinExecutor(fork)
         start = fork.now_h
