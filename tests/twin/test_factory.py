@@ -138,3 +138,20 @@ def test_a_fork_with_signals_of_a_twin_without_them_signals_from_the_fork(plant)
     s = fork.drain_samples()
     assert len(s) > 0 and int(s.time.min()) >= fork.time_ns(30.5)
     assert fork.total_cost() == fork.kpis().total_cost
+
+
+def test_signals_started_late_read_the_machines_as_they_are_now(plant) -> None:  # type: ignore[no-untyped-def]
+    # a back-test warms up without signals, then turns them on: the signals must show the
+    # wear reached by then, as a twin that had signals all along shows it
+    late = Twin(plant, seed=7, signals=False)
+    late.run_until(400)
+    late.start_signals()
+    late.run_until(430)
+    always = Twin(plant, seed=7, signals=True)
+    always.run_until(400)
+    always.drain_samples()
+    always.run_until(430)
+    a, b = late.drain_samples(), always.drain_samples()
+    assert len(a) == len(b) > 0
+    mean_a, mean_b = float(np.mean(a.value)), float(np.mean(b.value))
+    assert abs(mean_a - mean_b) < 0.02 * abs(mean_b)

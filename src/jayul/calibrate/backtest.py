@@ -169,7 +169,7 @@ def simulate_window(
         if to_h(t) >= split_h and not twin.signals:
             twin.run_until(split_h)
             twin.drain_events()
-            twin.signals = True
+            twin.start_signals()
         twin.run_until(to_h(t))
         if what.startswith("="):
             # a setpoint the calibrated plant refuses is skipped, not fatal
@@ -183,7 +183,7 @@ def simulate_window(
     if not twin.signals:
         twin.run_until(split_h)
         twin.drain_events()
-        twin.signals = True
+        twin.start_signals()
     twin.run_until(end_h)
     samples.append(twin.drain_samples())
     events = twin.drain_events()

@@ -165,18 +165,25 @@ class Twin:
         skipped = (*_SHARED, "_samples", "_events")
         state = {k: v for k, v in self.__dict__.items() if k not in skipped}
         clone.__dict__.update(copy.deepcopy(state))
-        clone.signals = signals
+        clone.signals = signals and self.signals
         clone._samples, clone._events = [], []
-        if signals and not self.signals:
-            # a twin without signals keeps no segments: the fork's signals start now
-            for m in clone.machines.values():
-                m.segments = [Segment(self.now_h, m.load, clone._health_list(m))]
+        if signals:
+            clone.start_signals()  # from now on, where the parent kept no segments
         if plant is not None:
             clone._resolve(plant)
         if seed is not None:
             clone._seed_streams(np.random.SeedSequence([self.seed, seed]))
         clone._start_env()
         return clone
+
+    def start_signals(self) -> None:
+        """Produce signals from now on. A twin without signals keeps no sensor segments, so
+        they start here; setting `signals = True` alone would read stale segments."""
+        if self.signals:
+            return
+        self.signals = True
+        for m in self.machines.values():
+            m.segments = [Segment(self.now_h, m.load, self._health_list(m))]
 
     def _resolve(self, plant: Plant) -> None:
         """What the plant file fixes, resolved once for every step (a fork shares it)."""
