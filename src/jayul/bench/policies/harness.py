@@ -221,6 +221,19 @@ def summarise(runs: Sequence[RunResult], reactive: Sequence[RunResult]) -> dict[
         )
     }
     out["failures_prevented"] = _stat(prevented)
+    # each seed's own figures, so that a mean can be traced to the seed that moved it
+    out["per_seed"] = [
+        {
+            "seed": r.seed,
+            "total_cost": r.kpis.total_cost,
+            "tardiness_cost": r.kpis.tardiness_cost,
+            "on_time_rate": r.kpis.on_time_rate,
+            "failures": r.kpis.failures,
+            "maintenances": r.kpis.maintenances,
+            "orders_done": r.kpis.orders_done,
+        }
+        for r in runs
+    ]
     return out
 
 
