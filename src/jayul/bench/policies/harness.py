@@ -273,16 +273,25 @@ def compare(
                     name, seed = futures[future]
                     results[(name, seed)] = future.result()
                     if progress:
-                        progress(f"{name} seed {seed}")
+                        progress(_told(results[(name, seed)]))
         finally:
             _FORKED_RUN.pop()
     else:
         for name, seed in pairs:
             results[(name, seed)] = one(name, seed)
             if progress:
-                progress(f"{name} seed {seed}")
+                progress(_told(results[(name, seed)]))
     runs = {name: [results[(name, seed)] for seed in seeds] for name in factories}
     return {name: summarise(r, runs["reactive"]) for name, r in runs.items()}
+
+
+def _told(run: RunResult) -> str:
+    """One finished run in a line, so that a long comparison's log shows figures as it goes."""
+    k = run.kpis
+    return (
+        f"{run.policy} seed {run.seed}: total cost {k.total_cost:,.0f}, failures {k.failures}, "
+        f"tardiness {k.tardiness_cost:,.0f}, on time {k.on_time_rate:.5%}"
+    )
 
 
 # The run function of the comparison under way, for its forked workers.
