@@ -108,7 +108,7 @@ def test_the_device_board_shows_each_source_receiving_then_silent(
         f"plant_file: {ROOT / 'examples/plants/sensors-only.yaml'}\nconnect:\n"
         f"  historian: duckdb:///{tmp_path}/h.duckdb\n  buffer: {tmp_path}/buffer\n"
         f"  sources:\n    - {{kind: mqtt, port: {own_broker.port}, topic_root: shop}}\n"
-        "  no_data: {periods: 0.05, stop_after_s: 12}\n"  # a source is silent after 3 s
+        "  no_data: {periods: 0.1, stop_after_s: 20}\n"  # a source is silent after 6 s
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -133,7 +133,7 @@ def test_the_device_board_shows_each_source_receiving_then_silent(
             if status != 200:
                 return
             seen.append(body["watch"])
-            if not published and body["sources"][0]["state"] == "connected":
+            if not published and body["sources"][0]["state"] in ("connected", "stale"):
                 sample = f'{{"t": {time.time_ns()}, "v": 412.0}}'
                 subprocess.run([*pub, "-m", sample], check=True, timeout=10)
                 published = True
@@ -149,12 +149,12 @@ def test_the_device_board_shows_each_source_receiving_then_silent(
     assert "receiving" in states and "silent" in states, states
     assert states.index("receiving") < len(states) - 1 - states[::-1].index("silent")
     receiving = next(s for s in inputs if s["state"] == "receiving")
-    assert receiving["last_sample_ns"] is not None and receiving["silent_s"] <= 3.0
+    assert receiving["last_sample_ns"] is not None and receiving["silent_s"] <= 6.0
     silent = inputs[-1]
     assert silent["state"] in ("silent", "stopped") and silent["silent_s"] > silent["limit_s"]
     assert silent["last_sample_ns"] == receiving["last_sample_ns"]  # kept while silent
-    counting = [w for w in seen if 0 < w["stops_in_s"] < 12]  # silent, before the stop
+    counting = [w for w in seen if 0 < w["stops_in_s"] < 20]  # silent, before the stop
     assert counting, seen
     last = counting[-1]
-    assert last["stop_after_s"] == 12
-    assert last["silent_s"] + last["stops_in_s"] == pytest.approx(12, abs=0.2)
+    assert last["stop_after_s"] == 20
+    assert last["silent_s"] + last["stops_in_s"] == pytest.approx(20, abs=0.2)
