@@ -6,12 +6,14 @@ background) or stands connected with nothing published (the foreground loop)."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from typer.testing import CliRunner
 
 from jayul.cli.main import app
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from conftest import OwnBroker
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -89,3 +92,69 @@ def test_a_connected_but_silent_plant_stops_run_too(own_broker: OwnBroker, tmp_p
     assert result.exit_code == NO_DATA_EXIT, result.output
     assert "every source connected" in " ".join(result.output.split())
     assert "input_stopped" in input_alerts(tmp_path)
+
+
+def test_the_device_board_shows_each_source_receiving_then_silent(
+    own_broker: OwnBroker, tmp_path: Path
+) -> None:
+    """`/api/devices` (the console's Devices page) carries the input watch: each source's last
+    sample, how long it has been silent and its state, and how long before `jayul run` stops
+    for the silence; a source that delivered reads `receiving`, then `silent` past its limit,
+    until the plant's silence stops the run."""
+    from jayul.bench.api.harness import call, login
+
+    plant = tmp_path / "plant.yaml"
+    plant.write_text(
+        f"plant_file: {ROOT / 'examples/plants/sensors-only.yaml'}\nconnect:\n"
+        f"  historian: duckdb:///{tmp_path}/h.duckdb\n  buffer: {tmp_path}/buffer\n"
+        f"  sources:\n    - {{kind: mqtt, port: {own_broker.port}, topic_root: shop}}\n"
+        "  no_data: {periods: 0.1, stop_after_s: 20}\n"  # a source is silent after 6 s
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    seen: list[dict[str, Any]] = []
+
+    def watch_the_board() -> None:
+        for _ in range(600):
+            try:
+                token = login(url, "admin", "watch-admin-pw")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            return
+        pub = ["mosquitto_pub", "-p", str(own_broker.port), "-q", "1", "-t", "shop/p1/force"]
+        published = False
+        for _ in range(300):
+            try:
+                status, body = call(url, "GET", "/api/devices", token=token)
+            except OSError:
+                return  # the run stopped
+            if status != 200:
+                return
+            seen.append(body["watch"])
+            if not published and body["sources"][0]["state"] in ("connected", "stale"):
+                sample = f'{{"t": {time.time_ns()}, "v": 412.0}}'
+                subprocess.run([*pub, "-m", sample], check=True, timeout=10)
+                published = True
+            time.sleep(0.25)
+
+    threading.Thread(target=watch_the_board, daemon=True).start()
+    args = ["run", "--plant", str(plant), "--tick-s", "0.2", "--seconds", "90"]
+    args += ["--port", str(port), "--admin-password", "watch-admin-pw"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == NO_DATA_EXIT, result.output
+    inputs = [w["sources"][0] for w in seen]
+    states = [s["state"] for s in inputs]
+    assert "receiving" in states and "silent" in states, states
+    assert states.index("receiving") < len(states) - 1 - states[::-1].index("silent")
+    receiving = next(s for s in inputs if s["state"] == "receiving")
+    assert receiving["last_sample_ns"] is not None and receiving["silent_s"] <= 6.0
+    silent = inputs[-1]
+    assert silent["state"] in ("silent", "stopped") and silent["silent_s"] > silent["limit_s"]
+    assert silent["last_sample_ns"] == receiving["last_sample_ns"]  # kept while silent
+    counting = [w for w in seen if 0 < w["stops_in_s"] < 20]  # silent, before the stop
+    assert counting, seen
+    last = counting[-1]
+    assert last["stop_after_s"] == 20
+    assert last["silent_s"] + last["stops_in_s"] == pytest.approx(20, abs=0.2)

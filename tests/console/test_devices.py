@@ -109,6 +109,10 @@ def test_the_devices_page_follows_a_broker_going_away_and_back(
         signal = page.locator('tr[data-signal="p1.force"]')
         expect(signal.locator(".badge")).to_have_text("ok", timeout=10000)
         expect(page.locator('tr[data-signal="p2.force"] .badge')).to_have_text("never")
+        # the input watch: the source's input is received, and no stop limit is set
+        own_input = page.locator('tr.input[data-source="connect.sources[0]"]')
+        expect(own_input).to_have_attribute("data-state", "receiving")
+        expect(page.locator("#input-watch")).to_contain_text("no stop limit")
         page.screenshot(path=str(SHOTS / "devices-1-connected.png"), full_page=True)
 
         broker.stop()

@@ -126,3 +126,49 @@ def test_work_limit_gives_the_same_plan_every_time() -> None:
     assert first.operations == second.operations
     assert first.maintenance == second.maintenance
     assert first.objective == second.objective
+
+
+def _rush_problem(due_h: float) -> PlanningProblem:
+    """One machine: order A's 3 h operation, due at `due_h`; a 2 h overhaul whose risk climbs
+    fast, so that by expected cost alone the overhaul goes first and A is late (its lateness
+    costs 10 an hour, an hour of waiting risks thousands)."""
+    machine = MachineState(
+        id="press",
+        downtime_cost_per_h=10.0,
+        maintenance=(MaintenanceOption("overhaul", 2.0, "mech", cost=100.0),),
+        failure=FailureRisk(((0.0, 0.0), (3.0, 0.3), (6.0, 0.9), (12.0, 0.95))),
+        corrective_cost=10_000.0,
+    )
+    order = OpenOperation("A", 0, {"press": 3.0}, due_h=due_h, tardiness_cost_per_h=10.0)
+    return PlanningProblem(0.0, 12.0, (order,), (machine,), {"mech": 1})
+
+
+def test_maintenance_yields_to_a_due_date_when_a_slot_keeps_it() -> None:
+    problem = _rush_problem(due_h=3.0)
+    by_cost = Planner(ONE_CORE).plan(problem)
+    assert by_cost.maintenance[0].start_h == 0.0  # cost alone: the order is 2 h late
+    assert by_cost.op("A", 0).end_h == 5.0  # type: ignore[union-attr]
+    on_time = Planner(replace(ONE_CORE, on_time_slack_h=0.0)).plan(problem)
+    assert check_plan(problem, on_time) == []
+    (task,) = on_time.maintenance  # the same overhaul, after the order
+    assert task.action_id == "overhaul" and task.start_h == 3.0
+    assert on_time.op("A", 0).end_h == 3.0  # type: ignore[union-attr]
+
+
+def test_the_slack_keeps_a_margin_before_the_due_date_when_it_can() -> None:
+    problem = _rush_problem(due_h=5.5)  # after the overhaul A ends at 5 h, 0.5 h early
+    assert Planner(replace(ONE_CORE, on_time_slack_h=0.0)).plan(problem).maintenance[0].start_h == 0
+    margin = Planner(replace(ONE_CORE, on_time_slack_h=1.0)).plan(problem)
+    assert margin.op("A", 0).end_h == 3.0  # type: ignore[union-attr]
+    assert margin.maintenance[0].start_h == 3.0
+    # a margin no placement can keep (A due at 4 h, 2 h asked): on time without it
+    tight = Planner(replace(ONE_CORE, on_time_slack_h=2.0)).plan(_rush_problem(due_h=4.0))
+    assert tight.op("A", 0).end_h == 3.0  # type: ignore[union-attr]
+    assert tight.maintenance[0].start_h == 3.0
+
+
+def test_an_unavoidable_lateness_keeps_the_plan_by_cost() -> None:
+    problem = _rush_problem(due_h=1.0)  # A is late whatever the overhaul does
+    by_cost = Planner(ONE_CORE).plan(problem)
+    on_time = Planner(replace(ONE_CORE, on_time_slack_h=0.0)).plan(problem)
+    assert on_time.maintenance == by_cost.maintenance  # not put off for an order it cannot save

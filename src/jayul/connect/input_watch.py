@@ -107,18 +107,58 @@ class InputWatch:
         return found
 
     def status(self) -> dict[str, Any]:
-        """What this watch adds to the device board: the silence limit, the last sample, and
-        whether all is well (every source connected, no signal silent, not stopping)."""
+        """What this watch adds to the device board: the silence limit, the last sample, how
+        long the plant has been silent and how long before `jayul run` stops for it, each
+        source's input state (`source_inputs`), and whether all is well (every source
+        connected, no signal silent, not stopping)."""
         with self._lock:
             fatal = self.fatal
         now = utc_now_ns()
+        silent_s = max(0.0, (now - self.last_sample_ns) / 1e9)
+        limit = self.settings.stop_after_s
         return {
             "ok": not self.problems(now) and fatal is None and not self.signals.silent,
             "silent_signals": sorted(f"{m}.{s}" for m, s in self.signals.silent),
             "last_sample_ns": self.last_sample_ns,
-            "stop_after_s": self.settings.stop_after_s,
+            "silent_s": round(silent_s, 1),
+            "stop_after_s": limit,
+            # None: no limit set, the watch alerts and keeps waiting
+            "stops_in_s": None if limit is None else round(max(0.0, limit - silent_s), 1),
             "stopping": fatal,
+            "sources": self.source_inputs(now),
         }
+
+    def source_inputs(self, now_ns: int) -> list[dict[str, Any]]:
+        """Each source's input: its last sample, how long it has been silent (since jayul
+        started when it never spoke), and its state: `receiving`, `silent` (nothing for
+        longer than the "no data" limit, `stale_after_s`), `never` (nothing yet, still within
+        that limit) or `stopped` (the source gave up, or `jayul run` is stopping)."""
+        limit = self.ingest.links.stale_after_s
+        gave_up = {s.link.id: getattr(s, "failure", None) for s in self.ingest.sources}
+        with self._lock:
+            stopping = self.fatal
+        out = []
+        for link in self.ingest.links.states(now_ns):
+            last = link["last_seen_ns"]
+            silent_s = max(0.0, (now_ns - (last or self.started_ns)) / 1e9)
+            why = gave_up.get(link["id"]) or stopping
+            if why:
+                state = "stopped"
+            elif silent_s > limit:
+                state = "silent"
+            else:
+                state = "never" if last is None else "receiving"
+            out.append(
+                {
+                    "id": link["id"],
+                    "state": state,
+                    "last_sample_ns": last,
+                    "silent_s": round(silent_s, 1),
+                    "limit_s": limit,
+                    "stopped": str(why) if why else None,
+                }
+            )
+        return out
 
 
 def _event(now_ns: int, detector: str, reason: str) -> Event:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from jayul.decide.cost import to_plan
-from jayul.decide.discrete import Discretised, DSolution, discretise
+from jayul.decide.discrete import Discretised, DSolution, discretise, to_min
 from jayul.decide.dispatch import dispatch
 from jayul.decide.model import MachineIntervals, TaskVars, add_precedence, add_task
 from jayul.decide.plan import Plan
@@ -42,7 +42,16 @@ class PlannerConfig:
     of work, about a second of one worker on a quiet machine per unit) on one worker, so the
     same problem gets the same plan whatever the machine's load: a wall-clock limit makes a
     year of re-plans, and so a policy benchmark, depend on what else runs. `time_limit_s`
-    then stays only as a safety cap, and a plan cut by it is no longer reproducible."""
+    then stays only as a safety cap, and a plan cut by it is no longer reproducible.
+
+    `on_time_slack_h` (None: off) makes maintenance yield to due dates: when the plan found
+    has maintenance and an order ending less than `on_time_slack_h` before its due date, the
+    same maintenance (same machines, same actions) is placed again where every order ends at
+    least that margin early, at the least cost; failing that, where every order is on time;
+    failing that too, the plan by cost stands (`_on_time`). Expected cost alone may buy an
+    hour of failure risk with an order's lateness; a plant keeps its delivery promise when a
+    slot that keeps it exists, and the margin covers what the plan cannot see (a part scrapped
+    and made again, orders still to come)."""
 
     time_limit_s: float = 2.0
     workers: int = 2
@@ -50,6 +59,7 @@ class PlannerConfig:
     seed: int = 0
     presolve: bool = False
     work_limit: float | None = None
+    on_time_slack_h: float | None = None
 
 
 def _guides(
@@ -110,8 +120,72 @@ class Planner:
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             sol = _extract(d, solver, tasks, maint_vars)
-            return to_plan(d, sol, solver.status_name(status), time.perf_counter() - t0)
-        return to_plan(d, hint, "FALLBACK_GREEDY", time.perf_counter() - t0)
+            name = solver.status_name(status)
+        else:
+            sol, name = hint, "FALLBACK_GREEDY"
+        slack = self.config.on_time_slack_h
+        if slack is not None and sol.maintenance:
+            for margin in sorted({to_min(slack), 0}, reverse=True):
+                if _lateness(d, sol, margin) == 0:
+                    break  # every order keeps this margin already
+                moved = self._on_time(d, sol, margin)
+                if moved is not None:
+                    sol = moved
+                    break
+        return to_plan(d, sol, name, time.perf_counter() - t0)
+
+    def _solver(self) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, self.config.time_limit_s)
+        solver.parameters.num_workers = self.config.workers
+        if self.config.work_limit is not None:
+            solver.parameters.num_workers = 1
+            solver.parameters.max_deterministic_time = self.config.work_limit
+        solver.parameters.random_seed = self.config.seed
+        solver.parameters.cp_model_presolve = self.config.presolve
+        return solver
+
+    def _on_time(self, d: Discretised, first: DSolution, margin: int) -> DSolution | None:
+        """`first`'s maintenance (the same machines and actions) placed again so that every
+        order ends at least `margin` minutes before its due date, at the least cost; None when
+        no such placement is found (then the plan by cost stands: maintenance is not put off
+        for an order it cannot keep on time)."""
+        found = first
+        for step in ("on time", "least cost"):
+            model, tasks, maint_vars, _ = _build(d)
+            _add_hints(model, d, found, tasks, maint_vars)
+            for m, options in maint_vars.items():
+                chosen = first.maintenance.get(m)
+                for k, (lit, _, _) in enumerate(options):
+                    model.add(lit == int(chosen is not None and chosen[0] == k))
+            late = []
+            for i in d.last_ops():
+                due = d.ops[i].due
+                if due is not None:
+                    over = model.new_int_var(0, 10**9, f"late{i}")
+                    model.add(over >= tasks[i].end - (due - margin))
+                    model.add_hint(over, max(0, found.op_end(d, i) - (due - margin)))
+                    late.append(over)
+            if step == "on time":
+                model.minimize(sum(late))
+            else:
+                model.add(sum(late) == 0)
+            solver = self._solver()
+            if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return None
+            found = _extract(d, solver, tasks, maint_vars)
+            if _lateness(d, found, margin) > 0:
+                return None
+        return found
+
+
+def _lateness(d: Discretised, sol: DSolution, slack: int) -> int:
+    """Minutes of work ending past each order's due date less `slack`, summed over orders."""
+    return sum(
+        max(0, sol.op_end(d, i) - (due - slack))
+        for i in d.last_ops()
+        if (due := d.ops[i].due) is not None
+    )
 
 
 # Per machine and maintenance option: (presence literal, start var, step-reached literals).

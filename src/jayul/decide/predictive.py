@@ -7,8 +7,11 @@ any time in the horizon, combined over its failure modes from their RUL distribu
 (P = 1 - prod(1 - P_mode)). Each maintenance action is offered with the share of that risk it
 removes (the risk of the modes it restores). The planner weighs expected failure cost against
 maintenance cost, downtime and late orders, and places maintenance where it is cheapest: in an
-idle gap when one comes soon enough. Tasks due to start now become actions, each with the
-planner's one-line reason; the rest wait for the next re-plan.
+idle gap when one comes soon enough. Where that would end an order late, or less than
+`on_time_slack_h` (2 h) before its due date, and another placement of the same maintenance
+keeps every order on time, that placement is taken (`PlannerConfig.on_time_slack_h`).
+Tasks due to start now become actions, each with the planner's one-line reason; the rest
+wait for the next re-plan.
 
 Re-plans happen on events (an alert, a machine failing or coming back, a maintenance ending)
 and at least every `replan_every_h` hours, warm-started from the previous plan. A machine
@@ -72,6 +75,7 @@ class Predictive:
         alarm_threshold: float | None = None,
         alarm_rul_scale: float = 1.0,
         planning_work: float | None = None,
+        on_time_slack_h: float | None = 2.0,
     ) -> None:
         self.horizon_h = horizon_h
         self.replan_every_h = replan_every_h
@@ -80,8 +84,16 @@ class Predictive:
         # clock then only guards against a runaway solve, far above the budget's usual time
         if planning_work is not None:
             time_limit_s = max(time_limit_s, 60.0 * planning_work)
+        # maintenance yields to due dates where a slot keeps every order on time, with a
+        # margin of about one operation made again (`PlannerConfig.on_time_slack_h`); None:
+        # by expected cost alone
         self.planner = Planner(
-            PlannerConfig(time_limit_s=time_limit_s, presolve=False, work_limit=planning_work)
+            PlannerConfig(
+                time_limit_s=time_limit_s,
+                presolve=False,
+                work_limit=planning_work,
+                on_time_slack_h=on_time_slack_h,
+            )
         )
         self.fallback = ConditionBased(fallback_threshold)
         self.risk_points = risk_points

@@ -31,6 +31,8 @@ def test_small_policy_benchmark() -> None:
             "on_time_rate",
         ):
             assert set(p[key]) == {"mean", "std"}
+        (one,) = p["per_seed"]  # each seed's own figures, which the mean comes from
+        assert one["seed"] == 0 and one["total_cost"] == p["total_cost"]["mean"]
     assert policies["reactive"]["failures_prevented"]["mean"] == 0.0
     intervals = figures["tuned"]["preventive"]["intervals"]
     assert set(intervals.values()) <= {300.0, 800.0} and len(intervals) == 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,12 @@ def bench_policies(
             fail(str(exc))
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("policies", total=None)
+
+        def told(what: str) -> None:
+            bar.update(task, description=what, advance=1)
+            if not console.is_terminal:  # a log (nohup, CI): each step on its own line
+                console.print(f"{datetime.now(UTC):%H:%M:%S} {what}", highlight=False)
+
         figures = run_benchmark(
             plant,
             days=days,
@@ -68,7 +75,7 @@ def bench_policies(
             tune_seeds=tune_seeds,
             tune_days=tune_days,
             signal_period_s=signal_period,
-            progress=lambda what: bar.update(task, description=what, advance=1),
+            progress=told,
             predictive=predictive,
             trajectories=setup,
             jobs=jobs,

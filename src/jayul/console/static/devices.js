@@ -1,5 +1,7 @@
-// Device health: each source's connection (connected, stale, disconnected) with when it was
-// last heard from, and each signal's last sample; redrawn every 2 s.
+// Device health: the input watch (how long the plant has been silent and when `jayul run`
+// stops for it, each source's input: receiving, silent or stopped), each source's connection
+// (connected, stale, disconnected) with when it was last heard from, and each signal's last
+// sample; redrawn every 2 s.
 import { api, esc, when } from "./lib.js";
 
 // "4 s ago", "3 min ago": how long since `ns`, against the server's clock `now`.
@@ -23,6 +25,37 @@ function sourceRow(s, now) {
     <td>${esc(s.last_error)}${retry}</td></tr>`;
 }
 
+// "1.5 min": a duration in seconds, short.
+function span(s) {
+  if (s < 90) return `${Number(s).toFixed(0)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+// The input watch of `jayul run` (connect.no_data): the plant's silence against the limit
+// that stops it, and each source's input.
+function inputWatch(w, now) {
+  if (w == null) return "";
+  const stop = w.stopping ? `<strong class="input-stopping">stopping: ${esc(w.stopping)}</strong>` :
+    w.stop_after_s == null ? "no stop limit: a silence raises alerts and jayul waits" :
+    `stops after ${span(w.stop_after_s)} of silence (in ${span(w.stops_in_s)} if nothing comes)`;
+  const silent = w.silent_signals.length ?
+    ` · silent signals: ${w.silent_signals.map(esc).join(", ")}` : "";
+  return `<section id="input-watch" data-ok="${w.ok}">
+    <h2>Input watch</h2>
+    <p>Last sample <span title="${when(w.last_sample_ns)}">${ago(w.last_sample_ns, now)}</span>
+      · plant silent for <span id="input-silent">${span(w.silent_s)}</span> · ${stop}${silent}</p>
+    <table class="inputs"><tr><th>input</th><th>source</th><th>last sample</th>
+      <th>silent for</th><th>silent after</th><th>stopped</th></tr>
+    ${w.sources.map((s) => `<tr class="input" data-source="${esc(s.id)}"
+        data-state="${esc(s.state)}">
+      <td><span class="badge input ${esc(s.state)}">${esc(s.state)}</span></td>
+      <td>${esc(s.id)}</td>
+      <td title="${when(s.last_sample_ns)}">${ago(s.last_sample_ns, now)}</td>
+      <td class="num">${span(s.silent_s)}</td><td class="num">${span(s.limit_s)}</td>
+      <td>${esc(s.stopped || "")}</td></tr>`).join("")}</table></section>`;
+}
+
 export async function devicesPage(el) {
   async function draw() {
     const d = await api("GET", "/api/devices");
@@ -35,6 +68,8 @@ export async function devicesPage(el) {
       <p class="muted">Each source's connection, as <code>jayul run</code> sees it now: a drop
       is retried with backoff and recorded as an alert; <em>stale</em> means connected but
       silent.</p>
+      ${inputWatch(d.watch, d.now_ns)}
+      <h2>Connections</h2>
       <table class="devices"><tr><th>state</th><th>source</th><th>last data</th>
         <th>state since</th><th>drops</th><th>last error</th></tr>
       ${d.sources.map((s) => sourceRow(s, d.now_ns)).join("")}</table>
