@@ -5,20 +5,19 @@ Under `TE` it has one Double per measured variable, `TE.XMEAS01` ... `TE.XMEAS41
 published numbering), each written with the simulated sample's time as its source timestamp,
 and one writable Double per controller target, `TE.SP.<name>`. `step(hours)` runs the twin
 (the control system applies the setpoints as the nodes hold them first) and publishes every
-3-minute sample. It runs its own asyncio loop in a thread, as `vendor_server.VendorServer`.
+3-minute sample. It runs its own asyncio loop in a thread (`vendor_server.ThreadedServer`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from asyncua import Server, ua
-from vendor_server import free_port
+from vendor_server import ThreadedServer, free_port
 
 from jayul.plant import load_plant
 from jayul.records import Samples
@@ -35,7 +34,7 @@ SP_TAGS = {  # the control system's names of the loops' targets
 }
 
 
-class DcsServer:
+class DcsServer(ThreadedServer):
     """See the module docstring. `time0_ns` is the wall time the twin's hour 0 stands for."""
 
     def __init__(self, time0_ns: int) -> None:
@@ -43,11 +42,7 @@ class DcsServer:
         self.twin.step(0.05)  # one 3-minute sample to start from
         self.time0_ns = time0_ns
         self.port = free_port()
-        self.endpoint = f"opc.tcp://127.0.0.1:{self.port}/te/"
-        self.ns = 2
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: Server | None = None
+        super().__init__(f"opc.tcp://127.0.0.1:{self.port}/te/", NAMESPACE)
         self._meas: dict[str, Any] = {}  # signal id -> its XMEAS node
         self._epoch_ns = self.twin.time_ns()
         self._sp: dict[tuple[str, str], Any] = {}
@@ -55,21 +50,9 @@ class DcsServer:
     def node(self, leaf: str) -> str:
         return f"ns={self.ns};s=TE.{leaf}"
 
-    def start(self) -> DcsServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(180)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(60)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
     def setpoint(self, key: tuple[str, str]) -> float:
         """The target as the control system holds it (what an operator's screen shows)."""
-        node = self._sp[key]
-        return float(asyncio.run_coroutine_threadsafe(node.read_value(), self._loop).result(60))
+        return float(self._call(self._sp[key].read_value()))
 
     def step(self, hours: float) -> None:
         """Take the targets the nodes hold, run the twin `hours`, publish its samples."""
@@ -77,7 +60,7 @@ class DcsServer:
             self.twin.set_setpoint(*key, self.setpoint(key))
         self.twin.step(hours)
         batch = self.twin.drain_samples()
-        asyncio.run_coroutine_threadsafe(self._publish(batch), self._loop).result(60)
+        self._call(self._publish(batch))
 
     async def _publish(self, batch: Samples) -> None:
         for t in np.unique(batch.time):
@@ -90,12 +73,7 @@ class DcsServer:
                 await self._meas[signal].write_value(dv)
             await asyncio.sleep(0.02)  # a publishing interval between samples
 
-    async def _start(self) -> None:
-        server = Server()
-        await server.init()
-        server.set_endpoint(self.endpoint)
-        server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
-        self.ns = await server.register_namespace(NAMESPACE)
+    async def _build(self, server: Server) -> None:
         te = await server.nodes.objects.add_folder(ua.NodeId("TE", self.ns), "TE")
         for i, name in enumerate(measurement_names(), start=1):
             var = await te.add_variable(ua.NodeId(f"TE.XMEAS{i:02d}", self.ns), f"XMEAS{i:02d}",
@@ -111,8 +89,6 @@ class DcsServer:
                                         varianttype=ua.VariantType.Double)  # fmt: skip
             await var.set_writable()
             self._sp[key] = var
-        await server.start()
-        self._server = server
 
 
 def tep_plant_file(tmp_path: Path, server: DcsServer) -> Path:

@@ -16,6 +16,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,61 +92,86 @@ def wait_for(get: Any, timeout: float) -> Any:
     raise AssertionError("timed out")
 
 
+@dataclass
+class JayulRun:
+    """A `jayul run` started by `jayul_run`: its API, the admin's client, and what it printed
+    (once it has stopped)."""
+
+    base: str
+    api: Api
+    out: str = ""
+
+
+@contextmanager
+def jayul_run(args: list[str], password: str) -> Iterator[JayulRun]:
+    """`jayul run ARGS --port P --admin-password PASSWORD` in its own process, up and with the
+    admin logged in; on leaving it is stopped and must not have printed a traceback."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-c", "from jayul.cli.main import app; app()", "run", *args,
+        "--port", str(port), "--admin-password", password,
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/api"
+    run = JayulRun(base, Api(base))
+    try:
+        wait_for(lambda: _up(run.base), 90)  # a loaded machine starts slowly
+        login = {"username": "admin", "password": password}
+        run.api.token = run.api.post("/login", login)["token"]
+        yield run
+    finally:
+        proc.terminate()
+        run.out = proc.communicate(timeout=30)[0].decode()
+    assert "Traceback" not in run.out, run.out
+
+
+def assert_audit_trail(api: Api, steps: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The audit trail holds each of `steps` and its hash chain verifies; its records."""
+    records: list[dict[str, Any]] = api.get("/audit")["records"]
+    kinds = [r["kind"] for r in records]
+    for step in steps:
+        assert step in kinds, f"{step} missing from the audit trail: {kinds}"
+    assert api.get("/audit/verify")["ok"]
+    return records
+
+
 @pytest.mark.skipif(shutil.which("mosquitto_pub") is None, reason="needs mosquitto-clients")
 def test_jayul_run_end_to_end(tmp_path: Path) -> None:
     server = VendorServer(["Pump-1"]).start()
     root = f"e2e-{uuid.uuid4().hex[:8]}"
-    port = free_port()
     server.set("Pump-1", "OperatingHours", 5321.0)
-    cmd = [
-        sys.executable, "-c", "from jayul.cli.main import app; app()", "run",
-        "--plant", str(pump_plant_file(tmp_path, server, root)), "--port", str(port),
+    args = [
+        "--plant", str(pump_plant_file(tmp_path, server, root)),
         "--autonomy", "L3", "--fit-h", "2", "--tick-s", "0.3", "--seconds", "180",
-        "--admin-password", PASSWORD,
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/api"
-        wait_for(lambda: _up(base), 90)  # a loaded machine starts slowly
-        if True:
-            api = Api(base)
-            api.token = api.post("/login", {"username": "admin", "password": PASSWORD})["token"]
-            machines = {m["id"]: m for m in api.get("/machines")}
-            assert machines["pump1"]["status"] == "running"  # read from the vendor's tag
-            assert machines["press1"]["status"] == "unknown"  # not bound: said, not invented
-            rng = np.random.default_rng(0)
-            t0 = time.time_ns() - 10 * 3600 * 10**9
-            for start in range(0, 600, 100):  # 10 h of one-minute rows, 6 messages
-                publish(root, pump_rows(t0, start, 100, rng))
-            pending = wait_for(lambda: api.get("/approvals"), 20)
-            item = pending[0]
-            assert item["action"]["machine"] == "pump1"
-            assert "no calibrated twin" in item["reason"]  # L3, unverified: a person decides
-            alerts = api.get("/alerts")
-            assert any(a["machine"] == "pump1" for a in alerts)
-            # an admin manages users; an operator approves
-            api.post("/users", {"name": "olga", "role": "operator", "password": PASSWORD})
-            olga = Api(base)
-            olga.token = olga.post("/login", {"username": "olga", "password": PASSWORD})["token"]
-            done = olga.post(f"/approvals/{item['id']}/approve", {"note": "seen the alert"})
-            assert done["status"] == "executed", done
-            assert server.calls and server.calls[0][0] == "Pump-1"  # the OPC UA method call
-            wait_for(
-                lambda: (
-                    {m["id"]: m for m in api.get("/machines")}["pump1"]["status"] == "maintenance"
-                ),
-                10,
-            )
-            kinds = [r["kind"] for r in api.get("/audit")["records"]]
-            for step in ("alert", "not_verified", "action_pending", "action_executed"):
-                assert step in kinds, f"{step} missing from the audit trail: {kinds}"
-            assert api.get("/audit/verify")["ok"]
-    finally:
-        proc.terminate()
-        out = proc.communicate(timeout=30)[0].decode()
-        server.stop()
-    assert "Traceback" not in out, out
-    assert "no machine state bound for press1" in out
+    with server, jayul_run(args, PASSWORD) as run:
+        api = run.api
+        machines = {m["id"]: m for m in api.get("/machines")}
+        assert machines["pump1"]["status"] == "running"  # read from the vendor's tag
+        assert machines["press1"]["status"] == "unknown"  # not bound: said, not invented
+        rng = np.random.default_rng(0)
+        t0 = time.time_ns() - 10 * 3600 * 10**9
+        for start in range(0, 600, 100):  # 10 h of one-minute rows, 6 messages
+            publish(root, pump_rows(t0, start, 100, rng))
+        pending = wait_for(lambda: api.get("/approvals"), 20)
+        item = pending[0]
+        assert item["action"]["machine"] == "pump1"
+        assert "no calibrated twin" in item["reason"]  # L3, unverified: a person decides
+        alerts = api.get("/alerts")
+        assert any(a["machine"] == "pump1" for a in alerts)
+        # an admin manages users; an operator approves
+        api.post("/users", {"name": "olga", "role": "operator", "password": PASSWORD})
+        olga = Api(run.base)
+        olga.token = olga.post("/login", {"username": "olga", "password": PASSWORD})["token"]
+        done = olga.post(f"/approvals/{item['id']}/approve", {"note": "seen the alert"})
+        assert done["status"] == "executed", done
+        assert server.calls and server.calls[0][0] == "Pump-1"  # the OPC UA method call
+        wait_for(
+            lambda: {m["id"]: m for m in api.get("/machines")}["pump1"]["status"] == "maintenance",
+            10,
+        )
+        assert_audit_trail(api, ("alert", "not_verified", "action_pending", "action_executed"))
+    assert "no machine state bound for press1" in run.out
 
 
 def _up(base: str) -> bool:

@@ -9,7 +9,6 @@ writes it to the control system's node, which the process then follows."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,8 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from dcs_server import DcsServer, tep_plant_file
-from test_run_e2e import Api, _up, wait_for
-from vendor_server import free_port
+from test_run_e2e import Api, assert_audit_trail, jayul_run, wait_for
 
 PASSWORD = "e2e-process-pw"
 PRESSURE = ("reactor", "reactor_pressure")
@@ -28,19 +26,13 @@ def test_jayul_run_on_a_process_over_opc_ua(tmp_path: Path) -> None:
     server = DcsServer(time_ns_hours_ago(6.0)).start()
     targets = tmp_path / "targets.json"
     targets.write_text(json.dumps({"targets": {"reactor.reactor_pressure": 2755.0}}))
-    port = free_port()
-    cmd = [
-        sys.executable, "-c", "from jayul.cli.main import app; app()", "run",
-        "--plant", str(tep_plant_file(tmp_path, server)), "--port", str(port),
+    args = [
+        "--plant", str(tep_plant_file(tmp_path, server)),
         "--autonomy", "L2", "--fit-h", "2.5", "--tick-s", "0.3", "--seconds", "240",
-        "--setpoint-targets", str(targets), "--admin-password", PASSWORD,
+        "--setpoint-targets", str(targets),
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/api"
-        wait_for(lambda: _up(base), 90)
-        api = Api(base)
-        api.token = api.post("/login", {"username": "admin", "password": PASSWORD})["token"]
+    with server, jayul_run(args, PASSWORD) as run:
+        api = run.api
         for _ in range(6):  # 3 h of normal operation: the monitor learns the process
             server.step(0.5)
         server.twin.set_disturbance(6)  # the A feed is lost
@@ -62,22 +54,14 @@ def test_jayul_run_on_a_process_over_opc_ua(tmp_path: Path) -> None:
         assert item["action"]["params"]["value"] == 2730.0
         assert server.setpoint(PRESSURE) == 2705.0  # nothing reached the process yet
         api.post("/users", {"name": "erin", "role": "engineer", "password": PASSWORD})
-        erin = Api(base)
+        erin = Api(run.base)
         erin.token = erin.post("/login", {"username": "erin", "password": PASSWORD})["token"]
         done = erin.post(f"/approvals/{item['id']}/approve", {"note": "seen the forecast"})
         assert done["status"] == "executed", done
         assert server.setpoint(PRESSURE) == 2730.0  # written through OPC UA
         server.step(0.1)
         assert server.twin.setpoints("reactor")["reactor_pressure"] == 2730.0
-        kinds = [r["kind"] for r in api.get("/audit")["records"]]
-        for step in ("alert", "not_verified", "action_pending", "action_executed"):
-            assert step in kinds, f"{step} missing from the audit trail: {kinds}"
-        assert api.get("/audit/verify")["ok"]
-    finally:
-        proc.terminate()
-        out = proc.communicate(timeout=30)[0].decode()
-        server.stop()
-    assert "Traceback" not in out, out
+        assert_audit_trail(api, ("alert", "not_verified", "action_pending", "action_executed"))
 
 
 def time_ns_hours_ago(hours: float) -> int:

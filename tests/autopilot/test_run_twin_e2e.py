@@ -31,31 +31,14 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_run_e2e import PASSWORD, Api, _up, wait_for
-from vendor_server import VendorServer, free_port
+from test_run_e2e import PASSWORD, assert_audit_trail, jayul_run, wait_for
+from tests.calibrate.conftest import SMALL, small_history
+from vendor_server import VendorServer
 
 from jayul.calibrate.plantfile import read_calibration
 from jayul.cli.main import app
-from jayul.historian import open_historian
-from jayul.plant import parse_plant
-from jayul.twin import Twin
 
 TEN_MIN_NS = 600 * 10**9
-SMALL = (Path(__file__).parents[1] / "calibrate" / "small_plant.yaml").read_text()
-
-
-def history(days: int, url: str) -> None:
-    """The small plant's history as a real plant keeps it: signals and events, no health,
-    with some preventive blade changes (censored runs)."""
-    twin = Twin(parse_plant(SMALL), seed=5)
-    store = open_historian(url)
-    for day in range(1, days + 1):
-        twin.run_until(day * 24.0)
-        if day % 9 == 0:
-            twin.request_maintenance("saw1", "blade_change")
-        store.append_samples(twin.drain_samples())
-        store.append_events(twin.drain_events())
-    store.close()
 
 
 def publish(root: str, machine: str, rows: list[dict[str, Any]]) -> None:
@@ -75,7 +58,7 @@ def calibrated_twin(tmp_path: Path) -> Path:
     plant_file = tmp_path / "small.yaml"
     plant_file.write_text(SMALL)
     db = tmp_path / "history.duckdb"
-    history(60, str(db))
+    small_history(str(db), days=60, seed=5)
     out = tmp_path / "calibrated.yaml"
     args = ["twin", "calibrate", "--plant", str(plant_file), "--db", str(db), "--out", str(out)]
     result = CliRunner().invoke(app, [*args, "--runs", "3"])
@@ -141,19 +124,13 @@ def test_run_verifies_on_the_calibrated_twin_and_takes_posted_events(tmp_path: P
     server.set("Saw-1", "OperatingHours", 90.0)  # since the last blade change: worn
     server.set("Saw-2", "OperatingHours", 1234.0)  # since commissioning
     root = f"twin-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    cmd = [
-        sys.executable, "-c", "from jayul.cli.main import app; app()", "run",
-        "--plant", str(run_file(tmp_path, server, root)), "--port", str(port),
+    args = [
+        "--plant", str(run_file(tmp_path, server, root)),
         "--twin", str(twin_file), "--policy", "condition", "--autonomy", "L3",
-        "--fit-h", "30", "--tick-s", "0.3", "--seconds", "180", "--admin-password", PASSWORD,
+        "--fit-h", "30", "--tick-s", "0.3", "--seconds", "180",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/api"
-        wait_for(lambda: _up(base), 90)
-        api = Api(base)
-        api.token = api.post("/login", {"username": "admin", "password": PASSWORD})["token"]
+    with server, jayul_run(args, PASSWORD) as run:
+        api = run.api
 
         def saw2() -> dict[str, Any]:
             return {m["id"]: m for m in api.get("/machines")}["saw2"]
@@ -178,19 +155,10 @@ def test_run_verifies_on_the_calibrated_twin_and_takes_posted_events(tmp_path: P
             publish(root, "saw1", saw_rows(t0, start, 100, rng))
         wait_for(lambda: server.calls, 60)
         assert server.calls[0][0] == "Saw-1"
-        records = api.get("/audit")["records"]
-        kinds = [r["kind"] for r in records]
-        for step in ("event_recorded", "model_registered", "recalibration_due", "alert",
-                     "verdict", "action_executed"):  # fmt: skip
-            assert step in kinds, f"{step} missing from the audit trail: {kinds}"
-        assert "not_verified" not in kinds
+        steps = ("event_recorded", "model_registered", "recalibration_due", "alert", "verdict")
+        records = assert_audit_trail(api, (*steps, "action_executed"))
+        assert "not_verified" not in [r["kind"] for r in records]
         verdict = next(r for r in records if r["kind"] == "verdict")
         assert version in verdict["payload"]["twin_version"]
         assert verdict["payload"]["twin_trusted"] and verdict["payload"]["accept"]
-        assert api.get("/audit/verify")["ok"]
-    finally:
-        proc.terminate()
-        out = proc.communicate(timeout=30)[0].decode()
-        server.stop()
-    assert "Traceback" not in out, out
-    assert "verifying on the calibrated twin calibrated.yaml" in out
+    assert "verifying on the calibrated twin calibrated.yaml" in run.out

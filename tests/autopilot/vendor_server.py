@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from asyncua import Server, ua
 from asyncua.common.methods import uamethod
@@ -29,55 +30,82 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class VendorServer:
-    """See the module docstring. `node(name, leaf)` gives a node id as text."""
+class ThreadedServer:
+    """An asyncua server (no security) on its own asyncio loop in a thread. A subclass builds
+    its address space in `_build`; `ns` is its namespace's index once started. As a context
+    manager it stops on leaving (start it first: a test may set values before jayul starts)."""
 
-    def __init__(self, names: list[str], port: int | None = None) -> None:
-        self.names = names
-        self.port = port or free_port()
-        self.endpoint = f"opc.tcp://127.0.0.1:{self.port}/plant7/"
+    def __init__(self, endpoint: str, namespace: str) -> None:
+        self.endpoint = endpoint
+        self.namespace = namespace
         self.ns = 2
-        self.calls: list[tuple[str, str]] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: Server | None = None
-        self._vars: dict[tuple[str, str], Any] = {}
 
-    def node(self, name: str, leaf: str | None = None) -> str:
-        text = f"Plant7.{name}" + (f".{leaf}" if leaf else "")
-        return f"ns={self.ns};s={text}"
-
-    def start(self) -> VendorServer:
+    def start(self) -> Self:
         self._thread.start()
         # asyncua builds its standard address space first: seconds on a loaded machine
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(180)
+        self._call(self._start(), 180)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(60)
+            self._call(self._server.stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
-    def set(self, name: str, leaf: str, value: float | int) -> None:
-        """Write a variable as the machine's PLC would."""
-        asyncio.run_coroutine_threadsafe(self._set(name, leaf, value), self._loop).result(60)
+    def __enter__(self) -> Self:
+        return self
 
-    def get(self, name: str, leaf: str) -> Any:
-        node = self._vars[(name, leaf)]
-        return asyncio.run_coroutine_threadsafe(node.read_value(), self._loop).result(60)
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
-    async def _set(self, name: str, leaf: str, value: float | int) -> None:
-        node = self._vars[(name, leaf)]
-        vtype = ua.VariantType.Int32 if leaf == "StatusCode" else ua.VariantType.Double
-        await node.write_value(ua.Variant(value, vtype))
+    def _call(self, work: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
+        """Run `work` on the server's loop from the test's thread and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout)
 
     async def _start(self) -> None:
         server = Server()
         await server.init()
         server.set_endpoint(self.endpoint)
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
-        self.ns = await server.register_namespace(NAMESPACE)
+        self.ns = await server.register_namespace(self.namespace)
+        await self._build(server)
+        await server.start()
+        self._server = server
+
+    async def _build(self, server: Server) -> None:
+        raise NotImplementedError
+
+
+class VendorServer(ThreadedServer):
+    """See the module docstring. `node(name, leaf)` gives a node id as text."""
+
+    def __init__(self, names: list[str], port: int | None = None) -> None:
+        self.names = names
+        self.port = port or free_port()
+        super().__init__(f"opc.tcp://127.0.0.1:{self.port}/plant7/", NAMESPACE)
+        self.calls: list[tuple[str, str]] = []
+        self._vars: dict[tuple[str, str], Any] = {}
+
+    def node(self, name: str, leaf: str | None = None) -> str:
+        text = f"Plant7.{name}" + (f".{leaf}" if leaf else "")
+        return f"ns={self.ns};s={text}"
+
+    def set(self, name: str, leaf: str, value: float | int) -> None:
+        """Write a variable as the machine's PLC would."""
+        self._call(self._set(name, leaf, value))
+
+    def get(self, name: str, leaf: str) -> Any:
+        return self._call(self._vars[(name, leaf)].read_value())
+
+    async def _set(self, name: str, leaf: str, value: float | int) -> None:
+        node = self._vars[(name, leaf)]
+        vtype = ua.VariantType.Int32 if leaf == "StatusCode" else ua.VariantType.Double
+        await node.write_value(ua.Variant(value, vtype))
+
+    async def _build(self, server: Server) -> None:
         plant = await server.nodes.objects.add_folder(ua.NodeId("Plant7", self.ns), "Plant7")
         for name in self.names:
             obj = await plant.add_object(ua.NodeId(f"Plant7.{name}", self.ns), name)
@@ -105,8 +133,6 @@ class VendorServer:
                 [ua.VariantType.String],
                 [ua.VariantType.Boolean],
             )
-        await server.start()
-        self._server = server
 
 
 def pump_plant_file(

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import yaml
+from tests.calibrate.conftest import SMALL, small_history
 from typer.testing import CliRunner
 
 from jayul.calibrate.plant_twin import PlantTwin
@@ -16,25 +17,6 @@ from jayul.cli.main import app
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import connect
 from jayul.govern.registry import Registry
-from jayul.historian import open_historian
-from jayul.plant import parse_plant
-from jayul.twin import Twin
-
-SMALL = (Path(__file__).parents[1] / "calibrate" / "small_plant.yaml").read_text()
-DAYS = 60
-
-
-def _history(url: str) -> None:
-    """Sixty days of the small plant: signals and events, blade changes every ninth day."""
-    twin = Twin(parse_plant(SMALL), seed=4)
-    store = open_historian(url)
-    for day in range(1, DAYS + 1):
-        twin.run_until(day * 24.0)
-        if day % 9 == 0:
-            twin.request_maintenance("saw1", "blade_change")
-        store.append_samples(twin.drain_samples())
-        store.append_events(twin.drain_events())
-    store.close()
 
 
 def _invoke(*args: str) -> str:
@@ -46,7 +28,7 @@ def _invoke(*args: str) -> str:
 def test_recalibrates_when_due_and_registers_each_version(tmp_path: Path) -> None:
     plant_file, db = tmp_path / "small.yaml", tmp_path / "history.duckdb"
     plant_file.write_text(SMALL)
-    _history(str(db))
+    small_history(str(db), days=60, seed=4)
     twin, gate_db = tmp_path / "twin.yaml", tmp_path / "gate.duckdb"
     common = ["--plant", str(plant_file), "--db", str(db)]
     _invoke("twin", "calibrate", *common, "--out", str(twin), "--holdout", "0")
