@@ -1,7 +1,8 @@
 """The console's process view in headless Chromium over the process twin under the autopilot
 (tests/server/process_state.py): the Process page shows each unit's monitor with its chart
-against the control limit, the feed's diagnosis after the A feed is lost, and the setpoint
-change waiting for a person. A screenshot goes to build/test-artifacts/console/."""
+against the control limit, the feed's diagnosis after the A feed is lost, the setpoint
+change waiting for a person, and the soft sensor's prediction of the product analyser. A
+screenshot goes to build/test-artifacts/console/."""
 
 from __future__ import annotations
 
@@ -77,6 +78,12 @@ def test_the_process_page_shows_units_diagnosis_and_proposals(url: str) -> None:
         expect(page.locator("#proposals li")).to_have_count(1)
         expect(page.locator("#proposals li")).to_contain_text("reactor_pressure → 2,730")
         expect(page.locator("#process-ledger")).to_contain_text("kg CO₂e/m³")
+        soft = page.locator("#soft-sensor")
+        expect(soft.locator("table.soft-sensor tr[data-signal]")).to_have_count(5)
+        g = soft.locator('tr[data-signal="stripper_underflow_G_concentration"]')
+        expect(g).to_contain_text("mol%")
+        expect(g.locator("td").nth(2)).to_contain_text("–")  # the interval's two ends
+        expect(soft.locator(".chart canvas")).to_have_count(5)  # one chart per quantity
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "process.png"), full_page=True)
         browser.close()

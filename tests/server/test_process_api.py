@@ -1,7 +1,8 @@
 """The process view's API (`GET /api/process`) over the process twin under the autopilot: the
 units' measured variables with the product limits, each unit's monitor against its control
 limit, the diagnosis of an injected fault (IDV 6, the A feed lost) and the setpoint change
-waiting for a person at L2."""
+waiting for a person at L2; the soft sensor's prediction of the product analyser with its
+interval, fitted and predicting from the past only."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
+import numpy as np
 from conftest import Login
 from process_state import OPERATOR, process_live_state
 
 from jayul.server import LiveState, create_app
+from jayul.server.soft_sensor_view import ANALYSER_DELAY_ROWS, SoftSensorPanel
 
 pytest.importorskip("tep_studio", reason="the process twin needs the process extra")
 
@@ -50,6 +53,58 @@ def test_the_process_view(process_state: LiveState) -> None:
                                            "unit": "kPa"}  # fmt: skip
     assert view["ledger"]["carbon_kg_per_m3"] > 0
     assert view["emissions"]["electricity_kg_co2e_per_kwh"] == 0.46
+    soft = view["soft_sensor"]
+    assert soft["available"] and soft["fit_readings"] >= 10
+    assert soft["fitted_time"] <= view["now_ns"]
+    quantities = {q["signal"]: q for q in soft["quantities"]}
+    assert len(quantities) == 5
+    g = quantities["stripper_underflow_G_concentration"]
+    assert g["low"] < g["prediction"] < g["high"] and 40 < g["prediction"] < 70
+    assert g["unit"] == "mol%" and 40 < g["reading"] < 70
+    assert g["sample_time"] < g["reading_time"] <= view["now_ns"]
+    times = soft["time"]
+    for q in quantities.values():
+        h = q["history"]
+        assert len(h["prediction"]) == len(h["low"]) == len(h["reading"]) == len(times) > 60
+        shown = [i for i, p in enumerate(h["prediction"]) if p is not None]
+        # predictions only from the fit's row on, each inside its own interval
+        assert shown and all(times[i] >= soft["fitted_time"] for i in shown)
+        assert all(h["low"][i] <= h["prediction"][i] <= h["high"][i] for i in shown)
+        # readings drawn at the sample's time: some after the fit to check the prediction by
+        assert sum(h["reading"][i] is not None for i in shown) >= 2
+
+
+def test_the_soft_sensor_never_sees_the_future(process_state: LiveState) -> None:
+    """The fit at row f and the prediction at row t use nothing after them: replacing every
+    later row (measurements and analyser readings) changes neither."""
+    panel = process_state.soft_sensor
+    assert panel is not None and panel.fitted_ns is not None
+    times, data = panel.rows(process_state.tap, 10_000)
+    k = len(panel.inputs)
+    f = int(np.searchsorted(times, panel.fitted_ns))
+    rng = np.random.default_rng(0)
+    future = data.copy()
+    future[f + 1 :] = rng.normal(50.0, 30.0, future[f + 1 :].shape)  # another future
+    for d in (data, future):
+        fresh = SoftSensorPanel(process_state.plant)
+        assert fresh.fit_from(process_state.tap, times, d) is None
+        assert fresh.fitted_ns == panel.fitted_ns and fresh.sensor is not None
+        point, low, high = fresh.sensor.predict(d[:, :k])
+        expected, e_low, e_high = panel.sensor.predict(data[:, :k])  # type: ignore[union-attr]
+        assert np.allclose(point[: f + 1], expected[: f + 1])
+        assert np.allclose(high[: f + 1] - low[: f + 1], e_high[: f + 1] - e_low[: f + 1])
+    # and a prediction at row t is the same whether or not the rows after t exist
+    t = len(times) - 2 * ANALYSER_DELAY_ROWS
+    assert panel.sensor is not None
+    cut, _, _ = panel.sensor.predict(data[: t + 1, :k])
+    changed = data.copy()
+    changed[t + 1 :, :k] += 25.0
+    whole, _, _ = panel.sensor.predict(changed[:, :k])
+    assert np.allclose(cut[t], whole[t])
+    # with too little history the API says so instead of predicting
+    early = SoftSensorPanel(process_state.plant)
+    reason = early.fit_from(process_state.tap, times[:30], data[:30])
+    assert reason is not None and "not enough history" in reason and early.sensor is None
 
 
 def test_a_discrete_plant_has_no_process_view(client: TestClient, login: Login) -> None:

@@ -31,6 +31,7 @@ from jayul.records.timebase import NS_PER_H
 from jayul.server.alarm_feed import AlarmFeed
 from jayul.server.derived import derived_samples
 from jayul.server.replays import ProposalReplays
+from jayul.server.soft_sensor_view import SoftSensorPanel
 from jayul.server.tap import LiveTap, finite_or_none
 from jayul.server.throttle import LoginThrottle
 from jayul.server.users import Sessions, UserStore
@@ -107,6 +108,8 @@ class LiveState:
         monitor = pilot.monitor or HealthMonitor(plant)
         self.tap = monitor if isinstance(monitor, LiveTap) else LiveTap(monitor)
         pilot.monitor = self.tap
+        # the product analyser's soft sensor, on a continuous process only (fitted lazily)
+        self.soft_sensor = SoftSensorPanel(plant) if plant.process is not None else None
         # Alerts, actions and maintenance events reach the historian at each flush: every few
         # ticks, so the console's event views lag by seconds, not by a simulated day.
         pilot.flush_every = min(pilot.flush_every, 5)

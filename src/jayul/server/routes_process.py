@@ -3,7 +3,8 @@ its measured variables (the latest value, and the product limits the plant file 
 its multivariate monitor (the score against its control limit, 1 = the limit, with its recent
 history) and the diagnosis of its last alert (the variables that drove it, with direction);
 the setpoints in force; the setpoint changes waiting for a person; and, on the process twin,
-the run's operating cost, energy and carbon per m3 of product."""
+the run's operating cost, energy and carbon per m3 of product; and the soft sensor's prediction
+of the product analyser with its interval, against the analyser's later reading."""
 
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def process(
                        if a.action.kind is ActionKind.CHANGE_SETPOINT]  # fmt: skip
         port = state.pilot.plant
         ledger = port.twin.ledger.per_hour() if isinstance(port, ProcessPlant) else None
+        soft = state.soft_sensor
+        soft_sensor = soft.view(state.tap, HISTORY_ROWS) if soft is not None else None
     return {
         "available": True,
         "now_ns": snap.now_ns,
@@ -94,4 +97,5 @@ def process(
         "proposals": [approval_json(a) for a in waiting],
         "ledger": ledger,  # the process twin's figures; None on a real process
         "emissions": plant.process.emissions.model_dump(),
+        "soft_sensor": soft_sensor,  # the product analyser predicted, or why not (available)
     }

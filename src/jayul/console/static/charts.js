@@ -4,12 +4,15 @@ import uPlot from "./vendor/uPlot.esm.js";
 const COLORS = ["#1f5fbf", "#c62828", "#1a7f37", "#b26a00", "#7b3fbf", "#00838f"];
 
 // A chart in `el` with a title and one line per name; set([xs, ys1, ys2, ...]) redraws.
-// `level` draws a dashed horizontal line (e.g. the alarm level of an anomaly score).
-export function lineChart(el, title, names, { level = null, height = 170 } = {}) {
+// `level` draws a dashed horizontal line (e.g. the alarm level of an anomaly score); the
+// series named in `dots` are drawn as points only (sparse readings, e.g. an analyser's).
+export function lineChart(el, title, names, { level = null, height = 170, dots = [] } = {}) {
   el.innerHTML = `<div class="title">${title}</div>`;
   const width = () => Math.max(el.clientWidth - 12, 200);
-  const series = [{}, ...names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length],
-    width: 1.5, points: { show: false } }))];
+  const series = [{}, ...names.map((n, i) => (dots.includes(n) ?
+    { label: n, stroke: COLORS[i % COLORS.length], paths: () => null,
+      points: { show: true, size: 6, fill: COLORS[i % COLORS.length] } } :
+    { label: n, stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false } }))];
   const hooks = level == null ? {} : { draw: [(u) => {
     const y = u.valToPos(level, "y", true);
     const { ctx } = u;

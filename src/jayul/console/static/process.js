@@ -1,7 +1,8 @@
 // The process view of a continuous process: per unit its monitor's score against the control
 // limit (with its recent history), the diagnosis of its last alert (the variables that drove
 // it, with direction), its measured variables with the product limits, its setpoints; the
-// setpoint changes waiting for a person; the run's cost, energy and carbon on the twin.
+// setpoint changes waiting for a person; the run's cost, energy and carbon on the twin; the soft
+// sensor's prediction of the product analyser with its interval, against the later reading.
 import { api, esc, healthBar, num, when } from "./lib.js";
 import { lineChart } from "./charts.js";
 
@@ -39,6 +40,27 @@ function ledger(l) {
     ${num(l.carbon_kg_per_m3, 2)} kg CO₂e/m³ · off spec ${num(100 * l.off_spec_share, 1)} %</p>`;
 }
 
+function softSensor(s) {
+  if (!s) return "";
+  if (!s.available) {
+    return `<section class="card" id="soft-sensor"><h2>Soft sensor: product analyser</h2>
+      <p class="muted" id="soft-sensor-na">${esc(s.reason)}</p></section>`;
+  }
+  const rows = s.quantities.map((q) => `<tr data-signal="${esc(q.signal)}">
+    <td>${esc(q.signal)}</td><td class="num">${num(q.prediction, 2)}</td>
+    <td class="num">${q.low == null ? "" : `${num(q.low, 2)} – ${num(q.high, 2)}`}</td>
+    <td class="num">${num(q.reading, 2)}</td><td>${esc(q.unit)}</td>
+    <td>${q.sample_time == null ? "" : when(q.sample_time)}</td></tr>`);
+  return `<section class="card" id="soft-sensor"><h2>Soft sensor: product analyser</h2>
+    <p class="muted">predicted now from the fast measurements (${Math.round(100 * s.coverage)} %
+    interval), before the analyser reports ${s.delay_rows} samples later; fitted on
+    ${s.fit_readings} readings up to ${when(s.fitted_time)}</p>
+    <table class="soft-sensor"><tr><th>quantity</th><th>predicted now</th><th>interval</th>
+    <th>last reading</th><th>unit</th><th>sampled at</th></tr>${rows.join("")}</table>
+    <div class="units">${s.quantities.map((q) =>
+      `<div class="chart" id="soft-${esc(q.signal)}"></div>`).join("")}</div></section>`;
+}
+
 export async function processPage(el) {
   let charts = [];
   async function draw() {
@@ -57,7 +79,15 @@ export async function processPage(el) {
       ${waiting.length ? `<ul id="proposals">${waiting.join("")}</ul>
         <p><a href="#/approvals">Approve or reject on the Approvals page</a></p>` :
         `<p class="muted" id="proposals">none</p>`}
+      ${softSensor(v.soft_sensor)}
       <div class="units">${v.units.map(unitCard).join("")}</div>`;
+    for (const q of v.soft_sensor?.available ? v.soft_sensor.quantities : []) {
+      const c = lineChart(el.querySelector(`#soft-${q.signal}`), `${q.signal} (${q.unit})`,
+        ["predicted", "low", "high", "analyser"], { height: 140, dots: ["analyser"] });
+      const h = q.history;
+      c.set([v.soft_sensor.time.map((t) => t / 1e9), h.prediction, h.low, h.high, h.reading]);
+      charts.push(c);
+    }
     for (const u of v.units) {
       const c = lineChart(el.querySelector(`#chart-${u.machine}`),
         "score / control limit", ["score"], { level: 1, height: 120 });
