@@ -9,7 +9,7 @@ Protocol (`run_twin_bench`):
 - Detector: the normal model is `MspcDetector` (PCA, T² and SPE limits at 99 %) on the
   site's commissioning rows, the first `commission_h` hours of every pump of its training run
   (as the health monitor learns a new plant). Local-only: each site's own rows; central: all
-  sites' rows pooled; federated: `jayul.fleet.federated.detector.federated_mspc` from the
+  sites' rows pooled; federated: `jayul.bench.federated.detector.federated_mspc` from the
   sites' sums. Judged on each site's held-out run, on available machines' hourly rows: a row
   is normal while no failure mode shows in the signals (true wear level 0) and worn at level
   `WORN_LEVEL` and above; false-alarm rate (score above the limit on normal rows), detection
@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from jayul.bench.federated.detector import federated_mspc, normal_sums
 from jayul.bench.federated.twin_sites import SiteRun, simulate_site, with_wear_factor
 from jayul.bench.runner import run_tasks
 from jayul.fleet.federated import network
-from jayul.fleet.federated.detector import federated_mspc, normal_sums
 from jayul.fleet.federated.features import Site
 from jayul.fleet.federated.flower import train_federated
 from jayul.fleet.federated.model import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jayul.fleet.federated.detector import federated_mspc, normal_sums
+from jayul.bench.federated.detector import federated_mspc, normal_sums
 from jayul.health.mspc import MspcDetector
 
 
