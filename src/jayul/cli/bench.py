@@ -67,6 +67,10 @@ from jayul.bench.tep.command import bench_tep  # noqa: E402
 
 bench_app.command("tep")(bench_tep)
 
+from jayul.bench.tep.generate_command import bench_tep_generate  # noqa: E402
+
+bench_app.command("tep-generate")(bench_tep_generate)
+
 from jayul.bench.process_opt.command import bench_process_opt  # noqa: E402
 from jayul.bench.steel.command import bench_steel  # noqa: E402
 
