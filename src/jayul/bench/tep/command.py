@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.bench.tep.data import FAULTS, TepDataError
+from jayul.bench.tep.data import TepDataError
 from jayul.bench.tep.run import run_tep
 from jayul.shell.report import write_report
 
@@ -39,7 +39,7 @@ def _print(console: Console, f: dict[str, Any]) -> None:
     table.add_column(ours["chosen"], justify="right")
     table.add_column("delay (min)", justify="right")
     table.add_column(peer["chosen"], justify="right")
-    for j in FAULTS:
+    for j in ours["fdr"]:
         delay = ours["delay_minutes"][j]
         table.add_row(
             str(j),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jayul.bench.tep.data import HARD, ONSET, TepData
+from jayul.bench.tep.data import HARD, TepData
 from jayul.health.detector import Detector, FloatArray
 from jayul.health.mspc import MspcDetector
 from jayul.health.threshold import QuantileThreshold
@@ -150,11 +150,11 @@ def score_tests(candidate: Candidate, data: TepData) -> DetectionScores:
     for j, a in alarms.items():
         if j == 0:
             continue
-        after = a[ONSET:]
+        after = a[data.onset :]
         fdr[j] = float(after.mean())
         first = np.flatnonzero(after)
         delay[j] = int(first[0]) if len(first) else None
-    before = np.concatenate([a[:ONSET] for j, a in alarms.items() if j])
+    before = np.concatenate([a[: data.onset] for j, a in alarms.items() if j])
     return DetectionScores(alarms, fdr, delay, float(alarms[0].mean()), float(before.mean()))
 
 

@@ -12,7 +12,6 @@ from sklearn.ensemble import RandomForestClassifier
 from jayul.bench.tep.data import (
     ANALYSER_DELAY,
     FAST_INPUTS,
-    ONSET,
     PRODUCT_ANALYSER,
     TepData,
 )
@@ -23,10 +22,10 @@ N_TREES = 200  # both classifiers
 
 def after_onset(data: TepData) -> tuple[list[np.ndarray], NDArray[np.int64]]:
     """The scored rows of the diagnosis protocol: d00_te whole, the fault files after onset."""
-    rows = [data.test[0]] + [data.test[j][ONSET:] for j in data.test if j]
+    rows = [data.test[0]] + [data.test[j][data.onset :] for j in data.test if j]
     labels = np.concatenate(
         [np.zeros(len(data.test[0]), np.int64)]
-        + [np.full(len(data.test[j]) - ONSET, j, np.int64) for j in data.test if j]
+        + [np.full(len(data.test[j]) - data.onset, j, np.int64) for j in data.test if j]
     )
     return rows, labels
 
@@ -53,24 +52,24 @@ def diagnose(data: TepData, seed: int = 0, trees: int = N_TREES) -> Diagnosis:
     return Diagnosis(
         clf,
         predicted,
-        _accuracy(predicted),
-        _per_fault(predicted),
-        _accuracy(peer_pred),
-        _per_fault(peer_pred),
+        _accuracy(predicted, data.onset),
+        _per_fault(predicted, data.onset),
+        _accuracy(peer_pred, data.onset),
+        _per_fault(peer_pred, data.onset),
     )
 
 
-def _scored(j: int, pred: np.ndarray) -> np.ndarray:
-    return pred if j == 0 else pred[ONSET:]
+def _scored(j: int, pred: np.ndarray, onset: int) -> np.ndarray:
+    return pred if j == 0 else pred[onset:]
 
 
-def _per_fault(pred: dict[int, np.ndarray]) -> dict[int, float]:
-    return {j: float(np.mean(_scored(j, p) == j)) for j, p in pred.items()}
+def _per_fault(pred: dict[int, np.ndarray], onset: int) -> dict[int, float]:
+    return {j: float(np.mean(_scored(j, p, onset) == j)) for j, p in pred.items()}
 
 
-def _accuracy(pred: dict[int, np.ndarray]) -> float:
-    hits = sum(int(np.sum(_scored(j, p) == j)) for j, p in pred.items())
-    return hits / sum(len(_scored(j, p)) for j, p in pred.items())
+def _accuracy(pred: dict[int, np.ndarray], onset: int) -> float:
+    hits = sum(int(np.sum(_scored(j, p, onset) == j)) for j, p in pred.items())
+    return hits / sum(len(_scored(j, p, onset)) for j, p in pred.items())
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from jayul.bench.tep.data import FAULTS, HARD, load_tep
+from jayul.bench.tep.data import HARD, load_tep
 from jayul.bench.tep.detect import (
     FAR_BUDGET,
     DetectionScores,
@@ -81,5 +81,5 @@ def _detection(choice: Any, s: DetectionScores) -> dict[str, Any]:
         "mean_fdr_21": mean_rate(s.fdr, ()),
         "far_d00_te": s.far_normal,
         "far_first_160": s.far_before_onset,
-        "hard_faults": {j: s.fdr[j] for j in HARD if j in FAULTS},
+        "hard_faults": {j: s.fdr[j] for j in HARD if j in s.fdr},
     }
