@@ -36,7 +36,7 @@ HELD_VALVE_FAULT = 21
 RUNS_PER_SEED = 100  # noise seeds: TEP_SEED + seed * RUNS_PER_SEED + run number
 
 
-class TwinTripped(Exception):
+class PlantTrippedError(Exception):
     """The simulated plant shut down during a run; the message says which run and when."""
 
 
@@ -110,7 +110,7 @@ def simulate(spec: RunSpec) -> FloatArray:
             action[STREAM4_VALVE] = held
         result = sim.advance(action, control_interval=CONTROL_STEP_H, disturbances=idv)
         if result.shutdown_status["terminated"]:
-            raise TwinTripped(
+            raise PlantTrippedError(
                 f"{spec.file}: the plant shut down at {sim.time:.2f} h "
                 f"({result.shutdown_status['message']})"
             )

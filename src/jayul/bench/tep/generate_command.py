@@ -10,11 +10,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from jayul.bench.tep.generate import Layout, RunSpec, TwinTripped, generate, runs
+from jayul.bench.tep.generate import Layout, PlantTrippedError, RunSpec, generate, runs
 
 
 def bench_tep_generate(
-    seed: Annotated[int, typer.Option(help="The set's seed: every run's noise seed counts from it.")],
+    seed: Annotated[
+        int, typer.Option(help="The set's seed: every run's noise seed counts from it.")
+    ],
     out: Annotated[Path, typer.Option(help="The folder to write d00.dat ... d21_te.dat into.")],
     workers: Annotated[int, typer.Option(min=1, max=2, help="Runs simulated at once.")] = 2,
 ) -> None:
@@ -38,7 +40,7 @@ def bench_tep_generate(
 
         try:
             manifest = generate(out, seed, layout, workers=workers, done=done)
-        except (TwinTripped, RuntimeError, OSError) as exc:
+        except (PlantTrippedError, RuntimeError, OSError) as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
     minutes = (time.perf_counter() - start) / 60
