@@ -27,22 +27,21 @@ def main() -> None:
     args = parser.parse_args()
     fit, test = load_tep(args.fit), load_tep(args.test)
     crossed = TepData(fit.train, test.test, test.onset)  # fit's training files, test's tests
-    figures = {}
+    figures: dict[str, dict[str, str | float]] = {}
     for label, candidates in (("detector", window_candidates()), ("peer_pca", pca_candidates())):
         choice = choose(list(candidates), fit)
         s = score_tests(choice.candidate, crossed)
-        figures[label] = {
-            "chosen": choice.candidate.name,
+        rates = {
             "mean_fdr_18": mean_rate(s.fdr),
             "mean_fdr_21": mean_rate(s.fdr, ()),
             "far_d00_te": s.far_normal,
             "far_first_160": s.far_before_onset,
         }
-        f = figures[label]
+        figures[label] = {"chosen": choice.candidate.name, **rates}
         print(
-            f"{label:9s} {f['chosen']:34s} FDR18 {100 * f['mean_fdr_18']:.1f} %"
-            f"  FAR d00_te {100 * f['far_d00_te']:.1f} %"
-            f"  before onset {100 * f['far_first_160']:.1f} %"
+            f"{label:9s} {choice.candidate.name:34s} FDR18 {100 * rates['mean_fdr_18']:.1f} %"
+            f"  FAR d00_te {100 * rates['far_d00_te']:.1f} %"
+            f"  before onset {100 * rates['far_first_160']:.1f} %"
         )
     write_report(args.report, figures)
 
