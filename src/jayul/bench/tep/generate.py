@@ -10,7 +10,9 @@ Faults 1-20 are tep-studio's IDV(1)-IDV(20). Fault 21 of the Braatz set (the val
 stream 4 fixed at its steady-state position) is not an IDV of the kernel (its IDV(21) is a
 random A feed temperature): it is made by holding XMV(4) at the base case's 61.302 % while the
 controller keeps running. Every run has its own noise seed, counted from the set's seed, so a
-set is reproducible and two seeds share no run. `layout.json` records how the set was made.
+set is reproducible and two seeds share no run. A fault whose run shuts the plant down (fault 6,
+the A feed lost, trips it on low stripper level under this control) is left out of the set,
+not shortened. `layout.json` records how the set was made and what was left out.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from jayul.bench.tep.data import FAULTS, N_VARIABLES, ONSET
+from jayul.bench.tep.data import FAULTS, LAYOUT_FILE, N_VARIABLES, ONSET
 from jayul.health.detector import FloatArray
 from jayul.twin.process import CONTROL_STEP_H, INSTALL, N_DISTURBANCES, TEP_SEED
 
@@ -127,9 +129,46 @@ def _write(folder: Path, spec: RunSpec, x: FloatArray) -> None:
     np.savetxt(folder / spec.file, x.T if spec.transposed else x, fmt="%.10g")
 
 
-def _simulate_and_write(folder: Path, spec: RunSpec) -> RunSpec:
-    _write(folder, spec, simulate(spec))
-    return spec
+def _simulate_and_write(folder: Path, spec: RunSpec) -> tuple[RunSpec, str | None]:
+    """The run written, or the trip that stopped it (nothing written then)."""
+    try:
+        _write(folder, spec, simulate(spec))
+    except PlantTrippedError as exc:
+        return spec, str(exc)
+    return spec, None
+
+
+def _already_made(folder: Path, spec: RunSpec) -> bool:
+    """A file of an earlier, interrupted call at the same seed, complete (the same shape)."""
+    path = folder / spec.file
+    if not path.is_file():
+        return False
+    try:
+        shape = np.loadtxt(path).shape
+    except ValueError:
+        return False
+    return shape == ((N_VARIABLES, spec.rows) if spec.transposed else (spec.rows, N_VARIABLES))
+
+
+def _earlier_trips(folder: Path, seed: int) -> dict[int, str]:
+    """Faults an earlier call at the same seed left out because the plant shut down."""
+    path = folder / LAYOUT_FILE
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_text())
+        if manifest.get("seed") != seed:
+            return {}
+        return {int(j): str(why) for j, why in manifest.get("left_out", {}).items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def pending(out: Path, seed: int, layout: Layout) -> tuple[list[RunSpec], dict[int, str]]:
+    """The runs still to simulate, and the faults an earlier call left out (with why)."""
+    left_out = {j: why for j, why in _earlier_trips(out, seed).items() if j in layout.faults}
+    todo = [s for s in runs(seed, layout) if s.fault not in left_out and not _already_made(out, s)]
+    return todo, left_out
 
 
 def generate(
@@ -137,9 +176,13 @@ def generate(
     seed: int,
     layout: Layout | None = None,
     workers: int = 2,
-    done: Callable[[RunSpec], None] = lambda _: None,
+    done: Callable[[RunSpec, str | None], None] = lambda _s, _t: None,
 ) -> dict[str, Any]:
-    """Simulate every run of the set into `out`; `done` is called as each run is written."""
+    """Simulate every run of the set into `out`; `done(run, trip)` is called as each run ends.
+
+    A fault whose run shuts the plant down is left out of the set (both of its files), and
+    said so in layout.json; files a previous call at the same seed completed are kept, so an
+    interrupted set resumes. Runs already made or left out are not simulated again."""
     layout = layout or Layout()
     bad = [j for j in layout.faults if j not in FAULTS]
     if bad:
@@ -148,32 +191,53 @@ def generate(
         raise ValueError(f"onset {layout.onset} must fall inside the {layout.test_rows} test rows")
     out.mkdir(parents=True, exist_ok=True)
     specs = runs(seed, layout)
-    for spec in _run_all(out, specs, workers):
-        done(spec)
+    todo, left_out = pending(out, seed, layout)
+    for spec, trip in _run_all(out, todo, workers, left_out):
+        if trip is not None:
+            left_out[spec.fault] = trip
+        done(spec, trip)
+    for spec in specs:
+        if spec.fault in left_out:
+            (out / spec.file).unlink(missing_ok=True)
+    made = tuple(j for j in layout.faults if j not in left_out)
     manifest = {
         "made_by": "jayul bench tep-generate (tep-studio process twin, Ricker's control)",
         "tep_studio": version("tep-studio"),
         "seed": seed,
         "sample_minutes": SAMPLE_H * 60,
-        "layout": asdict(layout),
+        "layout": {**asdict(layout), "faults": list(made)},
+        "left_out": {str(j): why for j, why in sorted(left_out.items())},
         "fault_21": "XMV(4), stream 4 valve, held at the base case's steady-state position",
         "noise_seeds": {s.file: s.noise_seed for s in sorted(specs, key=lambda s: s.file)},
-        "simulated_hours": round(sum(s.hours for s in specs), 2),
+        "simulated_hours": round(sum(s.hours for s in todo), 2),
     }
-    (out / "layout.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / LAYOUT_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
-def _run_all(out: Path, specs: list[RunSpec], workers: int) -> Iterator[RunSpec]:
+Outcome = tuple[RunSpec, str | None]
+
+
+def _run_all(
+    out: Path, specs: list[RunSpec], workers: int, left_out: dict[int, str]
+) -> Iterator[Outcome]:
     if workers <= 1:
         for spec in specs:
-            yield _simulate_and_write(out, spec)
+            if spec.fault not in left_out:
+                yield _simulate_and_write(out, spec)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_simulate_and_write, out, spec) for spec in specs]
+        futures = {pool.submit(_simulate_and_write, out, spec): spec for spec in specs}
         try:
             for future in as_completed(futures):
-                yield future.result()
-        finally:  # a trip or an interrupt: the runs not started are not started
+                if future.cancelled():
+                    continue
+                spec, trip = future.result()
+                if trip is not None:  # the fault's other run is not worth starting
+                    for other, o in futures.items():
+                        if o.fault == spec.fault:
+                            other.cancel()
+                yield spec, trip
+        finally:  # an interrupt: the runs not started are not started
             for future in futures:
                 future.cancel()
