@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import jayul.bench.tep.generate as gen
 from jayul.bench.tep.data import TepDataError, load_tep
-from jayul.bench.tep.generate import Layout, RunSpec, generate, runs, simulate
+from jayul.bench.tep.generate import Layout, PlantTrippedError, RunSpec, generate, runs, simulate
 from jayul.bench.tep.run import run_tep
 from jayul.cli.main import app
 
@@ -33,7 +35,7 @@ A_FEED, STREAM4_VALVE = 0, 44  # columns: XMEAS(1) and XMV(4)
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("fresh")
     written: list[str] = []
-    generate(d, seed=3, layout=TINY, workers=2, done=lambda s: written.append(s.file))
+    generate(d, seed=3, layout=TINY, workers=2, done=lambda s, _: written.append(s.file))
     assert sorted(written) == sorted(s.file for s in runs(3, TINY))
     return d
 
@@ -101,3 +103,32 @@ def test_bad_requests_are_named(tmp_path: Path) -> None:
         app, ["bench", "tep-generate", "--seed", "1", "--out", str(tmp_path), "--workers", "3"]
     )
     assert result.exit_code == 2
+
+
+def _fake_simulate(trips: int) -> Callable[[RunSpec], np.ndarray]:
+    def fake(spec: RunSpec) -> np.ndarray:
+        if spec.fault == trips:
+            raise PlantTrippedError(f"{spec.file}: the plant shut down")
+        return np.full((spec.rows, 52), float(spec.fault))
+
+    return fake
+
+
+def test_a_fault_that_trips_the_plant_is_left_out_and_a_set_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gen, "simulate", _fake_simulate(trips=6))
+    layout = Layout(4, 3, 0.1, 6, 2, faults=(1, 6))
+    ended: list[tuple[str, str | None]] = []
+    manifest = generate(tmp_path, 9, layout, workers=1, done=lambda s, t: ended.append((s.file, t)))
+    assert manifest["layout"]["faults"] == [1] and "shut down" in manifest["left_out"]["6"]
+    assert not (tmp_path / "d06.dat").exists() and not (tmp_path / "d06_te.dat").exists()
+    assert sorted(f for f, t in ended if t is None) == [
+        "d00.dat", "d00_te.dat", "d01.dat", "d01_te.dat"
+    ]  # fmt: skip
+    data = load_tep(tmp_path)  # bench tep reads the set without the fault left out
+    assert sorted(data.test) == [0, 1] and data.onset == 2
+    (tmp_path / "d01_te.dat").unlink()  # an interrupted set: one run missing
+    ended.clear()
+    generate(tmp_path, 9, layout, workers=1, done=lambda s, t: ended.append((s.file, t)))
+    assert ended == [("d01_te.dat", None)]  # neither the made runs nor the trip again

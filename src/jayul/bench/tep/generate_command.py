@@ -34,6 +34,7 @@ def bench_tep_generate(
     an interrupted set resumes, files already complete are kept."""
     console = Console()
     layout = Layout() if faults == "1-21" else Layout(faults=_faults(faults))
+    todo, _ = pending(out, seed, layout)  # files an earlier call completed are kept
     start = time.perf_counter()
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -43,15 +44,14 @@ def bench_tep_generate(
         TimeRemainingColumn(),
         console=console,
     ) as progress:
-        task = progress.add_task(f"TEP runs, seed {seed}", total=None)
+        total = sum(s.hours for s in todo)
+        task = progress.add_task(f"TEP runs, seed {seed}", total=total)
 
         def done(spec: RunSpec, trip: str | None) -> None:
             if trip is not None:
                 progress.console.print(f"[yellow]left out fault {spec.fault}:[/yellow] {trip}")
             progress.update(task, advance=spec.hours, description=f"ended {spec.file}")
 
-        todo, _ = pending(out, seed, layout)  # files an earlier call completed are kept
-        progress.update(task, total=sum(s.hours for s in todo))
         try:
             manifest = generate(out, seed, layout, workers=workers, done=done)
         except (RuntimeError, OSError, ValueError) as exc:
