@@ -77,7 +77,8 @@ def _detection(choice: Any, s: DetectionScores) -> dict[str, Any]:
         "delay_minutes": {
             j: (None if d is None else d * MINUTES_PER_ROW) for j, d in s.delay_rows.items()
         },
-        "mean_fdr_18": mean_rate(s.fdr),
+        "faults_scored": sorted(s.fdr),  # all 21 on the Braatz set; a generated set may lack some
+        "mean_fdr_18": mean_rate(s.fdr),  # without 3, 9 and 15: the 18 usual ones when all present
         "mean_fdr_21": mean_rate(s.fdr, ()),
         "far_d00_te": s.far_normal,
         "far_first_160": s.far_before_onset,
