@@ -209,7 +209,7 @@ def generate(
         "left_out": {str(j): why for j, why in sorted(left_out.items())},
         "fault_21": "XMV(4), stream 4 valve, held at the base case's steady-state position",
         "noise_seeds": {s.file: s.noise_seed for s in sorted(specs, key=lambda s: s.file)},
-        "simulated_hours": round(sum(s.hours for s in todo), 2),
+        "hours_simulated_by_this_call": round(sum(s.hours for s in todo), 2),
     }
     (out / LAYOUT_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

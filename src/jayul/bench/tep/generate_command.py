@@ -58,9 +58,9 @@ def bench_tep_generate(
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
     minutes = (time.perf_counter() - start) / 60
-    made = manifest["layout"]["faults"]
+    made, hours = manifest["layout"]["faults"], manifest["hours_simulated_by_this_call"]
     console.print(
-        f"{out}: normal and {len(made)} faults, {manifest['simulated_hours']:.0f} h simulated "
+        f"{out}: normal and {len(made)} faults, {hours:.0f} h simulated "
         f"in {minutes:.1f} min with {workers} worker(s); left out: "
         f"{', '.join(manifest['left_out']) or 'none'}; how it was made: {out / 'layout.json'}"
     )
