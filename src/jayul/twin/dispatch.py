@@ -17,6 +17,10 @@ class Dispatcher(Protocol):
     ) -> list[tuple[Operation, str]]: ...
 
 
+def _due_first(op: Operation) -> tuple[float, int, int]:
+    return (op.due_h, op.order_id, op.index)
+
+
 class EarliestDueDate:
     """The classic rule: the most urgent ready operation goes to the first idle machine able to
     run it (machines in plant-file order)."""
@@ -24,14 +28,24 @@ class EarliestDueDate:
     def assign(
         self, twin: Twin, ready: list[Operation], idle: list[str]
     ) -> list[tuple[Operation, str]]:
+        # Taking the most urgent operation some free machine can run, again and again, assigns
+        # what going down the whole queue in due order would (an operation no free machine can
+        # run stays so as machines are taken), without sorting the queue at every event.
         free = list(idle)
+        runs = {m: twin.machine_type(m).operations for m in free}
         out: list[tuple[Operation, str]] = []
-        for op in sorted(ready, key=lambda o: (o.due_h, o.order_id, o.index)):
-            if not free:
+        pool = ready
+        while free and pool:
+            if len(free) == 1:
+                ops = runs[free[0]]
+                pool = [op for op in pool if op.name in ops]
+            else:
+                pool = [op for op in pool if any(op.name in runs[m] for m in free)]
+            if not pool:
                 break
-            for m in free:
-                if op.name in twin.machine_type(m).operations:
-                    out.append((op, m))
-                    free.remove(m)
-                    break
+            op = min(pool, key=_due_first)
+            m = next(m for m in free if op.name in runs[m])
+            out.append((op, m))
+            free.remove(m)
+            pool = [o for o in pool if o is not op]
         return out

@@ -15,26 +15,30 @@ from __future__ import annotations
 import bisect
 import copy
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
-import simpy
-import simpy.rt
 
 from jayul.plant.model import MachineType, MaintenanceAction, NotModelledError, Plant, modelled
 from jayul.records import Event, EventKind, Samples
 from jayul.records.timebase import NS_PER_H, to_ns
+from jayul.twin.clock import Clock, EventHeap, RealTimeClock
 from jayul.twin.degradation import ModeWear, wear_weight
 from jayul.twin.dispatch import Dispatcher, EarliestDueDate
 from jayul.twin.kpis import Kpis, compute_kpis, total_cost
 from jayul.twin.sensors import Segment, SensorModel, machine_samples
 from jayul.twin.state import Ledger, MachineState, Operation, Order, Status, Timer
 
-_UNAVAILABLE = (Status.WAIT_CREW, Status.MAINTENANCE, Status.DOWN)
-_STANDING = (Status.IDLE, Status.WAIT_CREW)
 # Resolved from the plant file once and never changed: a fork shares them.
-_SHARED = ("env", "plant", "dispatcher", "_sensor_models", "_types", "_wear_modes", "_product_cdf")
+_SHARED = (
+    "clock",
+    "plant",
+    "dispatcher",
+    "_sensor_models",
+    "_types",
+    "_wear_modes",
+    "_product_cdf",
+)
 
 
 class Twin:
@@ -111,43 +115,32 @@ class Twin:
 
     # ----------------------------------------------------------------- clock and timers
     def _start_env(self) -> None:
-        self.env: simpy.Environment
+        self.clock: Clock
         if self.speed is None:
-            self.env = simpy.Environment(initial_time=self.now_h)
+            self.clock = EventHeap(self.now_h)
         else:
-            self.env = simpy.rt.RealtimeEnvironment(
-                initial_time=self.now_h, factor=3600.0 / self.speed, strict=False
-            )
+            self.clock = RealTimeClock(self.now_h, self.speed)
         for timer in sorted(self.timers.values(), key=lambda t: t.id):
-            self._arm(timer)
+            self.clock.arm(timer.due_h, timer.id)
 
     def _schedule(self, delay_h: float, handler: str, args: tuple[str | int | float, ...]) -> int:
         timer = Timer(self._next_timer, self.now_h + delay_h, handler, args)
         self._next_timer += 1
         self.timers[timer.id] = timer
-        self._arm(timer)
+        self.clock.arm(timer.due_h, timer.id)
         return timer.id
 
-    def _arm(self, timer: Timer) -> None:
-        """One SimPy timeout that fires the timer: timers due at the same instant fire in the
-        order they were armed."""
-        event = self.env.timeout(max(timer.due_h - self.env.now, 0.0))
-        event.callbacks.append(partial(self._fire, timer.id))
-
-    def _fire(self, timer_id: int, _event: simpy.Event) -> None:
+    def _fire(self, timer_id: int) -> None:
         timer = self.timers.pop(timer_id, None)
         if timer is None:
             return  # cancelled
-        self.now_h = float(self.env.now)
+        self.now_h = self.clock.now
         _HANDLERS[timer.handler](self, *timer.args)
 
     def run_until(self, t_h: float) -> None:
         """Advance the simulation to `t_h` hours after the plant's start, including what
         happens at `t_h` itself (so a tick due then has produced its samples)."""
-        if t_h > self.now_h:
-            self.env.run(until=t_h)
-        while self.env.peek() <= t_h:
-            self.env.step()
+        self.clock.run_until(t_h, t_h > self.now_h, self._fire)
         self.now_h = max(self.now_h, t_h)
 
     def step(self, dt_h: float) -> None:
@@ -253,7 +246,8 @@ class Twin:
         self.orders[oid] = Order(oid, product.id, self.now_h, due, ops)
         self.ledger.orders_released += 1
         self.ready.append(ops[0])
-        self._emit(EventKind.ORDER_RELEASED, None, order=oid, product=product.id, due_h=due)
+        if self.record_events:  # no payload built for nothing
+            self._emit(EventKind.ORDER_RELEASED, None, order=oid, product=product.id, due_h=due)
         self._schedule(self._interarrival(), "order_arrival", ())
         self._dispatch()
 
@@ -266,8 +260,11 @@ class Twin:
         now = self.now_h
         elapsed = now - m.last_change_h
         if elapsed > 0:
-            running = m.status is Status.BUSY
-            effective = elapsed * wear_weight(running, m.status in _STANDING, m.load)
+            status = m.status
+            running = status is Status.BUSY
+            standing = status is Status.IDLE or status is Status.WAIT_CREW
+            weight = wear_weight(running, standing, m.load)
+            effective = elapsed * weight
             if effective > 0:  # no draw for a machine that does not wear (as gamma_increment)
                 rng, health = self.rng_wear[m.id], m.health
                 for w in self._wear_modes[m.type]:
@@ -327,7 +324,10 @@ class Twin:
         m.op, m.op_started_h = (op.order_id, op.index), self.now_h
         self._change(m, Status.BUSY, load)
         self._schedule(duration, "op_end", (m.id, op.order_id, op.index))
-        self._emit(EventKind.OPERATION_START, m.id, order=op.order_id, op=op.index, name=op.name)
+        if self.record_events:  # no payload built for nothing
+            self._emit(
+                EventKind.OPERATION_START, m.id, order=op.order_id, op=op.index, name=op.name
+            )
 
     def _on_op_end(self, mid: str, order_id: int, index: int) -> None:
         m = self.machines[mid]
@@ -345,7 +345,8 @@ class Twin:
         self._change(m, Status.IDLE, 0.0)
         self.ledger.ops_completed += 1
         self.ledger.ideal_h += mt.operations[op.name] * op.work
-        self._emit(EventKind.OPERATION_END, mid, order=order_id, op=index, scrap=bool(scrapped))
+        if self.record_events:  # no payload built for nothing
+            self._emit(EventKind.OPERATION_END, mid, order=order_id, op=index, scrap=bool(scrapped))
         if scrapped:
             self.ledger.ops_scrapped += 1
             self.ready.append(op)  # made again
@@ -362,7 +363,8 @@ class Twin:
                     self.ledger.orders_on_time += 1
                 else:
                     self.ledger.tardiness_h += late
-                self._emit(EventKind.ORDER_DONE, None, order=order_id, late_h=max(late, 0.0))
+                if self.record_events:  # no payload built for nothing
+                    self._emit(EventKind.ORDER_DONE, None, order=order_id, late_h=max(late, 0.0))
                 del self.orders[order_id]
         if m.pending_maintenance:
             self._begin_unavailable(m, "maint")
