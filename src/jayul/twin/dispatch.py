@@ -28,24 +28,16 @@ class EarliestDueDate:
     def assign(
         self, twin: Twin, ready: list[Operation], idle: list[str]
     ) -> list[tuple[Operation, str]]:
-        # Taking the most urgent operation some free machine can run, again and again, assigns
-        # what going down the whole queue in due order would (an operation no free machine can
-        # run stays so as machines are taken), without sorting the queue at every event.
         free = list(idle)
-        runs = {m: twin.machine_type(m).operations for m in free}
+        runs = twin.operations_by_machine
         out: list[tuple[Operation, str]] = []
-        pool = ready
-        while free and pool:
-            if len(free) == 1:
-                ops = runs[free[0]]
-                pool = [op for op in pool if op.name in ops]
-            else:
-                pool = [op for op in pool if any(op.name in runs[m] for m in free)]
-            if not pool:
+        for op in sorted(ready, key=_due_first) if len(ready) > 1 else ready:
+            if not free:
                 break
-            op = min(pool, key=_due_first)
-            m = next(m for m in free if op.name in runs[m])
-            out.append((op, m))
-            free.remove(m)
-            pool = [o for o in pool if o is not op]
+            name = op.name
+            for m in free:
+                if name in runs[m]:
+                    out.append((op, m))
+                    free.remove(m)
+                    break
         return out

@@ -23,12 +23,16 @@ from jayul.plant.model import MachineType, MaintenanceAction, NotModelledError, 
 from jayul.records import Event, EventKind, Samples
 from jayul.records.timebase import NS_PER_H, to_ns
 from jayul.twin.clock import Clock, EventHeap, RealTimeClock
-from jayul.twin.degradation import ModeWear, wear_weight
+from jayul.twin.degradation import IDLE_WEAR, ModeWear
 from jayul.twin.dispatch import Dispatcher, EarliestDueDate
 from jayul.twin.kpis import Kpis, compute_kpis, total_cost
 from jayul.twin.sensors import Segment, SensorModel, machine_samples
 from jayul.twin.state import Ledger, MachineState, Operation, Order, Status, Timer
 
+# The statuses as module constants: looking a member up on an Enum class costs more than the
+# comparisons the hot paths make with it.
+_IDLE, _BUSY, _WAIT_CREW = Status.IDLE, Status.BUSY, Status.WAIT_CREW
+_MAINTENANCE, _DOWN = Status.MAINTENANCE, Status.DOWN
 # Resolved from the plant file once and never changed: a fork shares them.
 _SHARED = (
     "clock",
@@ -36,6 +40,7 @@ _SHARED = (
     "dispatcher",
     "_sensor_models",
     "_types",
+    "operations_by_machine",
     "_wear_modes",
     "_product_cdf",
 )
@@ -186,6 +191,8 @@ class Twin:
             name: SensorModel(mt, self.signal_period_s) for name, mt in plant.machine_types.items()
         }
         self._types = {m.id: plant.machine_types[m.type] for m in plant.machines}
+        # what each machine can run (operation -> hours), as the dispatcher asks at every event
+        self.operations_by_machine = {mid: mt.operations for mid, mt in self._types.items()}
         self._wear_modes = {
             name: tuple(ModeWear(f) for f in mt.failure_modes)
             for name, mt in plant.machine_types.items()
@@ -261,19 +268,23 @@ class Twin:
         elapsed = now - m.last_change_h
         if elapsed > 0:
             status = m.status
-            running = status is Status.BUSY
-            standing = status is Status.IDLE or status is Status.WAIT_CREW
-            weight = wear_weight(running, standing, m.load)
-            effective = elapsed * weight
+            running = status is _BUSY
+            # `wear_weight`, inlined: the wear hours per clock hour
+            if running:
+                effective = elapsed * max(m.load, 0.1) ** 2
+            elif status is _IDLE or status is _WAIT_CREW:
+                effective = elapsed * IDLE_WEAR
+            else:
+                effective = elapsed * 0.0
             if effective > 0:  # no draw for a machine that does not wear (as gamma_increment)
-                rng, health = self.rng_wear[m.id], m.health
+                gamma, health = self.rng_wear[m.id].gamma, m.health
                 for w in self._wear_modes[m.type]:
-                    inc = (
-                        w.increment(effective, rng)
-                        if w.wiener
-                        else float(rng.gamma(w.shape_per_h * effective, w.scale))  # inlined
-                    )
-                    health[w.id] = min(health[w.id] + inc, 1.0)
+                    if w.wiener:
+                        inc = w.increment(effective, self.rng_wear[m.id])
+                    else:  # `ModeWear.increment`, inlined
+                        inc = gamma(w.shape_per_h * effective, w.scale)
+                    level = health[w.id] + inc
+                    health[w.id] = 1.0 if level > 1.0 else level  # min(level, 1.0)
             if running:
                 hours = m.run_hours_since
                 for w in self._wear_modes[m.type]:
@@ -306,9 +317,7 @@ class Twin:
         if not self.ready:
             return
         idle = [
-            m.id
-            for m in self.machines.values()
-            if m.status is Status.IDLE and not m.pending_maintenance
+            m.id for m in self.machines.values() if m.status is _IDLE and not m.pending_maintenance
         ]
         if not idle:
             return
@@ -322,7 +331,7 @@ class Twin:
         duration = self._types[m.id].operations[op.name] * op.work / factor
         load = factor * float(self.rng_ops[m.id].uniform(0.85, 1.15))
         m.op, m.op_started_h = (op.order_id, op.index), self.now_h
-        self._change(m, Status.BUSY, load)
+        self._change(m, _BUSY, load)
         self._schedule(duration, "op_end", (m.id, op.order_id, op.index))
         if self.record_events:  # no payload built for nothing
             self._emit(
@@ -336,13 +345,14 @@ class Twin:
         order = self.orders[order_id]
         op = order.ops[index]
         mt = self._types[mid]
-        severity = max(
-            (max(0.0, (m.health[f.id] - f.onset) / (1 - f.onset)) ** 2 for f in mt.failure_modes),
-            default=0.0,
-        )
+        severity, health = 0.0, m.health  # the worst mode's, as `max` over the modes gives it
+        for f in mt.failure_modes:
+            visible = (health[f.id] - f.onset) / (1 - f.onset)
+            if visible > 0.0 and visible**2 > severity:
+                severity = visible**2
         scrapped = self.rng_ops[mid].random() < 0.005 + 0.2 * severity
         m.op = None
-        self._change(m, Status.IDLE, 0.0)
+        self._change(m, _IDLE, 0.0)
         self.ledger.ops_completed += 1
         self.ledger.ideal_h += mt.operations[op.name] * op.work
         if self.record_events:  # no payload built for nothing
@@ -382,10 +392,10 @@ class Twin:
         is free. Returns False when the machine is down or already has this action pending."""
         self.maintenance_action(machine_id, action_id)  # validates
         m = self.machines[machine_id]
-        if m.status is Status.DOWN or action_id in m.pending_maintenance:
+        if m.status is _DOWN or action_id in m.pending_maintenance:
             return False
         m.pending_maintenance.append(action_id)
-        if m.status is Status.IDLE:
+        if m.status is _IDLE:
             self._begin_unavailable(m, "maint")
         return True
 
@@ -412,7 +422,7 @@ class Twin:
         """Reserve the machine for maintenance or repair and ask for the crew."""
         if m.unavailable_since_h is None:
             m.unavailable_since_h = self.now_h
-        self._change(m, Status.DOWN if kind == "repair" else Status.WAIT_CREW, 0.0)
+        self._change(m, _DOWN if kind == "repair" else _WAIT_CREW, 0.0)
         if kind == "repair":
             assert m.failed_mode is not None
             crew = self._failure_mode(m, m.failed_mode).repair_crew
@@ -437,7 +447,7 @@ class Twin:
             self._schedule(mode.repair_h, "repair_end", (m.id, crew))
         else:
             action = self.maintenance_action(m.id, m.pending_maintenance[0])
-            self._change(m, Status.MAINTENANCE, 0.0)
+            self._change(m, _MAINTENANCE, 0.0)
             self._emit(EventKind.MAINTENANCE_START, m.id, action=action.id, crew=crew)
             self._schedule(action.duration_h, "maintenance_end", (m.id, crew))
 
@@ -453,7 +463,7 @@ class Twin:
         m = self.machines[mid]
         action = self.maintenance_action(mid, m.pending_maintenance.pop(0))
         mt = self._types[mid]
-        self._change(m, Status.IDLE, 0.0, resets=tuple(action.restores))
+        self._change(m, _IDLE, 0.0, resets=tuple(action.restores))
         assert m.unavailable_since_h is not None
         down = self.now_h - m.unavailable_since_h
         m.unavailable_since_h = None
@@ -465,7 +475,7 @@ class Twin:
             self._charge(m, mode, cost / len(action.restores))
         self._emit(EventKind.MAINTENANCE_END, mid, action=action.id, downtime_h=down)
         self._release_crew(crew)
-        if m.pending_maintenance and m.status is Status.IDLE:
+        if m.pending_maintenance and m.status is _IDLE:
             self._begin_unavailable(m, "maint")
         self._dispatch()
 
@@ -474,7 +484,7 @@ class Twin:
         self.ledger.cost_by_mode[key] = self.ledger.cost_by_mode.get(key, 0.0) + cost
 
     def _fail(self, m: MachineState, mode_id: str) -> None:
-        if m.status is Status.WAIT_CREW:
+        if m.status is _WAIT_CREW:
             self.crew_queue = [q for q in self.crew_queue if q[1] != m.id]
         if m.op is not None:  # the part in the machine is lost and made again
             op = self.orders[m.op[0]].ops[m.op[1]]
@@ -493,7 +503,7 @@ class Twin:
         m = self.machines[mid]
         assert m.failed_mode is not None and m.unavailable_since_h is not None
         mode = self._failure_mode(m, m.failed_mode)
-        self._change(m, Status.IDLE, 0.0, resets=(mode.id,))
+        self._change(m, _IDLE, 0.0, resets=(mode.id,))
         down = self.now_h - m.unavailable_since_h
         m.unavailable_since_h, m.failed_mode = None, None
         self.ledger.failure_downtime_h += down
@@ -523,13 +533,13 @@ class Twin:
                 )
                 m.segments = [Segment(self.now_h, m.load, self._health_list(m))]
         for m in self.machines.values():
-            if m.status is Status.DOWN or m.status is Status.MAINTENANCE:
+            if m.status is _DOWN or m.status is _MAINTENANCE:
                 continue
-            worst, top = "", -np.inf  # the first mode with the highest health index
-            for mode, h in m.health.items():
-                if h > top:
-                    worst, top = mode, h
-            if top >= 1.0:
+            if max(m.health.values(), default=0.0) >= 1.0:
+                worst, top = "", -np.inf  # the first mode with the highest health index
+                for mode, h in m.health.items():
+                    if h > top:
+                        worst, top = mode, h
                 self._fail(m, worst)
         self._schedule(self.tick_h, "tick", ())
         self._dispatch()
