@@ -36,6 +36,9 @@ def bench_calibrate(
         help="Also run the decision test over this many days: the predictive policy at L3 "
         "verified on the calibrated twin against verified on the truth twin (0: skip).",
     ),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1, help="Decision test: 2 runs its two arms at once, one process each."
+    ),
 ) -> None:
     """Simulate the truth plant, calibrate from its signals and events alone, compare."""
     from jayul.bench.calibrate.harness import bench_calibrate as run
@@ -53,6 +56,7 @@ def bench_calibrate(
             kpi_seeds,
             progress=lambda m: bar.update(task, advance=1, description=m),
             decision_days=decision_days,
+            jobs=jobs,
         )
     rec = figures["recovery"]
     console.print(
