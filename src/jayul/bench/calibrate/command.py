@@ -114,10 +114,16 @@ def bench_calibrate_cmapss(
             f"(held out {figures['held_out_median_life']:.0f}, {_pct(f['median_rel_error'])})",
             highlight=False,
         )
-    for c, v in figures["health_index_at_cycle"].items():
+    for name, t in figures["trajectories"].items():
+        for c, v in t["checkpoints"].items():
+            console.print(
+                f"{name} health index at {c}: real median {v['real_median']:.3f}, simulated "
+                f"{v['simulated_median']:.3f}, KS p {v['ks_p']:.3f}, "
+                f"5-95 % coverage {v['coverage_5_95']:.2f}",
+                highlight=False,
+            )
         console.print(
-            f"health index at cycle {c}: real median {v['real_median']:.3f}, simulated "
-            f"{v['simulated_median']:.3f}, KS distance {v['ks_statistic']:.3f}",
+            f"{name} trajectories: {'pass' if t['passes'] else 'fail'} ({t['criterion']})",
             highlight=False,
         )
     write_report(report, figures)
