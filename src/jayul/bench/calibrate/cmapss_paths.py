@@ -36,18 +36,28 @@ def visible(health: Array, onset: float) -> Array:
 
 @dataclass(frozen=True)
 class SensorModel:
-    """sensor = nominal + change * visible(h, onset) + noise * N(0, 1), per sensor."""
+    """sensor = nominal + engine offset + change * visible(h, onset) + noise * N(0, 1), per
+    sensor; the engine offsets (round 2) are drawn once per engine from N(0, offset_cov)."""
 
     onset: float
     nominal: Array
     change: Array
     noise: Array
+    offset_cov: Array | None = None
 
-    def draw(self, health: Array, rng: np.random.Generator) -> Array:
-        """Sensors (len(health), n_sensors) at the given health levels."""
+    def offsets(self, engines: int, rng: np.random.Generator) -> Array:
+        if self.offset_cov is None:
+            return np.zeros((engines, len(self.nominal)))
+        mean = np.zeros(len(self.nominal))
+        return np.asarray(rng.multivariate_normal(mean, self.offset_cov, engines), np.float64)
+
+    def draw(self, health: Array, rng: np.random.Generator, offsets: Array) -> Array:
+        """Sensors (len(health), n_sensors) at the given health levels, each row with its
+        engine's offset (a row of `offsets`)."""
         x = visible(health, self.onset)[:, None]
         eps = rng.standard_normal((len(health), len(self.nominal)))
-        return np.asarray(self.nominal + self.change * x + self.noise * eps, dtype=np.float64)
+        level = self.nominal + offsets + self.change * x
+        return np.asarray(level + self.noise * eps, dtype=np.float64)
 
 
 def fraction_used(frame: pd.DataFrame) -> Array:
@@ -55,9 +65,13 @@ def fraction_used(frame: pd.DataFrame) -> Array:
     return np.asarray((frame["cycle"] / life).to_numpy(), dtype=np.float64)
 
 
-def fit_sensor_model(frame: pd.DataFrame, sensors: list[str]) -> SensorModel:
+def fit_sensor_model(
+    frame: pd.DataFrame, sensors: list[str], engine_offsets: bool = False
+) -> SensorModel:
     """One onset for all sensors (lowest squared error of the standardized sensors on a
-    grid), nominal and change per sensor by least squares, noise from the residuals."""
+    grid), nominal and change per sensor by least squares, noise from the residuals; with
+    `engine_offsets`, the covariance of the engines' mean residuals, and the noise from the
+    residuals within each engine."""
     y = frame[sensors].to_numpy(np.float64)
     y_std = (y - y.mean(axis=0)) / y.std(axis=0)
     h = fraction_used(frame)
@@ -73,7 +87,13 @@ def fit_sensor_model(frame: pd.DataFrame, sensors: list[str]) -> SensorModel:
     x = np.column_stack([np.ones(len(h)), visible(h, onset)])
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     residuals = y - x @ coef
-    return SensorModel(onset, coef[0], coef[1], residuals.std(axis=0, ddof=2))
+    if not engine_offsets:
+        return SensorModel(onset, coef[0], coef[1], residuals.std(axis=0, ddof=2))
+    by_engine = pd.DataFrame(residuals).groupby(frame["unit"].to_numpy())
+    means = by_engine.transform("mean").to_numpy()
+    within = (residuals - means).std(axis=0, ddof=2)
+    cov = np.cov(by_engine.mean().to_numpy(), rowvar=False)
+    return SensorModel(onset, coef[0], coef[1], within, np.asarray(cov, np.float64))
 
 
 def _compare(real: Array, simulated: Array) -> dict[str, Any]:
@@ -108,14 +128,15 @@ def simulated_checkpoints(
     """The simulated engines' index at each checkpoint; `health_at(rows, cycles)` is each
     simulated engine's health at a cycle (1-based), `index(sensors)` the health index."""
     rows = np.arange(len(lives))
+    offsets = sensors.offsets(len(lives), rng)
     out: dict[str, Array] = {}
     for f in FRACTIONS:
         cycles = np.maximum(np.ceil(f * lives), 1).astype(int)
-        out[f"fraction {f:g}"] = index(sensors.draw(health_at(rows, cycles), rng))
+        out[f"fraction {f:g}"] = index(sensors.draw(health_at(rows, cycles), rng, offsets))
     for c in CYCLES:
         alive = rows[lives >= c]
         health = health_at(alive, np.full(len(alive), c))
-        out[f"cycle {c}"] = index(sensors.draw(health, rng))
+        out[f"cycle {c}"] = index(sensors.draw(health, rng, offsets[alive]))
     return out
 
 

@@ -114,16 +114,12 @@ def bench_calibrate_cmapss(
             f"(held out {figures['held_out_median_life']:.0f}, {_pct(f['median_rel_error'])})",
             highlight=False,
         )
-    for name, t in figures["trajectories"].items():
-        for c, v in t["checkpoints"].items():
-            console.print(
-                f"{name} health index at {c}: real median {v['real_median']:.3f}, simulated "
-                f"{v['simulated_median']:.3f}, KS p {v['ks_p']:.3f}, "
-                f"5-95 % coverage {v['coverage_5_95']:.2f}",
-                highlight=False,
+    for design, models in figures["trajectories"].items():
+        for name, t in models.items():
+            per = ", ".join(
+                f"{c} p {v['ks_p']:.3f} cov {v['coverage_5_95']:.2f}"
+                for c, v in t["checkpoints"].items()
             )
-        console.print(
-            f"{name} trajectories: {'pass' if t['passes'] else 'fail'} ({t['criterion']})",
-            highlight=False,
-        )
+            verdict = "pass" if t["passes"] else "fail"
+            console.print(f"{design}, {name} health index: {verdict}: {per}", highlight=False)
     write_report(report, figures)
