@@ -89,7 +89,9 @@ class Centre:
                         continue
                     fetched_ns = time.time_ns()
                     batch = [_incoming(m) for m in msgs]
-                    result = self.store.write(batch, cfg.subject_prefix, fetched_ns)  # committed here
+                    result = self.store.write(
+                        batch, cfg.subject_prefix, fetched_ns
+                    )  # committed here
                     for m in msgs:
                         await m.ack()
                     self.stats.stored += result.stored

@@ -97,9 +97,7 @@ def server_config(
     )
 
 
-def url_for(
-    user: str, password: str | None, host: str, port: int, tls: bool = False
-) -> str:
+def url_for(user: str, password: str | None, host: str, port: int, tls: bool = False) -> str:
     """The NATS URL a site (or the centre) connects with (no credentials in it with NKeys)."""
     from urllib.parse import quote
 
