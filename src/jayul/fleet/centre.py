@@ -112,11 +112,11 @@ class Centre:
         """What the stream holds for the centre, as soon as there is something: a wait for one
         message, then whatever else is already there (up to `batch`).
 
-        Not one `fetch(batch, timeout)`: once the stream has run dry, nats-py answers that with
-        a waiting pull request and, after its first message, keeps waiting for the rest of the
-        batch until the timeout, which held a trickle of messages back up to a second (the
-        latency floor measured in docs/benchmarks/fleet.md). Under load the second fetch finds
-        a full batch at once, so batches stay large when it matters."""
+        Not one `fetch(batch, timeout)`: whether that returns as soon as the stream runs dry or
+        waits for the rest of the batch until the timeout depends on how the server treats
+        nats-py's pull request (`no_wait` with `expires`); here nothing waits to fill a batch
+        whatever the server. Under load the second fetch takes what waits at once, and
+        messages pile up while a batch is written, so batches stay large when it matters."""
         from nats.errors import TimeoutError as NatsTimeout
 
         cfg = self.config
