@@ -136,3 +136,18 @@ def test_a_missing_tls_file_is_named_at_start(tmp_path: Path) -> None:
     config = FleetConfig(site="plant-a", tls=TlsSection(ca="nowhere/ca.pem"))
     with pytest.raises(FleetConfigError, match=r"fleet\.tls\.ca: .*nowhere/ca\.pem"):
         config.link(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--tls-ca", "/nowhere/ca.pem"], "--tls-ca /nowhere/ca.pem: not a readable file"),
+        (["--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"),
+        (["--https-cert", "c.pem"], "--https-cert and --https-key go together"),
+        (["--nkey", "/nowhere/centre.nk"], "--nkey /nowhere/centre.nk: not a readable file"),
+    ],
+)
+def test_the_centre_names_a_wrong_tls_option_at_start(args: list[str], said: str) -> None:
+    result = CliRunner().invoke(app, ["fleet", "serve", "--db", PG_URL, *args])
+    assert result.exit_code != 0
+    assert said in " ".join(result.output.split())

@@ -35,6 +35,7 @@ def test_a_short_fleet_run_loses_nothing_and_times_every_stage(tmp_path: Path) -
     assert set(figures["load_average_1min"]) == {"start", "min", "max"}
     for window in ("stages_before_disturbances", "stages_overall"):
         stages = figures[window]
+        assert stages["batches"] and stages["messages_per_batch"]
         for name in STAGES:
             p50, p99 = stages[f"{name}_p50_s"], stages[f"{name}_p99_s"]
             assert p50 is not None and p99 is not None, (window, name)

@@ -53,4 +53,13 @@ def stage_latencies(
         for j, q in enumerate(("p50", "p99")):
             v = values[2 * i + j]
             out[f"{name}_{q}_s"] = round(int(v) / 1e9, 3) if v is not None else None
+    # how large the centre's batches were (a batch is one COPY and one commit)
+    sizes = conn.execute(
+        f'SELECT count(*), avg(b.messages), avg(b.samples) FROM "{schema}".batches b'
+        + (" WHERE b.stored_ns < %s" if offered_before_ns is not None else ""),
+        params,
+    ).fetchone() or (0, None, None)
+    out["batches"] = int(sizes[0])
+    out["messages_per_batch"] = round(float(sizes[1]), 1) if sizes[1] is not None else None
+    out["samples_per_batch"] = round(float(sizes[2])) if sizes[2] is not None else None
     return out
