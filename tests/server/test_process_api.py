@@ -56,6 +56,7 @@ def test_the_process_view(process_state: LiveState) -> None:
     soft = view["soft_sensor"]
     assert soft["available"] and soft["fit_readings"] >= 10
     assert soft["fitted_time"] <= view["now_ns"]
+    assert soft["drift"] == []  # the process monitor watches the analyser: nothing drifted
     quantities = {q["signal"]: q for q in soft["quantities"]}
     assert len(quantities) == 5
     g = quantities["stripper_underflow_G_concentration"]

@@ -56,7 +56,7 @@ class ProcessMonitor(HealthMonitor):
         self.fit_h = inner.fit_h
         self.namer = namer
         self.refit = refit
-        self.drift_alerts: list[Alert] = []
+        self.drift_alerts: deque[Alert] = deque(maxlen=100)
         self.raised: deque[Alert] = deque(maxlen=1000)  # the alerts it returned, in order
         process = self.plant.process
         spec = process.soft_sensor if process is not None else None
