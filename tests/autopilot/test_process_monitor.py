@@ -131,6 +131,8 @@ def test_a_drift_refit_is_registered_and_deployed_through_the_gate(tmp_path: Pat
     assert deployed == ("deployed" in refit.outcomes[-1])
     kinds = [r[0] for r in registry.con.execute("SELECT kind FROM audit_log").fetchall()]
     assert "retrain_decision" in kinds and "model_registered" in kinds
+    assert "challenger_decision" in kinds  # the refit against the serving version, held out
+    assert fresh.metrics["holdout_rmse"] < fresh.metrics["serving_holdout_rmse"]
     assert ("deployment" in kinds) == deployed and ("deployment_refused" in kinds) != deployed
 
 

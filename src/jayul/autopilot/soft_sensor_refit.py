@@ -6,13 +6,14 @@ When a quantity drifts, the policy (`RetrainingPolicy.due`, its decay rule) comp
 interval coverage the analyser's recent readings found (the drift finding's) with the coverage
 the serving soft sensor promised: due when it fell by more than the policy's tolerance. The
 candidate is fitted on the rows the loop holds within the policy's training window (the same
-rows the historian stored), held out on the last fifth of its readings for its figures. The
-serving version is registered first if it never was (version 1, as it was fitted). The new
-version's scorecard runs the robustness probes on its training rows, scoring each row by how
-far its prediction lies from the training predictions' mean in their spread (a gap holds the
-last value, as the live loop does). Only a version the gate admits (low or medium risk) is
-served; a high-risk one waits for a person (`jayul models promote --approver`), and the
-drifting version keeps serving meanwhile.
+rows the historian stored), held out on the last fifth of its readings for its figures, and
+must beat the serving version on those held-out readings (RMSE lower by more than the
+policy's `min_improvement`). The serving version is registered first if it never was (version
+1, as it was fitted). The new version's scorecard runs the robustness probes on its training
+rows, scoring each row by how far its prediction lies from the training predictions' mean in
+their spread (a gap holds the last value, as the live loop does). Only a version the gate
+admits (low or medium risk) is served; a high-risk one waits for a person (`jayul models
+promote --approver`), and the drifting version keeps serving meanwhile.
 """
 
 from __future__ import annotations
@@ -97,6 +98,16 @@ class SoftSensorRefit:
             return False
         fresh, X, metrics = found
         rec = self._register(name, fresh, X, metrics, now, due.reason)
+        # the challenger must beat the serving version on the same held-out readings (RMSE)
+        served, fitted = metrics["serving_holdout_rmse"], metrics["holdout_rmse"]
+        wins = served - fitted > self.policy.min_improvement
+        verdict = f"held-out RMSE: refit {fitted:.4g} against the serving version's {served:.4g}"
+        self.registry.audit.append(now, BY, "challenger_decision", f"{name}@{rec.version}",
+                                   verdict, {"wins": wins})  # fmt: skip
+        if not wins:
+            self.outcomes.append(f"{name} version {rec.version} registered, not deployed: "
+                                 f"{verdict}")  # fmt: skip
+            return False
         decision = self.registry.promote(name, rec.version, BY, now)
         if not decision.allowed:
             self.outcomes.append(f"{name} version {rec.version} registered, not deployed: "

@@ -173,6 +173,10 @@ class SoftSensorWatch:
                 "holdout_interval_coverage": float(np.mean((truth >= lo) & (truth <= hi))),
                 "readings": float(len(rows)),
             }
+            if self.sensor is not None:  # the serving sensor on the same held-out readings
+                served, _, _ = self.sensor.predict(X)
+                error = served[rows[cut:]] - truth
+                metrics["serving_holdout_rmse"] = float(np.sqrt(np.mean(error**2)))
         return SoftSensor().fit(X, rows, y), X, metrics
 
     def adopt(self, sensor: SoftSensor, X: NDArray[np.float64]) -> None:
