@@ -15,6 +15,8 @@ from jayul.autopilot.monitor import HealthMonitor
 from jayul.autopilot.process_monitor import DRIFT_DETECTOR, ProcessMonitor
 from jayul.autopilot.soft_sensor_refit import SoftSensorRefit, soft_sensor_name
 from jayul.govern.registry import Registry
+from jayul.historian.base import Historian
+from jayul.historian.open import open_historian
 from jayul.plant import Plant, parse_plant
 from jayul.records import Alert, Samples
 
@@ -65,8 +67,8 @@ def stream(n: int, seed: int, offset: float = 0.0, from_row: int | None = None
     return x, reading
 
 
-def feed(monitor: ProcessMonitor, x: np.ndarray, reading: np.ndarray, batch: int = 20
-         ) -> list[Alert]:  # fmt: skip
+def feed(monitor: ProcessMonitor, x: np.ndarray, reading: np.ndarray, batch: int = 20,
+         historian: Historian | None = None) -> list[Alert]:  # fmt: skip
     alerts = []
     for start in range(0, len(x), batch):
         t = np.arange(start, min(start + batch, len(x)), dtype=np.int64) * PERIOD_NS
@@ -78,6 +80,8 @@ def feed(monitor: ProcessMonitor, x: np.ndarray, reading: np.ndarray, batch: int
             + ["purity"] * len(t),
             np.concatenate([x[rows, 0], x[rows, 1], x[rows, 2], reading[rows]]),
         )  # fmt: skip
+        if historian is not None:  # stored before the loop reads it, as the autopilot does
+            historian.append_samples(samples)
         alerts += monitor.update(samples)
     return alerts
 
@@ -112,13 +116,18 @@ def test_an_analyser_drift_raises_exactly_one_alert() -> None:
     assert alert.to_event().payload["finding"] == alert.reason()
 
 
-def test_a_drift_refit_is_registered_and_deployed_through_the_gate(tmp_path: Path) -> None:
+@pytest.mark.parametrize("from_historian", [False, True])
+def test_a_drift_refit_is_registered_and_deployed_through_the_gate(
+    tmp_path: Path, from_historian: bool
+) -> None:
     plant = mixing_plant()
     registry = Registry(str(tmp_path / "plant.duckdb"))
-    refit = SoftSensorRefit(plant, registry)
+    historian = open_historian(f"duckdb:///{tmp_path / 'history.duckdb'}")
+    refit = SoftSensorRefit(plant, registry, historian=historian if from_historian else None)
     monitor = ProcessMonitor(HealthMonitor(plant, fit_h=10.0), refit=refit)
     assert monitor.watch is not None
-    alerts = drift_alerts(feed(monitor, *stream(2500, 0, offset=0.5, from_row=1200)))
+    x, reading = stream(2500, 0, offset=0.5, from_row=1200)
+    alerts = drift_alerts(feed(monitor, x, reading, historian=historian))
     assert len(alerts) == 1, refit.outcomes
     name = soft_sensor_name(plant)
     versions = [m for m in registry.models() if m.name == name]

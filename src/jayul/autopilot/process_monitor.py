@@ -107,20 +107,9 @@ class ProcessMonitor(HealthMonitor):
 
     def _rows(self, batch: Samples) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """The batch as rows of `columns` per sample time, each gap the signal's last value."""
-        if not self.columns or len(batch.time) == 0:
-            return np.empty(0, dtype=np.int64), np.empty((0, len(self.columns)))
-        col = np.fromiter(
-            (self._col.get((m, s), -1) for m, s in zip(batch.machine, batch.signal, strict=True)),
-            dtype=np.int64, count=len(batch.time),
-        )  # fmt: skip
-        keep = (col >= 0) & (batch.quality == 0) & np.isfinite(batch.value)
-        times, at = np.unique(batch.time[keep], return_inverse=True)
-        rows = np.full((len(times), len(self.columns)), np.nan)
-        rows[at, col[keep]] = batch.value[keep]
-        for i in range(len(rows)):
-            gap = np.isnan(rows[i])
-            rows[i, gap] = self._last[gap]
-            self._last = rows[i]
+        times, rows = process_rows(batch, self._col, self._last)
+        if len(rows):
+            self._last = rows[-1]
         return times, rows
 
     def _named(self, alert: Alert) -> Alert:
@@ -164,3 +153,28 @@ class ProcessMonitor(HealthMonitor):
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def process_rows(
+    batch: Samples, columns: Mapping[SignalRef, int], last: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """`batch` as rows per sample time with the signals `columns` numbers (others ignored);
+    a signal missing (or not good) at a time keeps its value of the row before, the first row's
+    its value in `last` (NaN when never seen)."""
+    n = len(last)
+    if n == 0 or len(batch.time) == 0:
+        return np.empty(0, dtype=np.int64), np.empty((0, n))
+    col = np.fromiter(
+        (columns.get((m, s), -1) for m, s in zip(batch.machine, batch.signal, strict=True)),
+        dtype=np.int64, count=len(batch.time),
+    )  # fmt: skip
+    keep = (col >= 0) & (batch.quality == 0) & np.isfinite(batch.value)
+    times, at = np.unique(batch.time[keep], return_inverse=True)
+    rows = np.full((len(times), n), np.nan)
+    rows[at, col[keep]] = batch.value[keep]
+    prev = last
+    for i in range(len(rows)):
+        gap = np.isnan(rows[i])
+        rows[i, gap] = prev[gap]
+        prev = rows[i]
+    return times, rows

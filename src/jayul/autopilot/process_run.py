@@ -117,7 +117,7 @@ def run_process(
     gate = process_gate(plant, twin, port, str(db), level, "autopilot")
     monitor = None
     if monitor_fit_h is not None:
-        refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit))
+        refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=historian)
         monitor = ProcessMonitor(HealthMonitor(plant, fit_h=monitor_fit_h), namer, refit)
     pilot = Autopilot(
         port,

@@ -5,15 +5,15 @@ deployment gate.
 When a quantity drifts, the policy (`RetrainingPolicy.due`, its decay rule) compares the
 interval coverage the analyser's recent readings found (the drift finding's) with the coverage
 the serving soft sensor promised: due when it fell by more than the policy's tolerance. The
-candidate is fitted on the rows the loop holds within the policy's training window (the same
-rows the historian stored), held out on the last fifth of its readings for its figures, and
-must beat the serving version on those held-out readings (RMSE lower by more than the
-policy's `min_improvement`). The serving version is registered first if it never was (version
-1, as it was fitted). The new version's scorecard runs the robustness probes on its training
-rows, scoring each row by how far its prediction lies from the training predictions' mean in
-their spread (a gap holds the last value, as the live loop does). Only a version the gate
-admits (low or medium risk) is served; a high-risk one waits for a person (`jayul models
-promote --approver`), and the drifting version keeps serving meanwhile.
+candidate is fitted on the historian's rows within the policy's training window (without a
+historian, on the rows the loop holds: at most its last 4,000), held out on the last fifth of
+its readings for its figures, and must beat the serving version on those held-out readings
+(RMSE lower by more than the policy's `min_improvement`). The serving version is registered
+first if it never was (version 1, as it was fitted). The new version's scorecard runs the
+robustness probes on its training rows, scoring each row by how far its prediction lies from
+the training predictions' mean in their spread (a gap holds the last value, as the live loop
+does). Only a version the gate admits (low or medium risk) is served; a high-risk one waits for
+a person (`jayul models promote --approver`), and the drifting version keeps serving meanwhile.
 """
 
 from __future__ import annotations
@@ -22,15 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
+from jayul.autopilot.process_monitor import process_rows
 from jayul.govern.assess import assess
 from jayul.govern.card import ModelCard
 from jayul.govern.registry import ModelRecord, Registry
 from jayul.govern.retrain import RetrainingPolicy
-from jayul.health.process.analyser_drift import DriftFinding, SoftSensorWatch
+from jayul.health.process.analyser_drift import DriftFinding, SoftSensorWatch, fit_candidate
 from jayul.health.process.soft_sensor import SoftSensor
+from jayul.historian.base import Historian
 from jayul.plant.model import Plant
+from jayul.records import Samples
 from jayul.records.autonomy import AutonomyLevel
 
 BY = "retraining-policy"
@@ -75,7 +79,34 @@ class SoftSensorRefit:
     plant: Plant
     registry: Registry
     policy: RetrainingPolicy = field(default_factory=RetrainingPolicy)
+    historian: Historian | None = None  # where the refit's rows come from (else the loop's)
     outcomes: list[str] = field(default_factory=list)  # what each call decided, in words
+
+    def _from_historian(
+        self, watch: SoftSensorWatch, start: int, end: int
+    ) -> tuple[SoftSensor, NDArray[np.float64], dict[str, float]] | None:
+        """The candidate fitted on the historian's rows in [start, end)."""
+        assert self.historian is not None and self.plant.process is not None
+        spec = self.plant.process.soft_sensor
+        assert spec is not None
+        refs = spec.input_refs + spec.analysed_refs
+        frames = []
+        for machine in dict.fromkeys(m for m, _ in refs):
+            wanted = [s for m, s in refs if m == machine]
+            frame = self.historian.query_samples(machine, start, end, wanted)
+            frames.append(frame.assign(machine=machine))
+        table = pd.concat(frames, ignore_index=True)
+        batch = Samples.build(table["time"], table["machine"], table["signal"], table["value"],
+                              table["quality"])  # fmt: skip
+        columns = {ref: j for j, ref in enumerate(refs)}
+        _, rows = process_rows(batch, columns, np.full(len(refs), np.nan))
+        complete = np.flatnonzero(np.all(np.isfinite(rows), axis=1))
+        if len(complete) == 0:
+            return None
+        rows = rows[int(complete[0]) :]  # from the first row every signal has reported
+        k = len(spec.input_refs)
+        return fit_candidate(rows[:, :k], rows[:, k:], watch.delay, watch.min_readings,
+                             HOLDOUT, watch.sensor)  # fmt: skip
 
     def __call__(self, watch: SoftSensorWatch, finding: DriftFinding) -> bool:
         sensor, now = watch.sensor, finding.time
@@ -92,7 +123,10 @@ class SoftSensorRefit:
         if not any(m.name == name for m in self.registry.models()):
             self._register(name, sensor, watch.fit_inputs, {}, now, "the first fit, live")
         start, _ = self.policy.training_window(now)
-        found = watch.candidate(since_ns=start, holdout=HOLDOUT)
+        if self.historian is not None:
+            found = self._from_historian(watch, start, now + 1)
+        else:
+            found = watch.candidate(since_ns=start, holdout=HOLDOUT)
         if found is None:
             self.outcomes.append("not refitted: too few readings in the training window")
             return False

@@ -394,7 +394,9 @@ def _plant_pilot(
         rul_models,
         gate=gate,
         verifier=verifier,
-        monitor=_monitor(plant, gate, HealthMonitor(plant, fit_h, detector_factory), fault_model),
+        monitor=_monitor(
+            plant, gate, HealthMonitor(plant, fit_h, detector_factory), fault_model, store
+        ),
     )
     pilot.tick_h = tick_s / 3600.0
     pilot.flush_every = 1  # events reach the historian (and the console) at once
@@ -409,10 +411,11 @@ def _plant_pilot(
 
 
 def _monitor(
-    plant: Plant, gate: Gate, units: HealthMonitor, fault_model: Path | None
+    plant: Plant, gate: Gate, units: HealthMonitor, fault_model: Path | None, store: Historian
 ) -> HealthMonitor:
     """The units' monitor; on a process, inside the process monitor (the soft sensor's drift,
-    refitted through the registry and the deployment gate, and the known fault named)."""
+    refitted from the historian through the registry and the deployment gate, and the known
+    fault named)."""
     if plant.process is None:
         return units
     from jayul.autopilot.process_monitor import ProcessMonitor
@@ -421,7 +424,8 @@ def _monitor(
     from jayul.govern.registry import Registry
 
     namer = load_fault_namer(fault_model, plant) if fault_model is not None else None
-    return ProcessMonitor(units, namer, SoftSensorRefit(plant, Registry(gate.con, gate.audit)))
+    refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=store)
+    return ProcessMonitor(units, namer, refit)
 
 
 def _report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from jayul.health.process.soft_sensor import SoftSensor
+from jayul.health.process.soft_sensor import SoftSensor, analyser_pairs
 
 CUSUM_K = 0.75  # the allowance, in residual sigmas: half the smallest shift worth seeing
 CUSUM_H = 10.0  # the decision limit, in residual sigmas (see the module's docstring)
@@ -149,35 +149,12 @@ class SoftSensorWatch:
     def candidate(
         self, since_ns: int | None = None, holdout: float = 0.0
     ) -> tuple[SoftSensor, NDArray[np.float64], dict[str, float]] | None:
-        """A soft sensor fitted on the rows held from `since_ns` on (all by default) and the
-        readings known by the last row, its input rows and, with `holdout`, its figures on
-        the last `holdout` share of those readings (fitted without them); None when there
-        is a gap or too few readings."""
+        """`fit_candidate` on the rows the watch holds from `since_ns` on (all by default)."""
         start = 0 if since_ns is None else int(np.searchsorted(np.asarray(self.times), since_ns))
-        offset = self.rows - len(self.inputs) + start  # the row number of the first row used
-        appeared = np.asarray([r - offset for r in self.reading_rows], dtype=np.intp)
-        appeared = appeared[appeared - self.delay >= 0]
-        X = self._window(len(self.inputs) - start)
-        if len(appeared) < self.min_readings or not np.all(np.isfinite(X)):
-            return None
-        y = np.vstack([self.readings[start + r] for r in appeared])
-        rows = appeared - self.delay
-        metrics: dict[str, float] = {}
-        if holdout > 0:
-            cut = int(len(rows) * (1 - holdout))
-            point, low, high = SoftSensor().fit(X, rows[:cut], y[:cut]).predict(X)
-            truth = y[cut:]
-            p, lo, hi = point[rows[cut:]], low[rows[cut:]], high[rows[cut:]]
-            metrics = {
-                "holdout_rmse": float(np.sqrt(np.mean((p - truth) ** 2))),
-                "holdout_interval_coverage": float(np.mean((truth >= lo) & (truth <= hi))),
-                "readings": float(len(rows)),
-            }
-            if self.sensor is not None:  # the serving sensor on the same held-out readings
-                served, _, _ = self.sensor.predict(X)
-                error = served[rows[cut:]] - truth
-                metrics["serving_holdout_rmse"] = float(np.sqrt(np.mean(error**2)))
-        return SoftSensor().fit(X, rows, y), X, metrics
+        n = len(self.inputs) - start
+        Y = np.vstack([self.readings[i] for i in range(start, len(self.readings))])
+        return fit_candidate(self._window(n), Y, self.delay, self.min_readings, holdout,
+                             self.sensor)  # fmt: skip
 
     def adopt(self, sensor: SoftSensor, X: NDArray[np.float64]) -> None:
         """Serve `sensor` (fitted on the input rows `X`) from the next row on; each quantity's
@@ -240,3 +217,41 @@ class SoftSensorWatch:
                     j, time, float(np.mean(last)), n, float(np.mean(list(self.inside[j])[-n:])),
                 ))  # fmt: skip
         return findings
+
+
+def fit_candidate(
+    X: NDArray[np.float64],
+    Y: NDArray[np.float64],
+    delay: int,
+    min_readings: int,
+    holdout: float = 0.0,
+    serving: SoftSensor | None = None,
+) -> tuple[SoftSensor, NDArray[np.float64], dict[str, float]] | None:
+    """A soft sensor fitted on the input rows `X` and the analyser's readings `Y` as the rows
+    held them (a reading appears where it changes and describes the sample `delay` rows
+    earlier), with the input rows; with `holdout`, its figures on the last `holdout` share of
+    the readings (fitted without them), and the `serving` sensor's on the same readings.
+    None when the inputs hold a gap or fewer than `min_readings` readings are known."""
+    if len(X) < 2 or not np.all(np.isfinite(X)):
+        return None
+    rows, y = analyser_pairs(X, Y, delay)
+    known = np.all(np.isfinite(y), axis=1)
+    rows, y = rows[known], y[known]
+    if len(rows) < min_readings:
+        return None
+    metrics: dict[str, float] = {}
+    if holdout > 0:
+        cut = int(len(rows) * (1 - holdout))
+        point, low, high = SoftSensor().fit(X, rows[:cut], y[:cut]).predict(X)
+        truth = y[cut:]
+        p, lo, hi = point[rows[cut:]], low[rows[cut:]], high[rows[cut:]]
+        metrics = {
+            "holdout_rmse": float(np.sqrt(np.mean((p - truth) ** 2))),
+            "holdout_interval_coverage": float(np.mean((truth >= lo) & (truth <= hi))),
+            "readings": float(len(rows)),
+        }
+        if serving is not None:  # the serving sensor on the same held-out readings
+            served, _, _ = serving.predict(X)
+            error = served[rows[cut:]] - truth
+            metrics["serving_holdout_rmse"] = float(np.sqrt(np.mean(error**2)))
+    return SoftSensor().fit(X, rows, y), X, metrics
