@@ -135,6 +135,54 @@ class VendorServer(ThreadedServer):
             )
 
 
+def bound_machine(
+    server: VendorServer, machine: str, device: str, *, since_maintenance: bool = False
+) -> str:
+    """A run file's `connect.machines` entry: `machine`'s state (the vendor's codes mapped) and
+    run hours read from `device` on `server` (with `since_maintenance`, the counter restarts at
+    each maintenance)."""
+    since = "\n        since: maintenance" if since_maintenance else ""
+    return f"""
+    - machine: {machine}
+      state:
+        tag: {{kind: opcua, node_id: "{server.node(device, "StatusCode")}"}}
+        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
+      run_hours:
+        tag: {{kind: opcua, node_id: "{server.node(device, "OperatingHours")}"}}{since}"""
+
+
+def bound_run_file(
+    path: Path,
+    server: VendorServer,
+    root: str,
+    plant_file: Path,
+    historian: Path,
+    serviced: tuple[str, str],
+    machines: str,
+) -> Path:
+    """Write a run file binding `plant_file` to `server` as a user would: MQTT samples under
+    `root`, an OPC UA state source, the `(machine, device)` in `serviced` maintained through
+    the vendor's method, and `machines` (`bound_machine` entries) for states and run hours."""
+    machine, device = serviced
+    path.write_text(f"""
+plant_file: {plant_file}
+connect:
+  historian: duckdb:///{historian}
+  buffer: {path.parent}/buffer
+  sources:
+    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
+    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
+  sinks:
+    - kind: opcua
+      endpoint: "{server.endpoint}"
+      maintenance:
+        - {{machine: {machine}, object_id: "{server.node(device)}",
+            method_id: "{server.node(device, "RequestService")}"}}
+  machines:{machines}
+""")
+    return path
+
+
 def pump_plant_file(
     tmp_path: Path, server: VendorServer, root: str, *, setpoints: bool = False
 ) -> Path:
@@ -144,29 +192,13 @@ def pump_plant_file(
     speed = f"""
       setpoints:
         speed_rpm: {{kind: opcua, node_id: "{server.node("Pump-1", "SpeedSP")}"}}"""
-    bound_setpoints = speed if setpoints else ""
-    text = f"""
-plant_file: {demo_plant_path()}
-connect:
-  historian: duckdb:///{tmp_path}/hist.duckdb
-  buffer: {tmp_path}/buffer
-  sources:
-    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
-    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
-  sinks:
-    - kind: opcua
-      endpoint: "{server.endpoint}"
-      maintenance:
-        - {{machine: pump1, object_id: "{server.node("Pump-1")}",
-            method_id: "{server.node("Pump-1", "RequestService")}"}}
-  machines:
-    - machine: pump1
-      state:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "OperatingHours")}"}}{bound_setpoints}
-"""
-    path = tmp_path / "plant.yaml"
-    path.write_text(text)
-    return path
+    machines = bound_machine(server, "pump1", "Pump-1") + (speed if setpoints else "")
+    return bound_run_file(
+        tmp_path / "plant.yaml",
+        server,
+        root,
+        demo_plant_path(),
+        tmp_path / "hist.duckdb",
+        ("pump1", "Pump-1"),
+        machines,
+    )
