@@ -8,8 +8,7 @@ on every task, and, once CP-SAT stops finding shorter schedules, a tabu search
 search's schedule, then short tabu searches from new dispatch schedules to leave the best
 schedule's basin. A dispatch-rule schedule is the fallback. See docs/benchmarks/jsp.md.
 
-The instances, dispatch schedules and the feasibility check are in `jayul.bench.jsp.instance`
-(re-exported here).
+The instances, dispatch schedules and the feasibility check are in `jayul.bench.jsp.instance`.
 """
 
 from __future__ import annotations
@@ -24,29 +23,12 @@ from ortools.sat.python import cp_model
 from jayul.bench.jsp.instance import (
     JobShopInstance,
     best_dispatch,
-    check_jobshop,
     dispatch_schedule,
     lower_bound,
     makespan_of,
-    random_jobshop,
-    read_jsplib,
 )
 from jayul.bench.jsp.tabu import TabuResult, tabu_search
 from jayul.decide.model import MachineIntervals, TaskVars, add_precedence, add_task, heads_and_tails
-
-__all__ = [
-    "JobShopInstance",
-    "JobShopSchedule",
-    "best_dispatch",
-    "check_jobshop",
-    "dispatch_schedule",
-    "lower_bound",
-    "makespan_of",
-    "multi_start_search",
-    "random_jobshop",
-    "read_jsplib",
-    "solve_jobshop",
-]
 
 
 @dataclass(frozen=True)
