@@ -1,5 +1,6 @@
 """The plant file (YAML): lines, machines, signals, failure modes, maintenance, envelopes."""
 
+from jayul.plant.base import NotModelledError, modelled
 from jayul.plant.load import (
     PlantFileError,
     demo_plant_path,
@@ -7,25 +8,17 @@ from jayul.plant.load import (
     load_plant,
     parse_plant,
 )
-from jayul.plant.model import (
-    AlarmRule,
-    EmissionFactors,
+from jayul.plant.machines import (
     Envelope,
     FailureMode,
-    FourEyesRule,
     MachineSpec,
     MachineType,
     MaintenanceAction,
-    NotModelledError,
-    Orders,
-    Plant,
-    Process,
-    Product,
-    ProductLimit,
     Setpoint,
     Signal,
-    modelled,
 )
+from jayul.plant.model import EmissionFactors, Orders, Plant, Process, Product, ProductLimit
+from jayul.plant.rules import AlarmRule, FourEyesRule
 
 __all__ = [
     "AlarmRule",

@@ -26,3 +26,9 @@ class Strict(BaseModel):
     """A plant-file section: unknown keys are refused, values never change."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_range(low: float, high: float) -> None:
+    """ValueError unless `low` is below `high` (an envelope, a sensor range, a limit)."""
+    if not low < high:
+        raise ValueError(f"low ({low}) must be below high ({high})")

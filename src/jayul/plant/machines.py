@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from jayul.plant.base import Strict
+from jayul.plant.base import Strict, check_range
 
 
 class Envelope(Strict):
@@ -24,8 +24,7 @@ class Envelope(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Envelope:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        check_range(self.low, self.high)
         return self
 
     def contains(self, value: float) -> bool:
@@ -70,8 +69,8 @@ class Signal(Strict):
 
     @model_validator(mode="after")
     def _range(self) -> Signal:
-        if self.low is not None and self.high is not None and not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.low is not None and self.high is not None:
+            check_range(self.low, self.high)
         return self
 
 

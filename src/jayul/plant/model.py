@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from jayul.plant.base import NotModelledError, Strict, modelled
+from jayul.plant.base import NotModelledError, Strict, check_range, modelled
 from jayul.plant.machines import (
     DEFAULT_LINE,
     Envelope,
@@ -75,8 +75,7 @@ class ProductLimit(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> ProductLimit:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        check_range(self.low, self.high)
         return self
 
 
