@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from test_run_e2e import PASSWORD, assert_audit_trail, jayul_run, wait_for
 from tests.calibrate.conftest import SMALL, small_history
-from vendor_server import VendorServer, bound_machine, bound_run_file
+from vendor_server import SINCE_MAINTENANCE, VendorServer, bound_run_file
 
 from jayul.calibrate.plantfile import read_calibration
 from jayul.cli.main import app
@@ -67,19 +67,11 @@ def calibrated_twin(tmp_path: Path) -> Path:
 
 
 def run_file(tmp_path: Path, server: VendorServer, root: str) -> Path:
-    """The small plant bound to `server`: saw1 (run hours since its last maintenance, serviced
-    through the vendor's method) and saw2."""
-    machines = bound_machine(server, "saw1", "Saw-1", since_maintenance=True) + bound_machine(
-        server, "saw2", "Saw-2"
-    )
+    """The small plant bound to `server`: saw1 (its run hours since its last maintenance) and
+    saw2."""
+    saws = ("saw1", "Saw-1", SINCE_MAINTENANCE), ("saw2", "Saw-2", "")
     return bound_run_file(
-        tmp_path / "run.yaml",
-        server,
-        root,
-        tmp_path / "small.yaml",
-        tmp_path / "run.duckdb",
-        ("saw1", "Saw-1"),
-        machines,
+        tmp_path / "run.yaml", "run.duckdb", server, root, tmp_path / "small.yaml", *saws
     )
 
 

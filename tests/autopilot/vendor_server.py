@@ -135,39 +135,33 @@ class VendorServer(ThreadedServer):
             )
 
 
-def bound_machine(
-    server: VendorServer, machine: str, device: str, *, since_maintenance: bool = False
-) -> str:
-    """A run file's `connect.machines` entry: `machine`'s state (the vendor's codes mapped) and
-    run hours read from `device` on `server` (with `since_maintenance`, the counter restarts at
-    each maintenance)."""
-    since = "\n        since: maintenance" if since_maintenance else ""
-    return f"""
-    - machine: {machine}
-      state:
-        tag: {{kind: opcua, node_id: "{server.node(device, "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node(device, "OperatingHours")}"}}{since}"""
+SINCE_MAINTENANCE = """
+        since: maintenance"""
 
 
 def bound_run_file(
-    path: Path,
-    server: VendorServer,
-    root: str,
-    plant_file: Path,
-    historian: Path,
-    serviced: tuple[str, str],
-    machines: str,
-) -> Path:
-    """Write a run file binding `plant_file` to `server` as a user would: MQTT samples under
-    `root`, an OPC UA state source, the `(machine, device)` in `serviced` maintained through
-    the vendor's method, and `machines` (`bound_machine` entries) for states and run hours."""
-    machine, device = serviced
+    path: Path, historian: str, server: VendorServer, root: str, plant_file: Path,
+    *machines: tuple[str, str, str],
+) -> Path:  # fmt: skip
+    """Write `path`, a run file binding `plant_file` to `server` as a user would: MQTT samples
+    under `root`, an OPC UA state source, the historian file `historian` beside `path`; per
+    (machine, vendor name, more YAML under it) its state (the vendor's codes mapped) and run
+    hours as tags. The first machine is serviced through the vendor's method."""
+    bound = "".join(
+        f"""
+    - machine: {machine}
+      state:
+        tag: {{kind: opcua, node_id: "{server.node(name, "StatusCode")}"}}
+        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
+      run_hours:
+        tag: {{kind: opcua, node_id: "{server.node(name, "OperatingHours")}"}}{more}"""
+        for machine, name, more in machines
+    )
+    serviced, name, _ = machines[0]
     path.write_text(f"""
 plant_file: {plant_file}
 connect:
-  historian: duckdb:///{historian}
+  historian: duckdb:///{path.parent}/{historian}
   buffer: {path.parent}/buffer
   sources:
     - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
@@ -176,9 +170,9 @@ connect:
     - kind: opcua
       endpoint: "{server.endpoint}"
       maintenance:
-        - {{machine: {machine}, object_id: "{server.node(device)}",
-            method_id: "{server.node(device, "RequestService")}"}}
-  machines:{machines}
+        - {{machine: {serviced}, object_id: "{server.node(name)}",
+            method_id: "{server.node(name, "RequestService")}"}}
+  machines:{bound}
 """)
     return path
 
@@ -186,19 +180,12 @@ connect:
 def pump_plant_file(
     tmp_path: Path, server: VendorServer, root: str, *, setpoints: bool = False
 ) -> Path:
-    """The demo plant bound to `server` as a user would bind it: MQTT samples under `root`, an
-    OPC UA state source, pump1's state (the vendor's codes mapped), run hours and, with
-    `setpoints`, its speed setpoint as tags, and pump1's service as the vendor's method."""
+    """The demo plant bound to `server` (`bound_run_file`): pump1, with `setpoints` also its
+    speed setpoint as a tag."""
     speed = f"""
       setpoints:
         speed_rpm: {{kind: opcua, node_id: "{server.node("Pump-1", "SpeedSP")}"}}"""
-    machines = bound_machine(server, "pump1", "Pump-1") + (speed if setpoints else "")
+    pump = ("pump1", "Pump-1", speed if setpoints else "")
     return bound_run_file(
-        tmp_path / "plant.yaml",
-        server,
-        root,
-        demo_plant_path(),
-        tmp_path / "hist.duckdb",
-        ("pump1", "Pump-1"),
-        machines,
+        tmp_path / "plant.yaml", "hist.duckdb", server, root, demo_plant_path(), pump
     )
