@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from jayul.plant.base import Strict, check_range
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ProductLimit(_Strict):
+class ProductLimit(Strict):
     """A product specification the process must stay inside (the optimiser and the verifier
     judge every setpoint change by it)."""
 
@@ -28,12 +26,11 @@ class ProductLimit(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> ProductLimit:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        check_range(self.low, self.high)
         return self
 
 
-class EmissionFactors(_Strict):
+class EmissionFactors(Strict):
     """What a unit of the process's energy costs in carbon, for energy and carbon per unit of
     product. The defaults are stated in docs/benchmarks/process.md: replace them with the
     plant's own (its electricity contract's factor, its boiler's fuel and efficiency)."""
@@ -61,7 +58,7 @@ def _ref(text: str) -> SignalRef:
     return machine, signal
 
 
-class SoftSensorSpec(_Strict):
+class SoftSensorSpec(Strict):
     """The product analyser a soft sensor predicts: the quantities it analyses, how long after
     the sample its reading appears, and the fast measurements to predict it from."""
 
@@ -94,7 +91,7 @@ class SoftSensorSpec(_Strict):
         return [_ref(t) for t in self.inputs]
 
 
-class Process(_Strict):
+class Process(Strict):
     """A continuous process simulated by a process twin instead of the discrete factory."""
 
     model: Literal["tep"] = Field(
