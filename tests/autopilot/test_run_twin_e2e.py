@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from test_run_e2e import PASSWORD, assert_audit_trail, jayul_run, wait_for
 from tests.calibrate.conftest import SMALL, small_history
-from vendor_server import VendorServer
+from vendor_server import SINCE_MAINTENANCE, VendorServer, bound_run_file
 
 from jayul.calibrate.plantfile import read_calibration
 from jayul.cli.main import app
@@ -67,38 +67,12 @@ def calibrated_twin(tmp_path: Path) -> Path:
 
 
 def run_file(tmp_path: Path, server: VendorServer, root: str) -> Path:
-    text = f"""
-plant_file: {tmp_path / "small.yaml"}
-connect:
-  historian: duckdb:///{tmp_path}/run.duckdb
-  buffer: {tmp_path}/buffer
-  sources:
-    - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
-    - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
-  sinks:
-    - kind: opcua
-      endpoint: "{server.endpoint}"
-      maintenance:
-        - {{machine: saw1, object_id: "{server.node("Saw-1")}",
-            method_id: "{server.node("Saw-1", "RequestService")}"}}
-  machines:
-    - machine: saw1
-      state:
-        tag: {{kind: opcua, node_id: "{server.node("Saw-1", "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node("Saw-1", "OperatingHours")}"}}
-        since: maintenance
-    - machine: saw2
-      state:
-        tag: {{kind: opcua, node_id: "{server.node("Saw-2", "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node("Saw-2", "OperatingHours")}"}}
-"""
-    path = tmp_path / "run.yaml"
-    path.write_text(text)
-    return path
+    """The small plant bound to `server`: saw1 (its run hours since its last maintenance) and
+    saw2."""
+    saws = ("saw1", "Saw-1", SINCE_MAINTENANCE), ("saw2", "Saw-2", "")
+    return bound_run_file(
+        tmp_path / "run.yaml", "run.duckdb", server, root, tmp_path / "small.yaml", *saws
+    )
 
 
 def saw_rows(t0: int, start: int, count: int, rng: np.random.Generator) -> list[dict[str, Any]]:

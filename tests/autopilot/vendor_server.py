@@ -135,21 +135,34 @@ class VendorServer(ThreadedServer):
             )
 
 
-def pump_plant_file(
-    tmp_path: Path, server: VendorServer, root: str, *, setpoints: bool = False
-) -> Path:
-    """The demo plant bound to `server` as a user would bind it: MQTT samples under `root`, an
-    OPC UA state source, pump1's state (the vendor's codes mapped), run hours and, with
-    `setpoints`, its speed setpoint as tags, and pump1's service as the vendor's method."""
-    speed = f"""
-      setpoints:
-        speed_rpm: {{kind: opcua, node_id: "{server.node("Pump-1", "SpeedSP")}"}}"""
-    bound_setpoints = speed if setpoints else ""
-    text = f"""
-plant_file: {demo_plant_path()}
+SINCE_MAINTENANCE = """
+        since: maintenance"""
+
+
+def bound_run_file(
+    path: Path, historian: str, server: VendorServer, root: str, plant_file: Path,
+    *machines: tuple[str, str, str],
+) -> Path:  # fmt: skip
+    """Write `path`, a run file binding `plant_file` to `server` as a user would: MQTT samples
+    under `root`, an OPC UA state source, the historian file `historian` beside `path`; per
+    (machine, vendor name, more YAML under it) its state (the vendor's codes mapped) and run
+    hours as tags. The first machine is serviced through the vendor's method."""
+    bound = "".join(
+        f"""
+    - machine: {machine}
+      state:
+        tag: {{kind: opcua, node_id: "{server.node(name, "StatusCode")}"}}
+        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
+      run_hours:
+        tag: {{kind: opcua, node_id: "{server.node(name, "OperatingHours")}"}}{more}"""
+        for machine, name, more in machines
+    )
+    serviced, name, _ = machines[0]
+    path.write_text(f"""
+plant_file: {plant_file}
 connect:
-  historian: duckdb:///{tmp_path}/hist.duckdb
-  buffer: {tmp_path}/buffer
+  historian: duckdb:///{path.parent}/{historian}
+  buffer: {path.parent}/buffer
   sources:
     - {{kind: mqtt, client_id: jayul-{root}, topic_root: {root}}}
     - {{kind: opcua, name: plant7, endpoint: "{server.endpoint}", nodes: []}}
@@ -157,16 +170,22 @@ connect:
     - kind: opcua
       endpoint: "{server.endpoint}"
       maintenance:
-        - {{machine: pump1, object_id: "{server.node("Pump-1")}",
-            method_id: "{server.node("Pump-1", "RequestService")}"}}
-  machines:
-    - machine: pump1
-      state:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "StatusCode")}"}}
-        map: {{"0": idle, "1": running, "2": down, "3": maintenance}}
-      run_hours:
-        tag: {{kind: opcua, node_id: "{server.node("Pump-1", "OperatingHours")}"}}{bound_setpoints}
-"""
-    path = tmp_path / "plant.yaml"
-    path.write_text(text)
+        - {{machine: {serviced}, object_id: "{server.node(name)}",
+            method_id: "{server.node(name, "RequestService")}"}}
+  machines:{bound}
+""")
     return path
+
+
+def pump_plant_file(
+    tmp_path: Path, server: VendorServer, root: str, *, setpoints: bool = False
+) -> Path:
+    """The demo plant bound to `server` (`bound_run_file`): pump1, with `setpoints` also its
+    speed setpoint as a tag."""
+    speed = f"""
+      setpoints:
+        speed_rpm: {{kind: opcua, node_id: "{server.node("Pump-1", "SpeedSP")}"}}"""
+    pump = ("pump1", "Pump-1", speed if setpoints else "")
+    return bound_run_file(
+        tmp_path / "plant.yaml", "hist.duckdb", server, root, demo_plant_path(), pump
+    )

@@ -196,3 +196,16 @@ def test_standalone_verifier(tmp_path: Path) -> None:
     assert main([]) == 2
     path.write_text(path.read_text().replace('"seq":3', '"seq":4', 1))
     assert main([str(path)]) == 1
+
+
+def test_a_big_batch_goes_in_whole_and_verifies(tmp_path: Path) -> None:
+    # 1200 records in one flush take the arrow path of `audit_table.insert_records`
+    log = AuditLog(tmp_path / "plant.duckdb", flush_every=10_000, max_delay_s=None)
+    for i in range(1200):
+        log.append(i, "gate", "action_refused", f"m{i % 5}", f"reason {i}", {"i": i})
+    log.flush()
+    records = log.records()
+    assert [r.seq for r in records] == list(range(1200))
+    assert records[-1].hash == log.head and records[700].data()["i"] == 700
+    assert log.verify().ok
+    log.close()

@@ -9,7 +9,6 @@ import ipaddress
 import logging
 import socket
 import ssl
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
+from jayul.bench.security.syslog_collector import TcpSyslogCollector
 from jayul.cli.govern_cmds import govern_app
 from jayul.govern.audit import AuditLog, stored_checkpoints
 from jayul.govern.audit_anchor import SyslogAnchor, open_anchor
@@ -36,58 +36,6 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-class TcpCollector:
-    """A syslog collector as rsyslog's imtcp is: reads octet-counted frames until the client
-    closes, writes each message to its log file, then closes. `confirm=False` never closes."""
-
-    def __init__(
-        self, log: Path, port: int = 0, confirm: bool = True, tls: ssl.SSLContext | None = None
-    ) -> None:
-        self.log, self.confirm, self.tls = log, confirm, tls
-        self.frames: list[bytes] = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen()
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            if self.tls is not None:
-                conn.settimeout(5)
-                try:
-                    conn = self.tls.wrap_socket(conn, server_side=True)
-                except (ssl.SSLError, OSError):  # a client that does not trust us
-                    conn.close()
-                    continue
-            with conn:
-                conn.settimeout(5)
-                data = b""
-                while chunk := conn.recv(4096):
-                    data += chunk
-                while data:  # MSG-LEN SP SYSLOG-MSG, as often as it comes
-                    size, _, rest = data.partition(b" ")
-                    msg, data = rest[: int(size)], rest[int(size) :]
-                    self.frames.append(msg)
-                    with self.log.open("a") as f:
-                        f.write(f"Dec  5 07:00:00 plant {msg.decode().split(' - - ', 1)[1]}\n")
-                if not self.confirm:
-                    self._stop.wait(10)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.thread.join()
-        self.sock.close()
-
-
 def fill(log: AuditLog, n: int) -> None:
     for i in range(n):
         log.append(1000 * i, "gate", "action_refused", f"m{i % 3}", f"reason {i}", {"i": i})
@@ -95,7 +43,7 @@ def fill(log: AuditLog, n: int) -> None:
 
 
 def test_checkpoints_go_as_octet_counted_rfc5424_messages(tmp_path: Path) -> None:
-    collector = TcpCollector(tmp_path / "auth.log")
+    collector = TcpSyslogCollector(tmp_path / "auth.log")
     try:
         log = AuditLog(
             connect(tmp_path / "plant.duckdb"), flush_every=5, checkpoint_every=10,
@@ -114,7 +62,7 @@ def test_checkpoints_go_as_octet_counted_rfc5424_messages(tmp_path: Path) -> Non
 
 def test_no_checkpoint_is_lost_while_the_collector_is_down(tmp_path: Path) -> None:
     db = tmp_path / "plant.duckdb"
-    collector = TcpCollector(tmp_path / "auth.log")
+    collector = TcpSyslogCollector(tmp_path / "auth.log")
     port = collector.port
     anchor = f"syslog://127.0.0.1:{port}"
     con = connect(db)
@@ -134,7 +82,7 @@ def test_no_checkpoint_is_lost_while_the_collector_is_down(tmp_path: Path) -> No
     assert "3 signed checkpoint(s) not yet confirmed" in out.output
     assert "30, 40, 50" in out.output
     # the process is gone; the collector comes back; the next process sends the backlog
-    collector = TcpCollector(tmp_path / "auth.log", port=port)
+    collector = TcpSyslogCollector(tmp_path / "auth.log", port=port)
     try:
         con = connect(db)
         log = AuditLog(con, flush_every=5, checkpoint_every=10, anchor=anchor)
@@ -155,7 +103,7 @@ def test_a_checkpoint_committed_just_before_a_crash_is_still_sent(tmp_path: Path
     """A crash between the commit and the backlog write: the next start finds it in the
     table, past the backlog's marker."""
     db = tmp_path / "plant.duckdb"
-    collector = TcpCollector(tmp_path / "auth.log")
+    collector = TcpSyslogCollector(tmp_path / "auth.log")
     anchor = f"syslog://127.0.0.1:{collector.port}"
     try:
         con = connect(db)
@@ -171,7 +119,7 @@ def test_a_checkpoint_committed_just_before_a_crash_is_still_sent(tmp_path: Path
 
 
 def test_a_collector_that_never_confirms_keeps_the_checkpoint(tmp_path: Path) -> None:
-    collector = TcpCollector(tmp_path / "auth.log", confirm=False)
+    collector = TcpSyslogCollector(tmp_path / "auth.log", confirm=False)
     try:
         log = AuditLog(connect(tmp_path / "p.duckdb"), checkpoint_every=0, anchor=None)
         fill(log, 3)
@@ -249,7 +197,7 @@ def test_checkpoints_over_tls_rfc5425(tmp_path: Path) -> None:
     pem, pkey = self_signed(tmp_path)
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(pem, pkey)
-    collector = TcpCollector(tmp_path / "auth.log", tls=server)
+    collector = TcpSyslogCollector(tmp_path / "auth.log", tls=server)
     try:
         log = AuditLog(
             connect(tmp_path / "plant.duckdb"), flush_every=5, checkpoint_every=10,

@@ -8,6 +8,8 @@ from jayul.govern.assess import assess
 from jayul.govern.audit import AuditLog, verify_database
 from jayul.govern.audit_chain import AuditRecord, AuditReport, verify_chain
 from jayul.govern.audit_file import verify_trail_file
+from jayul.govern.audit_key import AuditKeyError, AuditKeyring
+from jayul.govern.audit_proof import Checkpoint
 from jayul.govern.card import ModelCard
 from jayul.govern.deploy import DeployDecision, deployment_gate
 from jayul.govern.drift import DriftMonitor, DriftReport, psi
@@ -17,9 +19,12 @@ from jayul.govern.retrain import RetrainDecision, RetrainingPolicy
 from jayul.govern.scorecard import Rating, Scorecard
 
 __all__ = [
+    "AuditKeyError",
+    "AuditKeyring",
     "AuditLog",
     "AuditRecord",
     "AuditReport",
+    "Checkpoint",
     "DeployDecision",
     "DriftMonitor",
     "DriftReport",

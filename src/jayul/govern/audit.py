@@ -27,48 +27,39 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from jayul.govern.audit_anchor import Anchor, FileAnchor, open_anchor
 from jayul.govern.audit_backlog import AnchorBacklog, backlog_path
-from jayul.govern.audit_chain import (
-    GENESIS,
-    AuditRecord,
-    AuditReport,
-    make_record,
-    verify_chain,
-)
+from jayul.govern.audit_chain import GENESIS, AuditRecord, AuditReport, make_record
 from jayul.govern.audit_file import write_trail
 from jayul.govern.audit_key import AuditKeyring, head_text, resolve_keyring
-from jayul.govern.audit_proof import Checkpoint, append_checkpoint, make_checkpoint, prove
+from jayul.govern.audit_proof import Checkpoint, append_checkpoint, make_checkpoint
+from jayul.govern.audit_table import (
+    SCHEMA,
+    database_path,
+    insert_records,
+    read_records,
+    store_checkpoint,
+    stored_checkpoints,
+    verify_database,
+    write_head,
+)
 from jayul.govern.db import Connection, as_connection
 from jayul.records.events import Event
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, actor VARCHAR NOT NULL, kind VARCHAR NOT NULL,
-    subject VARCHAR NOT NULL, reason VARCHAR NOT NULL, payload VARCHAR NOT NULL,
-    prev VARCHAR NOT NULL, hash VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY, count BIGINT, hash VARCHAR);
-ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS mac VARCHAR;
-ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS mac VARCHAR;
-CREATE TABLE IF NOT EXISTS audit_checkpoints (
-    count BIGINT PRIMARY KEY, head VARCHAR NOT NULL, time BIGINT NOT NULL, mac VARCHAR NOT NULL);
-"""
-_COLUMNS = "seq, time, actor, kind, subject, reason, payload, prev, hash, mac"
+# the table functions callers have long imported from here
+__all__ = [
+    "ANCHOR_ENV",
+    "AUTO",
+    "AuditLog",
+    "database_path",
+    "stored_checkpoints",
+    "verify_database",
+]
+
 ANCHOR_ENV = "JAYUL_AUDIT_ANCHOR"
-_ARROW_FROM = 500  # batches this big go in through arrow
 AUTO = "auto"
-
-
-def database_path(con: Connection) -> str | None:
-    """The file behind an open connection (None for an in-memory database)."""
-    rows = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()
-    return str(rows[0][0]) if rows and rows[0][0] else None
 
 
 class AuditLog:
@@ -186,44 +177,18 @@ class AuditLog:
         with self._lock:
             if not self._buffer:
                 return
-            rows = [_row(r) for r in self._buffer]
             cp = self._due_checkpoint()
             con = self._wcon
-            big = len(rows) >= _ARROW_FROM
-            if big:  # arrow is much faster for big batches (and the first use is slow)
-                cols = list(zip(*rows, strict=True))
-                names = _COLUMNS.split(", ")
-                con.register(
-                    "_audit_batch",
-                    pa.table(
-                        {
-                            n: pa.array(list(c), type=_TYPES[n])
-                            for n, c in zip(names, cols, strict=True)
-                        }
-                    ),
-                )
+            con.execute("BEGIN TRANSACTION")
             try:
-                con.execute("BEGIN TRANSACTION")
-                if big:
-                    con.execute(f"INSERT INTO audit_log ({_COLUMNS}) SELECT * FROM _audit_batch")
-                else:
-                    con.executemany(
-                        f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
+                insert_records(con, self._buffer)
                 self._write_head(con)
                 if cp is not None:
-                    con.execute(
-                        "INSERT OR REPLACE INTO audit_checkpoints VALUES (?, ?, ?, ?)",
-                        [cp.count, cp.head, cp.time, cp.mac],
-                    )
+                    store_checkpoint(con, cp)
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
                 raise
-            finally:
-                if big:
-                    con.unregister("_audit_batch")
             self._buffer.clear()
             if cp is not None:
                 self._checkpointed = cp.count
@@ -251,10 +216,7 @@ class AuditLog:
         mac = None
         if self.keyring is not None:
             mac = self.keyring.sign(head_text(self._next_seq, self._last_hash))
-        con.execute(
-            "INSERT OR REPLACE INTO audit_head (id, count, hash, mac) VALUES (0, ?, ?, ?)",
-            [self._next_seq, self._last_hash, mac],
-        )
+        write_head(con, self._next_seq, self._last_hash, mac)
 
     def _due_checkpoint(self) -> Checkpoint | None:
         every = self.checkpoint_every
@@ -271,10 +233,7 @@ class AuditLog:
         with self._lock:
             self.flush()
             cp = make_checkpoint(self._next_seq, self._last_hash, _wall_ns(), self.keyring)
-            self._wcon.execute(
-                "INSERT OR REPLACE INTO audit_checkpoints VALUES (?, ?, ?, ?)",
-                [cp.count, cp.head, cp.time, cp.mac],
-            )
+            store_checkpoint(self._wcon, cp)
             self._checkpointed = cp.count
             a = self.anchor
             to_anchor = isinstance(a, FileAnchor) and out is not None and a.path == out
@@ -297,17 +256,8 @@ class AuditLog:
     ) -> list[AuditRecord]:
         """Stored records from sequence number `since`, optionally of one kind, in order."""
         self.flush()
-        sql = f"SELECT {_COLUMNS} FROM audit_log WHERE seq >= ?"
-        params: list[Any] = [since]
-        if kind is not None:
-            sql += " AND kind = ?"
-            params.append(kind)
-        sql += " ORDER BY seq"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
         with self._lock:
-            rows = self._wcon.execute(sql, params).fetchall()
-        return [AuditRecord(*row) for row in rows]
+            return read_records(self._wcon, since, kind, limit)
 
     def verify(self, checkpoints: list[Checkpoint] | None = None) -> AuditReport:
         """Walk the whole stored chain, check MACs, head and checkpoints (stored and given)."""
@@ -328,59 +278,8 @@ class AuditLog:
         _FLUSHER.forget(self)
 
 
-_TYPES = {
-    "seq": pa.int64(),
-    "time": pa.int64(),
-    **{n: pa.string() for n in ("actor", "kind", "subject", "reason", "payload", "prev")},
-    "hash": pa.string(),
-    "mac": pa.string(),
-}
-
-
 def _wall_ns() -> int:
     return wall.time_ns()
-
-
-def _row(r: AuditRecord) -> tuple[Any, ...]:
-    return (r.seq, r.time, r.actor, r.kind, r.subject, r.reason, r.payload, r.prev, r.hash, r.mac)
-
-
-def stored_checkpoints(con: Connection) -> list[Checkpoint]:
-    """The checkpoints in the plant database's `audit_checkpoints` table, oldest first."""
-    rows = con.execute("SELECT count, head, time, mac FROM audit_checkpoints ORDER BY count")
-    return [Checkpoint(int(c), str(h), int(t), str(m)) for c, h, t, m in rows.fetchall()]
-
-
-def verify_database(
-    con: Connection,
-    keyring: AuditKeyring | None = None,
-    checkpoints: list[Checkpoint] | None = None,
-) -> AuditReport:
-    """Verify the `audit_log` table of an open plant database against its `audit_head`; with
-    the key, also every MAC and the signed checkpoints (stored ones and `checkpoints`)."""
-    rows = con.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq").fetchall()
-    records = [AuditRecord(*row) for row in rows]
-    head_rows = con.execute("SELECT count, hash, mac FROM audit_head WHERE id = 0").fetchall()
-    head = (int(head_rows[0][0]), str(head_rows[0][1])) if head_rows else None
-    if head is None and records:
-        return AuditReport(
-            False,
-            len(records),
-            records[-1].hash,
-            len(records) - 1,
-            "changed",
-            "the audit head (count and last hash) is missing",
-        )
-    report = verify_chain([r.link() for r in records], head)
-    stored = stored_checkpoints(con)
-    signed_head = (head[0], head[1], head_rows[0][2]) if head is not None else None
-    return prove(
-        report,
-        [(r.seq, r.hash, r.mac) for r in records],
-        signed_head,
-        keyring,
-        stored + list(checkpoints or []),
-    )
 
 
 class _Flusher:

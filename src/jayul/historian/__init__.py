@@ -8,5 +8,6 @@ with open_historian("duckdb:///plant.duckdb") as h:
 from jayul.historian.base import DeadLetter, Historian
 from jayul.historian.duckdb_store import DuckDBHistorian
 from jayul.historian.open import open_historian
+from jayul.historian.sql_store import SqlHistorian
 
-__all__ = ["DeadLetter", "DuckDBHistorian", "Historian", "open_historian"]
+__all__ = ["DeadLetter", "DuckDBHistorian", "Historian", "SqlHistorian", "open_historian"]

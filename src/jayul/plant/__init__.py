@@ -1,5 +1,6 @@
 """The plant file (YAML): lines, machines, signals, failure modes, maintenance, envelopes."""
 
+from jayul.plant.base import NotModelledError, modelled
 from jayul.plant.load import (
     PlantFileError,
     demo_plant_path,
@@ -7,33 +8,39 @@ from jayul.plant.load import (
     load_plant,
     parse_plant,
 )
-from jayul.plant.model import (
+from jayul.plant.machines import (
     Envelope,
     FailureMode,
     MachineSpec,
     MachineType,
     MaintenanceAction,
-    Orders,
-    Plant,
-    Product,
     Setpoint,
     Signal,
 )
+from jayul.plant.model import EmissionFactors, Orders, Plant, Process, Product, ProductLimit
+from jayul.plant.rules import AlarmRule, FourEyesRule
 
 __all__ = [
+    "AlarmRule",
+    "EmissionFactors",
     "Envelope",
     "FailureMode",
+    "FourEyesRule",
     "MachineSpec",
     "MachineType",
     "MaintenanceAction",
+    "NotModelledError",
     "Orders",
     "Plant",
     "PlantFileError",
+    "Process",
     "Product",
+    "ProductLimit",
     "Setpoint",
     "Signal",
     "demo_plant_path",
     "load_demo_plant",
     "load_plant",
+    "modelled",
     "parse_plant",
 ]

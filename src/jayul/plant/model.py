@@ -1,318 +1,74 @@
-"""The plant file's model: lines, machine types, machines, signals, failure modes, envelopes.
+"""The plant file's model: lines, machine types, machines, orders, a continuous process, rules.
 
 A machine type carries what machines of that type share (operations, signals, failure modes,
 maintenance actions, setpoints); a machine names its type and line. `Plant.machine(id)`
-gives the resolved view the rest of jayul uses.
+gives the resolved view the rest of jayul uses. The machine types' parts are in
+`jayul.plant.machines`, the alarm and four-eyes rules in `jayul.plant.rules`; both are
+re-exported here, where the rest of jayul imports them from.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from jayul.records.autonomy import AutonomyLevel
-from jayul.records.events import ActionKind
+from jayul.plant.base import NotModelledError, Strict, modelled
+from jayul.plant.machines import (
+    DEFAULT_LINE,
+    Envelope,
+    FailureMode,
+    MachineSpec,
+    MachineType,
+    MaintenanceAction,
+    Setpoint,
+    Signal,
+    crews_of,
+)
+from jayul.plant.process import EmissionFactors as EmissionFactors
+from jayul.plant.process import Process, check_process
+from jayul.plant.process import ProductLimit as ProductLimit
+from jayul.plant.process import SoftSensorSpec as SoftSensorSpec
+from jayul.plant.rules import AlarmRule, FourEyesRule
 
-T = TypeVar("T")
-
-
-class NotModelledError(ValueError):
-    """A simulation parameter the plant file leaves out, asked for by the twin (or a model
-    that simulates): the message names the field."""
-
-
-def modelled(value: T | None, what: str) -> T:
-    """`value`, or NotModelledError naming `what` when the plant file leaves it out."""
-    if value is None:
-        raise NotModelledError(f"{what} is not in the plant file (the twin needs it)")
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Envelope(_Strict):
-    """A setpoint's safe envelope: a hard interlock no model, policy or user can pass."""
-
-    low: float
-    high: float
-    max_step: float | None = Field(
-        default=None, gt=0, description="largest change allowed in one action"
-    )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Envelope:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        return self
-
-    def contains(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
-
-class Setpoint(_Strict):
-    id: str
-    unit: str
-    default: float
-    envelope: Envelope
-
-    @model_validator(mode="after")
-    def _default_inside(self) -> Setpoint:
-        if not self.envelope.contains(self.default):
-            raise ValueError(f"default {self.default} lies outside its envelope")
-        return self
+__all__ = [
+    "DEFAULT_LINE",
+    "AlarmRule",
+    "EmissionFactors",
+    "Envelope",
+    "FailureMode",
+    "FourEyesRule",
+    "MachineSpec",
+    "MachineType",
+    "MaintenanceAction",
+    "NotModelledError",
+    "Orders",
+    "Plant",
+    "Process",
+    "Product",
+    "ProductLimit",
+    "Setpoint",
+    "Signal",
+    "modelled",
+]
 
 
-class Signal(_Strict):
-    """A measured signal: its normal level, noise and the valid range of its sensor."""
-
-    id: str
-    unit: str = Field(default="", description="engineering unit (empty: not stated)")
-    nominal: float | None = Field(
-        default=None, description="level of a healthy machine at full load (twin only)"
-    )
-    noise: float | None = Field(
-        default=None, ge=0, description="standard deviation of the sensor noise (twin only)"
-    )
-    load_gain: float = Field(
-        default=0.0, description="change of the level per unit of load above/below 1"
-    )
-    ambient_gain: float = Field(default=0.0, description="change per degree of ambient swing")
-    low: float | None = Field(
-        default=None, description="lowest valid reading of the sensor (none: not checked)"
-    )
-    high: float | None = Field(
-        default=None, description="highest valid reading of the sensor (none: not checked)"
-    )
-    period_s: float = Field(default=60.0, gt=0, description="sampling period")
-
-    @model_validator(mode="after")
-    def _range(self) -> Signal:
-        if self.low is not None and self.high is not None and not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        return self
-
-
-class FailureMode(_Strict):
-    """A degradation process (gamma) whose health index shapes signals until it fails.
-
-    The health index starts at 0 and grows by gamma increments with mean `wear_per_h` per
-    running hour (a tenth of it while idle); the machine fails when it reaches 1.
-    """
-
-    id: str
-    wear_per_h: float | None = Field(
-        default=None, gt=0, description="mean growth of the health index per hour (twin only)"
-    )
-    shape_per_h: float | None = Field(
-        default=None,
-        gt=0,
-        description="gamma shape per hour: larger means a smoother, more predictable path",
-    )
-    effects: dict[str, float] = Field(
-        default_factory=dict,
-        description="signal id -> change of the signal at health index 1 (in signal units); "
-        "the health monitor names the mode whose signs match an alert",
-    )
-    onset: float = Field(
-        default=0.3,
-        ge=0,
-        lt=1,
-        description="health index below which signals show no effect yet",
-    )
-    repair_h: float | None = Field(
-        default=None, gt=0, description="corrective repair duration after a failure"
-    )
-    repair_cost: float = Field(
-        default=0.0, ge=0, description="parts and labour of a corrective repair (0: not costed)"
-    )
-    repair_crew: str | None = None
-    process: Literal["gamma", "wiener"] = Field(
-        default="gamma",
-        description="degradation family: a gamma process (monotone wear) or a Wiener process "
-        "with the same mean and variance per hour (wear with reversible fluctuation)",
-    )
-
-
-class MaintenanceAction(_Strict):
-    id: str
-    restores: list[str] = Field(description="failure modes whose health this action resets")
-    duration_h: float = Field(gt=0)
-    crew: str
-    cost: float = Field(ge=0)
-
-
-class MachineType(_Strict):
-    operations: dict[str, float] = Field(
-        default_factory=dict,
-        description="operation name -> processing hours per unit of work (twin only)",
-    )
-    signals: list[Signal]
-    failure_modes: list[FailureMode] = Field(default_factory=list)
-    maintenance: list[MaintenanceAction] = Field(default_factory=list)
-    setpoints: list[Setpoint] = Field(default_factory=list)
-    downtime_cost_per_h: float = Field(
-        default=0.0, ge=0, description="lost contribution per hour stopped (0: not costed)"
-    )
-
-    @model_validator(mode="after")
-    def _references(self) -> MachineType:
-        signal_ids = [s.id for s in self.signals]
-        if len(set(signal_ids)) != len(signal_ids):
-            raise ValueError("signal ids must be unique within a machine type")
-        if not 1 <= len(signal_ids) <= 16:
-            raise ValueError(f"a machine type needs 1 to 16 signals, has {len(signal_ids)}")
-        fm_ids = {f.id for f in self.failure_modes}
-        for fm in self.failure_modes:
-            unknown = set(fm.effects) - set(signal_ids)
-            if unknown:
-                raise ValueError(
-                    f"failure mode {fm.id!r} affects unknown signals {sorted(unknown)}"
-                )
-        for action in self.maintenance:
-            unknown = set(action.restores) - fm_ids
-            if unknown:
-                raise ValueError(
-                    f"maintenance {action.id!r} restores unknown failure modes {sorted(unknown)}"
-                )
-        return self
-
-
-DEFAULT_LINE = "main"
-
-
-def _crews_of(mt: MachineType) -> set[str]:
-    repairs = {f.repair_crew for f in mt.failure_modes if f.repair_crew is not None}
-    return {a.crew for a in mt.maintenance} | repairs
-
-
-class MachineSpec(_Strict):
-    id: str
-    type: str
-    line: str = DEFAULT_LINE
-
-
-class Product(_Strict):
+class Product(Strict):
     id: str
     routing: list[str] = Field(min_length=1, description="operation names, in order")
     work: float = Field(gt=0, description="units of work per order")
     share: float = Field(gt=0, description="relative frequency among orders")
 
 
-class Orders(_Strict):
+class Orders(Strict):
     arrivals_per_h: float = Field(gt=0)
     due_after_h: tuple[float, float] = Field(description="due date window after release, hours")
     tardiness_cost_per_h: float = Field(ge=0)
     products: list[Product] = Field(min_length=1)
 
 
-class AlarmRule(_Strict):
-    """An alarm rule beyond the anomaly detector, declared without code (plant file `alarms:`,
-    the API or a rules file): a threshold on a signal, its rate of change, or no data.
-
-    `machine` is a machine id or "*" (every machine that has the signal); `above`/`below`
-    bound the value (threshold) or its change per hour (rate, over `window_s`); `no_data`
-    fires when the signal has been silent for `after_s` seconds of plant time. The alarm
-    returns to normal when the value is back inside its bound by `deadband` for
-    `clear_after_s` (threshold, rate), or when the signal is heard again (no_data)."""
-
-    id: str = Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")
-    kind: Literal["threshold", "rate", "no_data"]
-    machine: str = Field("*", min_length=1, max_length=100)
-    signal: str = Field(min_length=1, max_length=100)
-    severity: Literal["low", "medium", "high", "critical"] = "medium"
-    above: float | None = None
-    below: float | None = None
-    window_s: float = Field(3600.0, gt=0, description="rate: the span the change is measured on")
-    after_s: float = Field(600.0, gt=0, description="no_data: silence that raises the alarm")
-    deadband: float = Field(
-        0.0, ge=0, description="threshold, rate: how far back inside its bound the value must "
-        "come for the alarm to return to normal (hysteresis)"
-    )  # fmt: skip
-    clear_after_s: float = Field(
-        0.0, ge=0, description="threshold, rate: how long the value must stay back inside "
-        "(past the deadband) before the alarm returns to normal"
-    )  # fmt: skip
-    message: str = Field("", max_length=500)
-
-    @model_validator(mode="after")
-    def _bounds(self) -> AlarmRule:
-        if self.kind != "no_data" and self.above is None and self.below is None:
-            raise ValueError(f"alarm rule {self.id!r} ({self.kind}) needs `above` or `below`")
-        return self
-
-
-class ProductLimit(_Strict):
-    """A product specification the process must stay inside (the optimiser and the verifier
-    judge every setpoint change by it)."""
-
-    machine: str
-    signal: str
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ProductLimit:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        return self
-
-
-class EmissionFactors(_Strict):
-    """What a unit of the process's energy costs in carbon, for energy and carbon per unit of
-    product. The defaults are stated in docs/benchmarks/process.md: replace them with the
-    plant's own (its electricity contract's factor, its boiler's fuel and efficiency)."""
-
-    electricity_kg_co2e_per_kwh: float = Field(
-        0.46, ge=0, description="grid electricity for the compressor (world average, IEA)"
-    )
-    steam_mj_per_kg: float = Field(
-        2.34,
-        gt=0,
-        description="heat to raise one kg of steam (10 bar saturated from 105 degC feed water)",
-    )
-    steam_kg_co2e_per_kg: float = Field(
-        0.154, ge=0, description="one kg of steam from a natural-gas boiler at 85 % efficiency"
-    )
-
-
-class Process(_Strict):
-    """A continuous process simulated by a process twin instead of the discrete factory."""
-
-    model: Literal["tep"] = Field(
-        description="the process twin: tep, the Tennessee Eastman process (tep-studio extra)"
-    )
-    limits: list[ProductLimit] = Field(
-        default_factory=list, description="product rate and quality specification"
-    )
-    emissions: EmissionFactors = Field(
-        default_factory=EmissionFactors,
-        description="carbon per kWh of electricity and per kg of steam (energy and carbon "
-        "per unit of product)",
-    )
-
-
-class FourEyesRule(_Strict):
-    """Where the proposer of an action may not approve it (docs/autonomy.md): the action
-    kinds and the autonomy levels (at the time of the request) it covers. Default: every kind
-    at every level; `kinds: []` switches it off."""
-
-    kinds: list[ActionKind] = Field(default_factory=lambda: list(ActionKind))
-    levels: list[AutonomyLevel] = Field(default_factory=lambda: list(AutonomyLevel))
-
-    @field_validator("levels", mode="before")
-    @classmethod
-    def _levels(cls, value: object) -> object:
-        """'L2', 'l2' or 2 for each level."""
-        if isinstance(value, list):
-            return [AutonomyLevel.parse(v) if isinstance(v, str | int) else v for v in value]
-        return value
-
-
-class Plant(_Strict):
+class Plant(Strict):
     """A whole plant, as its YAML file describes it."""
 
     name: str
@@ -370,14 +126,15 @@ class Plant(_Strict):
             raise ValueError("a plant needs at least one line")
         for name, mt in self.machine_types.items():
             # Without a `crews:` section crews are not modelled (the twin then refuses to run).
-            unknown = _crews_of(mt) - set(self.crews) if self.crews else set()
+            unknown = crews_of(mt) - set(self.crews) if self.crews else set()
             if unknown:
                 raise ValueError(f"machine type {name!r} uses unknown crews {sorted(unknown)}")
-        for limit in self.process.limits if self.process is not None else []:
-            if limit.machine not in ids:
-                raise ValueError(f"process limit names unknown machine {limit.machine!r}")
-            if limit.signal not in {s.id for s in self.machine_type(limit.machine).signals}:
-                raise ValueError(f"process limit names unknown signal {limit.signal!r}")
+        if self.process is not None:
+            periods = {
+                m.id: {s.id: s.period_s for s in self.machine_type(m.id).signals}
+                for m in self.machines
+            }
+            check_process(self.process, periods)
         for rule in self.alarms:
             if rule.machine != "*" and rule.machine not in ids:
                 raise ValueError(f"alarm rule {rule.id!r} names unknown machine {rule.machine!r}")
@@ -409,7 +166,7 @@ class Plant(_Strict):
                 for attr in ("wear_per_h", "shape_per_h", "repair_h", "repair_crew"):
                     if getattr(fm, attr) is None:
                         gaps.append(f"{where}.failure_modes[{i}].{attr}: the mode's physics")
-            missing = sorted(_crews_of(mt) - set(self.crews))
+            missing = sorted(crews_of(mt) - set(self.crews))
             if missing:
                 gaps.append(f"plant.crews: the crews {name!r} needs ({', '.join(missing)})")
         return gaps

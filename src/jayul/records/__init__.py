@@ -16,6 +16,7 @@ from jayul.records.events import (
 )
 from jayul.records.samples import Quality, Samples
 from jayul.records.state import MachineState
+from jayul.records.state_changes import StateChange
 from jayul.records.timebase import from_ns, to_ns, utc_now_ns
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "RiskClass",
     "Samples",
     "SignalContribution",
+    "StateChange",
     "from_ns",
     "to_ns",
     "utc_now_ns",

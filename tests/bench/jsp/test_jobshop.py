@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jayul.bench.jsp.jobshop import (
+from jayul.bench.jsp.instance import (
     JobShopInstance,
     best_dispatch,
     check_jobshop,
@@ -14,8 +14,8 @@ from jayul.bench.jsp.jobshop import (
     lower_bound,
     makespan_of,
     read_jsplib,
-    solve_jobshop,
 )
+from jayul.bench.jsp.jobshop import solve_jobshop
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "jsplib" / "instances"
 

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from jayul.bench.jsp.jobshop import (
+from jayul.bench.jsp.instance import (
     JobShopInstance,
     check_jobshop,
     dispatch_schedule,
     lower_bound,
     makespan_of,
-    multi_start_search,
     random_jobshop,
     read_jsplib,
-    solve_jobshop,
 )
+from jayul.bench.jsp.jobshop import multi_start_search, solve_jobshop
 from jayul.bench.jsp.tabu import n5_moves, tabu_search
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "jsplib" / "instances"

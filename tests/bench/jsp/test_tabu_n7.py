@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jayul.bench.jsp.jobshop import (
+from jayul.bench.jsp.instance import (
     JobShopInstance,
     check_jobshop,
     dispatch_schedule,

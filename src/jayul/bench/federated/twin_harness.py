@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from jayul.bench.federated.detector import federated_mspc, normal_sums
+from jayul.bench.federated.targets import must_reach
 from jayul.bench.federated.twin_sites import SiteRun, simulate_site, with_wear_factor
 from jayul.bench.runner import run_tasks
 from jayul.fleet.federated import network
@@ -48,8 +49,6 @@ from jayul.health.mspc import MspcDetector
 from jayul.plant.model import Plant
 
 WORN_LEVEL = 0.1  # effect level (0 hidden .. 1 failure) from which a row counts as worn
-CENTRAL_MARGIN = 0.05
-LOCAL_GAIN = 0.15
 Step = Callable[[str, dict[str, float]], None]
 
 
@@ -176,15 +175,8 @@ def rul_figures(
     judge("FedProx", lambda: train_federated(rul_sites, settings, "fedprox"), judged)
     local = [per_model[f"local {s.name}"][s.name] for s in trained if s.held_out.histories]
     local_mean, central = float(np.mean(local)), per_model["central"]["mean_site_rmse"]
-    reach = {}
-    for name in ("FedAvg", "FedProx"):
-        fed = per_model[name]["mean_site_rmse"]
-        reach[name] = {
-            "vs_central": fed / central,
-            "vs_local_mean": fed / local_mean,
-            "within_5pct_of_central": fed <= central * (1 + CENTRAL_MARGIN),
-            "15pct_below_local_mean": fed <= local_mean * (1 - LOCAL_GAIN),
-        }
+    federated = {name: per_model[name]["mean_site_rmse"] for name in ("FedAvg", "FedProx")}
+    reach = must_reach(federated, central, local_mean)
     return {
         "sites_with_training_histories": len(trained),
         "sites_judged": len(judged),

@@ -20,13 +20,8 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from jayul.bench.jsp.check import check_plan
-from jayul.bench.jsp.jobshop import (
-    JobShopInstance,
-    JobShopSchedule,
-    check_jobshop,
-    read_jsplib,
-    solve_jobshop,
-)
+from jayul.bench.jsp.instance import JobShopInstance, check_jobshop, read_jsplib
+from jayul.bench.jsp.jobshop import JobShopSchedule, solve_jobshop
 from jayul.bench.jsp.rolling import advance
 from jayul.bench.jsp.synthetic import random_problem
 from jayul.decide.planner import Planner, PlannerConfig, dispatch_plan

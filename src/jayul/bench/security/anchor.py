@@ -13,60 +13,16 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jayul.bench.security.syslog_collector import TcpSyslogCollector
 from jayul.govern.audit import AuditLog, stored_checkpoints
 from jayul.govern.audit_proof import read_checkpoints
 from jayul.govern.db import Connection, connect
-
-
-class TcpSyslogCollector:
-    """A syslog collector on 127.0.0.1: octet-counted frames in, one log line each out."""
-
-    def __init__(self, log: Path, port: int = 0) -> None:
-        self.log = log
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen()
-        self.sock.settimeout(0.05)
-        self.port = int(self.sock.getsockname()[1])
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="bench-syslog", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.settimeout(5)
-                data = b""
-                try:
-                    while chunk := conn.recv(4096):
-                        data += chunk
-                except OSError:
-                    continue
-            lines = []
-            while data:  # MSG-LEN SP SYSLOG-MSG
-                size, _, rest = data.partition(b" ")
-                msg, data = rest[: int(size)], rest[int(size) :]
-                lines.append(f"Dec  5 07:00:00 plant {msg.decode(errors='replace')}\n")
-            with self.log.open("a") as f:
-                f.writelines(lines)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.thread.join()
-        self.sock.close()
 
 
 def run_anchor_outages(

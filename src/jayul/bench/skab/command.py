@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,10 +89,30 @@ def bench_skab(
     if data is None:
         raise typer.BadParameter("a SKAB-shaped folder is required", param_hint="--data")
     if holdout and product_rule:
-        _product_rule(console, data, tep, twin_days, twin_seeds, report)
+        _run_and_report(
+            console,
+            "product rule",
+            lambda progress: run_product_rule(data, tep, twin_days, twin_seeds, progress=progress),
+            print_product_rule,
+            report,
+        )
         return
     if holdout:
-        _holdout(console, data, tep, holdout_rule, jobs or os.cpu_count() or 1, report)
+        fixed = {"product default": product_default_config(), "SKAB default": skab_default_config()}
+        _run_and_report(
+            console,
+            "hold-out",
+            lambda progress: run_holdout(
+                data,
+                fixed,
+                tep,
+                with_rule=holdout_rule,
+                jobs=jobs or os.cpu_count() or 1,
+                progress=progress,
+            ),
+            print_holdout,
+            report,
+        )
         return
     if out is None:
         raise typer.BadParameter("a folder for the predictions is required", param_hint="--out")
@@ -100,68 +121,35 @@ def bench_skab(
         if detector not in candidates:
             raise typer.BadParameter(f"unknown candidate {detector!r}; see --list")
         config = candidates[detector]
-    try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("SKAB", total=None)
-            figures = run_skab(
-                data,
-                out,
-                config,
-                with_peers=peers,
-                progress=lambda msg: progress.update(task, description=f"SKAB {msg}"),
-                jobs=jobs or os.cpu_count() or 1,
-            )
-    except SkabDataError as e:
-        console.print(f"[red]error:[/red] {e}", soft_wrap=True)
-        raise typer.Exit(2) from e
-    _print(console, figures)
-    write_report(report, figures)
+    _run_and_report(
+        console,
+        "SKAB",
+        lambda progress: run_skab(
+            data, out, config, with_peers=peers, progress=progress, jobs=jobs or os.cpu_count() or 1
+        ),
+        _print,
+        report,
+    )
 
 
-def _holdout(
-    console: Console, data: Path, tep: Path | None, with_rule: bool, jobs: int, report: Path | None
-) -> None:
-    fixed = {"product default": product_default_config(), "SKAB default": skab_default_config()}
-    try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("hold-out", total=None)
-            figures = run_holdout(
-                data,
-                fixed,
-                tep,
-                with_rule=with_rule,
-                jobs=jobs,
-                progress=lambda msg: progress.update(task, description=msg),
-            )
-    except SkabDataError as e:
-        console.print(f"[red]error:[/red] {e}", soft_wrap=True)
-        raise typer.Exit(2) from e
-    print_holdout(console, figures)
-    write_report(report, figures)
-
-
-def _product_rule(
+def _run_and_report(
     console: Console,
-    data: Path,
-    tep: Path | None,
-    twin_days: float,
-    twin_seeds: int,
+    label: str,
+    run: Callable[[Callable[[str], None]], dict[str, Any]],
+    show: Callable[[Console, dict[str, Any]], None],
     report: Path | None,
 ) -> None:
+    """`run(progress)` under a spinner that shows `label` and what `run` reports, then its
+    figures shown and written to `report`; a data error ends the command with its message
+    (exit code 2)."""
     try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("product rule", total=None)
-            figures = run_product_rule(
-                data,
-                tep,
-                twin_days,
-                twin_seeds,
-                progress=lambda msg: progress.update(task, description=msg),
-            )
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(label, total=None)
+            figures = run(lambda msg: bar.update(task, description=f"{label}: {msg}"))
     except SkabDataError as e:
         console.print(f"[red]error:[/red] {e}", soft_wrap=True)
         raise typer.Exit(2) from e
-    print_product_rule(console, figures)
+    show(console, figures)
     write_report(report, figures)
 
 
