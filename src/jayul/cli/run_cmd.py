@@ -118,7 +118,7 @@ def run(
         fail(str(exc))
     sinks = action_sinks(bindings)
     equipment = ConnectedPlant(bindings, sinks)
-    url = historian or bindings.connect.historian
+    url = historian or bindings.historian_url()  # the file the ingest pipeline writes
     try:
         store = open_historian(url)
     except (OSError, ValueError) as exc:
@@ -176,6 +176,8 @@ def run(
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
     )
+    for line in start_notes(url, where, None if ingest_only else fit_h):
+        console.print(line, highlight=False, soft_wrap=True)
     try:
         if pilot is not None and port is not None:
             serve(
@@ -198,3 +200,20 @@ def run(
             edge.close()
         report(ingest, pilot, "stopped: ")
         store.close()
+
+
+def start_notes(historian: str, gate_db: Path, fit_h: float | None) -> list[str]:
+    """Where `jayul run` keeps what it records, so that `jayul query`, `jayul approvals` and
+    `jayul audit verify` are pointed at it, and when the live health monitor starts judging
+    (it learns each machine from live production, not from imported history)."""
+    notes = [
+        f"samples, events and alerts: {historian} (jayul query ... --db {historian})",
+        f"approvals, audit trail and users: {gate_db} (jayul audit verify --db {gate_db})",
+    ]
+    if fit_h is not None:
+        notes.append(
+            f"health monitor: each machine learns its normal from its first {fit_h:g} h of "
+            "live production (--fit-h) and raises no alert before; history imported with "
+            "`jayul import samples` was judged when it was imported"
+        )
+    return notes
