@@ -179,6 +179,11 @@ const KPI_TILES = [["oee", "OEE", pct], ["availability", "availability", pct],
   ["maintenance_cost", "maintenance cost", num], ["failure_cost", "failure cost", num]];
 
 export async function kpiPage(el) {
+  const first = await api("GET", "/api/kpis");
+  if (!first.available) {  // connected equipment: no ledger of orders and costs to show
+    el.innerHTML = `<h1>KPIs</h1><p class="notice" id="kpis-na">Not available: ${esc(first.reason)}.</p>`;
+    return;
+  }
   el.innerHTML = `<h1>KPIs</h1><div class="kpis" id="tiles"></div>
     <h2>Over time</h2><div class="charts"><div class="chart" id="c-oee"></div><div class="chart" id="c-cost"></div></div>`;
   const oee = lineChart(el.querySelector("#c-oee"), "OEE and availability", ["OEE", "availability"]);
