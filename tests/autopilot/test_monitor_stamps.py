@@ -83,3 +83,26 @@ def test_a_signal_without_a_value_yet_warns_nothing() -> None:
         warnings.simplefilter("error")
         _, rows = pivot_rows(partial, "e1", SIGNALS, None, merge_ns=500_000_000)
     assert np.all(rows[:, 1] == 0.0)
+
+
+def test_an_alert_names_no_signal_that_did_not_move() -> None:
+    """A history export without one of the machine's signals: the alert used to read
+    `motor_current +6.6σ, melt_temp +1.8σ, screw_speed +0.0σ`."""
+    plant = parse_plant(PLANT)
+    # alarms within minutes, not the default hour (raise_h) and two-hour smoothing
+    monitor = HealthMonitor(plant, fit_h=0.05, raise_h=0.02, smoothing_h=0.01)
+    rng = np.random.default_rng(3)
+    alerts = []
+    for second in range(0, 1200, 20):
+        batch = staggered(20, rng, second)
+        keep = batch.signal != "screw_speed"  # never exported
+        value = batch.value.copy()
+        drift = (batch.time - T0) / 1e9 > 400
+        value[drift & (batch.signal == "motor_current")] += 8.0
+        alerts += monitor.update(
+            Samples(batch.time[keep], batch.machine[keep], batch.signal[keep], value[keep],
+                    batch.quality[keep])
+        )  # fmt: skip
+    assert alerts, "the current's step raised no alert"
+    assert alerts[0].contributions[0].signal == "motor_current"
+    assert "screw_speed" not in alerts[0].reason()

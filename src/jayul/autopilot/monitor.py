@@ -304,7 +304,8 @@ class HealthMonitor:
                 direction=int(np.sign(z[j])),
                 z=float(z[j]),
             )
-            for j in order
+            for k, j in enumerate(order)
+            if k == 0 or abs(z[j]) >= 0.05  # "+0.0σ" explains nothing (e.g. a signal never read)
         ]
         mh.last_alert = Alert(
             time=int(times[i]),
