@@ -121,3 +121,17 @@ def test_run_says_where_it_keeps_what_it_records(site: Path) -> None:
     assert f"jayul audit verify --db {b.buffer_dir() / 'gate.duckdb'}" in notes[1]
     assert "first 96 h of live production" in notes[2]
     assert len(start_notes(b.historian_url(), Path("g.duckdb"), None)) == 2  # --ingest-only
+
+
+def test_asyncua_s_session_timeout_notice_is_not_printed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    import jayul.cli.main  # noqa: F401  (installs the filter)
+
+    log = logging.getLogger("asyncua.client.client")
+    with caplog.at_level(logging.WARNING, logger="asyncua.client.client"):
+        log.warning("Requested session timeout to be %dms, got %dms instead", 3600000, 600000)
+        log.warning("a warning that matters")
+    assert [r.getMessage() for r in caplog.records] == ["a warning that matters"]
