@@ -135,3 +135,17 @@ def test_asyncua_s_session_timeout_notice_is_not_printed(
         log.warning("Requested session timeout to be %dms, got %dms instead", 3600000, 600000)
         log.warning("a warning that matters")
     assert [r.getMessage() for r in caplog.records] == ["a warning that matters"]
+
+
+def test_history_of_signals_without_a_valid_range_imports(tmp_path: Path) -> None:
+    """A plant file needs no low/high (docs/twin.md); the import used to fail with a DuckDB
+    binder error ("BETWEEN None AND None") on such a signal."""
+    plant = tmp_path / "shop.yaml"
+    plant.write_text(PLANT.replace(", low: 0, high: 400", "").replace(", low: 0, high: 120", ""))
+    history = tmp_path / "h.csv"
+    history.write_text("time,e1.melt_temp,e1.motor_current\n2026-11-20T00:00:00Z,210,-3\n")
+    result = CliRunner().invoke(
+        app, ["import", "samples", str(history), "--plant", str(plant), "--no-monitor"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 stored" in result.output and "0 dead letters" in result.output

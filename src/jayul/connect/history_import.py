@@ -88,6 +88,11 @@ def _numbered(long_sql: str) -> str:
     return long_sql.replace(_ROW_NUMBER, "row_number() OVER () AS row, ").replace(_ROW, "row, ")
 
 
+def _sql_double(x: float) -> str:
+    """A bound as a SQL literal (an open end is an infinite DOUBLE)."""
+    return f"'{x}'::DOUBLE" if not np.isfinite(x) else repr(float(x))
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -112,7 +117,12 @@ class HistoryImport:
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = ?", [spec.time_zone or "UTC"])
         pairs = [(m.id, s.id) for m in plant.machines for s in plant.machine_type(m.id).signals]
-        bounds = [(s.low, s.high) for m in plant.machines for s in plant.machine_type(m.id).signals]
+        # a signal without a declared valid range is not checked against one (docs/twin.md)
+        bounds = [
+            (-np.inf if s.low is None else s.low, np.inf if s.high is None else s.high)
+            for m in plant.machines
+            for s in plant.machine_type(m.id).signals
+        ]
         # series ids of every plant signal, so rows carry integers from the file onwards
         if isinstance(historian, DuckDBHistorian):
             ids = historian.series_ids(pairs)
@@ -366,7 +376,8 @@ class HistoryImport:
             c = _quote(column)
             columns.append(
                 f"SELECT {sid}::INTEGER AS series_id, time, {c} AS value, "
-                f"isfinite({c}) AND {c} BETWEEN {low!r} AND {high!r} AS ok FROM _raw"
+                f"isfinite({c}) AND {c} BETWEEN {_sql_double(low)} AND {_sql_double(high)} "
+                "AS ok FROM _raw"
             )
         return [
             f"CREATE OR REPLACE TEMP TABLE _raw AS {self._raw_sql[path]}",
