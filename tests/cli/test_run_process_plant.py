@@ -42,3 +42,33 @@ def test_a_bad_target_is_named(
     with pytest.raises(typer.Exit):
         read_targets(path, load_plant(TEP))
     assert said in capsys.readouterr().err
+
+
+def test_a_fault_model_is_read_as_the_plants_signals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import joblib
+    import numpy as np
+
+    from jayul.cli.run_process_plant import load_fault_namer
+    from jayul.health.process.diagnosis import FaultClassifier
+    from jayul.health.process.tabular import QualityModel
+
+    plant = load_plant(TEP)
+    rng = np.random.default_rng(0)
+    runs = {k: rng.normal(size=(60, 2)) + k for k in (0, 6)}
+    columns = ["feed.feed_A_flow", "reactor_pressure"]  # machine.signal, or a unique signal id
+    good = tmp_path / "faults.joblib"
+    joblib.dump(
+        QualityModel("faults", columns, ["fault"], FaultClassifier(n_estimators=5).fit(runs)), good
+    )
+    namer = load_fault_namer(good, plant)
+    assert namer.inputs == [("feed", "feed_A_flow"), ("reactor", "reactor_pressure")]
+    assert namer.name(6) == "IDV(6) A feed loss"
+    bad = tmp_path / "v.joblib"
+    joblib.dump(QualityModel("faults", ["v1", "v2"], ["fault"], namer.model), bad)
+    for path, said in ((bad, "column(s) v1, v2 are not signals of plant"),
+                       (tmp_path / "none.joblib", "cannot read the model file")):  # fmt: skip
+        with pytest.raises(typer.Exit):
+            load_fault_namer(path, plant)
+        assert said in capsys.readouterr().err.replace("\n", " ")

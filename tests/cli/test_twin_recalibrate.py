@@ -79,3 +79,52 @@ def test_recalibrates_when_due_and_registers_each_version(tmp_path: Path) -> Non
     # the window ends at the history's last event)
     out = _invoke(*recal, "--every-days", "365", "--force")
     assert "recalibrated" in out
+
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+def test_a_history_held_by_a_running_process_is_a_clear_error(tmp_path: Path) -> None:
+    """`jayul run` holds its DuckDB files: recalibrating beside it says what to do, and
+    nothing is written or registered."""
+    import subprocess
+    import sys
+
+    plant_file, db = tmp_path / "small.yaml", tmp_path / "history.duckdb"
+    plant_file.write_text(SMALL)
+    small_history(str(db), days=30, seed=4)
+    twin, gate_db = tmp_path / "twin.yaml", tmp_path / "gate.duckdb"
+    common = ["--plant", str(plant_file), "--db", str(db)]
+    _invoke("twin", "calibrate", *common, "--out", str(twin), "--holdout", "0")
+    before = twin.read_bytes()
+    recal = ["twin", "recalibrate", *common, "--twin", str(twin), "--gate-db", str(gate_db)]
+    for held in (db, gate_db):
+        if held == gate_db:
+            connect(gate_db).close()  # an existing plant database, as `jayul run` keeps one
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(held)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            res = CliRunner().invoke(app, [*recal, "--force", "--runs", "2"])
+        finally:
+            holder.communicate("")
+        assert res.exit_code == 2, res.output
+        message = " ".join(res.output.split())
+        assert f"held by another process (PID {holder.pid}" in message
+        assert "Stop that process, recalibrate, then start `jayul run` again" in message
+        assert "Traceback" not in res.output
+        assert twin.read_bytes() == before
+    con = connect(gate_db)
+    try:
+        assert not Registry(con, AuditLog(con)).models()
+    finally:
+        con.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jayul.autopilot.loop import Autopilot
 from jayul.autopilot.monitor import HealthMonitor
+from jayul.autopilot.process_monitor import ProcessMonitor
 from jayul.autopilot.process_plant import ProcessPlant
 from jayul.autopilot.process_run import process_gate
 from jayul.decide.process_setpoints import SetpointWalk
@@ -30,7 +31,7 @@ def process_live_state(db: str) -> LiveState:
     pilot = Autopilot(
         port,
         SetpointWalk({("reactor", "reactor_pressure"): 2755.0}),
-        monitor=HealthMonitor(plant, fit_h=2.5),
+        monitor=ProcessMonitor(HealthMonitor(plant, fit_h=2.5)),
         gate=gate,
         tick_h=0.25,
     )

@@ -19,7 +19,7 @@ from conftest import Login
 from process_state import OPERATOR, process_live_state
 
 from jayul.server import LiveState, create_app
-from jayul.server.soft_sensor_view import ANALYSER_DELAY_ROWS, SoftSensorPanel
+from jayul.server.soft_sensor_view import SoftSensorPanel
 
 pytest.importorskip("tep_studio", reason="the process twin needs the process extra")
 
@@ -56,6 +56,7 @@ def test_the_process_view(process_state: LiveState) -> None:
     soft = view["soft_sensor"]
     assert soft["available"] and soft["fit_readings"] >= 10
     assert soft["fitted_time"] <= view["now_ns"]
+    assert soft["drift"] == []  # the process monitor watches the analyser: nothing drifted
     quantities = {q["signal"]: q for q in soft["quantities"]}
     assert len(quantities) == 5
     g = quantities["stripper_underflow_G_concentration"]
@@ -94,7 +95,7 @@ def test_the_soft_sensor_never_sees_the_future(process_state: LiveState) -> None
         assert np.allclose(point[: f + 1], expected[: f + 1])
         assert np.allclose(high[: f + 1] - low[: f + 1], e_high[: f + 1] - e_low[: f + 1])
     # and a prediction at row t is the same whether or not the rows after t exist
-    t = len(times) - 2 * ANALYSER_DELAY_ROWS
+    t = len(times) - 2 * panel.delay
     assert panel.sensor is not None
     cut, _, _ = panel.sensor.predict(data[: t + 1, :k])
     changed = data.copy()

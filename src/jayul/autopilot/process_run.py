@@ -12,10 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jayul.autopilot.fault_naming import FaultNamer
 from jayul.autopilot.loop import Autopilot
+from jayul.autopilot.monitor import HealthMonitor
+from jayul.autopilot.process_monitor import ProcessMonitor
 from jayul.autopilot.process_plant import ProcessPlant
+from jayul.autopilot.soft_sensor_refit import SoftSensorRefit
 from jayul.decide.process_setpoints import CostOnFork, Evaluation, SetpointWalk, search_setpoints
 from jayul.gate import AutonomyLevel, Gate, Origins
+from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
 from jayul.records.timebase import NS_PER_H
@@ -38,6 +43,7 @@ class ProcessRun:
     base: ProcessLedger
     gate: dict[str, int] = field(default_factory=dict)
     final_setpoints: dict[str, float] = field(default_factory=dict)
+    alerts: list[str] = field(default_factory=list)  # each alert's unit and reason, in order
 
     def figures(self) -> dict[str, object]:
         run, base = self.run.per_hour(), self.base.per_hour()
@@ -58,6 +64,7 @@ class ProcessRun:
             "search_cost_per_h": self.search.cost_per_h,
             "targets": {f"{m}.{sp}": v for (m, sp), v in self.search.setpoints.items()},
             "final_setpoints": self.final_setpoints,
+            "alerts": self.alerts,
             **self.gate,
         }
 
@@ -91,9 +98,14 @@ def run_process(
     budget: int = 24,
     historian: Historian | None = None,
     progress: Progress | None = None,
+    monitor_fit_h: float | None = None,
+    namer: FaultNamer | None = None,
 ) -> ProcessRun:
     """Search setpoints on forks, then run the process for `hours` under the autopilot walking
-    to them (every change verified and gated) beside the unchanged base case."""
+    to them (every change verified and gated) beside the unchanged base case. With
+    `monitor_fit_h`, the process monitor watches it too (commissioned over that many hours):
+    the units' alerts, naming the known fault when `namer` is given, and the soft sensor's
+    drift against its analyser, refitted through the registry and the deployment gate."""
     twin = ProcessTwin(plant, seed=seed)
     base = twin.fork()
     objective = CostOnFork(twin)
@@ -103,9 +115,14 @@ def run_process(
     )  # fmt: skip
     port = ProcessPlant(twin)
     gate = process_gate(plant, twin, port, str(db), level, "autopilot")
+    monitor = None
+    if monitor_fit_h is not None:
+        refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=historian)
+        monitor = ProcessMonitor(HealthMonitor(plant, fit_h=monitor_fit_h), namer, refit)
     pilot = Autopilot(
         port,
         SetpointWalk(found.setpoints),
+        monitor=monitor,
         historian=historian,
         verifier=ProcessVerifier(),
         gate=gate,
@@ -120,7 +137,15 @@ def run_process(
     pilot.flush()
     gate.audit.flush()
     base.step(hours)
+    alerts = [f"{a.machine}: {a.reason()}" for a in monitor.raised] if monitor else []
     final = {f"{m}.{sp}": v for (m, sp), v in twin.all_setpoints().items()}
     return ProcessRun(
-        hours, found, len(objective.evaluations), twin.ledger, base.ledger, gate.counters(), final
+        hours,
+        found,
+        len(objective.evaluations),
+        twin.ledger,
+        base.ledger,
+        gate.counters(),
+        final,
+        alerts,
     )

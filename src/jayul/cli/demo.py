@@ -65,6 +65,12 @@ def demo(
     search_runs: int = typer.Option(
         24, min=1, help="Process plant: setpoint candidates tried on forks of the process twin."
     ),
+    fault_model: Path | None = typer.Option(
+        None,
+        "--fault-model",
+        help="Process plant: a fault classifier (`jayul quality train faults`) whose known "
+        "fault each alert names.",
+    ),
     warm: bool = typer.Option(
         True,
         "--warm/--cold",
@@ -93,7 +99,7 @@ def demo(
     if plant.process is not None:  # a continuous process: the process twin, headless
         from jayul.cli.process_demo import process_demo
 
-        process_demo(plant, (days or 2.0) * 24, seed, db, level, search_runs, report)
+        process_demo(plant, (days or 2.0) * 24, seed, db, level, search_runs, report, fault_model)
         return
     days = days or 30.0
     if notify is not None:

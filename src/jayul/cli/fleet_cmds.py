@@ -13,8 +13,11 @@ from rich.console import Console
 from jayul.shell.errors import fail
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from jayul.fleet import Centre
     from jayul.fleet.auth import FleetAuth
+    from jayul.fleet.stream import Link
 
 console = Console()
 fleet_app = typer.Typer(
@@ -54,6 +57,18 @@ def fleet_serve(
         60.0, min=1.0, help="A site not heard from for this many seconds shows as offline."
     ),
     seconds: float | None = typer.Option(None, min=0.1, help="Stop after this many seconds."),
+    tls_ca: Path | None = typer.Option(
+        None, "--tls-ca", help="The fleet's CA: verify the NATS server against it (tls:// URL)."
+    ),
+    tls_cert: Path | None = typer.Option(
+        None, "--tls-cert", help="The centre's client certificate (mutual TLS)."
+    ),
+    tls_key: Path | None = typer.Option(None, "--tls-key", help="Its private key."),
+    nkey: Path | None = typer.Option(None, "--nkey", help="The centre's NKey seed file."),
+    https_cert: Path | None = typer.Option(
+        None, "--https-cert", help="Serve the console over HTTPS with this certificate."
+    ),
+    https_key: Path | None = typer.Option(None, "--https-key", help="Its private key."),
 ) -> None:
     """Consume every site's messages into PostgreSQL (acknowledged after commit, idempotent on
     message id); with --port, the fleet console over the same tables."""
@@ -71,7 +86,9 @@ def fleet_serve(
             auth = open_fleet_auth(users, admin_password)
         except (OSError, ValueError) as exc:
             fail(f"--users {users}: {exc}")
-    config = CentreConfig(nats_url, db, schema, stream, subject_prefix, durable)
+    link = _link(tls_ca, tls_cert, tls_key, nkey)
+    https = _https(https_cert, https_key)
+    config = CentreConfig(nats_url, db, schema, stream, subject_prefix, durable, link=link)
     try:
         centre = Centre(config)
     except psycopg.Error as exc:
@@ -88,7 +105,7 @@ def fleet_serve(
     centre.start()
     try:
         if port is not None and auth is not None:
-            _serve_console(centre, auth, host, port, offline_after, seconds)
+            _serve_console(centre, auth, host, port, offline_after, seconds, https)
         else:
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
@@ -110,57 +127,72 @@ def _serve_console(
     port: int,
     offline_after: float,
     seconds: float | None,
+    https: tuple[Path, Path] | None = None,
 ) -> None:
-    import uvicorn
-
-    from jayul.fleet.api import create_fleet_app
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_fleet_app(centre, auth, offline_after),
-            host=host,
-            port=port,
-            log_level="warning",
-        )
-    )
-    console.print(f"[bold]fleet console[/] at http://{host}:{port}/  (API: /api/fleet/sites)")
+    server = console_server(centre, auth, host, port, offline_after, https)
+    scheme = "https" if https else "http"
+    console.print(f"[bold]fleet console[/] at {scheme}://{host}:{port}/  (API: /api/fleet/sites)")
     if seconds is not None:
         threading.Timer(seconds, lambda: setattr(server, "should_exit", True)).start()
     server.run()
 
 
-@fleet_app.command("nats-config")
-def fleet_nats_config(
-    sites: list[str] = typer.Argument(..., help="Site ids (as in their fleet: sections)."),
-    out: Path = typer.Option(..., "--out", help="Where to write the nats-server configuration."),
-    urls: Path = typer.Option(
-        ..., "--urls", help="Where to write each site's and the centre's NATS URL (secret)."
-    ),
-    host: str = typer.Option("127.0.0.1", help="Address nats-server listens on."),
-    port: int = typer.Option(4222, min=1, max=65535, help="Port nats-server listens on."),
-    store_dir: Path = typer.Option(..., "--store-dir", help="JetStream's store directory."),
-    stream: str = typer.Option("JAYUL_FLEET", help="The fleet's stream (sites may read its info)."),
-    subject_prefix: str = typer.Option("jayul", help="As the sites' fleet: sections."),
-) -> None:
-    """A nats-server configuration with one user per site, each allowed to publish only on its
-    own subjects, and one for the centre; the URLs (with fresh random passwords) go to --urls.
-    Both files are written readable by their owner only (docs/fleet.md)."""
-    from jayul.fleet.nats_auth import new_passwords, server_config, url_for
+def console_server(
+    centre: Centre,
+    auth: FleetAuth,
+    host: str,
+    port: int,
+    offline_after: float,
+    https: tuple[Path, Path] | None = None,
+) -> uvicorn.Server:
+    """The fleet console's server (HTTPS with `https`: certificate and key files)."""
+    import uvicorn
 
-    try:
-        passwords = new_passwords(sites)
-        text = server_config(passwords, port, store_dir, subject_prefix, stream, host)
-    except ValueError as exc:
-        fail(str(exc))
-    lines = [f"{name} {url_for(name, pw, host, port)}" for name, pw in passwords.items()]
-    for path, body in ((out, text), (urls, "\n".join(lines) + "\n")):
-        try:
-            path.touch(mode=0o600, exist_ok=False)
-            path.write_text(body)
-        except OSError as exc:
-            fail(f"{path}: cannot write it ({exc}); it must not exist yet")
-    console.print(
-        f"wrote {out} ({len(sites)} sites and the centre) and their URLs to {urls}; "
-        f"start it with nats-server -c {out}",
-        highlight=False,
+    from jayul.fleet.api import create_fleet_app
+
+    return uvicorn.Server(
+        uvicorn.Config(
+            create_fleet_app(centre, auth, offline_after),
+            host=host,
+            port=port,
+            log_level="warning",
+            ssl_certfile=str(https[0]) if https else None,
+            ssl_keyfile=str(https[1]) if https else None,
+        )
     )
+
+
+def _link(ca: Path | None, cert: Path | None, key: Path | None, nkey: Path | None) -> Link:
+    """The centre's TLS and NKey files, each checked now (a missing one would otherwise show
+    only as a reconnection error in the log)."""
+    from jayul.fleet.nats_tls import TlsFiles
+    from jayul.fleet.stream import Link
+
+    if (cert is None) != (key is None):
+        fail("--tls-cert and --tls-key go together")
+    if cert is not None and ca is None:
+        fail("--tls-cert needs --tls-ca (the fleet's CA, to verify the NATS server)")
+    for option, path in (
+        ("--tls-ca", ca),
+        ("--tls-cert", cert),
+        ("--tls-key", key),
+        ("--nkey", nkey),
+    ):
+        if path is not None and not path.is_file():
+            fail(f"{option} {path}: not a readable file")
+    return Link(TlsFiles(ca, cert, key) if ca is not None else None, nkey)
+
+
+def _https(cert: Path | None, key: Path | None) -> tuple[Path, Path] | None:
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        fail("--https-cert and --https-key go together")
+    for option, path in (("--https-cert", cert), ("--https-key", key)):
+        if not path.is_file():
+            fail(f"{option} {path}: not a readable file")
+    return cert, key
+
+
+# the nats-config command registers itself on fleet_app
+from jayul.cli import fleet_nats  # noqa: E402, F401

@@ -30,6 +30,8 @@ def site_edge(plant_file: Path, bindings: Bindings) -> Edge | None:
         return None
     try:
         return Edge.open(config, bindings.path.parent)
+    except FleetConfigError as exc:  # a TLS or NKey file it names is missing
+        fail(f"{plant_file}: {exc}")
     except OSError as exc:
         fail(f"cannot open the fleet outbox {config.outbox_path(bindings.path.parent)}: {exc}")
 

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from jayul.autopilot.process_run import run_process
+from jayul.cli.run_process_plant import load_fault_namer
 from jayul.gate import AutonomyLevel
 from jayul.historian.open import open_historian
 from jayul.plant.model import Plant
@@ -16,16 +17,20 @@ from jayul.shell.errors import fail
 from jayul.shell.report import write_report
 
 console = Console()
+# the process monitor's commissioning in the demo: its units' monitors learn the process over
+# these hours, and the soft sensor fits once they are over and 40 analyser readings are known
+PROCESS_FIT_H = 8.0
 
 
 def process_demo(
     plant: Plant, hours: float, seed: int, db: Path, level: AutonomyLevel | None,
-    budget: int, report: Path | None,
+    budget: int, report: Path | None, fault_model: Path | None = None,
 ) -> None:  # fmt: skip
     """Search setpoints on forks of the process twin, walk to them through the verifier and
     the gate for `hours`, and print the operating cost against the base case."""
     if level is None:
         fail("--autonomy off: a process demo's setpoint changes always go through the gate")
+    namer = load_fault_namer(fault_model, plant) if fault_model is not None else None
     try:
         with (
             open_historian(str(db)) as historian,
@@ -39,7 +44,8 @@ def process_demo(
                 bar.update(task, description=what, completed=done, total=total)
 
             run = run_process(plant, hours, db, seed=seed, level=level, budget=budget,
-                              historian=historian, progress=progress)  # fmt: skip
+                              historian=historian, progress=progress,
+                              monitor_fit_h=min(PROCESS_FIT_H, hours / 4), namer=namer)  # fmt: skip
     except RuntimeError as exc:  # tep-studio is not installed
         fail(str(exc))
     f = run.figures()
@@ -64,4 +70,6 @@ def process_demo(
         f"{f['actions_executed']} setpoint change(s) executed, {f['actions_refused']} refused, "
         f"{f['approvals_pending']} waiting for a person (jayul approvals list --db {db})"
     )
+    for line in run.alerts[-10:]:
+        console.print(f"alert: {line}", highlight=False)
     write_report(report, {**f, "seed": seed, "autonomy": level.name, "db": str(db)})

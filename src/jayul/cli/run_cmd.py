@@ -95,6 +95,12 @@ def run(
         help="A process plant: walk its setpoints to these targets (JSON, e.g. the report of "
         "`jayul demo --plant`), one largest step at a time, each through the gate.",
     ),
+    fault_model: Path | None = typer.Option(
+        None,
+        "--fault-model",
+        help="A process plant: a fault classifier (`jayul quality train faults`, its columns "
+        "the plant's signals) whose known fault each alert names.",
+    ),
 ) -> None:
     """Run the autopilot against the plant the file binds: sources -> durable buffer ->
     historian, health monitor, RUL (from the plant's own history), policy, verifier, gate,
@@ -141,7 +147,7 @@ def run(
         pilot_store = store if edge is None else FleetTee(store, edge)
         pilot = plant_pilot(
             bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s,
-            detector_factory, (twin, recal), setpoint_targets,
+            detector_factory, (twin, recal), setpoint_targets, fault_model,
         )  # fmt: skip
     if edge is not None:
         edge.kpis = site_kpis(ingest, pilot)

@@ -16,12 +16,14 @@ from jayul.shell.errors import fail
 if TYPE_CHECKING:
     from jayul.autopilot import Autopilot
     from jayul.autopilot.executor import ActionExecutor
+    from jayul.autopilot.monitor import HealthMonitor
     from jayul.calibrate.recalibration import RecalibrationPolicy
     from jayul.connect.equipment import ConnectedPlant
     from jayul.connect.ingest import Ingest
     from jayul.decide.policy import Policy
-    from jayul.gate import AutonomyLevel
+    from jayul.gate import AutonomyLevel, Gate
     from jayul.historian.base import Historian
+    from jayul.plant.model import Plant
 
 console = Console()
 
@@ -85,6 +87,7 @@ def plant_pilot(
     detector_factory: Callable[[], Detector],
     twin: tuple[Path | None, RecalibrationPolicy],
     setpoint_targets: Path | None = None,
+    fault_model: Path | None = None,
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
     plant's own history when it has enough, the verifier (on the calibrated twin when one is
@@ -106,8 +109,9 @@ def plant_pilot(
         from jayul.cli.run_process_plant import process_policy
 
         proposer, current = process_policy(plant, setpoint_targets), equipment.setpoint_in_force
-    elif setpoint_targets is not None:
-        fail(f"--setpoint-targets: plant {plant.name!r} is not a process (no process: section)")
+    elif setpoint_targets is not None or fault_model is not None:
+        what = "--setpoint-targets" if setpoint_targets is not None else "--fault-model"
+        fail(f"{what}: plant {plant.name!r} is not a process (no process: section)")
     try:
         gate = gate_for(plant, equipment, str(gate_db), level, by="run", current=current)
     except OSError as exc:
@@ -127,7 +131,9 @@ def plant_pilot(
         rul_models,
         gate=gate,
         verifier=verifier,
-        monitor=HealthMonitor(plant, fit_h=fit_h, detector_factory=detector_factory),
+        monitor=_monitor(
+            plant, gate, HealthMonitor(plant, fit_h, detector_factory), fault_model, store
+        ),
     )
     pilot.tick_h = tick_s / 3600.0
     pilot.flush_every = 1  # events reach the historian (and the console) at once
@@ -139,6 +145,24 @@ def plant_pilot(
             highlight=False,
         )
     return pilot
+
+
+def _monitor(
+    plant: Plant, gate: Gate, units: HealthMonitor, fault_model: Path | None, store: Historian
+) -> HealthMonitor:
+    """The units' monitor; on a process, inside the process monitor (the soft sensor's drift,
+    refitted from the historian through the registry and the deployment gate, and the known
+    fault named)."""
+    if plant.process is None:
+        return units
+    from jayul.autopilot.process_monitor import ProcessMonitor
+    from jayul.autopilot.soft_sensor_refit import SoftSensorRefit
+    from jayul.cli.run_process_plant import load_fault_namer
+    from jayul.govern.registry import Registry
+
+    namer = load_fault_namer(fault_model, plant) if fault_model is not None else None
+    refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=store)
+    return ProcessMonitor(units, namer, refit)
 
 
 def report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:

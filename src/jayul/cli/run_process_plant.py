@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jayul.autopilot.fault_naming import FaultNamer
 from jayul.decide.process_setpoints import SetpointWalk
 from jayul.plant.model import Plant
 from jayul.shell.errors import fail
@@ -53,3 +54,23 @@ def read_targets(path: Path, plant: Plant) -> dict[tuple[str, str], float]:
 def process_policy(plant: Plant, targets_file: Path | None) -> SetpointWalk:
     """The policy `jayul run` runs on a process plant: a walk to the targets, or none."""
     return SetpointWalk(read_targets(targets_file, plant) if targets_file is not None else {})
+
+
+def load_fault_namer(path: Path, plant: Plant) -> FaultNamer:
+    """The fault classifier in a `jayul quality train faults` model file, its columns read as
+    the plant's signals; a clear error naming the file otherwise."""
+    import joblib
+
+    from jayul.autopilot.fault_naming import namer_from
+    from jayul.health.process.tabular import QualityModel
+
+    try:
+        loaded = joblib.load(path)  # a file `jayul quality train` wrote: trusted like any model
+    except (OSError, EOFError, ValueError) as exc:
+        fail(f"--fault-model {path}: cannot read the model file: {exc}")
+    if not isinstance(loaded, QualityModel):
+        fail(f"--fault-model {path}: not a model file from jayul quality train")
+    try:
+        return namer_from(loaded, plant, f"--fault-model {path}")
+    except ValueError as exc:
+        fail(str(exc))

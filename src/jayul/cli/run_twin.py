@@ -130,10 +130,12 @@ def _check_recalibration(
         return
     command = (
         f"jayul twin recalibrate --plant PLANT_FILE --db HISTORIAN --twin {twin.path.name} "
-        "--registry GATE_DB"
+        "--gate-db PLANT_DB"
     )
     console.print(
-        f"[bold yellow]recalibration due:[/] {due.reason}; run `{command}`", highlight=False
+        f"[bold yellow]recalibration due:[/] {due.reason}; stop this run, run `{command}` "
+        "and start it again (DuckDB lets one process open the files)",
+        highlight=False,
     )
     gate.audit.append(
         now_ns,

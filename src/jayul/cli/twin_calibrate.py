@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jayul.cli.db_lock import held_message, lock_holder
 from jayul.historian import Historian, open_historian
 from jayul.plant import PlantFileError, load_plant
 from jayul.plant.model import Plant
@@ -32,7 +33,7 @@ def _time(text: str | None, what: str) -> int | None:
         fail(f"--{what} {text!r} is not an ISO 8601 time")
 
 
-def open_history(db: str) -> Historian:
+def open_history(db: str, then: str = "then run this command again.") -> Historian:
     if (
         not db.startswith(("postgresql", "postgres:"))
         and not Path(db.removeprefix("duckdb://")).exists()
@@ -41,6 +42,9 @@ def open_history(db: str) -> Historian:
     try:
         return open_historian(db)
     except Exception as exc:
+        pid = lock_holder(str(exc))
+        if pid is not None:
+            fail(held_message(f"{db}: the historian", pid, then))
         fail(f"{db}: cannot open the historian: {exc}")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from jayul.cli.db_lock import held_message, lock_holder
 from jayul.cli.run_twin import register_twin, twin_name
 from jayul.cli.twin_calibrate import calibrate_and_write, open_history
 from jayul.shell.errors import fail
@@ -25,6 +26,11 @@ from jayul.shell.errors import fail
 console = Console()
 NS_PER_DAY = 24 * 3600 * 10**9
 BY = "jayul twin recalibrate"
+# `jayul run` holds its historian and plant database while it runs (DuckDB: one process a file)
+AFTER_RUN = (
+    "recalibrate, then start `jayul run` again: it picks up the new twin file at its start "
+    "(`jayul run` itself says when a recalibration is due)."
+)
 
 
 def twin_recalibrate(
@@ -61,7 +67,7 @@ def twin_recalibrate(
     except ValueError as exc:
         fail(str(exc))
     policy = RecalibrationPolicy(every_days, max_error, window_days)
-    historian = open_history(db)
+    historian = open_history(db, AFTER_RUN)
     try:
         events = historian.query_events(to_ns(plant.start), None)
         if not events:
@@ -75,6 +81,7 @@ def twin_recalibrate(
         console.print(f"{twin.name} ({current.version}): {due.reason}", highlight=False)
         if not (due.due or force):
             return
+        _check_not_held(gate_db)
         with plant_db(gate_db, must_exist=False) as (con, audit):
             registry = Registry(con, audit)
             before = register_twin(registry, plant, current, policy, BY, now_ns)
@@ -104,3 +111,18 @@ def twin_recalibrate(
         f"({fresh.version}), written to {twin}",
         highlight=False,
     )
+
+
+def _check_not_held(gate_db: Path) -> None:
+    """Fail before any work when another process (a running `jayul run`) holds the plant
+    database that the new version is registered in."""
+    import duckdb
+
+    if not gate_db.exists():
+        return
+    try:
+        duckdb.connect(str(gate_db), read_only=True).close()
+    except duckdb.Error as exc:
+        pid = lock_holder(str(exc))
+        if pid is not None:
+            fail(held_message(f"{gate_db}: the plant database", pid, AFTER_RUN))

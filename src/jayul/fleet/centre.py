@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from jayul.fleet.store import FleetStore, Incoming
-from jayul.fleet.stream import connect, ensure_stream
+from jayul.fleet.stream import Link, connect, ensure_stream
 from jayul.fleet.wire import MSG_ID, OFFERED_NS
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ class CentreConfig:
     subject_prefix: str = "jayul"
     durable: str = "jayul-centre"
     batch: int = 500
+    idle_wait_s: float = 1.0  # the longest wait for a first message (stopping is checked between)
+    gather_s: float = 0.02  # after a first message, how long to wait for more when none is queued
+    link: Link = field(default_factory=Link)  # TLS and NKey, when the fleet's NATS has them
 
 
 class Centre:
@@ -66,11 +71,9 @@ class Centre:
         asyncio.run(self._run())
 
     async def _run(self) -> None:
-        from nats.errors import TimeoutError as NatsTimeout
-
         cfg = self.config
         while not self._stop.is_set():
-            nc = await connect(cfg.url, "jayul-fleet-centre", self._stop, self._failed)
+            nc = await connect(cfg.url, "jayul-fleet-centre", self._stop, self._failed, cfg.link)
             if nc is None:
                 return
             try:
@@ -81,20 +84,14 @@ class Centre:
                 )
                 while not self._stop.is_set():
                     self.stats.connected = nc.is_connected
-                    try:
-                        msgs = await sub.fetch(cfg.batch, timeout=1.0)
-                    except (TimeoutError, NatsTimeout):
+                    msgs = await self._fetch(sub)
+                    if not msgs:
                         continue
-                    batch = [
-                        Incoming(
-                            m.subject,
-                            (m.headers or {}).get(MSG_ID),
-                            _int((m.headers or {}).get(OFFERED_NS)),
-                            m.data,
-                        )
-                        for m in msgs
-                    ]
-                    result = self.store.write(batch, cfg.subject_prefix)  # committed here
+                    fetched_ns = time.time_ns()
+                    batch = [_incoming(m) for m in msgs]
+                    result = self.store.write(
+                        batch, cfg.subject_prefix, fetched_ns
+                    )  # committed here
                     for m in msgs:
                         await m.ack()
                     self.stats.stored += result.stored
@@ -111,6 +108,27 @@ class Centre:
                 with contextlib.suppress(Exception):  # a dead connection may fail to close
                     await nc.close()
 
+    async def _fetch(self, sub: Any) -> list[Any]:
+        """What the stream holds for the centre, as soon as there is something: a wait for one
+        message, then whatever else is already there (up to `batch`).
+
+        Not one `fetch(batch, timeout)`: whether that returns as soon as the stream runs dry or
+        waits for the rest of the batch until the timeout depends on how the server treats
+        nats-py's pull request (`no_wait` with `expires`); here nothing waits to fill a batch
+        whatever the server. Under load the second fetch takes what waits at once, and
+        messages pile up while a batch is written, so batches stay large when it matters."""
+        from nats.errors import TimeoutError as NatsTimeout
+
+        cfg = self.config
+        try:
+            msgs: list[Any] = await sub.fetch(1, timeout=cfg.idle_wait_s)
+        except (TimeoutError, NatsTimeout):
+            return []
+        if cfg.batch > 1:
+            with contextlib.suppress(TimeoutError, NatsTimeout):
+                msgs += await sub.fetch(cfg.batch - 1, timeout=cfg.gather_s)
+        return msgs
+
     def _reopen(self) -> None:
         try:
             self.store.close()
@@ -122,6 +140,21 @@ class Centre:
         if message != self.stats.last_error:
             log.warning("fleet centre: %s", message)
         self.stats.last_error = message
+
+
+def _incoming(m: Any) -> Incoming:
+    headers = m.headers or {}
+    return Incoming(
+        m.subject, headers.get(MSG_ID), _int(headers.get(OFFERED_NS)), m.data, _stream_ns(m)
+    )
+
+
+def _stream_ns(m: Any) -> int | None:
+    """When JetStream stored the message (its time in the stream, from the ack subject)."""
+    try:
+        return int(m.metadata.timestamp.timestamp() * 1e9)
+    except Exception:  # not a JetStream delivery (no ack subject to read it from)
+        return None
 
 
 def _int(v: str | None) -> int | None:

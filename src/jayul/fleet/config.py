@@ -12,7 +12,14 @@ fleet:
     models: false              # model updates (federated learning)
     signals: none              # none | downsampled | raw
     downsample_s: 60           # bucket of downsampled signals (mean per bucket)
+  tls:                         # with a tls:// url: the fleet's CA and this site's certificate
+    ca: fleet-tls/ca.pem
+    cert: fleet-tls/plant-a.pem
+    key: fleet-tls/plant-a-key.pem
+  nkey: fleet-keys/plant-a.nk  # an NKey seed file instead of a password in the url
 ```
+
+Files are relative to the plant file's folder unless absolute.
 
 A site shares nothing the section does not name: what is off here never leaves the site.
 """
@@ -27,6 +34,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from jayul.fleet.nats_tls import TlsFiles
+from jayul.fleet.stream import Link
 from jayul.records import EventKind
 
 SUBJECT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -89,6 +98,16 @@ class Share(BaseModel):
         return bool(getattr(self, kind.value))
 
 
+class TlsSection(BaseModel):
+    """The fleet's CA (to verify the centre's NATS server) and this site's own certificate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ca: str
+    cert: str | None = None
+    key: str | None = None
+
+
 class FleetConfig(BaseModel):
     """Where a site publishes and what it shares (see the module docstring)."""
 
@@ -101,6 +120,8 @@ class FleetConfig(BaseModel):
     share: Share = Share()
     kpi_every_s: float = Field(10.0, gt=0)
     outbox: str = "fleet-outbox.sqlite"  # relative to the plant file's folder
+    tls: TlsSection | None = None
+    nkey: str | None = None  # an NKey seed file
 
     @field_validator("site", "stream", "subject_prefix")
     @classmethod
@@ -113,8 +134,34 @@ class FleetConfig(BaseModel):
         return subject_for(self.subject_prefix, self.site, kind)
 
     def outbox_path(self, base: Path) -> Path:
-        p = Path(self.outbox)
-        return p if p.is_absolute() else base / p
+        return _under(base, self.outbox)
+
+    def link(self, base: Path) -> Link:
+        """The TLS and NKey files, resolved against `base`; FleetConfigError naming a file that
+        is missing (checked here, at start, rather than on every reconnection)."""
+        tls = None
+        if self.tls is not None:
+            t = self.tls
+            tls = TlsFiles(
+                _under(base, t.ca),
+                _under(base, t.cert) if t.cert else None,
+                _under(base, t.key) if t.key else None,
+            )
+        nkey = _under(base, self.nkey) if self.nkey else None
+        for field, path in (
+            ("fleet.tls.ca", tls.ca if tls else None),
+            ("fleet.tls.cert", tls.cert if tls else None),
+            ("fleet.tls.key", tls.key if tls else None),
+            ("fleet.nkey", nkey),
+        ):
+            if path is not None and not path.is_file():
+                raise FleetConfigError(f"{field}: {path} is not a readable file")
+        return Link(tls, nkey)
+
+
+def _under(base: Path, name: str) -> Path:
+    p = Path(name)
+    return p if p.is_absolute() else base / p
 
 
 def subject_for(prefix: str, site: str, kind: Kind) -> str:

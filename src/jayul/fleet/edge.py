@@ -23,7 +23,7 @@ from typing import Any
 
 from jayul.fleet.config import EVENT_SHARE, FleetConfig, Kind, SignalSharing
 from jayul.fleet.outbox import Message, Outbox
-from jayul.fleet.stream import connect, ensure_stream
+from jayul.fleet.stream import Link, connect, ensure_stream
 from jayul.fleet.wire import (
     MSG_ID,
     OFFERED_NS,
@@ -54,10 +54,12 @@ class Edge:
         config: FleetConfig,
         outbox: Outbox,
         kpis: Callable[[], dict[str, Any]] | None = None,
+        link: Link | None = None,
     ) -> None:
         self.config = config
         self.outbox = outbox
         self.kpis = kpis
+        self.link = link  # TLS and NKey files, when the centre's NATS asks for them
         share = config.share
         self._downsampler = (
             Downsampler(int(share.downsample_s * 1e9))
@@ -72,7 +74,7 @@ class Edge:
     def open(
         cls, config: FleetConfig, base: Path, kpis: Callable[[], dict[str, Any]] | None = None
     ) -> Edge:
-        return cls(config, Outbox(config.outbox_path(base)), kpis)
+        return cls(config, Outbox(config.outbox_path(base)), kpis, config.link(base))
 
     # -- offered by the loop (never blocks on the network) --------------------------------
 
@@ -228,7 +230,9 @@ class Publisher:
 
     async def _publish_until_stopped(self, cfg: FleetConfig, last_kpis: float) -> None:
         while not self._stop.is_set():
-            nc = await connect(cfg.url, f"jayul-site-{cfg.site}", self._stop, self._failed)
+            nc = await connect(
+                cfg.url, f"jayul-site-{cfg.site}", self._stop, self._failed, self.edge.link
+            )
             if nc is None:
                 return
             try:

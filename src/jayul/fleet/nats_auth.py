@@ -7,6 +7,11 @@ where JetStream's acknowledgements come back. It cannot publish as another site,
 delete streams, or read what other sites sent. The centre may do everything (it creates the
 stream and consumes it). Each site puts its user and password in its `fleet:` URL
 (`nats://plant-a:<password>@centre:4222`).
+
+With NKeys (the `nkeys` package, extra `fleet`), a user is a public key instead of a name and
+password: the server holds only public keys, and each site keeps its seed in a file of its own
+(`fleet: nkey:`), so no secret is in the server's configuration or in a URL. With TLS
+(`nats_tls`), the configuration gets a `tls` block and the URLs use `tls://`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,22 @@ def new_passwords(sites: list[str]) -> dict[str, str]:
     return {name: secrets.token_urlsafe(24) for name in [CENTRE_USER, *sites]}
 
 
+def new_nkeys(sites: list[str]) -> dict[str, str]:
+    """A fresh NKey user seed for the centre and for each site (needs the `nkeys` package)."""
+    import nkeys
+
+    return {
+        name: nkeys.encode_seed(secrets.token_bytes(32), nkeys.PREFIX_BYTE_USER).decode()
+        for name in [CENTRE_USER, *sites]
+    }
+
+
+def nkey_public(seed: str) -> str:
+    import nkeys
+
+    return str(nkeys.from_seed(seed.encode()).public_key.decode())
+
+
 def server_config(
     passwords: Mapping[str, str],
     port: int,
@@ -43,30 +64,44 @@ def server_config(
     prefix: str = "jayul",
     stream: str = "JAYUL_FLEET",
     host: str = "127.0.0.1",
+    seeds: Mapping[str, str] | None = None,
+    tls: str | None = None,
 ) -> str:
     """A nats-server configuration (JetStream on, one user a site and one for the centre).
-    The file holds the passwords: keep it readable by the server's user only."""
+    Users are `passwords` (name: password; the file then holds them: keep it readable by the
+    server's user only) or, with `seeds` (name: NKey seed), public keys only. `tls` is a `tls`
+    block (`nats_tls.tls_block`)."""
     users = []
-    for name, password in passwords.items():
+    names = list(seeds) if seeds is not None else list(passwords)
+    for name in names:
         perms = (
             {"publish": ">", "subscribe": ">"}
             if name == CENTRE_USER
             else site_permissions(name, prefix, stream)
         )
-        users.append({"user": name, "password": password, "permissions": perms})
+        who = (
+            {"nkey": nkey_public(seeds[name])}
+            if seeds is not None
+            else {"user": name, "password": passwords[name]}
+        )
+        users.append({**who, "permissions": perms})
     return "\n".join(
         [
             f"host: {json.dumps(host)}",
             f"port: {port}",
             f"jetstream: {{ store_dir: {json.dumps(str(store_dir))} }}",
             f"authorization: {{ users: {json.dumps(users)} }}",
+            *([tls] if tls else []),
             "",
         ]
     )
 
 
-def url_for(user: str, password: str, host: str, port: int) -> str:
-    """The NATS URL a site (or the centre) connects with."""
+def url_for(user: str, password: str | None, host: str, port: int, tls: bool = False) -> str:
+    """The NATS URL a site (or the centre) connects with (no credentials in it with NKeys)."""
     from urllib.parse import quote
 
-    return f"nats://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}"
+    scheme = "tls" if tls else "nats"
+    if password is None:
+        return f"{scheme}://{host}:{port}"
+    return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}"

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS {s}.sites (
 CREATE TABLE IF NOT EXISTS {s}.messages (
     msg_id text PRIMARY KEY, site text NOT NULL, kind text NOT NULL,
     offered_ns bigint NOT NULL, stored_ns bigint NOT NULL, rows integer NOT NULL);
+ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS stream_ns bigint;
+CREATE TABLE IF NOT EXISTS {s}.batches (
+    fetched_ns bigint NOT NULL, stored_ns bigint NOT NULL, committed_ns bigint NOT NULL,
+    messages integer NOT NULL, samples bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS {s}.signals (
     signal_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, site_id smallint NOT NULL,
     machine text NOT NULL, signal text NOT NULL, UNIQUE (site_id, machine, signal));
@@ -74,6 +78,7 @@ class Incoming:
     msg_id: str | None
     offered_ns: int | None
     body: bytes
+    stream_ns: int | None = None  # when JetStream stored it (None: not known)
 
 
 @dataclass
@@ -111,12 +116,35 @@ class FleetStore:
     def close(self) -> None:
         self.conn.close()
 
-    def write(self, batch: Sequence[Incoming], prefix: str) -> BatchResult:
+    def write(
+        self, batch: Sequence[Incoming], prefix: str, fetched_ns: int | None = None
+    ) -> BatchResult:
         """Store a batch in one transaction, skipping ids already stored (see the docstring).
         The batch's samples go in one COPY; if the database refuses it (a value it cannot
         take), the batch is written again one message at a time, so that only the culprit
-        becomes a dead letter."""
+        becomes a dead letter. `fetched_ns` (when the batch left JetStream) goes into
+        `batches` with the write's start and commit times, the centre's stages of latency."""
         now = time.time_ns()
+        result = self._write_batch(batch, prefix, now)
+        if fetched_ns is not None and batch:
+            self._record_batch(fetched_ns, now, len(batch), result.samples)
+        return result
+
+    def _record_batch(self, fetched_ns: int, stored_ns: int, messages: int, samples: int) -> None:
+        """One row of timings after the commit, in a transaction that does not wait for the
+        disk (a timing lost in a crash costs nothing, a second flush per batch would)."""
+        committed_ns = time.time_ns()
+        with self.conn.transaction():
+            self.conn.execute("SET LOCAL synchronous_commit TO OFF")
+            self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {}.batches (fetched_ns, stored_ns, committed_ns, messages, "
+                    "samples) VALUES (%s, %s, %s, %s, %s)"
+                ).format(self._s),
+                (fetched_ns, stored_ns, committed_ns, messages, samples),
+            )
+
+    def _write_batch(self, batch: Sequence[Incoming], prefix: str, now: int) -> BatchResult:
         read = [_read(m, prefix, now) for m in batch]
         try:
             self.sample_writer.prepare([r.samples for r in read if r.samples], now)
@@ -236,10 +264,10 @@ class FleetStore:
         offered = m.offered_ns or now
         self.conn.execute(
             sql.SQL(
-                "INSERT INTO {}.messages (msg_id, site, kind, offered_ns, stored_ns, rows) "
-                "VALUES (%s, %s, %s, %s, %s, %s)"
+                "INSERT INTO {}.messages (msg_id, site, kind, offered_ns, stored_ns, rows, "
+                "stream_ns) VALUES (%s, %s, %s, %s, %s, %s, %s)"
             ).format(s),
-            (m.msg_id, site, kind.value, offered, now, rows),
+            (m.msg_id, site, kind.value, offered, now, rows, m.stream_ns),
         )
         self.conn.execute(
             sql.SQL(
@@ -290,7 +318,10 @@ def _read(m: Incoming, prefix: str, now: int) -> _Read:
         if kind is Kind.SAMPLES:
             columns = decode_samples(m.body)
             return _Read(
-                m, site, kind, SamplesMessage(m.msg_id, site, m.offered_ns or now, columns)
+                m,
+                site,
+                kind,
+                SamplesMessage(m.msg_id, site, m.offered_ns or now, columns, m.stream_ns),
             )
         return _Read(m, site, kind)
     except WireError as exc:

@@ -64,6 +64,7 @@ class SamplesMessage:
     site: str
     offered_ns: int
     columns: SampleColumns
+    stream_ns: int | None = None  # when JetStream stored it
 
 
 class SampleWriter:
@@ -160,9 +161,9 @@ class SampleWriter:
         total = sum(len(m.columns) for m in messages)
         self.conn.execute(
             sql.SQL(
-                "INSERT INTO {}.messages (msg_id, site, kind, offered_ns, stored_ns, rows) "
-                "SELECT m, s, 'samples', o, %s, r "
-                "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::integer[]) AS u(m, s, o, r)"
+                "INSERT INTO {}.messages (msg_id, site, kind, offered_ns, stored_ns, rows, "
+                "stream_ns) SELECT m, s, 'samples', o, %s, r, j FROM unnest(%s::text[], "
+                "%s::text[], %s::bigint[], %s::integer[], %s::bigint[]) AS u(m, s, o, r, j)"
             ).format(s),
             (
                 now,
@@ -170,6 +171,7 @@ class SampleWriter:
                 [m.site for m in messages],
                 [m.offered_ns for m in messages],
                 [len(m.columns) for m in messages],
+                [m.stream_ns for m in messages],
             ),
         )
         per_site: dict[str, tuple[int, int, int]] = {}

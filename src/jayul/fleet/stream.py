@@ -1,6 +1,7 @@
 """The fleet's JetStream stream, made the same way by sites and the centre: file storage,
 limits retention (a replay for a new consumer stays possible for `max_age`), a duplicate window
-for the message ids the sites send."""
+for the message ids the sites send; and the connection to NATS, with TLS and an NKey when the
+fleet has them (docs/fleet.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from jayul.fleet.nats_tls import TlsFiles
 
 STREAM_MAX_AGE_S = 7 * 24 * 3600.0
 DUPLICATE_WINDOW_S = 600.0
@@ -36,12 +41,38 @@ async def ensure_stream(js: Any, name: str, prefix: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Link:
+    """How a site or the centre proves itself to NATS beyond its URL: TLS (the fleet's CA, and
+    its own certificate when the server asks for one) and an NKey seed file instead of a
+    password."""
+
+    tls: TlsFiles | None = None
+    nkey_seed: Path | None = None
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for `nats.connect`."""
+        out: dict[str, Any] = {}
+        if self.tls is not None:
+            out["tls"] = self.tls.context()
+        if self.nkey_seed is not None:
+            out["nkeys_seed"] = str(self.nkey_seed)
+        return out
+
+
 async def connect(
-    url: str, name: str, stop: threading.Event, on_error: Callable[[str], None]
+    url: str,
+    name: str,
+    stop: threading.Event,
+    on_error: Callable[[str], None],
+    link: Link | None = None,
 ) -> Any:
     """A NATS connection that reconnects forever (also on its first attempt), reporting each
-    problem to `on_error` instead of printing it; None once `stop` is set before it connects."""
+    problem to `on_error` instead of printing it; None once `stop` is set before it connects.
+    A TLS or key file that cannot be read raises at once: waiting would not mend it."""
     import nats
+
+    options = (link or Link()).options()
 
     async def error_cb(exc: Exception) -> None:
         on_error(f"{url}: {exc!r}")
@@ -55,6 +86,7 @@ async def connect(
             reconnect_time_wait=0.5,
             name=name,
             error_cb=error_cb,
+            **options,
         )
     )
     while not task.done():

@@ -12,6 +12,10 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jayul.plant.process import EmissionFactors as EmissionFactors
+from jayul.plant.process import Process, check_process
+from jayul.plant.process import ProductLimit as ProductLimit
+from jayul.plant.process import SoftSensorSpec as SoftSensorSpec
 from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind
 
@@ -245,56 +249,6 @@ class AlarmRule(_Strict):
         return self
 
 
-class ProductLimit(_Strict):
-    """A product specification the process must stay inside (the optimiser and the verifier
-    judge every setpoint change by it)."""
-
-    machine: str
-    signal: str
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ProductLimit:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        return self
-
-
-class EmissionFactors(_Strict):
-    """What a unit of the process's energy costs in carbon, for energy and carbon per unit of
-    product. The defaults are stated in docs/benchmarks/process.md: replace them with the
-    plant's own (its electricity contract's factor, its boiler's fuel and efficiency)."""
-
-    electricity_kg_co2e_per_kwh: float = Field(
-        0.46, ge=0, description="grid electricity for the compressor (world average, IEA)"
-    )
-    steam_mj_per_kg: float = Field(
-        2.34,
-        gt=0,
-        description="heat to raise one kg of steam (10 bar saturated from 105 degC feed water)",
-    )
-    steam_kg_co2e_per_kg: float = Field(
-        0.154, ge=0, description="one kg of steam from a natural-gas boiler at 85 % efficiency"
-    )
-
-
-class Process(_Strict):
-    """A continuous process simulated by a process twin instead of the discrete factory."""
-
-    model: Literal["tep"] = Field(
-        description="the process twin: tep, the Tennessee Eastman process (tep-studio extra)"
-    )
-    limits: list[ProductLimit] = Field(
-        default_factory=list, description="product rate and quality specification"
-    )
-    emissions: EmissionFactors = Field(
-        default_factory=EmissionFactors,
-        description="carbon per kWh of electricity and per kg of steam (energy and carbon "
-        "per unit of product)",
-    )
-
-
 class FourEyesRule(_Strict):
     """Where the proposer of an action may not approve it (docs/autonomy.md): the action
     kinds and the autonomy levels (at the time of the request) it covers. Default: every kind
@@ -373,11 +327,12 @@ class Plant(_Strict):
             unknown = _crews_of(mt) - set(self.crews) if self.crews else set()
             if unknown:
                 raise ValueError(f"machine type {name!r} uses unknown crews {sorted(unknown)}")
-        for limit in self.process.limits if self.process is not None else []:
-            if limit.machine not in ids:
-                raise ValueError(f"process limit names unknown machine {limit.machine!r}")
-            if limit.signal not in {s.id for s in self.machine_type(limit.machine).signals}:
-                raise ValueError(f"process limit names unknown signal {limit.signal!r}")
+        if self.process is not None:
+            periods = {
+                m.id: {s.id: s.period_s for s in self.machine_type(m.id).signals}
+                for m in self.machines
+            }
+            check_process(self.process, periods)
         for rule in self.alarms:
             if rule.machine != "*" and rule.machine not in ids:
                 raise ValueError(f"alarm rule {rule.id!r} names unknown machine {rule.machine!r}")

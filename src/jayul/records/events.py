@@ -70,9 +70,19 @@ class Alert(BaseModel):
     score: float
     threshold: float
     contributions: list[SignalContribution] = Field(default_factory=list)
+    # what the alert's judge concluded beyond the signal breakdown, in words: the known fault
+    # it looks like, or a soft sensor drifting from its analyser
+    finding: str | None = None
 
     def reason(self) -> str:
-        """A sentence a person can check, such as 'vib_rms +4.2σ, current +2.1σ'."""
+        """A sentence a person can check, such as 'vib_rms +4.2σ, current +2.1σ', followed
+        by the finding when there is one."""
+        breakdown = self._breakdown()
+        if self.finding is None:
+            return breakdown
+        return f"{breakdown}; {self.finding}" if self.contributions else self.finding
+
+    def _breakdown(self) -> str:
         parts = []
         for c in self.contributions[:3]:
             sign = "+" if c.direction >= 0 else "-"
@@ -94,6 +104,7 @@ class Alert(BaseModel):
                 "threshold": self.threshold,
                 "reason": self.reason(),
                 "contributions": [c.model_dump() for c in self.contributions],
+                **({"finding": self.finding} if self.finding is not None else {}),
             },
         )
 

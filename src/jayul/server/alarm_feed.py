@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jayul.alarms import AlarmBoard, AlarmStore, Link, RuleEngine
+from jayul.autopilot.process_monitor import DRIFT_DETECTOR
 from jayul.historian.sql_store import SqlHistorian
 from jayul.records import Alert, Samples
 
@@ -49,7 +50,11 @@ class AlarmFeed:
     def update(self, batch: Samples, alerts: list[Alert]) -> None:
         try:
             for alert in alerts:
-                mode = self.state.tap.machines[alert.machine].suspect_mode
+                # the failure mode the unit's detector points at; a soft sensor's drift is a
+                # problem of its own on the analyser's unit (keyed by its detector)
+                mode = None
+                if alert.detector != DRIFT_DETECTOR:
+                    mode = self.state.tap.machines[alert.machine].suspect_mode
                 self.board.alert(alert, mode)
             now = self.state.port.time_ns()
             for hit in self.rules.hits(batch, now):

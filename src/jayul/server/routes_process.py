@@ -90,6 +90,12 @@ def process(
         ledger = port.twin.ledger.per_hour() if isinstance(port, ProcessPlant) else None
         soft = state.soft_sensor
         soft_sensor = soft.view(state.tap, HISTORY_ROWS) if soft is not None else None
+        if soft_sensor is not None and soft_sensor["available"]:
+            # the process monitor's drift alerts on the analyser (newest last), if it runs
+            raised = getattr(state.tap.inner, "drift_alerts", [])
+            soft_sensor["drift"] = [
+                {"time": a.time, "finding": a.finding} for a in list(raised)[-5:]
+            ]
     return {
         "available": True,
         "now_ns": snap.now_ns,

@@ -1,9 +1,9 @@
 """The soft-sensor panel of the process view: the product analyser's reading before it arrives.
 
-The product analyser samples the product every 0.25 h and reports 0.25 h later (five 3-minute
-rows, as in the Tennessee Eastman process). A `SoftSensor` maps the fast measurements (flows,
-pressures, levels, temperatures, compressor work: TEP's XMEAS 1-22, by their plant-file names)
-to every analysed quantity, with a 90 % interval from out-of-fold residuals.
+The plant file's `process.soft_sensor` names the analysed quantities, the analyser's dead time
+(`delay_s`, a whole number of the quantities' sampling period: on the Tennessee Eastman process
+0.25 h, five 3-minute rows) and the fast measurements to predict them from. A `SoftSensor` maps
+the inputs to every analysed quantity, with a 90 % interval from out-of-fold residuals.
 
 It is fitted once, like the units' monitors: when commissioning is over (the monitor's `fit_h`
 hours are in the rings) and at least `MIN_READINGS` analyser readings are known, on the readings
@@ -11,7 +11,9 @@ known at that row and nothing after it. Every prediction shown is at a row at or
 from the inputs up to that row only (the features are the inputs and their trailing means), so
 the prediction at time t never saw a measurement or an analyser reading from after t. Each
 reading is drawn against the time its sample was taken (`delay` rows before it appeared), so the
-chart compares the prediction at t with the analyser's later word on t.
+chart compares the prediction at t with the analyser's later word on t. The drift judgement on
+those readings is the process monitor's (`jayul.autopilot.process_monitor`); the panel shows its
+alerts.
 """
 
 from __future__ import annotations
@@ -24,19 +26,10 @@ import numpy.typing as npt
 
 from jayul.health.process import SoftSensor, analyser_pairs
 from jayul.plant.model import Plant
+from jayul.plant.process import delay_rows
 from jayul.server.tap import LiveTap
 
-ANALYSER_DELAY_ROWS = 5  # 0.25 h dead time in 3-minute rows
 MIN_READINGS = 10  # the fewest the out-of-fold intervals take (5 folds of 2 readings)
-PRODUCT_ANALYSER = tuple(f"stripper_underflow_{c}_concentration" for c in "DEFGH")
-FAST_INPUTS = (
-    "feed_A_flow", "feed_D_flow", "feed_E_flow", "feed_AC_flow", "recycle_flow",
-    "reactor_feed_flow", "reactor_pressure", "reactor_level", "reactor_temperature",
-    "purge_flow", "separator_temperature", "separator_level", "separator_pressure",
-    "separator_underflow", "stripper_level", "stripper_pressure", "stripper_underflow",
-    "stripper_temperature", "stripper_steam_flow", "compressor_work",
-    "reactor_cooling_water_outlet_temperature_meas", "condenser_cooling_water_outlet_temperature",
-)  # fmt: skip
 
 Signal = tuple[str, str]  # (machine, signal)
 
@@ -53,12 +46,14 @@ class SoftSensorPanel:
     """The live soft sensor of a process plant: fitted once from the rings, then predicting."""
 
     def __init__(self, plant: Plant) -> None:
-        found: dict[str, Signal] = {}
-        for mid in plant.machine_ids:
-            for sig in plant.machine_type(mid).signals:
-                found.setdefault(sig.id, (mid, sig.id))
-        self.inputs = [found[s] for s in FAST_INPUTS if s in found]
-        self.analysers = [found[s] for s in PRODUCT_ANALYSER if s in found]
+        process = plant.process
+        spec = process.soft_sensor if process is not None else None
+        self.inputs: list[Signal] = spec.input_refs if spec is not None else []
+        self.analysers: list[Signal] = spec.analysed_refs if spec is not None else []
+        periods = {
+            m: {s.id: s.period_s for s in plant.machine_type(m).signals} for m in plant.machine_ids
+        }
+        self.delay = delay_rows(process, periods) if process is not None and spec else 0
         self.units = {
             s.id: s.unit for mid in plant.machine_ids for s in plant.machine_type(mid).signals
         }
@@ -94,8 +89,8 @@ class SoftSensorPanel:
         if not finite.all():  # a gap (a unit's missed sample): fit on the rows before it
             first_gap = int(np.argmin(finite))
             X, Y, times = X[:first_gap], Y[:first_gap], times[:first_gap]
-        rows, _ = analyser_pairs(X, Y, ANALYSER_DELAY_ROWS)
-        appeared = rows + ANALYSER_DELAY_ROWS  # the row each reading was reported at
+        rows, _ = analyser_pairs(X, Y, self.delay)
+        appeared = rows + self.delay  # the row each reading was reported at
         period_ns = int(np.median(np.diff(times))) if len(times) > 1 else 0
         commissioned = int(times[0]) + int(tap.fit_h * 3.6e12) - period_ns if len(times) else 0
         known_by = np.searchsorted(appeared, np.arange(len(times)), side="right")
@@ -117,8 +112,8 @@ class SoftSensorPanel:
         last reading and when it came, and the last `history_rows` rows of both."""
         if not self.analysers or len(self.inputs) < 2:
             reason = (
-                f"the plant file names no product analyser ({', '.join(PRODUCT_ANALYSER)}) "
-                "and fast measurements to predict it from"
+                "the plant file names no product analyser and fast measurements to predict it "
+                "from (process.soft_sensor: analysed, delay_s, inputs; docs/twin.md)"
             )
             return {"available": False, "reason": reason}
         if self.sensor is None:
@@ -149,8 +144,8 @@ class SoftSensorPanel:
                 "high": _num(float(high[-1, j])) if len(pred) and after_fit[-1] else None,
                 "reading": None if last is None else _num(float(data[last, k + j])),
                 "reading_time": None if last is None else int(times[last]),
-                "sample_time": None if last is None or last < ANALYSER_DELAY_ROWS
-                else int(times[last - ANALYSER_DELAY_ROWS]),
+                "sample_time": None if last is None or last < self.delay
+                else int(times[last - self.delay]),
                 "history": {
                     "prediction": _column(pred[shown]),
                     "low": _column(np.where(after_fit, low[:, j], np.nan)[shown]),
@@ -163,14 +158,14 @@ class SoftSensorPanel:
             "fitted_time": self.fitted_ns,
             "fit_readings": self.fit_readings,
             "coverage": self.sensor.coverage,
-            "delay_rows": ANALYSER_DELAY_ROWS,
+            "delay_rows": self.delay,
             "inputs": [s for _, s in self.inputs],
             "time": times[shown].tolist(),
             "quantities": quantities,
         }
 
-    @staticmethod
     def _readings(
+        self,
         Y: npt.NDArray[np.float64],
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         """Each reading placed at the row its sample was drawn (NaN elsewhere), and the rows
@@ -179,6 +174,6 @@ class SoftSensorPanel:
         new[1:] = np.any(np.diff(Y, axis=0) != 0, axis=1) & np.all(np.isfinite(Y[1:]), axis=1)
         at_sample = np.full_like(Y, np.nan)
         rows = np.flatnonzero(new)
-        rows = rows[rows >= ANALYSER_DELAY_ROWS]
-        at_sample[rows - ANALYSER_DELAY_ROWS] = Y[rows]
+        rows = rows[rows >= self.delay]
+        at_sample[rows - self.delay] = Y[rows]
         return at_sample, new

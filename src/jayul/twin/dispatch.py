@@ -17,6 +17,10 @@ class Dispatcher(Protocol):
     ) -> list[tuple[Operation, str]]: ...
 
 
+def _due_first(op: Operation) -> tuple[float, int, int]:
+    return (op.due_h, op.order_id, op.index)
+
+
 class EarliestDueDate:
     """The classic rule: the most urgent ready operation goes to the first idle machine able to
     run it (machines in plant-file order)."""
@@ -25,12 +29,14 @@ class EarliestDueDate:
         self, twin: Twin, ready: list[Operation], idle: list[str]
     ) -> list[tuple[Operation, str]]:
         free = list(idle)
+        runs = twin.operations_by_machine
         out: list[tuple[Operation, str]] = []
-        for op in sorted(ready, key=lambda o: (o.due_h, o.order_id, o.index)):
+        for op in sorted(ready, key=_due_first) if len(ready) > 1 else ready:
             if not free:
                 break
+            name = op.name
             for m in free:
-                if op.name in twin.machine_type(m).operations:
+                if name in runs[m]:
                     out.append((op, m))
                     free.remove(m)
                     break

@@ -85,6 +85,8 @@ class Observer:
         self._run_hours_pad = np.full((n, k), -1.0, dtype=np.float32)
         for i, modes in enumerate(layout.modes):
             self._run_hours_pad[i, : len(modes)] = 0.0
+        # the (machine, mode) cells of `run_hours`, row by row: filled in one assignment
+        self._mode_cells = np.nonzero(self._run_hours_pad == 0.0)
 
     def observe(
         self, twin: Twin, monitor: HealthMonitor | None
@@ -94,17 +96,21 @@ class Observer:
         indicator = np.full(n, NO_INDICATOR, dtype=np.float32)
         suspect = np.zeros(n, dtype=np.int64)
         alert = np.zeros(n, dtype=np.int8)
-        status = np.empty(n, dtype=np.int64)
-        run_hours = self._run_hours_pad.copy()
         pending = np.zeros((n, layout.max_actions), dtype=np.int8)
-        for i, mid in enumerate(layout.machines):
-            m = twin.machines[mid]
-            status[i] = self._status_code[m.status]
-            for j, mode in enumerate(layout.modes[i]):
-                run_hours[i, j] = m.run_hours_since[mode]
+        machines = [twin.machines[mid] for mid in layout.machines]
+        code = self._status_code
+        status = np.array([code[m.status] for m in machines], dtype=np.int64)
+        run_hours = self._run_hours_pad.copy()
+        run_hours[self._mode_cells] = [
+            m.run_hours_since[mode]
+            for m, modes in zip(machines, layout.modes, strict=True)
+            for mode in modes
+        ]
+        for i, m in enumerate(machines):
             for action in m.pending_maintenance:
                 pending[i, self._action_col[i][action]] = 1
-            if monitor is not None:
+        if monitor is not None:
+            for i, mid in enumerate(layout.machines):
                 mh = monitor.machines[mid]
                 indicator[i] = max(mh.indicator, 0.0)
                 alert[i] = mh.last_alert is not None

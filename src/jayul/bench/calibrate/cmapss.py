@@ -6,8 +6,9 @@ sensors on the fraction of life used, 0 new to 1 failed), and the twin's degrada
 (gamma, Wiener or exponential by AIC, `calibrate.lifetimes.fit_process`) is fitted to the
 lives in cycles. The calibrated process then draws lives and health paths; they are compared
 with the second half's: lives by a two-sample Kolmogorov-Smirnov test and the median, health
-trajectories by the KS distance of the health index at fixed cycles among engines still
-running. Peer: a plain Weibull lifetime fit (scipy) of the same first half.
+trajectories through the twin's sensor model at fractions of life and at fixed cycles
+(`cmapss_paths`). Peer: a plain Weibull lifetime fit (scipy) of the same first half, its
+health linear in the fraction of life.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from jayul.bench.calibrate.cmapss_paths import (
+    fit_sensor_model,
+    real_checkpoints,
+    simulated_checkpoints,
+    trajectories,
+)
 from jayul.bench.cmapss.data import read_runs
 from jayul.calibrate.exposure import Run
 from jayul.calibrate.lifetimes import fit_process
@@ -41,7 +48,6 @@ SENSORS = [
     "s20",
     "s21",
 ]
-CYCLES = (50, 100, 150)
 DRAWS = 4000
 
 
@@ -107,19 +113,30 @@ def bench_calibrate_cmapss(data_dir: Path, seed: int = 0) -> dict[str, Any]:
         }
 
     beta, _ = _health_model(fit_half)
-    hi_held = _health(held_half, beta)
-    trajectories = {}
-    for c in CYCLES:
-        real = hi_held[held_half["cycle"].to_numpy() == c]
-        alive = sim_lives > c
-        sim = paths[alive, c - 1]
-        if len(real) < 5 or len(sim) < 5:
-            continue
-        trajectories[str(c)] = {
-            "engines": len(real),
-            "real_median": round(float(np.median(real)), 4),
-            "simulated_median": round(float(np.median(sim)), 4),
-            "ks_statistic": round(float(stats.ks_2samp(real, sim).statistic), 4),
+
+    def index(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.asarray(beta[0] + values @ beta[1:], dtype=np.float64)
+
+    real = real_checkpoints(held_half, _health(held_half, beta))
+
+    def on_path(rows: npt.NDArray[Any], cycles: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        return np.asarray(paths[rows, np.minimum(cycles, horizon) - 1], dtype=np.float64)
+
+    def linear(rows: npt.NDArray[Any], cycles: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        return np.asarray(cycles / weibull_lives[rows], dtype=np.float64)
+
+    rounds: dict[str, Any] = {}
+    onset = 0.0
+    for name, offsets in (("round 1", False), ("round 2: engine offsets", True)):
+        sensors = fit_sensor_model(fit_half, SENSORS, engine_offsets=offsets)
+        onset = sensors.onset
+        rounds[name] = {
+            "process": trajectories(
+                real, simulated_checkpoints(on_path, sim_lives, sensors, index, rng)
+            ),
+            "weibull_peer": trajectories(
+                real, simulated_checkpoints(linear, weibull_lives, sensors, index, rng)
+            ),
         }
     return {
         "split": "engines 1-50 fit, 51-100 held out",
@@ -136,5 +153,6 @@ def bench_calibrate_cmapss(data_dir: Path, seed: int = 0) -> dict[str, Any]:
             "scale": round(scale, 2),
             **compare(weibull_lives),
         },
-        "health_index_at_cycle": trajectories,
+        "sensor_model": {"onset": onset, "sensors": SENSORS},
+        "trajectories": rounds,
     }

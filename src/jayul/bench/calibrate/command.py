@@ -36,6 +36,9 @@ def bench_calibrate(
         help="Also run the decision test over this many days: the predictive policy at L3 "
         "verified on the calibrated twin against verified on the truth twin (0: skip).",
     ),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1, help="Decision test: 2 runs its two arms at once, one process each."
+    ),
 ) -> None:
     """Simulate the truth plant, calibrate from its signals and events alone, compare."""
     from jayul.bench.calibrate.harness import bench_calibrate as run
@@ -53,6 +56,7 @@ def bench_calibrate(
             kpi_seeds,
             progress=lambda m: bar.update(task, advance=1, description=m),
             decision_days=decision_days,
+            jobs=jobs,
         )
     rec = figures["recovery"]
     console.print(
@@ -110,10 +114,12 @@ def bench_calibrate_cmapss(
             f"(held out {figures['held_out_median_life']:.0f}, {_pct(f['median_rel_error'])})",
             highlight=False,
         )
-    for c, v in figures["health_index_at_cycle"].items():
-        console.print(
-            f"health index at cycle {c}: real median {v['real_median']:.3f}, simulated "
-            f"{v['simulated_median']:.3f}, KS distance {v['ks_statistic']:.3f}",
-            highlight=False,
-        )
+    for design, models in figures["trajectories"].items():
+        for name, t in models.items():
+            per = ", ".join(
+                f"{c} p {v['ks_p']:.3f} cov {v['coverage_5_95']:.2f}"
+                for c, v in t["checkpoints"].items()
+            )
+            verdict = "pass" if t["passes"] else "fail"
+            console.print(f"{design}, {name} health index: {verdict}: {per}", highlight=False)
     write_report(report, figures)

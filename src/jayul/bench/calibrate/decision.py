@@ -25,6 +25,7 @@ from typing import Any
 from jayul.autopilot import Autopilot, TwinPlant
 from jayul.autopilot.rul_monitor import load_or_train
 from jayul.autopilot.setup import gate_for, pilot_for
+from jayul.bench.runner import run_tasks
 from jayul.calibrate.plant_twin import PlantTwin
 from jayul.decide.baselines import Reactive
 from jayul.decide.policy import LiveCondition
@@ -70,8 +71,9 @@ class Arm:
         }
 
 
-def _arm(truth: Plant, seed: int, days: float, calibrated: PlantTwin | None, models: Any) -> Arm:
+def _arm(truth: Plant, seed: int, days: float, calibrated: PlantTwin | None) -> Arm:
     t0 = time.process_time()
+    models = load_or_train(truth)[0]  # from the cache the caller filled: no training here
     twin = Twin(truth, seed=seed, signal_period_s=SIGNAL_PERIOD_S)
     port = TwinPlant(twin) if calibrated is None else VerifiedOnCalibrated(twin, calibrated)
     verifier = Verifier(FUTURES)
@@ -100,19 +102,25 @@ def decision_test(
     days: float,
     seed: int,
     progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
-    """The two arms and the reactive baseline on one seed (module docstring)."""
+    """The two arms and the reactive baseline on one seed (module docstring); with `jobs` 2
+    the two arms run at once, each in its own process (`bench.runner.run_tasks`)."""
     step = progress or (lambda _m: None)
     twin_of_plant = PlantTwin(
         Path("calibrated"), calibrated, "", {"parameters": dict(parameters)}, None
     )
-    models = load_or_train(truth)[0]
+    load_or_train(truth)  # trained (and cached) once here, before the arms read it
     reactive = Autopilot(Twin(truth, seed=seed, signals=False), Reactive()).run(days * 24)
     step("reactive baseline")
-    on_truth = _arm(truth, seed, days, None, models)
-    step("verified on the truth twin")
-    on_calibrated = _arm(truth, seed, days, twin_of_plant, models)
-    step("verified on the calibrated twin")
+    twins: list[PlantTwin | None] = [None, twin_of_plant]
+    on_truth, on_calibrated = run_tasks(
+        lambda twin: _arm(truth, seed, days, twin),
+        twins,
+        jobs,
+        lambda i, _arm: step(("verified on the truth twin", "verified on the calibrated twin")[i]),
+        pool="joblib",  # fresh processes: the RUL models' OpenMP does not survive a fork
+    )
     t, c = on_truth.as_dict(reactive.failures), on_calibrated.as_dict(reactive.failures)
     return {
         "days": days,

@@ -151,6 +151,7 @@ def bench_calibrate(
     kpi_seeds: int = 3,
     progress: Callable[[str], None] | None = None,
     decision_days: float = 0.0,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     step = progress or (lambda _m: None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,7 +182,7 @@ def bench_calibrate(
         from jayul.bench.calibrate.decision import decision_test
 
         params = cal.report()["parameters"]
-        decision = decision_test(truth, cal.plant, params, decision_days, seed + 20_000, step)
+        decision = decision_test(truth, cal.plant, params, decision_days, seed + 20_000, step, jobs)
     return {
         "decision": decision,
         "plant": truth.name,

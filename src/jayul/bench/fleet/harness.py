@@ -25,6 +25,7 @@ import psycopg
 
 from jayul.bench.fleet.processes import CentreProcess, PrivateNats, cpu_seconds
 from jayul.bench.fleet.sites import Sites
+from jayul.bench.fleet.stages import stage_latencies
 
 
 def run_fleet(
@@ -67,9 +68,12 @@ def run_fleet(
     t0 = time.monotonic()
     fleet.start()
 
+    load: list[float] = [os.getloadavg()[0]]  # the machine's other work, for the report
+
     def at(fraction: float) -> None:
         while time.monotonic() - t0 < fraction * seconds:
             pg_cpu.sample()
+            load.append(os.getloadavg()[0])
             time.sleep(0.2)
 
     def centre_kill() -> None:
@@ -156,6 +160,7 @@ def run_fleet(
         "samples_offered": produced,
         "offered_per_s": round(produced / produced_s),
         "producer_max_lag_s": round(fleet.lag_s, 2),
+        "load_average_1min": {"start": load[0], "min": min(load), "max": max(load)},
         "drained": drained,
         "drain_after_produce_s": round(drain_s, 1),
         **figures,
@@ -266,6 +271,10 @@ def _count(
             FROM {s}.messages WHERE kind = 'samples'""",
             (calm_end,),
         ).fetchone() or (None, None, None)
+        stages = {
+            "stages_before_disturbances": stage_latencies(conn, schema, calm_end),
+            "stages_overall": stage_latencies(conn, schema),
+        }
         (size,) = conn.execute(
             "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits "
             "WHERE inhparent = %s::regclass",
@@ -283,6 +292,7 @@ def _count(
         "latency_p99_s": _s(p99),
         "latency_p99_before_disturbances_s": _s(p99_calm),
         "stored_per_s_before_disturbances": round(int(calm_rows) / calm_s) if events else None,
+        **stages,
     }
 
 

@@ -55,6 +55,7 @@ function softSensor(s) {
     <p class="muted">predicted now from the fast measurements (${Math.round(100 * s.coverage)} %
     interval), before the analyser reports ${s.delay_rows} samples later; fitted on
     ${s.fit_readings} readings up to ${when(s.fitted_time)}</p>
+    ${(s.drift || []).map((d) => `<p class="drift">${when(d.time)}: ${esc(d.finding)}</p>`).join("")}
     <table class="soft-sensor"><tr><th>quantity</th><th>predicted now</th><th>interval</th>
     <th>last reading</th><th>unit</th><th>sampled at</th></tr>${rows.join("")}</table>
     <div class="units">${s.quantities.map((q) =>

@@ -76,6 +76,9 @@ class SoftSensor:
             model, mean, scale = self._ridge(F[keep], y[keep])
             predicted = np.asarray(model.predict((F[chunk] - mean) / scale), np.float64)
             residuals[chunk] = y[chunk] - predicted.reshape(len(chunk), -1)
+        # the out-of-fold residuals' centre and spread: what a drift check standardises by
+        self.residual_mean_ = residuals.mean(axis=0)
+        self.residual_sd_ = residuals.std(axis=0, ddof=1)
         tail = (1.0 - self.coverage) / 2.0
         self.lower_ = np.quantile(residuals, tail, axis=0)
         self.upper_ = np.quantile(residuals, 1.0 - tail, axis=0)
