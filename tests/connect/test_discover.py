@@ -157,3 +157,44 @@ def test_modbus_register_map_becomes_a_plant_draft(tmp_path: Path) -> None:
         app, ["connect", "modbus-map", str(csv_path), "--out", str(tmp_path / "b.yaml")]
     )
     assert result.exit_code == 2 and "row 2: column type:" in result.output
+
+
+def test_a_draft_holds_only_what_the_plant_showed(tmp_path: Path) -> None:
+    """No invented simulation parameters (nominal, noise, orders, crews, costs); a status code
+    and an hour counter become the machine's state and run-hour bindings, not signals."""
+    from jayul.connect.discover_opcua import FoundMachine, FoundSignal, opcua_parts
+    from jayul.connect.plant_draft import draft_yaml
+
+    def found(name: str, value: float, unit: str | None = None) -> FoundSignal:
+        return FoundSignal(name, f"ns=2;s=E1.{name}", "Double", unit, None, None, 1.0, value)
+
+    e1 = FoundMachine(
+        "e1",
+        "line_a",
+        "Hall/LineA/E1",
+        [found("melt_temp", 210.0, "degC"), found("plc_status", 100), found("hoursrun", 5200)],
+    )
+    drafts, source = opcua_parts("opc.tcp://plc:4840", [e1])
+    text = draft_yaml("Hall", drafts, ["  sources:", *source])
+    for invented in ("nominal", "noise", "orders", "crews", "downtime_cost", "operations"):
+        assert invented not in text
+    out = tmp_path / "plant.yaml"
+    out.write_text(text)
+    b = load_bindings(out)
+    assert [s.id for s in b.plant.machine_type("e1").signals] == ["melt_temp"]
+    assert b.plant.machine_type("e1").signals[0].low is None  # no range given: none invented
+    (binding,) = b.connect.machines
+    assert binding.state is not None and binding.state.tag.node_id == "ns=2;s=E1.plc_status"
+    assert binding.run_hours is not None and binding.run_hours.tag.node_id == "ns=2;s=E1.hoursrun"
+    assert "last read '100'" in text  # to help fill in the code map
+
+
+def test_mqtt_text_fields_are_ignored_a_status_is_the_state_and_periods_are_measured() -> None:
+    body = {"ts": 1767225600000, "TSupply": 7.1, "status": "RUN", "site": "hall3"}
+    seen = {"gw/chiller/ch1": [json.dumps(body).encode()]}
+    machines, mappings, _ = propose(seen, "gw", {"gw/chiller/ch1": 5.0})
+    assert mappings[0]["ignore"] == ["site", "status"]  # else a dead letter per message
+    (ch1,) = machines
+    assert [(s.id, s.period_s) for s in ch1.signals] == [("TSupply", 5.0)]
+    assert ch1.state is not None
+    assert ch1.state.tag == {"kind": "mqtt", "topic": "gw/chiller/ch1", "field": "status"}

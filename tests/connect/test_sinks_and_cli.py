@@ -95,7 +95,7 @@ def test_autopilot_on_connected_equipment_alerts_and_acts_once(plant: Plant) -> 
         if k % 30 == 29:
             pilot.tick()
     assert pilot.counters.alerts >= 1
-    assert any("no machine state bound" in n for n in pilot.notices)  # said, once per machine
+    assert any("machine state not known" in n for n in pilot.notices)  # said, once per machine
     assert len([n for n in pilot.notices if n.startswith("pump1:")]) == 1
     assert len(recorder.actions) == 1  # remembered as pending: not proposed again each tick
     assert recorder.actions[0].machine == "pump1"

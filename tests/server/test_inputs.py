@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jayul.historian.base import DeadLetter
@@ -38,3 +39,20 @@ def test_devices_of_a_simulated_plant_say_it_has_no_sources(
     body = client.get("/api/devices", headers=login(client, "vera")).json()
     assert body["connected_equipment"] is False and body["sources"] == []
     assert "simulated plant" in body["note"]
+
+
+def test_a_real_plant_is_not_called_simulated_nor_given_twin_kpis(
+    client: TestClient, login: Login, live: LiveState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = login(client, "vera")
+    twin = client.get("/api/plant", headers=h).json()
+    assert twin["connected_equipment"] is False and "simulated" in twin["clock"]
+    assert client.get("/api/kpis", headers=h).json()["available"] is True
+    # jayul run --port: the console has sources to watch, and the plant keeps no KPI ledger
+    monkeypatch.setattr(live, "devices", lambda: {"sources": [], "kinds": {}, "signals": []})
+    monkeypatch.setattr(live.snapshot, "kpis", {})
+    real = client.get("/api/plant", headers=h).json()
+    assert real["connected_equipment"] is True
+    assert "simulated" not in real["clock"] and "twin" not in real["clock"]
+    kpis = client.get("/api/kpis", headers=h).json()
+    assert kpis["available"] is False and "twin's ledger" in kpis["reason"]

@@ -223,7 +223,8 @@ class Autopilot:
             return reading.state
         self.say_once(
             f"state:{reading.id}",
-            f"{reading.id}: no machine state bound (connect.machines[].state); taken as running",
+            f"{reading.id}: machine state not known (none bound in connect.machines[].state, "
+            "or its tag not read yet); taken as running until it is",
         )
         return MachineState.RUNNING
 

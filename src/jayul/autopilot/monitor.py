@@ -56,27 +56,59 @@ class MachineHealth:
     indicator: float = 0.0
     suspect_mode: str | None = None
     last_row: npt.NDArray[np.float64] | None = None
+    merge_ns: int = 0  # samples closer than this are one row (half the shortest period_s)
     last_alert: Alert | None = None
     state: MachineState = MachineState.UNKNOWN  # as of the last update
     skipped_rows: int = 0  # rows not judged because the machine was not producing
 
 
+def merge_instants(times: npt.NDArray[np.int64], within_ns: int) -> npt.NDArray[np.int64]:
+    """For sorted unique times, the index of the row each belongs to: a row starts at a time and
+    takes every later one less than `within_ns` after it. An OPC UA server stamps each variable
+    as it writes it, so one reading of a machine's signals arrives as several times microseconds
+    apart; taken one row each, most of every row would repeat old values and the sampling
+    period would read as microseconds."""
+    rows = np.arange(len(times), dtype=np.int64)
+    if within_ns <= 0 or len(times) < 2 or int(np.diff(times).min()) >= within_ns:
+        return rows  # the common case (the twin, gateways' batches): one time, one row
+    row, anchor = 0, int(times[0])
+    for i in range(1, len(times)):
+        if int(times[i]) - anchor >= within_ns:
+            row, anchor = row + 1, int(times[i])
+        rows[i] = row
+    return rows
+
+
 def pivot_rows(
-    batch: Samples, machine: str, signals: list[str], last: npt.NDArray[np.float64] | None
+    batch: Samples,
+    machine: str,
+    signals: list[str],
+    last: npt.NDArray[np.float64] | None,
+    merge_ns: int = 0,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """One machine's samples as rows (time, signals in plant order); a missing or BAD value
-    repeats the last good one (the detector needs finite rows)."""
+    repeats the last good one (the detector needs finite rows). Samples less than `merge_ns`
+    apart are one row, at its latest time (see `merge_instants`)."""
     mask = batch.machine == machine
     if not mask.any():
         return np.empty(0, dtype=np.int64), np.empty((0, len(signals)))
     t, s, v, q = batch.time[mask], batch.signal[mask], batch.value[mask], batch.quality[mask]
     times, t_idx = np.unique(t, return_inverse=True)
+    group = merge_instants(times, merge_ns)
+    if group[-1] < len(times) - 1:
+        last_of = np.full(group[-1] + 1, 0, dtype=np.int64)
+        last_of[group] = times  # sorted, so each row keeps its latest time
+        times, t_idx = last_of, group[t_idx]
     col = {name: j for j, name in enumerate(signals)}
     s_idx = np.fromiter((col.get(x, -1) for x in s), dtype=np.int64, count=len(s))
     keep = (s_idx >= 0) & (q == 0) & np.isfinite(v)
     rows = np.full((len(times), len(signals)), np.nan)
     rows[t_idx[keep], s_idx[keep]] = v[keep]
-    prev = last if last is not None else np.nanmean(rows, axis=0)
+    if last is not None:
+        prev = last
+    else:  # a signal with no value yet reads 0 until it has one (no warning for it)
+        seen = ~np.isnan(rows)
+        prev = np.where(seen.any(axis=0), np.nansum(rows, axis=0) / np.maximum(seen.sum(0), 1), 0)
     for i in range(len(rows)):
         bad = np.isnan(rows[i])
         if bad.any():
@@ -117,7 +149,11 @@ class HealthMonitor:
         self.raise_h = raise_h  # alarm when above the level for half of this window
         self.clear_h = clear_h  # clear after this long below 0.7 x the level
         self.machines = {
-            m.id: MachineHealth(m.id, [s.id for s in plant.machine_types[m.type].signals])
+            m.id: MachineHealth(
+                m.id,
+                [s.id for s in plant.machine_types[m.type].signals],
+                merge_ns=int(min(s.period_s for s in plant.machine_types[m.type].signals) * 5e8),
+            )
             for m in plant.machines
         }
         self.signatures = {
@@ -144,7 +180,7 @@ class HealthMonitor:
         running (see the module's docstring)."""
         alerts: list[Alert] = []
         for mid, mh in self.machines.items():
-            times, rows = pivot_rows(batch, mid, mh.signals, mh.last_row)
+            times, rows = pivot_rows(batch, mid, mh.signals, mh.last_row, mh.merge_ns)
             mine = [c for c in changes if c.machine == mid] if changes is not None else []
             if changes is not None:
                 producing = self._rows_producing(mh, times, mine)
@@ -268,7 +304,8 @@ class HealthMonitor:
                 direction=int(np.sign(z[j])),
                 z=float(z[j]),
             )
-            for j in order
+            for k, j in enumerate(order)
+            if k == 0 or abs(z[j]) >= 0.05  # "+0.0σ" explains nothing (e.g. a signal never read)
         ]
         mh.last_alert = Alert(
             time=int(times[i]),

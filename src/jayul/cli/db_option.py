@@ -64,6 +64,36 @@ DB_FILE_OPTION: Any = typer.Option(
 DB_URL_OPTION: Any = typer.Option(
     DEFAULT_DB, "--db", envvar=DB_ENV, parser=historian_url, help=DB_HELP, show_envvar=True
 )
+# `--db` for commands given a plant file: unset, the historian that `jayul run --plant` of the
+# same file writes (its connect.historian, beside the file), see `plant_historian`
+PLANT_DB_URL_OPTION: Any = typer.Option(
+    None,
+    "--db",
+    envvar=DB_ENV,
+    parser=historian_url,
+    help="The historian: a DuckDB file or URL (duckdb:///relative.duckdb, "
+    "duckdb:////absolute.duckdb) or postgresql://user@host/db?schema=NAME. Default: the "
+    f"plant file's connect.historian (where `jayul run --plant` stores), else {DEFAULT_DB}, "
+    f"or ${DB_ENV}.",
+    show_envvar=True,
+)
+
+
+def plant_historian(db: str | None, plant_file: Path | None) -> str:
+    """The historian a command given `--plant` uses: `--db` (or $JAYUL_DB) when set, else the
+    plant file's `connect.historian` taken from the file's folder, the one `jayul run --plant`
+    writes, so history imported before a run is the history the run reads; without a plant
+    file, jayul.duckdb here."""
+    if db is not None:
+        return db
+    if plant_file is None:
+        return DEFAULT_DB
+    from jayul.connect.bindings import BindingsError, load_bindings
+
+    try:
+        return load_bindings(plant_file).historian_url()
+    except BindingsError as exc:
+        fail(str(exc))
 
 
 def replace_scratch(db: Path, made_by: str) -> None:

@@ -48,13 +48,14 @@ def _mqtt(
         fail("--topic: start with a fixed level (e.g. 'factory/#'): it becomes topic_root")
     try:
         with console.status(f"listening to {topic} on {host}:{port} for {seconds:g} s"):
-            seen = listen(host, port, topic, seconds)
+            periods: dict[str, float] = {}
+            seen = listen(host, port, topic, seconds, periods)
     except (OSError, ConnectionError) as exc:
         fail(f"{url}: cannot listen: {exc}")
-    found, mappings, skipped = propose(seen, root)
+    found, mappings, skipped = propose(seen, root, periods)
     if not mappings:
         fail(f"no message in a known style on {topic} in {seconds:g} s ({len(seen)} topics)")
-    machines, source = mqtt_parts(plant_name(name), host, port, root, seen)
+    machines, source = mqtt_parts(plant_name(name), host, port, root, seen, periods)
     said = f"{url}: {len(seen)} topics, {len(mappings)} mappings, {len(found)} machines"
     return (
         machines,

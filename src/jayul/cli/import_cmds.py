@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from jayul.cli.db_option import DB_URL_OPTION
+from jayul.cli.db_option import PLANT_DB_URL_OPTION, plant_historian
 from jayul.connect.events_import import (
     ColumnMap,
     ImportSpecError,
@@ -25,6 +25,7 @@ from jayul.connect.events_import import (
     dead_letters_for,
     new_dead_letters,
     parse_kind_table,
+    parse_machine_names,
     read_events_file,
 )
 from jayul.historian.open import open_historian
@@ -55,7 +56,7 @@ def _progress() -> Progress:
 def import_samples(
     files: list[Path] = typer.Argument(..., help="CSV or Parquet files (wide or long layout)."),
     plant_file: Path = typer.Option(..., "--plant", help="The plant file (machines, signals)."),
-    db: str = DB_URL_OPTION,
+    db: str | None = PLANT_DB_URL_OPTION,
     layout: str = typer.Option(
         "auto", help="wide, long, or auto (long if machine, signal, value)."
     ),
@@ -64,6 +65,12 @@ def import_samples(
     time_unit: str = typer.Option("auto", help="Numeric times: s, ms, us, ns or auto."),
     time_format: str | None = typer.Option(None, help="strptime format of time strings."),
     time_zone: str | None = typer.Option(None, help="Zone of times written without one."),
+    column: list[str] = typer.Option(
+        [],
+        "--column",
+        help="Wide files: FILE_COLUMN=machine.signal (or =signal with --machine) for a column "
+        "named by another system's tag; repeat for each.",
+    ),
     monitor: bool = typer.Option(True, help="Run the health monitor over the imported span."),
     fit_h: float = typer.Option(96.0, min=1.0, help="Hours the monitor fits on first."),
 ) -> None:
@@ -80,7 +87,15 @@ def import_samples(
         plant = load_plant(plant_file)
     except PlantFileError as exc:
         fail(str(exc))
+    db = plant_historian(db, plant_file)
+    rename = []
+    for item in column:
+        theirs, sep, ours = (x.strip() for x in item.rpartition("="))
+        if not sep or not theirs or not ours:
+            fail(f"--column {item!r}: give FILE_COLUMN=machine.signal")
+        rename.append((theirs, ours))
     spec = ImportSpec(
+        rename=tuple(rename),
         layout=layout,  # type: ignore[arg-type]
         time_column=time_column,
         time_unit=time_unit,
@@ -112,8 +127,8 @@ def import_samples(
             importer.close()
         console.print(
             f"{stats.samples:,} samples read from {stats.files} file(s): {stats.stored:,} "
-            f"stored, {stats.samples - stats.stored:,} already there, {stats.missing:,} empty "
-            f"cells skipped, {stats.dead_letters:,} dead letters",
+            f"stored in {db}, {stats.samples - stats.stored:,} already there, "
+            f"{stats.missing:,} empty cells skipped, {stats.dead_letters:,} dead letters",
             highlight=False,
         )
         if not monitor or stats.start_ns is None or stats.end_ns is None:
@@ -147,7 +162,7 @@ SHOWN_REJECTS = 20
 @import_app.command("events")
 def events(
     file: Path = typer.Argument(..., help="The CSV export, its first line the column names."),
-    db: str = DB_URL_OPTION,
+    db: str | None = PLANT_DB_URL_OPTION,
     map_: str = typer.Option(
         "",
         "--map",
@@ -165,7 +180,18 @@ def events(
         help="How times are written: ISO 8601 (default), epoch_s, epoch_ms, "
         "or a strptime pattern such as '%d.%m.%Y %H:%M'.",
     ),
-    tz: str = typer.Option("UTC", help="Time zone of times written without one (IANA name)."),
+    tz: str = typer.Option(
+        "UTC",
+        "--time-zone",
+        "--tz",
+        help="Time zone of times written without one (IANA name).",
+    ),
+    machine_names: str = typer.Option(
+        "",
+        "--machines",
+        help="The file's machine names for the plant's ids, e.g. E1=e1,E2=e2 "
+        "(names not listed are taken as they are).",
+    ),
     plant: Path | None = typer.Option(
         None, help="Plant file: rows naming a machine not in it are rejected."
     ),
@@ -197,9 +223,11 @@ def events(
             parse_time=TimeParser(time_format or None, tz),
             machines=machines,
             delimiter=delimiter,
+            machine_names=parse_machine_names(machine_names),
         )
     except ImportSpecError as exc:
         fail(str(exc))
+    db = plant_historian(db, plant)
     source = f"import events {file.name}"
     try:
         hist = open_historian(db)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from jayul.cli.bench import bench_app
@@ -20,6 +22,18 @@ from jayul.cli.plant_cmds import plant_app
 from jayul.cli.quality_cmds import quality_app
 from jayul.cli.query import query_app
 from jayul.cli.report_cmd import report
+
+
+class QuietSessionTimeout(logging.Filter):
+    """asyncua warns at every OPC UA session that the server granted a shorter session timeout
+    than the hour it asked for (600 s on most servers): harmless, since the client renews the
+    session, and printed three times at each `jayul run` start it buried jayul's own messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Requested session timeout")
+
+
+logging.getLogger("asyncua.client.client").addFilter(QuietSessionTimeout())
 
 app = typer.Typer(
     help="jayul: the autonomous-manufacturing loop (sense, judge, decide, verify, act, govern).",

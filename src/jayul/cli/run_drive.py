@@ -30,7 +30,8 @@ def watch_once(watch: InputWatch, ingest: Ingest) -> InputCheck:
         ingest.writer.add_events(found.events)
         for e in found.events:
             console.print(
-                f"[bold yellow]input:[/] {e.payload.get('reason', '')}",
+                f"[bold yellow]input:[/] {e.machine + ': ' if e.machine else ''}"
+                f"{e.payload.get('reason', '')}",
                 highlight=False,
                 soft_wrap=True,
             )

@@ -18,24 +18,34 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from jayul.connect.plant_draft import DraftMachine, DraftSignal, draft_yaml
+from jayul.connect.plant_draft import DraftMachine, DraftSignal, DraftTag, draft_yaml, tag_role
 
 TIME_KEYS = ("ts", "timestamp", "time", "t", "@timestamp", "datetime")
 VALUE_KEYS = ("v", "value", "val")
 NAME_KEYS = ("id", "name", "tag", "signal")
 
 
-def listen(host: str, port: int, topic: str, seconds: float) -> dict[str, list[bytes]]:
-    """Up to 20 payloads of every topic seen under `topic` in `seconds` (QoS 0, no session)."""
+def listen(
+    host: str,
+    port: int,
+    topic: str,
+    seconds: float,
+    periods: dict[str, float] | None = None,
+) -> dict[str, list[bytes]]:
+    """Up to 20 payloads of every topic seen under `topic` in `seconds` (QoS 0, no session);
+    `periods`, when given, gets each topic's median time between messages (seconds)."""
     seen: dict[str, list[bytes]] = defaultdict(list)
+    arrivals: dict[str, list[float]] = defaultdict(list)
     lock = threading.Lock()
     failed: list[str] = []
 
     def on_message(_c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with lock:
+            arrivals[msg.topic].append(time.monotonic())
             if len(seen[msg.topic]) < 20:
                 seen[msg.topic].append(bytes(msg.payload))
 
@@ -59,6 +69,10 @@ def listen(host: str, port: int, topic: str, seconds: float) -> dict[str, list[b
         client.loop_stop()
     if failed:
         raise ConnectionError(f"the broker refused the connection: {failed[0]}")
+    if periods is not None:
+        for name, times in arrivals.items():
+            if len(times) > 1:
+                periods[name] = float(np.median(np.diff(times)))
     return dict(seen)
 
 
@@ -87,6 +101,7 @@ class Style:
     name_key: str | None = None
     value_key: str | None = None
     signals: dict[str, float] = field(default_factory=dict)  # name -> last value
+    texts: dict[str, str] = field(default_factory=dict)  # flat: keys holding no number
 
     def signature(self) -> tuple[Any, ...]:
         return (
@@ -127,15 +142,22 @@ def classify(payloads: list[bytes]) -> Style | None:
                 t_unit = _time_unit(first[item_time]) if item_time else unit
                 return Style("records", t_key, t_unit, key, name_key, value_key, signals)
     numbers = {k: float(v) for k, v in body.items() if k != time_key and _is_number(v)}
+    texts = {
+        k: str(v) for k, v in body.items() if k != time_key and k not in numbers and v is not None
+    }
     if numbers:
-        return Style("flat", time_key, unit, signals=numbers)
+        return Style("flat", time_key, unit, signals=numbers, texts=texts)
     return None
 
 
 def propose(
-    seen: dict[str, list[bytes]], root: str
+    seen: dict[str, list[bytes]], root: str, periods: dict[str, float] | None = None
 ) -> tuple[list[DraftMachine], list[dict[str, Any]], list[str]]:
-    """Machines (with the signals seen), mappings (as plant-file dicts) and skipped topics."""
+    """Machines (with the signals seen), mappings (as plant-file dicts) and skipped topics.
+    A flat record's keys that hold no number are listed under the mapping's `ignore` (else
+    every message would leave a dead letter for them); one named as a state becomes the
+    machine's state tag. `periods` (topic -> seconds between messages) set the signals'
+    sampling periods, which the "no data" alerts count in."""
     prefix = root.rstrip("/") + "/"
     groups: dict[tuple[Any, ...], list[tuple[list[str], Style]]] = defaultdict(list)
     skipped = []
@@ -164,6 +186,9 @@ def propose(
         mapping: dict[str, Any] = {"topic": "/".join(pattern)}
         if style.kind == "flat":
             mapping["flat"] = True
+            ignored = sorted({k for _, st in members for k in st.texts})
+            if ignored:
+                mapping["ignore"] = ignored
         elif style.kind == "records":
             mapping |= {
                 "records": style.records_key,
@@ -179,18 +204,30 @@ def propose(
                 mid, DraftMachine(mid, "line1", note=f"from {prefix}{'/'.join(levels)}")
             )
             named = {levels[-1]: s.signals[""]} if s.kind == "bare" else s.signals
+            topic = f"{prefix}{'/'.join(levels)}"
+            period = round(max((periods or {}).get(topic, 1.0), 0.001), 3)
             known = {x.id for x in machine.signals}
             for name, value in named.items():
                 if name not in known:
-                    machine.signals.append(DraftSignal(name, value=value, note="seen on MQTT"))
+                    machine.signals.append(
+                        DraftSignal(name, value=value, period_s=period, note="seen on MQTT")
+                    )
+            for key, text in s.texts.items():
+                if machine.state is None and tag_role(key) == "state":
+                    machine.state = DraftTag({"kind": "mqtt", "topic": topic, "field": key}, text)
     return list(machines.values()), mappings, skipped
 
 
 def mqtt_parts(
-    name: str, host: str, port: int, root: str, seen: dict[str, list[bytes]]
+    name: str,
+    host: str,
+    port: int,
+    root: str,
+    seen: dict[str, list[bytes]],
+    periods: dict[str, float] | None = None,
 ) -> tuple[list[DraftMachine], list[str]]:
     """Draft machines and the MQTT source's lines (a client id of the plant's own)."""
-    machines, mappings, skipped = propose(seen, root)
+    machines, mappings, skipped = propose(seen, root, periods)
     source = [
         "    - kind: mqtt",
         f"      host: {host}",

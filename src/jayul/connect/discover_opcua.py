@@ -173,24 +173,37 @@ async def browse(
 
 
 def opcua_parts(endpoint: str, machines: list[FoundMachine]) -> tuple[list[Any], list[str]]:
-    """Draft machines and the source's lines for the plant file's `connect.sources`."""
-    from jayul.connect.plant_draft import DraftMachine, DraftSignal
+    """Draft machines and the source's lines for the plant file's `connect.sources`. A variable
+    named as a state or a run-hour counter (`plant_draft.tag_role`) is bound as that machine's
+    `connect.machines` tag, not as a signal: a PLC's status code is no measurement to monitor."""
+    from jayul.connect.plant_draft import DraftMachine, DraftSignal, DraftTag, tag_role
 
-    drafts = [
-        DraftMachine(
-            m.id,
-            m.line,
-            [
+    drafts, source = [], ["    - kind: opcua", f"      endpoint: {endpoint}", "      nodes:"]
+    for m in machines:
+        draft = DraftMachine(m.id, m.line, note=f"browse path {m.path}")
+        bound: list[FoundSignal] = []
+        for s in m.signals:
+            role = tag_role(s.id)
+            value = "" if s.value is None else f"{s.value:g}"
+            tag = DraftTag({"kind": "opcua", "node_id": s.node_id}, value)
+            if role == "state" and draft.state is None:
+                draft.state = tag
+            elif role == "run_hours" and draft.run_hours is None:
+                draft.run_hours = tag
+            else:
+                bound.append(s)
+                draft.signals.append(
+                    DraftSignal(s.id, s.unit, s.low, s.high, s.period_s, s.value, s.data_type)
+                )
+        if not draft.signals:  # nothing else to monitor: keep them as signals after all
+            draft.state = draft.run_hours = None
+            bound = list(m.signals)
+            draft.signals = [
                 DraftSignal(s.id, s.unit, s.low, s.high, s.period_s, s.value, s.data_type)
                 for s in m.signals
-            ],
-            note=f"browse path {m.path}",
-        )
-        for m in machines
-    ]
-    source = ["    - kind: opcua", f"      endpoint: {endpoint}", "      nodes:"]
-    for m in machines:
-        for s in m.signals[:16]:
+            ]
+        drafts.append(draft)
+        for s in bound[:16]:
             source.append(
                 f"        - {{machine: {m.id}, signal: {s.id}, node_id: {json.dumps(s.node_id)}}}"
             )

@@ -227,7 +227,13 @@ def make_event(
     if machines is not None:
         known = set(machines)
         if machine not in known:
-            raise ValueError(f"machine {machine!r} is not in the plant file")
+            alike = sorted(m for m in known if m.casefold() == machine.casefold())
+            hint = (
+                f" (it has {alike[0]!r}: --machines {machine}={alike[0]} maps the file's names)"
+                if alike
+                else ""
+            )
+            raise ValueError(f"machine {machine!r} is not in the plant file{hint}")
     payload: dict[str, Any] = {"source": "import"}
     # A failure mode belongs to failures and repairs, a maintenance action to maintenance (the
     # keys the twin's own events carry); one code column may be mapped to both.
@@ -292,9 +298,11 @@ def read_events_csv(
     machines: Iterable[str] | None = None,
     source: str = "",
     delimiter: str = ",",
+    machine_names: Mapping[str, str] | None = None,
 ) -> EventsFile:
     """Read a CSV export (its first line the header). ImportSpecError when the mapping does not
-    fit the header; every row after that is either an event or a rejected row."""
+    fit the header; every row after that is either an event or a rejected row. `machine_names`
+    renames the export's machine names (a CMMS's asset codes) to the plant's machine ids."""
     parse_time = parse_time or TimeParser()
     known = set(machines) if machines is not None else None
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -303,6 +311,14 @@ def read_events_csv(
     except StopIteration:
         raise ImportSpecError("the file is empty (no header line)") from None
     header = [h.strip() for h in header]
+    if len(header) == 1:  # one column: most likely another separator than the one given
+        other = next((d for d in ";,\t|" if d != delimiter and d in header[0]), None)
+        if other is not None:
+            shown = "\\t" if other == "\t" else other
+            raise ImportSpecError(
+                f"the header is one column ({header[0]!r}): its fields look separated by "
+                f"{shown!r}; give --delimiter '{shown}'"
+            )
     where = columns.columns(header)
     index = {name: header.index(column) for name, column in where.items()}
     mapped = set(index.values())
@@ -338,9 +354,10 @@ def read_events_csv(
                     if j not in mapped
                 },
             }
+            machine = cell("machine").strip()
             event = make_event(
                 parse_time(cell("time")),
-                cell("machine"),
+                (machine_names or {}).get(machine, machine),
                 parse_kind(cell("kind"), kinds),
                 external_id=cell("id"),
                 mode=cell("mode"),
@@ -385,3 +402,14 @@ def new_dead_letters(stored: Iterable[DeadLetter], letters: list[DeadLetter]) ->
     file adds no second copy of its bad rows."""
     have = {(d.source, d.raw) for d in stored}
     return [d for d in letters if (d.source, d.raw) not in have]
+
+
+def parse_machine_names(spec: str) -> dict[str, str]:
+    """`--machines 'E1=e1,E2=e2'`: the export's machine name -> the plant's machine id."""
+    names: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        theirs, sep, ours = (x.strip() for x in part.partition("="))
+        if not sep or not theirs or not ours:
+            raise ImportSpecError(f"--machines: {part!r} is not NAME_IN_FILE=MACHINE_ID")
+        names[theirs] = ours
+    return names

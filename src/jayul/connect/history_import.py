@@ -57,6 +57,9 @@ class ImportSpec:
     time_zone: str | None = None
     machine: str | None = None
     batch_rows: int = 1_000_000
+    # a wide file's column -> the plant's `machine.signal` (or `signal` with `machine`): an
+    # export from another historian names its columns by its own tags
+    rename: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -85,6 +88,11 @@ def _numbered(long_sql: str) -> str:
     return long_sql.replace(_ROW_NUMBER, "row_number() OVER () AS row, ").replace(_ROW, "row, ")
 
 
+def _sql_double(x: float) -> str:
+    """A bound as a SQL literal (an open end is an infinite DOUBLE)."""
+    return f"'{x}'::DOUBLE" if not np.isfinite(x) else repr(float(x))
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -109,7 +117,12 @@ class HistoryImport:
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = ?", [spec.time_zone or "UTC"])
         pairs = [(m.id, s.id) for m in plant.machines for s in plant.machine_type(m.id).signals]
-        bounds = [(s.low, s.high) for m in plant.machines for s in plant.machine_type(m.id).signals]
+        # a signal without a declared valid range is not checked against one (docs/twin.md)
+        bounds = [
+            (-np.inf if s.low is None else s.low, np.inf if s.high is None else s.high)
+            for m in plant.machines
+            for s in plant.machine_type(m.id).signals
+        ]
         # series ids of every plant signal, so rows carry integers from the file onwards
         if isinstance(historian, DuckDBHistorian):
             ids = historian.series_ids(pairs)
@@ -218,13 +231,23 @@ class HistoryImport:
         for c in values:
             if not columns[c].startswith(_NUMERIC):
                 raise HistoryFileError(f"{path}: column {c!r} is {columns[c]}, not numbers")
+        rename = dict(spec.rename)
+        absent = [c for c in rename if c not in values]
+        if absent:
+            raise HistoryFileError(
+                f"{path}: --column names {', '.join(map(repr, absent))}, not a value column "
+                f"of the file (its columns: {', '.join(values)})"
+            )
+        named = [rename.get(c, c) for c in values]
         has_machine_col = "machine" in columns
-        if spec.machine is None and not has_machine_col and not all("." in c for c in values):
+        if spec.machine is None and not has_machine_col and not all("." in c for c in named):
             raise HistoryFileError(
                 f"{path}: say whose signals these are: --machine ID, a 'machine' column, "
-                "or columns named machine.signal"
+                "or columns named machine.signal (--column FILE_COLUMN=machine.signal)"
             )
-        cast = ", ".join(f"CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in values)
+        pairs = zip(values, named, strict=True)
+        cast = ", ".join(f"CAST({_quote(c)} AS DOUBLE) AS {_quote(n)}" for c, n in pairs)
+        values = named  # from here on, the columns carry the plant's names
         self._raw_sql[path] = f"SELECT {time_sql} AS time, {cast} FROM {src}"
         machine_col = "CAST(machine AS VARCHAR)" if has_machine_col else "NULL"
         inner = f"SELECT {_ROW}time, {machine_col} AS _machine, {cast} FROM ({base})"
@@ -261,7 +284,11 @@ class HistoryImport:
             ).fetchall()
         if unknown:
             names = ", ".join(f"{m}.{s}" for m, s in unknown)
-            raise HistoryFileError(f"{path}: not signals of the plant: {names}")
+            raise HistoryFileError(
+                f"{path}: not signals of the plant: {names}; a wide file's columns are "
+                "machine.signal (or signals of --machine): name each with --column "
+                "FILE_COLUMN=machine.signal"
+            )
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -349,7 +376,8 @@ class HistoryImport:
             c = _quote(column)
             columns.append(
                 f"SELECT {sid}::INTEGER AS series_id, time, {c} AS value, "
-                f"isfinite({c}) AND {c} BETWEEN {low!r} AND {high!r} AS ok FROM _raw"
+                f"isfinite({c}) AND {c} BETWEEN {_sql_double(low)} AND {_sql_double(high)} "
+                "AS ok FROM _raw"
             )
         return [
             f"CREATE OR REPLACE TEMP TABLE _raw AS {self._raw_sql[path]}",

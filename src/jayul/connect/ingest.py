@@ -51,12 +51,39 @@ def make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
     return source
 
 
-def stale_after_s(bindings: Bindings) -> float:
+def stale_after_s(bindings: Bindings, index: int | None = None) -> float:
     """How long a connected source may deliver nothing before it reads as stale: the "no data"
-    number of periods (`connect.no_data.periods`) of the plant's shortest sampling period."""
+    number of periods (`connect.no_data.periods`) of the shortest sampling period among the
+    signals it carries (`connect.sources[index]`; the whole plant's without an index). A
+    gateway publishing every 5 s beside a PLC sampled every second is not stale after 5 s."""
     plant = bindings.plant
-    shortest = min(s.period_s for mt in plant.machine_types.values() for s in mt.signals)
+    periods = {
+        (m.id, s.id): s.period_s for m in plant.machines for s in plant.machine_type(m.id).signals
+    }
+    carried = set(periods) if index is None else source_signals(bindings, index) or set(periods)
+    shortest = min(periods[x] for x in carried)
     return max(bindings.connect.no_data.periods * shortest, 1.0)
+
+
+def source_signals(bindings: Bindings, index: int) -> set[tuple[str, str]]:
+    """The (machine, signal) pairs `connect.sources[index]` can deliver: those its nodes or
+    registers bind, or for a source that binds none (MQTT) those no other source binds."""
+
+    def bound(cfg: object) -> set[tuple[str, str]] | None:
+        if isinstance(cfg, OpcUaSource) and cfg.nodes is not None:
+            return {(n.machine, n.signal) for n in cfg.nodes}
+        if isinstance(cfg, ModbusSource):
+            return {(r.machine, r.signal) for r in cfg.registers}
+        return None
+
+    sources = bindings.connect.sources
+    own = bound(sources[index])
+    if own is not None:
+        return own
+    elsewhere = set().union(*(bound(c) or set() for i, c in enumerate(sources) if i != index))
+    plant = bindings.plant
+    every = {(m.id, s.id) for m in plant.machines for s in plant.machine_type(m.id).signals}
+    return every - elsewhere
 
 
 def _make_source(bindings: Bindings, index: int, intake: Intake) -> Source:
@@ -103,11 +130,12 @@ class Ingest:
             self.buffer, historian or bindings.historian_url(), on_stored=on_stored
         )
         # an OPC UA source with `nodes: []` serves only state tags (connect.machines), no signals
-        self.sources: list[Source] = [
-            make_source(bindings, i, self.intake)
-            for i, cfg in enumerate(bindings.connect.sources)
-            if not (isinstance(cfg, OpcUaSource) and cfg.nodes == [])
-        ]
+        self.sources: list[Source] = []
+        for i, cfg in enumerate(bindings.connect.sources):
+            if not (isinstance(cfg, OpcUaSource) and cfg.nodes == []):
+                source = make_source(bindings, i, self.intake)
+                source.link.stale_after_s = stale_after_s(bindings, i)
+                self.sources.append(source)
         self.links = LinkBoard([s.link for s in self.sources], stale_after_s(bindings))
         self.link_watch = LinkWatch(self.links)
         self.watch_s = watch_s

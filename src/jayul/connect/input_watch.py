@@ -133,13 +133,12 @@ class InputWatch:
         started when it never spoke), and its state: `receiving`, `silent` (nothing for
         longer than the "no data" limit, `stale_after_s`), `never` (nothing yet, still within
         that limit) or `stopped` (the source gave up, or `jayul run` is stopping)."""
-        limit = self.ingest.links.stale_after_s
         gave_up = {s.link.id: getattr(s, "failure", None) for s in self.ingest.sources}
         with self._lock:
             stopping = self.fatal
         out = []
         for link in self.ingest.links.states(now_ns):
-            last = link["last_seen_ns"]
+            last, limit = link["last_seen_ns"], link["stale_after_s"]
             silent_s = max(0.0, (now_ns - (last or self.started_ns)) / 1e9)
             why = gave_up.get(link["id"]) or stopping
             if why:

@@ -46,6 +46,7 @@ class Link:
     drops: int = 0
     retry_at: float | None = None  # wall-clock time of the next try while down
     can_go_stale: bool = False  # silence means trouble (module doc)
+    stale_after_s: float | None = None  # its own limit (its signals' periods); None: the board's
 
     def connected(self) -> None:
         self.up, self.since_ns, self.retry_at = True, utc_now_ns(), None
@@ -74,8 +75,12 @@ class LinkBoard:
         if not link.up:
             return "disconnected" if link.last_error else "connecting"
         last = max(link.last_seen_ns or 0, link.since_ns or 0)
-        silent = link.can_go_stale and (now_ns - last) / 1e9 > self.stale_after_s
+        silent = link.can_go_stale and (now_ns - last) / 1e9 > self.limit_s(link)
         return "stale" if silent else "connected"
+
+    def limit_s(self, link: Link) -> float:
+        """How long `link` may be silent before it reads stale."""
+        return link.stale_after_s if link.stale_after_s is not None else self.stale_after_s
 
     def states(self, now_ns: int | None = None) -> list[dict[str, Any]]:
         now = now_ns if now_ns is not None else utc_now_ns()
@@ -94,7 +99,7 @@ class LinkBoard:
                     "connects": x.connects,
                     "drops": x.drops,
                     "retry_in_s": retry,
-                    "stale_after_s": self.stale_after_s,
+                    "stale_after_s": self.limit_s(x),
                 }
             )
         return out

@@ -2,17 +2,20 @@
 
 The draft is a valid plant file (it loads with `load_bindings`) that the user edits: names,
 valid ranges where the source had none (marked `# TODO`), failure modes and maintenance
-actions (none are guessed). Each machine gets a machine type of its own; orders are a single
-placeholder product, since the twin needs one and a real plant's orders come from elsewhere.
+actions (none are guessed). It holds only what the plant showed: machines, their signals (unit,
+range, sampling period) and the bindings; no simulation parameters (nominal levels, noise,
+orders, crews, costs), which monitoring does not need (docs/twin.md). Each machine gets a
+machine type of its own. A tag whose name says it is the machine's state or its run-hour
+counter is drafted as a `connect.machines` binding instead of a signal, its code map to fill in.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 MAX_SIGNALS = 16  # per machine type (the plant model's limit)
-WIDE_RANGE = 1e6
 
 
 @dataclass
@@ -27,11 +30,38 @@ class DraftSignal:
 
 
 @dataclass
+class DraftTag:
+    """A tag that is not a signal: where the machine's state or run-hour counter is read, as a
+    `connect.machines` tag (`{kind: opcua, node_id: ...}` or `{kind: mqtt, topic, field}`)."""
+
+    tag: dict[str, str]
+    value: str = ""  # as last read, to help fill in the state's code map
+
+
+@dataclass
 class DraftMachine:
     id: str
     line: str
     signals: list[DraftSignal] = field(default_factory=list)
     note: str = ""
+    state: DraftTag | None = None
+    run_hours: DraftTag | None = None
+
+
+# Names PLC programmers give a machine's state and its operating-hour counter
+STATE_NAME = re.compile(r"(^|[^a-z])(status|state|mode|zustand|betriebsart)([^a-z]|$)", re.I)
+COUNTER_NAME = re.compile(
+    r"hours|hrs|runtime|run_time|operating|betriebsstunden|laufzeit|hour_?meter", re.I
+)
+
+
+def tag_role(name: str) -> str | None:
+    """`state` or `run_hours` when a tag's name says so, else None (a signal)."""
+    if STATE_NAME.search(name.replace(".", "_")):
+        return "state"
+    if COUNTER_NAME.search(name):
+        return "run_hours"
+    return None
 
 
 def _q(text: str) -> str:
@@ -43,52 +73,74 @@ def _num(x: float) -> str:
 
 
 def _signal_line(s: DraftSignal) -> str:
-    todo = ""
-    if s.low is None or s.high is None or not s.low < s.high:
-        low, high = -WIDE_RANGE, WIDE_RANGE
-        todo = "  # TODO: the sensor's valid range (the source gave none)"
+    fields = [f"id: {_q(s.id)}"]
+    if s.unit:
+        fields.append(f"unit: {_q(s.unit)}")
+    ranged = s.low is not None and s.high is not None and s.low < s.high
+    if ranged:
+        fields.append(f"low: {_num(s.low)}, high: {_num(s.high)}")  # type: ignore[arg-type]
+    fields.append(f"period_s: {_num(s.period_s)}")
+    if not ranged:
+        comment = "  # TODO: the sensor's valid range, low and high (the source gave none)"
     else:
-        low, high = s.low, s.high
-    nominal = s.value if s.value is not None else (low + high) / 2 if not todo else 0.0
-    noise = max(abs(high - low) * 0.005, 1e-3) if not todo else max(abs(nominal) * 0.01, 1e-3)
-    unit = _q(s.unit or "")
-    fields = (
-        f"{{id: {_q(s.id)}, unit: {unit}, nominal: {_num(nominal)}, noise: {_num(noise)}, "
-        f"low: {_num(low)}, high: {_num(high)}, period_s: {_num(s.period_s)}}}"
-    )
-    comment = f"  # {s.note}" if s.note and not todo else todo
-    return f"        - {fields}{comment}"
+        comment = f"  # {s.note}" if s.note else ""
+    return f"        - {{{', '.join(fields)}}}{comment}"
+
+
+def _tag_text(tag: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{k}: {_q(v)}" for k, v in tag.items()) + "}"
+
+
+def machines_yaml(machines: list[DraftMachine]) -> list[str]:
+    """`connect.machines`: the state and run-hour tags found, to check and complete."""
+    found = [m for m in machines if m.state is not None or m.run_hours is not None]
+    if not found:
+        return []
+    out = ["  machines:  # found by their names: check each, and fill in the state codes"]
+    for m in found:
+        out.append(f"    - machine: {_q(m.id)}")
+        if m.state is not None:
+            seen = f", last read {m.state.value!r}" if m.state.value else ""
+            out += [
+                "      state:",
+                f"        tag: {_tag_text(m.state.tag)}",
+                '        map: {}  # TODO: the PLC\'s codes, e.g. {"1": running, "2": idle, '
+                f'"3": down, "4": maintenance}}{seen}',
+            ]
+        if m.run_hours is not None:
+            out += [
+                "      run_hours:",
+                f"        tag: {_tag_text(m.run_hours.tag)}",
+                "        unit: hours  # TODO: hours, minutes, seconds or cycles",
+                "        since: commissioning  # or maintenance: restarts at every service",
+            ]
+    return out
 
 
 def draft_yaml(name: str, machines: list[DraftMachine], connect_yaml: list[str]) -> str:
     """The plant file text; `connect_yaml` are the lines of its `connect:` section's body."""
     lines = sorted({m.line for m in machines}) or ["line1"]
     out = [
-        f"# Drafted by jayul discovery for plant {name!r}: edit names, ranges and add failure",
-        "# modes and maintenance actions; keep the bindings under connect:.",
+        f"# Drafted by jayul discovery for plant {name!r}: edit names and ranges, add failure",
+        "# modes and maintenance actions if you like; keep the bindings under connect:.",
+        "# Only what the plant showed: enough to ingest, monitor and alert (docs/twin.md).",
         "plant:",
         f"  name: {plant_name(name)}",
         f"  lines: [{', '.join(lines)}]",
-        "  crews: {maintenance: 1}",
-        "  orders:  # a placeholder: jayul's twin needs one product; real orders come elsewhere",
-        "    arrivals_per_h: 1.0",
-        "    due_after_h: [8, 24]",
-        "    tardiness_cost_per_h: 0",
-        "    products: [{id: product, routing: [run], work: 1.0, share: 1.0}]",
         "  machine_types:",
     ]
     for m in machines:
         out.append(f"    {_q(m.id)}:" + (f"  # {m.note}" if m.note else ""))
-        out += ["      downtime_cost_per_h: 0", "      operations: {run: 1.0}", "      signals:"]
+        out.append("      signals:")
         out += [_signal_line(s) for s in m.signals[:MAX_SIGNALS]]
         if len(m.signals) > MAX_SIGNALS:
             rest = ", ".join(s.id for s in m.signals[MAX_SIGNALS:])
             out.append(f"        # left out (at most {MAX_SIGNALS} per machine type): {rest}")
-        out += ["      failure_modes: []", "      maintenance: []"]
     out.append("  machines:")
     out += [f"    - {{id: {_q(m.id)}, type: {_q(m.id)}, line: {m.line}}}" for m in machines]
     out.append("connect:")
     out += connect_yaml
+    out += machines_yaml(machines)
     return "\n".join(out) + "\n"
 
 
@@ -103,8 +155,10 @@ def merge(machines: list[DraftMachine]) -> list[DraftMachine]:
     out: dict[str, DraftMachine] = {}
     for m in machines:
         if m.id not in out:
-            out[m.id] = DraftMachine(m.id, m.line, list(m.signals), m.note)
+            out[m.id] = DraftMachine(m.id, m.line, list(m.signals), m.note, m.state, m.run_hours)
             continue
         known = {s.id for s in out[m.id].signals}
         out[m.id].signals += [s for s in m.signals if s.id not in known]
+        out[m.id].state = out[m.id].state or m.state
+        out[m.id].run_hours = out[m.id].run_hours or m.run_hours
     return list(out.values())

@@ -24,6 +24,16 @@ CLOCK_NOTE = (
     "simulated plant time (UTC): every time on this console, in the API and in the audit "
     "trail is on the twin's clock"
 )
+REAL_CLOCK_NOTE = (
+    "plant time (UTC): the clock of the computer running jayul run; samples carry the times "
+    "their sources stamped"
+)
+# What /api/kpis says when the plant keeps no KPI ledger (connected equipment)
+NOT_AVAILABLE_KPIS = (
+    "OEE, throughput, on-time rate and costs come from the twin's ledger of orders and costs; "
+    "over connected equipment jayul run does not compute them (failures, repairs and "
+    "maintenance are in the historian's events: Exports, or jayul query events)"
+)
 
 
 def _machine(state: LiveState, machine: str) -> dict[str, Any]:
@@ -58,7 +68,9 @@ def plant(
         "now_ns": snap.now_ns,
         "now_h": snap.now_h,
         "speed": state.speed,
-        "clock": CLOCK_NOTE,
+        # jayul run over real equipment (it has sources) rather than a twin (simulated time)
+        "connected_equipment": state.devices is not None,
+        "clock": CLOCK_NOTE if state.devices is None else REAL_CLOCK_NOTE,
         "gate": state.gate is not None,
         "counters": snap.counters,
         "last_error": state.last_error,
@@ -260,7 +272,10 @@ def activity(
 def kpis(
     state: LiveState = Depends(live_state), _: Session = Depends(current_session)
 ) -> dict[str, Any]:
+    known = bool(state.snapshot.kpis) or state.devices is None
     return {
+        "available": known,
+        "reason": "" if known else NOT_AVAILABLE_KPIS,
         "now": state.snapshot.kpis,
         "time": state.snapshot.now_ns,
         "history": list(state.kpi_history)[-500:],

@@ -47,7 +47,7 @@ class LiveTap(HealthMonitor):
     ) -> list[Alert]:
         alerts = self.inner.update(batch, states=states, changes=changes)
         for mid, mh in self.machines.items():
-            times, rows = pivot_rows(batch, mid, mh.signals, self._last_rows.get(mid))
+            times, rows = pivot_rows(batch, mid, mh.signals, self._last_rows.get(mid), mh.merge_ns)
             if len(rows) == 0:
                 continue
             self._last_rows[mid] = rows[-1]

@@ -62,9 +62,11 @@ async function refreshStatus() {
     const g = plant.counters.gate;
     document.getElementById("nav-approvals").textContent = open.length ? `(${open.length})` : "";
     document.getElementById("status").innerHTML =
-      `${esc(plant.name)} · <span title="${esc(plant.clock)}">simulated plant time</span> ` +
+      `${esc(plant.name)} · <span title="${esc(plant.clock)}">` +
+      `${plant.connected_equipment ? "plant time" : "simulated plant time"}</span> ` +
       `<span id="plant-time">${when(plant.now_ns)}</span> UTC ` +
-      `· ${plant.speed}× · ${esc(me.user)} (${esc(me.role)}) ` +
+      (plant.connected_equipment ? "" : `· ${plant.speed}× `) +
+      `· ${esc(me.user)} (${esc(me.role)}) ` +
       `<button id="logout">Sign out</button>` + (g ? "" : " · gate off");
     document.getElementById("logout").onclick = async () => {
       await api("POST", "/api/logout").catch(() => {});

@@ -53,7 +53,7 @@ export async function machinePage(el, ctx, id) {
     el.querySelector("#m-health").innerHTML = healthBar(s.indicator);
     el.querySelector("#m-suspect").innerHTML = s.suspect_mode ? `signals point at <b>${esc(s.suspect_mode)}</b>` : "";
     el.querySelector("#m-pending").innerHTML = s.pending_maintenance.length
-      ? `maintenance waiting for its crew: <b>${esc(s.pending_maintenance.join(", "))}</b>` : "";
+      ? `maintenance ${s.status === "maintenance" ? "under way" : "waiting for its crew"}: <b>${esc(s.pending_maintenance.join(", "))}</b>` : "";
   }
   status(m);
   const stream = new EventSource(`/api/machines/${encodeURIComponent(id)}/stream`);

@@ -19,7 +19,7 @@ export async function overviewPage(el) {
           ${healthBar(m.indicator)}
           ${m.suspect_mode ? `<div>points at <b>${esc(m.suspect_mode)}</b></div>` : ""}
           <div>${rulText(m.rul)}</div>
-          ${m.pending_maintenance.length ? `<div>maintenance waiting: ${esc(m.pending_maintenance.join(", "))}</div>` : ""}
+          ${m.pending_maintenance.length ? `<div>maintenance ${m.status === "maintenance" ? "under way" : "waiting"}: ${esc(m.pending_maintenance.join(", "))}</div>` : ""}
         </div>`).join("")}</div>`).join("");
   }
   await draw();
@@ -62,16 +62,22 @@ export async function approvalsPage(el, ctx) {
       : '<p class="notice" id="role-hint">Viewers read the queue; operators and engineers decide.</p>';
     el.innerHTML = `<h1>Approval queue</h1>${who}
       ${open.length ? "" : '<p class="muted">Nothing waits for a decision.</p>'}
-      <div class="grid">${open.map((a) => `
+      <div class="grid">${open.map((a) => {
+        // who proposed it ("user:olga" in the console, "autopilot", ...), through which origin
+        const by = (a.proposed_by ?? a.action.origin).replace(/^user:/, "");
+        const mine = a.proposed_by === `user:${ctx.me.user}`;  // the plant's four-eyes rule applies
+        return `
         <div class="card approval" data-approval="${esc(a.id)}">
           <h3><span>${esc(actionText(a.action))}</span><span class="badge">${esc(a.status)}</span></h3>
-          <div>proposed by <b>${esc(a.action.origin)}</b> at ${when(a.requested_at)}</div>
+          <div class="proposer">proposed by <b>${esc(by)}</b>${by === a.action.origin ? "" : ` (${esc(a.action.origin)})`} at ${when(a.requested_at)}</div>
           <div>${esc(a.action.expected_effect)}</div>
           <div class="muted">why a person decides: ${esc(a.reason)}</div>
           <div class="muted">may decide: ${esc(a.roles.join(", "))} · expires ${when(a.expires_at)}</div>
+          ${mine ? '<p class="muted own">You proposed this: under the four-eyes rule another person decides.</p>' : ""}
           ${who ? "" : `<p><button class="primary approve">Approve</button> <button class="reject">Reject…</button>
           <span class="error msg"></span></p>`}
-        </div>`).join("")}</div>
+        </div>`;
+      }).join("")}</div>
       <h2>Decided</h2><div class="scroll"><table><tr><th>action</th><th>status</th><th>by</th>
         <th>when</th><th>note</th></tr>${done.map((a) => `<tr><td>${esc(actionText(a.action))}</td>
         <td>${esc(a.status)}</td><td>${esc(a.decided_by ?? "")} ${a.decided_role ? `(${esc(a.decided_role)})` : ""}</td>
@@ -179,6 +185,11 @@ const KPI_TILES = [["oee", "OEE", pct], ["availability", "availability", pct],
   ["maintenance_cost", "maintenance cost", num], ["failure_cost", "failure cost", num]];
 
 export async function kpiPage(el) {
+  const first = await api("GET", "/api/kpis");
+  if (!first.available) {  // connected equipment: no ledger of orders and costs to show
+    el.innerHTML = `<h1>KPIs</h1><p class="notice" id="kpis-na">Not available: ${esc(first.reason)}.</p>`;
+    return;
+  }
   el.innerHTML = `<h1>KPIs</h1><div class="kpis" id="tiles"></div>
     <h2>Over time</h2><div class="charts"><div class="chart" id="c-oee"></div><div class="chart" id="c-cost"></div></div>`;
   const oee = lineChart(el.querySelector("#c-oee"), "OEE and availability", ["OEE", "availability"]);

@@ -56,6 +56,8 @@ export async function planPage(el) {
   const events = await api("GET", "/api/activity?hours=24");
   const now = plant.now_ns, t0 = now - 24 * 3.6e12;
   el.innerHTML = `<h1>Plan</h1><p class="notice" id="plan-na">Plan not available yet: ${esc(plan.reason)}.</p>
-    <h2>What the twin did in the last 24 plant hours (not a plan)</h2>
+    <h2 id="activity-title">${plant.connected_equipment
+      ? "What the machines did in the last 24 hours, from their state tags and events (not a plan)"
+      : "What the twin did in the last 24 plant hours (not a plan)"}</h2>
     ${gantt(bars(events, now).map((b) => ({ ...b, start: Math.max(b.start, t0) })), machines, t0, now)}`;
 }
