@@ -7,7 +7,7 @@ interval, fitted and predicting from the past only."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +15,14 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np
-from conftest import Login
 from process_state import OPERATOR, process_live_state
 
 from jayul.server import LiveState, create_app
 from jayul.server.soft_sensor_view import SoftSensorPanel
+
+# the `login` fixture of tests/server/conftest.py (not imported from there: another test
+# folder's conftest may hold the module name `conftest` in the same run)
+Login = Callable[[TestClient, str], dict[str, str]]
 
 pytest.importorskip("tep_studio", reason="the process twin needs the process extra")
 
