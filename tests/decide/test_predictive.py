@@ -14,6 +14,7 @@ from jayul.autopilot.setup import pilot_for
 from jayul.bench.jsp.check import check_plan
 from jayul.decide.policy import MachineView, Observation, RulView
 from jayul.decide.predictive import Predictive
+from jayul.decide.production import ProductionView
 from jayul.health.rul.fleet import FleetRulSettings
 from jayul.plant import load_demo_plant
 from jayul.records import MachineState
@@ -154,3 +155,29 @@ def test_the_alarm_shortens_the_named_modes_rul_in_the_planners_risk() -> None:
     plain, _ = off._risk(alarmed.rul or {}, 0.0)
     assert scaled is not None and plain is not None
     assert scaled.prob_before(72.0) > plain.prob_before(72.0) + 0.2
+
+
+def test_a_plant_without_crews_plans_maintenance_with_no_crew_limit() -> None:
+    """Real equipment often has no `crews:` section: the planner must not read that as no crew
+    at all (every maintenance unplannable) but as crews nobody limited."""
+    plant = load_demo_plant().model_copy(update={"crews": {}})
+    worn = RulView(levels=(0.1, 0.5, 0.9), hours=(2.0, 6.0, 20.0))
+    views = {
+        m.id: MachineView(
+            id=m.id,
+            type=m.type,
+            status=MachineState.RUNNING,
+            run_hours_since={f.id: 5000.0 for f in plant.machine_types[m.type].failure_modes},
+            pending_maintenance=(),
+            indicator=0.5,
+            suspect_mode=None,
+            rul={f.id: worn for f in plant.machine_types[m.type].failure_modes},
+        )
+        for m in plant.machines
+    }
+    production = ProductionView((), dict.fromkeys(views, 0.0), plant.crew_capacity(), 0.0)
+    obs = Observation(now_ns=0, now_h=0.0, machines=views, production=production)
+    policy = Predictive(time_limit_s=0.5)
+    problem = policy.problem(plant, obs, production)
+    assert problem.validate() == []
+    assert policy.decide(plant, obs), "worn machines and free crews: maintenance is planned"

@@ -118,3 +118,24 @@ def test_failure_modes_without_physics_still_name_the_suspect() -> None:
     assert [a.machine for a in alerts] == ["p2"]
     assert monitor.machines["p2"].suspect_mode == "die_wear"
     assert "failure_modes[0].wear_per_h" in "\n".join(plant.simulation_gaps())
+
+
+def test_a_maintenance_action_needs_neither_crew_nor_cost_and_no_crews_means_no_limit() -> None:
+    text = EXAMPLE.read_text().replace(
+        "      signals:\n",
+        "      maintenance:\n"
+        "        - {id: service, restores: [], duration_h: 2}\n"
+        "      signals:\n",
+        1,
+    )
+    plant = parse_plant(text, "sensors-only+maintenance.yaml")
+    action = plant.machine_type("p1").maintenance[0]
+    assert (action.crew, action.cost) == ("maintenance", 0.0)
+    assert plant.crews == {}
+    assert plant.crew_capacity() == {"maintenance": 3}  # room for every machine at once
+    assert any(g.startswith("plant.crews") for g in plant.simulation_gaps())
+
+
+def test_declared_crews_are_the_planning_capacity() -> None:
+    plant = load_plant(EXAMPLE.parent / "demo.yaml")
+    assert plant.crew_capacity() == plant.crews

@@ -191,12 +191,13 @@ class ConnectedPlant:
 
     def production(self) -> ProductionView:
         """No MES is bound, so no open work is known: a planning policy plans maintenance alone,
-        every machine free now and every crew of the plant file available."""
+        every machine free now and every crew of the plant file available (with no `crews:`
+        section, no crew limit)."""
         now = self.now_h
         free = {m.id: now for m in self.model.machines}
         orders = self.model.orders  # None: a plant file made for monitoring only
         tardiness = orders.tardiness_cost_per_h if orders is not None else 0.0
-        return ProductionView((), free, dict(self.model.crews), tardiness)
+        return ProductionView((), free, self.model.crew_capacity(), tardiness)
 
     def follow(self, plan: Plan | None) -> None:
         self._plan = plan

@@ -249,7 +249,7 @@ class Predictive:
             self._machine(plant, view, prod.free_at_h.get(mid, now), now)
             for mid, view in obs.machines.items()
         )
-        crews = {c: max(n, 0) for c, n in plant.crews.items()}
+        crews = {c: max(n, 0) for c, n in plant.crew_capacity().items()}
         return PlanningProblem(now, self.horizon_h, ops, machines, crews)
 
     def _machine(self, plant: Plant, view: MachineView, free_at: float, now: float) -> MachineState:

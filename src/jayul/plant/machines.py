@@ -119,8 +119,10 @@ class MaintenanceAction(Strict):
     id: str
     restores: list[str] = Field(description="failure modes whose health this action resets")
     duration_h: float = Field(gt=0)
-    crew: str
-    cost: float = Field(ge=0)
+    crew: str = Field(
+        "maintenance", description="the crew that does it (default: one crew, `maintenance`)"
+    )
+    cost: float = Field(0.0, ge=0, description="parts and labour per action (0: not costed)")
 
 
 class MachineType(Strict):

@@ -174,6 +174,15 @@ class Plant(Strict):
     def machine_type(self, machine_id: str) -> MachineType:
         return self.machine_types[self.spec(machine_id).type]
 
+    def crew_capacity(self) -> dict[str, int]:
+        """Crews and how many may work at once, for planning: the `crews:` section, or, on a
+        plant file without one (crews not modelled), every crew its machine types name with
+        room for every machine at once, so a plan is not held back by a limit nobody declared."""
+        if self.crews:
+            return dict(self.crews)
+        named = set().union(*(crews_of(mt) for mt in self.machine_types.values()))
+        return dict.fromkeys(sorted(named), len(self.machines))
+
     def spec(self, machine_id: str) -> MachineSpec:
         for m in self.machines:
             if m.id == machine_id:
