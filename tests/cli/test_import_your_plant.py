@@ -119,7 +119,7 @@ def test_run_says_where_it_keeps_what_it_records(site: Path) -> None:
     notes = start_notes(b.historian_url(), b.buffer_dir() / "gate.duckdb", 96.0)
     assert str(site / "hall.duckdb") in notes[0]  # beside the plant file, not here
     assert f"jayul audit verify --db {b.buffer_dir() / 'gate.duckdb'}" in notes[1]
-    assert "first 96 h of live production" in notes[2]
+    assert "first 96 h of production" in notes[2] and "--warm-days" in notes[2]
     assert len(start_notes(b.historian_url(), Path("g.duckdb"), None)) == 2  # --ingest-only
 
 

@@ -63,7 +63,28 @@ def backfill(
     progress: Callable[[float], None] | None = None,
 ) -> BackfillResult:
     """Run a fresh monitor over [start_ns, end_ns]; store and return its alerts."""
-    monitor = HealthMonitor(plant, fit_h=fit_h)
+    result = replay(
+        HealthMonitor(plant, fit_h=fit_h), historian, plant, start_ns, end_ns, window_h, progress
+    )
+    historian.append_events([a.to_event() for a in result.alerts])
+    return result
+
+
+def replay(
+    monitor: HealthMonitor,
+    historian: Historian,
+    plant: Plant,
+    start_ns: int,
+    end_ns: int,
+    window_h: float = 6.0,
+    progress: Callable[[float], None] | None = None,
+) -> BackfillResult:
+    """Run `monitor` over the stored samples of [start_ns, end_ns], a window at a time, oldest
+    first; return (not store) the alerts it raised, each with an id from (machine, time).
+
+    `jayul run` warms its live monitor this way at start, so a plant whose history was imported
+    (or that ran before) is judged from the first live sample instead of after `fit_h` hours
+    of live production; the alerts of that span were raised when it was imported or lived."""
     result = BackfillResult()
     step = max(int(window_h * NS_PER_H), 1)
     lo = start_ns
@@ -79,5 +100,4 @@ def backfill(
         if progress is not None:
             progress(min((hi - start_ns) / max(end_ns + 1 - start_ns, 1), 1.0))
         lo = hi
-    historian.append_events([a.to_event() for a in result.alerts])
     return result

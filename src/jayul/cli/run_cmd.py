@@ -38,6 +38,12 @@ def run(
     fit_h: float = typer.Option(
         96.0, min=0.0001, help="Hours of data the health monitor learns from."
     ),
+    warm_days: float = typer.Option(
+        60.0,
+        min=0.0,
+        help="Days of stored history (imported, or from an earlier run) the health monitor "
+        "runs over at start, so it judges from the first live sample (0: learn live only).",
+    ),
     detector: str = typer.Option(
         "default",
         help="The health monitor's detector: default (PCA on trailing levels), mspc, dpca or "
@@ -147,7 +153,7 @@ def run(
         pilot_store = store if edge is None else FleetTee(store, edge)
         pilot = plant_pilot(
             bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s,
-            detector_factory, (twin, recal), setpoint_targets, fault_model,
+            detector_factory, (twin, recal), setpoint_targets, fault_model, warm_days,
         )  # fmt: skip
     if edge is not None:
         edge.kpis = site_kpis(ingest, pilot)
@@ -211,7 +217,8 @@ def run(
 def start_notes(historian: str, gate_db: Path, fit_h: float | None) -> list[str]:
     """Where `jayul run` keeps what it records, so that `jayul query`, `jayul approvals` and
     `jayul audit verify` are pointed at it, and when the live health monitor starts judging
-    (it learns each machine from live production, not from imported history)."""
+    (it learns each machine from its first `fit_h` hours of production, the stored history
+    it ran over at start included)."""
     notes = [
         f"samples, events and alerts: {historian} (jayul query ... --db {historian})",
         f"approvals, audit trail and users: {gate_db} (jayul audit verify --db {gate_db})",
@@ -219,7 +226,7 @@ def start_notes(historian: str, gate_db: Path, fit_h: float | None) -> list[str]
     if fit_h is not None:
         notes.append(
             f"health monitor: each machine learns its normal from its first {fit_h:g} h of "
-            "live production (--fit-h) and raises no alert before; history imported with "
-            "`jayul import samples` was judged when it was imported"
+            "production (--fit-h), stored history included (--warm-days), and raises no alert "
+            "before"
         )
     return notes

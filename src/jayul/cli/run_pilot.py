@@ -88,6 +88,7 @@ def plant_pilot(
     twin: tuple[Path | None, RecalibrationPolicy],
     setpoint_targets: Path | None = None,
     fault_model: Path | None = None,
+    warm_days: float = 0.0,
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
     plant's own history when it has enough, the verifier (on the calibrated twin when one is
@@ -95,6 +96,7 @@ def plant_pilot(
     from jayul.autopilot.monitor import HealthMonitor
     from jayul.autopilot.plant_history import train_from_history
     from jayul.autopilot.setup import gate_for, pilot_for
+    from jayul.cli.run_warm import warm_from_history
     from jayul.verify import Verifier
 
     plant = bindings.plant
@@ -123,6 +125,9 @@ def plant_pilot(
         verifier, equipment.twin = calibrated_verifier(
             twin[0], plant, gate, store, equipment.time_ns(), twin[1]
         )
+    units = HealthMonitor(plant, fit_h, detector_factory)
+    for line in warm_from_history(units, store, plant, equipment.time_ns(), warm_days):
+        console.print(line, highlight=False, soft_wrap=True)
     pilot = pilot_for(
         plant,
         equipment,
@@ -131,9 +136,7 @@ def plant_pilot(
         rul_models,
         gate=gate,
         verifier=verifier,
-        monitor=_monitor(
-            plant, gate, HealthMonitor(plant, fit_h, detector_factory), fault_model, store
-        ),
+        monitor=_monitor(plant, gate, units, fault_model, store),
     )
     pilot.tick_h = tick_s / 3600.0
     pilot.flush_every = 1  # events reach the historian (and the console) at once
