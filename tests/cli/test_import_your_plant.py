@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from jayul.cli.main import app
 from jayul.cli.run_cmd import start_notes
 from jayul.connect.bindings import load_bindings
+from jayul.govern.db import connect
 from jayul.historian.open import open_historian
 
 PLANT = """
@@ -149,3 +150,30 @@ def test_history_of_signals_without_a_valid_range_imports(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     assert "2 stored" in result.output and "0 dead letters" in result.output
+
+
+def test_query_approvals_and_audit_find_what_the_plant_s_run_records(site: Path) -> None:
+    """After `jayul run --plant F`, the same `--plant F` finds its historian and its gate
+    database (gate.duckdb in connect.buffer's folder) from any working directory."""
+    plant = ["--plant", str(site / "hall.yaml")]
+    runner = CliRunner()
+    imported = runner.invoke(
+        app,
+        ["import", "events", str(site / "cmms.csv"), *plant, *EVENT_ARGS,
+         "--delimiter", ";", "--machines", "E1=e1,E2=e2"],
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(app, ["query", "events", *plant])
+    assert listed.exit_code == 0 and "3 events" in listed.output, listed.output
+    here = runner.invoke(app, ["query", "events"])  # jayul.duckdb here: nothing recorded
+    assert "3 events" not in here.output
+    gate_db = load_bindings(site / "hall.yaml").buffer_dir() / "gate.duckdb"
+    before_run = runner.invoke(app, ["approvals", "list", *plant])
+    assert before_run.exit_code == 2 and str(gate_db) in before_run.output  # names the file
+    gate_db.parent.mkdir(parents=True)
+    connect(gate_db).close()  # as `jayul run --plant` leaves it
+    assert runner.invoke(app, ["approvals", "list", *plant]).exit_code == 0
+    assert not Path("jayul.duckdb").exists()
+    verified = runner.invoke(app, ["audit", "verify", *plant])
+    assert verified.exit_code in (0, 3), verified.output  # an empty trail: intact
+    assert "broken" not in verified.output.lower()

@@ -96,6 +96,29 @@ def plant_historian(db: str | None, plant_file: Path | None) -> str:
         fail(str(exc))
 
 
+# `--plant` for commands on what `jayul run --plant FILE` recorded
+PLANT_FILE_OPTION: Any = typer.Option(
+    None,
+    "--plant",
+    help="A plant file run with `jayul run --plant`: read what that run records (its "
+    "historian, or its gate database gate.duckdb in connect.buffer's folder) instead of --db.",
+)
+
+
+def plant_gate_db(db: Path, plant_file: Path | None) -> Path:
+    """The gate database a command given `--plant` uses: the one `jayul run --plant` of that
+    file keeps (gate.duckdb in the durable buffer's folder, as `jayul run` prints at start);
+    without a plant file, `--db`."""
+    if plant_file is None:
+        return db
+    from jayul.connect.bindings import BindingsError, load_bindings
+
+    try:
+        return load_bindings(plant_file).buffer_dir() / "gate.duckdb"
+    except BindingsError as exc:
+        fail(str(exc))
+
+
 def replace_scratch(db: Path, made_by: str) -> None:
     """Start a simulated run afresh in `db`, refusing a file it did not make itself."""
     if db.exists():

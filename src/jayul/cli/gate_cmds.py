@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.cli.db_option import DB_FILE_OPTION
+from jayul.cli.db_option import DB_FILE_OPTION, PLANT_FILE_OPTION, plant_gate_db
 from jayul.cli.local_auth import (
     Identity,
     NotAllowedError,
@@ -93,8 +93,10 @@ def _find(queue: ApprovalQueue, prefix: str) -> Approval:
 def approvals_list(
     db: Path = DbOption,
     all_: bool = typer.Option(False, "--all", help="also decided and expired requests"),
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Show approval requests (open ones unless --all)."""
+    db = plant_gate_db(db, plant)
     with plant_db(db) as (con, audit):
         queue = ApprovalQueue(con, audit)
         items = queue.requests(None if all_ else OPEN)
@@ -163,9 +165,10 @@ def approvals_approve(
     password_file: Path | None = PasswordFileOption,
     note: str = typer.Option("", "--note"),
     db: Path = DbOption,
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Approve an open request (your stored role must be one the request allows)."""
-    _decide(db, approval_id, True, user, password_file, note)
+    _decide(plant_gate_db(db, plant), approval_id, True, user, password_file, note)
 
 
 @approvals_app.command("reject")
@@ -175,9 +178,10 @@ def approvals_reject(
     password_file: Path | None = PasswordFileOption,
     note: str = typer.Option("", "--note"),
     db: Path = DbOption,
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Reject an open request: it will not run."""
-    _decide(db, approval_id, False, user, password_file, note)
+    _decide(plant_gate_db(db, plant), approval_id, False, user, password_file, note)
 
 
 def _check_line(plant: Path | None, line: str | None) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from jayul.cli.db_option import PLANT_FILE_OPTION, plant_gate_db
 from jayul.cli.gate_cmds import DbOption, console, fail, plant_db
 from jayul.govern.audit import verify_database
 from jayul.govern.audit_anchor import open_anchor
@@ -193,10 +194,12 @@ def audit_verify(
         "duckdb:///PATH; ?trail=NAME if not the plant database's path), or an anchor file",
     ),
     key_file: Path | None = KeyFileOption,
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Check the trail: chain, MACs, head and signed checkpoints. Exit 0: intact and proven
     by the key; 1: broken (changed, deleted, reordered, inserted, forged); 3: intact as far
     as it can be checked, but not proven (no key, or records written before the key)."""
+    db = plant_gate_db(db, plant)
     cps = _checkpoints(checkpoints)
     if anchor is not None:
         try:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.cli.db_option import DB_URL_OPTION
+from jayul.cli.db_option import PLANT_DB_URL_OPTION, PLANT_FILE_OPTION, plant_historian
 from jayul.historian.base import Historian
 from jayul.historian.open import is_postgres, open_historian, parse_duckdb_url
 from jayul.records import EventKind
@@ -19,7 +19,8 @@ from jayul.shell.errors import fail
 query_app = typer.Typer(help="Read the historian: samples, buckets, events.", no_args_is_help=True)
 console = Console()
 
-DB = DB_URL_OPTION
+DB = PLANT_DB_URL_OPTION
+PLANT = PLANT_FILE_OPTION
 START = typer.Option(None, help="From this UTC time (ISO 8601, e.g. 2026-01-02T00:00).")
 END = typer.Option(None, help="Until this UTC time (exclusive).")
 
@@ -66,9 +67,11 @@ def samples(
     start: str | None = START,
     end: str | None = END,
     limit: int = typer.Option(20, help="Rows to print (the last ones)."),
-    db: str = DB,
+    db: str | None = DB,
+    plant: Path | None = PLANT,
 ) -> None:
     """A machine's samples, raw or bucketed."""
+    db = plant_historian(db, plant)
     lo, hi = _range(start, end)
     with open_existing(db) as hist:
         if bucket:
@@ -103,9 +106,11 @@ def events(
     start: str | None = START,
     end: str | None = END,
     limit: int = typer.Option(50, help="At most this many (the oldest first)."),
-    db: str = DB,
+    db: str | None = DB,
+    plant: Path | None = PLANT,
 ) -> None:
     """Events: alerts with their reasons, failures, maintenance, actions, orders."""
+    db = plant_historian(db, plant)
     lo, hi = _range(start, end)
     try:
         kinds = [EventKind(k) for k in kind] if kind else None
