@@ -114,7 +114,7 @@ def plant_gate_db(db: Path, plant_file: Path | None) -> Path:
     from jayul.connect.bindings import BindingsError, load_bindings
 
     try:
-        return load_bindings(plant_file).buffer_dir() / "gate.duckdb"
+        return load_bindings(plant_file).gate_db()
     except BindingsError as exc:
         fail(str(exc))
 

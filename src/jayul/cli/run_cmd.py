@@ -144,7 +144,7 @@ def run(
         )
     except (OSError, ValueError) as exc:
         fail(f"cannot start the ingest pipeline: {exc}")
-    where = gate_db or Path(buffer or bindings.buffer_dir()) / "gate.duckdb"
+    where = gate_db or bindings.gate_db(buffer)
     pilot = None
     if not ingest_only:
         from jayul.calibrate.recalibration import RecalibrationPolicy

@@ -424,6 +424,11 @@ class Bindings:
         p = Path(self.connect.buffer)
         return p if p.is_absolute() else self.path.parent / p
 
+    def gate_db(self, buffer: Path | None = None) -> Path:
+        """The gate database `jayul run` keeps (approvals, audit trail, users): gate.duckdb in
+        the durable buffer's folder (`buffer`, else `connect.buffer`)."""
+        return (buffer or self.buffer_dir()) / "gate.duckdb"
+
     def resolve(self, file: str | None) -> Path | None:
         """A path named in the file, relative to the file's folder."""
         if file is None:
