@@ -51,9 +51,10 @@ from jayul.bench.jsp.command import bench_replan  # noqa: E402
 
 bench_app.command("replan")(bench_replan)
 
-from jayul.bench.api.command import bench_api  # noqa: E402
+from jayul.bench.api.command import bench_api, bench_lock_wait  # noqa: E402
 
 bench_app.command("api")(bench_api)
+bench_app.command("lock-wait")(bench_lock_wait)
 
 from jayul.bench.rul_twin.command import bench_rul_twin  # noqa: E402
 
