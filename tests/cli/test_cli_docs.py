@@ -82,3 +82,12 @@ def test_table_rows_name_only_options_their_command_has() -> None:
         named = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", match.group(2)))
         bad += [f"{match.group(1)} {flag}" for flag in sorted(named - allowed)]
     assert bad == [], f"docs/cli.md rows name options their command lacks: {bad}"
+
+
+def test_every_benchmark_writes_a_report() -> None:
+    """docs/cli.md and `jayul bench --help` promise `--report FILE` on every benchmark."""
+    code = _code()
+    benches = [c for c in code if c.startswith("jayul bench ")]
+    assert len(benches) > 20
+    without = [c for c in benches if "--report" not in code[c]]
+    assert without == ["jayul bench tep-generate"], "a benchmark without --report"

@@ -10,7 +10,8 @@ from __future__ import annotations
 import typer
 
 bench_app = typer.Typer(
-    help="Benchmarks: public data sets, policies, throughput. Each accepts --report FILE.",
+    help="Benchmarks: public data sets, policies, throughput. Each accepts --report FILE "
+    "(tep-generate writes a data set instead).",
     no_args_is_help=True,
 )
 
