@@ -60,10 +60,11 @@ def _flags(spelled: list[str]) -> set[str]:
 def test_options_section_matches_the_app() -> None:
     code, documented = _code(), _documented()
     assert len(code) > 20
-    assert sorted(set(code) - set(documented)) == [], "commands missing from the options list"
+    missing = sorted(set(code) - set(documented))
+    assert missing == [], f"add to docs/cli.md's '{SECTION[3:]}': {missing}"
     assert sorted(set(documented) - set(code)) == [], "options list names unknown commands"
     wrong = {c: (documented[c], code[c]) for c in code if sorted(documented[c]) != sorted(code[c])}
-    assert wrong == {}, f"docs/cli.md options (documented, declared) differ: {wrong}"
+    assert wrong == {}, f"docs/cli.md's '{SECTION[3:]}' (documented, declared) differ: {wrong}"
 
 
 def test_table_rows_name_only_options_their_command_has() -> None:
