@@ -57,10 +57,8 @@ def test_a_bad_monitoring_section_stops_the_run_naming_file_and_field(tmp_path: 
     result = CliRunner().invoke(app, ["run", "--plant", str(bad), "--seconds", "1"])
     assert result.exit_code != 0
     assert str(bad) in result.output and "plant.monitoring.raise_h" in result.output
-    assert (
-        ("Traceback" not in result.output
-        and result.exception is None)
-        or isinstance(result.exception, SystemExit)
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(
+        result.exception, SystemExit
     )
     good = tmp_path / "ok.yaml"
     good.write_text(plant_text(""))
