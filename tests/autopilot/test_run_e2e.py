@@ -9,6 +9,7 @@ audit trail and visible through the API."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -140,9 +141,10 @@ def test_jayul_run_end_to_end(tmp_path: Path) -> None:
     server = VendorServer(["Pump-1"]).start()
     root = f"e2e-{uuid.uuid4().hex[:8]}"
     server.set("Pump-1", "OperatingHours", 5321.0)
+    plant_file = pump_plant_file(tmp_path, server, root)
     args = [
-        "--plant", str(pump_plant_file(tmp_path, server, root)),
-        "--autonomy", "L3", "--fit-h", "2", "--tick-s", "0.3", "--seconds", "180",
+        "--plant", str(plant_file), "--autonomy", "L3", "--fit-h", "2", "--tick-s", "0.3",
+        "--seconds", "180", "--clear-h", "12",
     ]  # fmt: skip
     with server, jayul_run(args, PASSWORD) as run:
         api = run.api
@@ -171,7 +173,23 @@ def test_jayul_run_end_to_end(tmp_path: Path) -> None:
             10,
         )
         assert_audit_trail(api, ("alert", "not_verified", "action_pending", "action_executed"))
+        # the decision is in the plant's history too, where the exports read
+        exported = urllib.request.Request(
+            f"{run.base}/export/events?kind=approval&start_ns=0",
+            headers={"Authorization": f"Bearer {api.token}"},
+        )
+        with urllib.request.urlopen(exported, timeout=10) as resp:
+            assert "approved by olga (operator)" in resp.read().decode()
     assert "no machine state bound for press1" in run.out
+    assert "cleared after 12 h below (--clear-h)" in run.out
+    # after the run, `jayul query events --plant FILE` shows who approved what
+    query = subprocess.run(
+        [sys.executable, "-c", "from jayul.cli.main import app; app()", "query", "events",
+         "--plant", str(plant_file), "--kind", "approval", "--start", "2000-01-01"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert query.returncode == 0, query.stderr
+    assert "approved by olga (operator)" in query.stdout, query.stdout
 
 
 def _up(base: str) -> bool:

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ from jayul.bench.api.harness import CHROMIUM_ARGS, call, chromium_path, free_por
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("JAYUL_ARTIFACTS", ROOT / "build" / "test-artifacts")) / "console"
 PASSWORD = "devices-admin-pw"
+
+# the folder conftest's fixture: wait until `jayul run` serves its console
+AwaitConsole = Callable[[str, "subprocess.Popen[bytes]", Path], None]
 
 if chromium_path() is None:
     pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
@@ -52,7 +55,7 @@ class Broker:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[str, Broker]]:
+def running(tmp_path: Path, await_console: AwaitConsole) -> Iterator[tuple[str, Broker]]:
     broker = Broker(tmp_path)
     broker.start()
     plant = tmp_path / "plant.yaml"
@@ -72,11 +75,7 @@ def running(tmp_path: Path) -> Iterator[tuple[str, Broker]]:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while not _up(url):
-            assert proc.poll() is None, (SHOTS / "devices-run.log").read_text()
-            assert time.monotonic() < deadline, "jayul run did not serve the console"
-            time.sleep(0.5)
+        await_console(url, proc, SHOTS / "devices-run.log")
         yield url, broker
     finally:
         proc.terminate()
@@ -131,13 +130,6 @@ def test_the_devices_page_follows_a_broker_going_away_and_back(
         page.screenshot(path=str(SHOTS / "devices-3-reconnected.png"), full_page=True)
         assert not errors, errors
         browser.close()
-
-
-def _up(url: str) -> bool:
-    try:
-        return call(url, "GET", "/api/health")[0] == 200
-    except OSError:
-        return False
 
 
 def _devices(url: str) -> Any:

@@ -11,8 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +40,9 @@ connect:
     - {kind: mqtt, port: PORT, topic_root: hall}
 """
 
+# the folder conftest's fixture: wait until `jayul run` serves its console
+AwaitConsole = Callable[[str, "subprocess.Popen[bytes]", Path], None]
+
 if chromium_path() is None:
     pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="pip install playwright")
@@ -50,7 +52,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[str]:
+def console(tmp_path: Path, await_console: AwaitConsole) -> Iterator[str]:
     broker_port = free_port()
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(f"listener {broker_port} 127.0.0.1\nallow_anonymous true\n")
@@ -68,11 +70,7 @@ def console(tmp_path: Path) -> Iterator[str]:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while not _up(url):
-            assert proc.poll() is None, (SHOTS / "real-plant-run.log").read_text()
-            assert time.monotonic() < deadline, "jayul run did not serve the console"
-            time.sleep(0.5)
+        await_console(url, proc, SHOTS / "real-plant-run.log")
         yield url
     finally:
         proc.terminate()
@@ -120,10 +118,3 @@ def test_the_console_of_a_real_plant_says_what_it_is(console: str) -> None:
         page.screenshot(path=str(SHOTS / "real-plant-approvals.png"), full_page=True)
         assert not errors, errors
         browser.close()
-
-
-def _up(url: str) -> bool:
-    try:
-        return call(url, "GET", "/api/health")[0] == 200
-    except OSError:
-        return False

@@ -5,6 +5,15 @@ time (all machines together, oldest first), so each machine fits on its first `f
 scores everything after, and each alert is stamped at the time of the rows that raised it, not
 at the time of the import. Alert ids are derived from (machine, time), so running the backfill
 again over the same span stores no second copy of an alert.
+
+The machines' states stored beside the samples (operation start and end, failure, repair,
+maintenance) are applied in time order, window by window, as the live loop applies the states
+of each tick: an idle or stopped machine is not judged (nor learnt from), the first rows after a
+start settle, and the end of a repair or of maintenance resets the machine's alarm state. A
+history that records no production events (a real plant's state tag stores only failures,
+repairs and maintenance) reads a machine back from repair or maintenance as producing, since
+nothing would ever say it started again; before the first stored event, a machine is taken as
+producing (as the live monitor takes a machine whose state is not known).
 """
 
 from __future__ import annotations
@@ -17,8 +26,19 @@ import numpy as np
 from jayul.autopilot.monitor import HealthMonitor
 from jayul.historian.base import Historian
 from jayul.plant import Plant
-from jayul.records import Alert, Samples
+from jayul.records import Alert, Event, EventKind, MachineState, Samples
+from jayul.records.state_changes import (
+    PRODUCTION_EVENT_KINDS,
+    STATE_EVENT_KINDS,
+    StateChange,
+    state_changes,
+)
 from jayul.records.timebase import NS_PER_H
+
+# How far before the span stored state events are read, for each machine's state at its start:
+# a machine idle or in maintenance when the span opens is not judged as running.
+STATE_LOOKBACK_NS = 30 * 24 * NS_PER_H
+RESTORED = (EventKind.MAINTENANCE_END, EventKind.REPAIR_END)
 
 
 @dataclass
@@ -51,6 +71,32 @@ def _window(historian: Historian, plant: Plant, lo: int, hi: int) -> Samples:
         np.concatenate([p.value for p in parts]),
         np.concatenate([p.quality for p in parts]),
     )
+
+
+def stored_states(
+    historian: Historian, plant: Plant, start_ns: int, end_ns: int
+) -> tuple[list[StateChange], list[Event]]:
+    """The plant's stored state changes up to `end_ns` (from `STATE_LOOKBACK_NS` before
+    `start_ns`), in time order, and the repair and maintenance ends within the span (each
+    resets the machine's alarm state, as live). A machine with no production events stored
+    comes back from repair or maintenance producing (see the module's docstring)."""
+    ours = set(plant.machine_ids)
+    events = [
+        e
+        for e in historian.query_events(
+            start_ns - STATE_LOOKBACK_NS, end_ns + 1, kinds=STATE_EVENT_KINDS
+        )
+        if e.machine in ours
+    ]
+    producing_recorded = {e.machine for e in events if e.kind in PRODUCTION_EVENT_KINDS}
+    changes = [
+        c._replace(state=MachineState.RUNNING)
+        if c.state is MachineState.IDLE and c.machine not in producing_recorded
+        else c
+        for c in state_changes(events)
+    ]
+    resets = [e for e in events if e.kind in RESTORED and e.time >= start_ns]
+    return changes, resets
 
 
 def backfill(
@@ -87,16 +133,23 @@ def replay(
     of live production; the alerts of that span were raised when it was imported or lived."""
     result = BackfillResult()
     step = max(int(window_h * NS_PER_H), 1)
+    changes, resets = stored_states(historian, plant, start_ns, end_ns)
     lo = start_ns
     while lo <= end_ns:
         hi = min(lo + step, end_ns + 1)
         batch = _window(historian, plant, lo, hi)
         result.windows += 1
         result.samples += len(batch)
-        if len(batch):
-            for alert in monitor.update(batch):
+        # the changes up to this window's end (those before the span: the state it opens in)
+        now = [c for c in changes if c.time < hi]
+        changes = changes[len(now) :]
+        if len(batch) or now:
+            for alert in monitor.update(batch, changes=now):
                 stamped = alert.model_copy(update={"id": f"backfill-{alert.machine}-{alert.time}"})
                 result.alerts.append(stamped)
+        for event in resets:
+            if lo <= event.time < hi and event.machine is not None:
+                monitor.reset_machine(event.machine)
         if progress is not None:
             progress(min((hi - start_ns) / max(end_ns + 1 - start_ns, 1), 1.0))
         lo = hi

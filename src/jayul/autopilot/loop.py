@@ -342,6 +342,13 @@ class Autopilot:
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def record_now(self, events: list[Event]) -> None:
+        """Events from outside the loop (a person's decision through the console or the API)
+        into the historian at once, beside the loop's own."""
+        self.counters.events += len(events)
+        self._pending_events.extend(events)
+        self.flush()
+
     def say_once(self, key: str, message: str) -> None:
         """Log `message` the first time `key` comes up, and keep it in `notices`."""
         if key in self._said:

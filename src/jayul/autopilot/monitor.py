@@ -136,18 +136,24 @@ class HealthMonitor:
         detector_factory: Callable[[], Detector] = default_detector,
         quantile: float = DEFAULT_QUANTILE,
         margin: float = DEFAULT_MARGIN,
-        smoothing_h: float = 2.0,
-        raise_h: float = 1.0,
-        clear_h: float = 24.0,
+        smoothing_h: float | None = None,
+        raise_h: float | None = None,
+        clear_h: float | None = None,
     ) -> None:
         self.plant = plant
         self.fit_h = fit_h
         self.detector_factory = detector_factory
         self.quantile = quantile
         self.margin = margin
-        self.smoothing_h = smoothing_h  # time constant of the indicator
-        self.raise_h = raise_h  # alarm when above the level for half of this window
-        self.clear_h = clear_h  # clear after this long below 0.7 x the level
+        # the alert timing: as given (`jayul run --raise-h` ...), else the plant file's
+        # `monitoring:` section, whose defaults are 2, 1 and 24 h
+        timing = plant.monitoring
+        # time constant of the indicator
+        self.smoothing_h = timing.smoothing_h if smoothing_h is None else smoothing_h
+        # alarm when above the level for half of this window
+        self.raise_h = timing.raise_h if raise_h is None else raise_h
+        # clear after this long below 0.7 x the level
+        self.clear_h = timing.clear_h if clear_h is None else clear_h
         self.machines = {
             m.id: MachineHealth(
                 m.id,

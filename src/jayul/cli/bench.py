@@ -115,3 +115,7 @@ bench_app.command("federated")(bench_federated)
 from jayul.bench.agents.command import bench_agents  # noqa: E402
 
 bench_app.command("agents")(bench_agents)
+
+from jayul.bench.warm_start.command import bench_warm_start  # noqa: E402
+
+bench_app.command("warm-start")(bench_warm_start)

@@ -11,9 +11,10 @@ import typer
 from rich.console import Console
 
 from jayul.cli.fleet_site import site_edge, site_kpis, stored_hook
-from jayul.cli.run_pilot import action_sinks, check_brokers, plant_pilot, report
+from jayul.cli.run_pilot import action_sinks, alert_timing, check_brokers, plant_pilot, report
 from jayul.cli.twin_serve import load_or_fail
 from jayul.health.defaults import named_detector
+from jayul.plant.monitoring import Monitoring
 from jayul.records import utc_now_ns
 from jayul.shell.errors import fail
 
@@ -43,6 +44,24 @@ def run(
         min=0.0,
         help="Days of stored history (imported, or from an earlier run) the health monitor "
         "runs over at start, so it judges from the first live sample (0: learn live only).",
+    ),
+    smoothing_h: float | None = typer.Option(
+        None,
+        min=0.0001,
+        help="Hours over which the health monitor smooths its score (default: the plant "
+        "file's monitoring.smoothing_h, else 2).",
+    ),
+    raise_h: float | None = typer.Option(
+        None,
+        min=0.0001,
+        help="An alert is raised when the smoothed score is above the alarm level for half of "
+        "this many hours (default: monitoring.raise_h, else 1).",
+    ),
+    clear_h: float | None = typer.Option(
+        None,
+        min=0.0001,
+        help="An alert clears after this many hours back below 0.7 x the level (default: "
+        "monitoring.clear_h, else 24).",
     ),
     detector: str = typer.Option(
         "default",
@@ -145,15 +164,16 @@ def run(
     except (OSError, ValueError) as exc:
         fail(f"cannot start the ingest pipeline: {exc}")
     where = gate_db or bindings.gate_db(buffer)
-    pilot = None
+    pilot, timing = None, None
     if not ingest_only:
         from jayul.calibrate.recalibration import RecalibrationPolicy
 
         recal = RecalibrationPolicy(every_days=recalibrate_days, max_error=recalibrate_error)
         pilot_store = store if edge is None else FleetTee(store, edge)
+        timing = alert_timing(bindings.plant, smoothing_h, raise_h, clear_h)
         pilot = plant_pilot(
             bindings, equipment, policy, pilot_store, where, level, fit_h, tick_s,
-            detector_factory, (twin, recal), setpoint_targets, fault_model, warm_days,
+            detector_factory, (twin, recal), setpoint_targets, fault_model, warm_days, timing,
         )  # fmt: skip
     if edge is not None:
         edge.kpis = site_kpis(ingest, pilot)
@@ -188,7 +208,7 @@ def run(
     console.print(
         f"running [bold]{bindings.plant.name}[/] from {kinds}; Ctrl-C stops", highlight=False
     )
-    for line in start_notes(url, where, None if ingest_only else fit_h):
+    for line in start_notes(url, where, None if ingest_only else fit_h, timing):
         console.print(line, highlight=False, soft_wrap=True)
     try:
         if pilot is not None and port is not None:
@@ -214,7 +234,9 @@ def run(
         store.close()
 
 
-def start_notes(historian: str, gate_db: Path, fit_h: float | None) -> list[str]:
+def start_notes(
+    historian: str, gate_db: Path, fit_h: float | None, timing: Monitoring | None = None
+) -> list[str]:
     """Where `jayul run` keeps what it records, so that `jayul query`, `jayul approvals` and
     `jayul audit verify` are pointed at it, and when the live health monitor starts judging
     (it learns each machine from its first `fit_h` hours of production, the stored history
@@ -228,5 +250,11 @@ def start_notes(historian: str, gate_db: Path, fit_h: float | None) -> list[str]
             f"health monitor: each machine learns its normal from its first {fit_h:g} h of "
             "production (--fit-h), stored history included (--warm-days), and raises no alert "
             "before"
+        )
+    if timing is not None:
+        notes.append(
+            f"alerts: raised after {timing.raise_h / 2:g} h above the level within "
+            f"{timing.raise_h:g} h (--raise-h), score smoothed over {timing.smoothing_h:g} h "
+            f"(--smoothing-h), cleared after {timing.clear_h:g} h below (--clear-h)"
         )
     return notes

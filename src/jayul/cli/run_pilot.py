@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jayul.gate import AutonomyLevel, Gate
     from jayul.historian.base import Historian
     from jayul.plant.model import Plant
+    from jayul.plant.monitoring import Monitoring
 
 console = Console()
 
@@ -75,6 +76,16 @@ def action_sinks(bindings: Bindings) -> list[ActionExecutor]:
     return sinks
 
 
+def alert_timing(
+    plant: Plant, smoothing_h: float | None, raise_h: float | None, clear_h: float | None
+) -> Monitoring:
+    """The health monitor's alert timing for this run: the plant file's `monitoring:`
+    section (its defaults when the file has none), each hour given as an option replacing the
+    file's."""
+    given = {"smoothing_h": smoothing_h, "raise_h": raise_h, "clear_h": clear_h}
+    return plant.monitoring.model_copy(update={k: v for k, v in given.items() if v is not None})
+
+
 def plant_pilot(
     bindings: Bindings,
     equipment: ConnectedPlant,
@@ -89,6 +100,7 @@ def plant_pilot(
     setpoint_targets: Path | None = None,
     fault_model: Path | None = None,
     warm_days: float = 0.0,
+    timing: Monitoring | None = None,
 ) -> Autopilot:
     """The same autopilot `jayul demo` builds, over connected equipment: RUL models from the
     plant's own history when it has enough, the verifier (on the calibrated twin when one is
@@ -125,7 +137,11 @@ def plant_pilot(
         verifier, equipment.twin = calibrated_verifier(
             twin[0], plant, gate, store, equipment.time_ns(), twin[1]
         )
-    units = HealthMonitor(plant, fit_h, detector_factory)
+    timing = timing or plant.monitoring
+    units = HealthMonitor(
+        plant, fit_h, detector_factory,
+        smoothing_h=timing.smoothing_h, raise_h=timing.raise_h, clear_h=timing.clear_h,
+    )  # fmt: skip
     for line in warm_from_history(units, store, plant, equipment.time_ns(), warm_days):
         console.print(line, highlight=False, soft_wrap=True)
     pilot = pilot_for(

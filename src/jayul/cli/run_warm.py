@@ -4,6 +4,7 @@ sample instead of learning `--fit-h` hours of live production first."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -30,6 +31,7 @@ def warm_from_history(
     if days <= 0:
         return ["health monitor: not warmed from history (--warm-days 0)"]
     start = now_ns - int(days * 24 * NS_PER_H)
+    began = time.monotonic()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -48,7 +50,8 @@ def warm_from_history(
     learning = sorted(set(monitor.machines) - set(fitted))
     lines = [
         f"health monitor: ran over {result.samples:,} stored samples of the last {days:g} days "
-        f"({len(result.alerts)} alert(s) there, raised when they were stored, not again)"
+        f"in {time.monotonic() - began:.1f} s ({len(result.alerts)} alert(s) there, raised when "
+        "they were stored, not again)"
     ]
     if fitted:
         lines.append(f"  judging from the first live sample: {', '.join(fitted)}")

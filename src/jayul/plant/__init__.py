@@ -18,6 +18,7 @@ from jayul.plant.machines import (
     Signal,
 )
 from jayul.plant.model import EmissionFactors, Orders, Plant, Process, Product, ProductLimit
+from jayul.plant.monitoring import Monitoring
 from jayul.plant.rules import AlarmRule, FourEyesRule
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MachineSpec",
     "MachineType",
     "MaintenanceAction",
+    "Monitoring",
     "NotModelledError",
     "Orders",
     "Plant",

@@ -3,8 +3,9 @@
 A machine type carries what machines of that type share (operations, signals, failure modes,
 maintenance actions, setpoints); a machine names its type and line. `Plant.machine(id)`
 gives the resolved view the rest of jayul uses. The machine types' parts are in
-`jayul.plant.machines`, the alarm and four-eyes rules in `jayul.plant.rules`; both are
-re-exported here, where the rest of jayul imports them from.
+`jayul.plant.machines`, the alarm and four-eyes rules in `jayul.plant.rules`, the health
+monitor's alert timing (`monitoring:`) in `jayul.plant.monitoring`; all are re-exported here,
+where the rest of jayul imports them from.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from jayul.plant.machines import (
     Signal,
     crews_of,
 )
+from jayul.plant.monitoring import Monitoring
 from jayul.plant.process import EmissionFactors as EmissionFactors
 from jayul.plant.process import Process, check_process
 from jayul.plant.process import ProductLimit as ProductLimit
@@ -42,6 +44,7 @@ __all__ = [
     "MachineSpec",
     "MachineType",
     "MaintenanceAction",
+    "Monitoring",
     "NotModelledError",
     "Orders",
     "Plant",
@@ -91,6 +94,10 @@ class Plant(Strict):
     four_eyes: FourEyesRule = Field(
         default_factory=FourEyesRule,
         description="where a proposer may not approve their own action (default: everywhere)",
+    )
+    monitoring: Monitoring = Field(
+        default_factory=Monitoring,
+        description="the health monitor's alert timing (smoothing, raise and clear hours)",
     )
 
     @model_validator(mode="before")

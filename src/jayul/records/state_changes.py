@@ -25,6 +25,10 @@ _STATE_AFTER = {
 }
 
 
+STATE_EVENT_KINDS = tuple(_STATE_AFTER)  # the event kinds that change a machine's state
+PRODUCTION_EVENT_KINDS = (EventKind.OPERATION_START, EventKind.OPERATION_END)
+
+
 class StateChange(NamedTuple):
     time: int  # UTC ns: the state holds from this time on
     machine: str

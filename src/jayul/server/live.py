@@ -32,6 +32,7 @@ from jayul.govern.db import Connection, as_connection
 from jayul.govern.registry import Registry
 from jayul.historian.base import Historian
 from jayul.plant.model import Plant
+from jayul.records.events import Event
 from jayul.records.timebase import NS_PER_H
 from jayul.server.alarm_feed import AlarmFeed
 from jayul.server.derived import derived_samples
@@ -221,6 +222,15 @@ class LiveState:
             self._stop.wait(max(delay, 0.0))
 
     # -- what the API reads -----------------------------------------------------------------
+
+    def record_events(self, events: list[Event]) -> None:
+        """Events from people (a decision on an approval) into the plant's historian at once,
+        through the autopilot's store when it has one (`jayul run`: the one it writes samples
+        and alerts to, and a fleet's outbox); the caller holds the lock."""
+        if self.pilot.historian is not None:
+            self.pilot.record_now(events)
+        elif self.historian is not None:
+            self.historian.append_events(events)
 
     def publish(self) -> None:
         """Build the snapshot from the plant, the monitor and the gate (caller holds the lock

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jayul.gate import AutonomyLevel, Gate, GateContext, GateOutcome
+from jayul.gate.approval_event import approval_event
 from jayul.gate.approvals import OPEN, Approval, same_person
 from jayul.gate.autonomy import KILL_SCOPE
 from jayul.records.events import Action, ActionKind, RiskClass
@@ -163,9 +164,12 @@ def _decide(state: LiveState, approval_id: str, approve: bool, s: Session, note:
             _second_account(state, gate, approval_id, s, now)
         try:
             if approve:
-                out: Any = outcome_json(gate.approve(approval_id, s.user, s.role.value, now, note))
+                outcome = gate.approve(approval_id, s.user, s.role.value, now, note)
+                out: Any = outcome_json(outcome)
+                decided = approval_event(gate.approvals.get(approval_id), True, note, outcome)
             else:
-                out = approval_json(gate.reject(approval_id, s.user, s.role.value, now, note))
+                item = gate.reject(approval_id, s.user, s.role.value, now, note)
+                out, decided = approval_json(item), approval_event(item, False, note)
         except KeyError as exc:
             raise HTTPException(status_code=404, detail=str(exc).strip("'\"")) from None
         except PermissionError as exc:
@@ -174,6 +178,9 @@ def _decide(state: LiveState, approval_id: str, approve: bool, s: Session, note:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         finally:
             gate.audit.flush()
+        # in the plant's history too, where the explorer, `jayul query events` and the
+        # exports show who decided what and when (the audit trail alone is not read there)
+        state.record_events([decided])
         state.publish()
     return out
 

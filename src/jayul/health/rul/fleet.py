@@ -295,8 +295,13 @@ class FleetRulSettings:
 
     def key(self, plant: Plant) -> str:
         """A cache key: the plant's name and a hash of the plant file's content and these
-        settings (a changed plant or setting trains afresh)."""
-        text = plant.model_dump_json() + json.dumps(asdict(self), sort_keys=True) + "fleet-rul-1"
+        settings (a changed plant or setting trains afresh; the health monitor's alert timing,
+        `monitoring:`, plays no part in the models)."""
+        text = (
+            plant.model_dump_json(exclude={"monitoring"})
+            + json.dumps(asdict(self), sort_keys=True)
+            + "fleet-rul-1"
+        )
         return f"{plant.name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
