@@ -18,7 +18,6 @@ from jayul.bench.api.harness import (
     login,
     serve,
 )
-from jayul.bench.api.lock_wait import lock_wait, verifying_plant
 from jayul.shell.errors import fail
 from jayul.shell.report import write_report
 
@@ -83,6 +82,9 @@ def bench_lock_wait(
     """Latency of GET /api/approvals and /api/alarms (they take the plant's lock), alone and
     while maintenance proposals are verified back to back (8 futures x 7 days each), on the
     demo plant served in this process."""
+    # imported here: its test client needs httpx, an optional extra `jayul --help` must not need
+    from jayul.bench.api.lock_wait import lock_wait, verifying_plant
+
     with tempfile.TemporaryDirectory() as tmp:
         state = verifying_plant(Path(tmp) / "bench.duckdb", warmup_h)
         try:
