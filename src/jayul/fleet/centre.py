@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from jayul.fleet.store import FleetStore, Incoming
+from jayul.fleet.intake import Intake, nak
+from jayul.fleet.store import FleetStore, Incoming, read_batch
 from jayul.fleet.stream import Link, connect, ensure_stream
 from jayul.fleet.wire import MSG_ID, OFFERED_NS
 
@@ -82,22 +83,7 @@ class Centre:
                 sub = await js.pull_subscribe(
                     f"{cfg.subject_prefix}.site.>", durable=cfg.durable, stream=cfg.stream
                 )
-                while not self._stop.is_set():
-                    self.stats.connected = nc.is_connected
-                    msgs = await self._fetch(sub)
-                    if not msgs:
-                        continue
-                    fetched_ns = time.time_ns()
-                    batch = [_incoming(m) for m in msgs]
-                    result = self.store.write(
-                        batch, cfg.subject_prefix, fetched_ns
-                    )  # committed here
-                    for m in msgs:
-                        await m.ack()
-                    self.stats.stored += result.stored
-                    self.stats.repeats += result.repeats
-                    self.stats.dead += result.dead
-                    self.stats.samples += result.samples
+                await self._consume(nc, sub)
             except Exception as exc:  # NATS or PostgreSQL gone: unacked messages come again
                 self._failed(f"consuming from {cfg.url}: {exc!r}")
                 if self.store.conn.closed or self.store.conn.broken:
@@ -108,7 +94,51 @@ class Centre:
                 with contextlib.suppress(Exception):  # a dead connection may fail to close
                     await nc.close()
 
-    async def _fetch(self, sub: Any) -> list[Any]:
+    async def _consume(self, nc: Any, sub: Any) -> None:
+        """Fetch and read while the writer stores the previous batch (`Intake`); returns on a
+        stop, raises what the writer or the fetch raised. The batch being written is always
+        finished (committed, acked) before this returns: the connection is never closed
+        under a write."""
+        cfg = self.config
+        intake = Intake(cfg.batch)
+        writer = asyncio.create_task(self._write_loop(intake))
+        try:
+            while not self._stop.is_set() and not writer.done():
+                self.stats.connected = nc.is_connected
+                room = intake.room()
+                if room <= 0:
+                    await intake.wait_room(cfg.idle_wait_s)
+                    continue
+                msgs = await self._fetch(sub, room)
+                if msgs:
+                    fetched_ns = time.time_ns()
+                    read = read_batch([_incoming(m) for m in msgs], cfg.subject_prefix)
+                    intake.put(msgs, read, fetched_ns)
+        finally:
+            intake.close()
+            await asyncio.wait({writer})
+            await intake.release()
+        writer.result()  # the writer's error, if it stopped on one
+
+    async def _write_loop(self, intake: Intake) -> None:
+        """Store each batch in a thread (the event loop keeps fetching meanwhile), then ack
+        it: only after the commit, so a centre killed in between loses nothing."""
+        while (batch := await intake.take()) is not None:
+            try:
+                result = await asyncio.to_thread(
+                    self.store.write_read, batch.read, batch.fetched_ns
+                )  # committed here
+            except BaseException:
+                await nak(batch.msgs)  # delivered again at once; what committed is a repeat
+                raise
+            for m in batch.msgs:
+                await m.ack()
+            self.stats.stored += result.stored
+            self.stats.repeats += result.repeats
+            self.stats.dead += result.dead
+            self.stats.samples += result.samples
+
+    async def _fetch(self, sub: Any, room: int) -> list[Any]:
         """What the stream holds for the centre, as soon as there is something: a wait for one
         message, then whatever else is already there (up to `batch`).
 
@@ -124,9 +154,9 @@ class Centre:
             msgs: list[Any] = await sub.fetch(1, timeout=cfg.idle_wait_s)
         except (TimeoutError, NatsTimeout):
             return []
-        if cfg.batch > 1:
+        if room > 1:
             with contextlib.suppress(TimeoutError, NatsTimeout):
-                msgs += await sub.fetch(cfg.batch - 1, timeout=cfg.gather_s)
+                msgs += await sub.fetch(room - 1, timeout=cfg.gather_s)
         return msgs
 
     def _reopen(self) -> None:
