@@ -103,6 +103,10 @@ def fleet_serve(
         highlight=False,
     )
     centre.start()
+    if link.tls is not None or https is not None:
+        from jayul.fleet.cert_renewal import renew_on_sighup
+
+        renew_on_sighup()  # renewed certificates (docs/fleet.md, rotating certificates)
     try:
         if port is not None and auth is not None:
             _serve_console(centre, auth, host, port, offline_after, seconds, https)
@@ -130,6 +134,12 @@ def _serve_console(
     https: tuple[Path, Path] | None = None,
 ) -> None:
     server = console_server(centre, auth, host, port, offline_after, https)
+    if https is not None:  # SIGHUP loads a renewed certificate for the next connections
+        from jayul.fleet.cert_renewal import RenewableTls
+
+        server.config.load()
+        if server.config.ssl is not None:
+            RenewableTls(server.config.ssl, https[0], https[1], kept=True)
     scheme = "https" if https else "http"
     console.print(f"[bold]fleet console[/] at {scheme}://{host}:{port}/  (API: /api/fleet/sites)")
     if seconds is not None:

@@ -44,6 +44,7 @@ class CentreConfig:
     batch: int = 500
     idle_wait_s: float = 1.0  # the longest wait for a first message (stopping is checked between)
     gather_s: float = 0.02  # after a first message, how long to wait for more when none is queued
+    poll_while_writing_s: float = 0.05  # how often to fetch while a batch is written
     link: Link = field(default_factory=Link)  # TLS and NKey, when the fleet's NATS has them
 
 
@@ -109,6 +110,10 @@ class Centre:
                 if room <= 0:
                     await intake.wait_room(cfg.idle_wait_s)
                     continue
+                if intake.holding() and intake.busy():
+                    # a next batch is ready: look for more now and then, not at every
+                    # message (each fetch is a round trip, CPU the write could use)
+                    await intake.wait_idle(cfg.poll_while_writing_s)
                 msgs = await self._fetch(sub, room)
                 if msgs:
                     fetched_ns = time.time_ns()
@@ -124,6 +129,7 @@ class Centre:
         """Store each batch in a thread (the event loop keeps fetching meanwhile), then ack
         it: only after the commit, so a centre killed in between loses nothing."""
         while (batch := await intake.take()) is not None:
+            intake.writing(True)
             try:
                 result = await asyncio.to_thread(
                     self.store.write_read, batch.read, batch.fetched_ns
@@ -131,6 +137,8 @@ class Centre:
             except BaseException:
                 await nak(batch.msgs)  # delivered again at once; what committed is a repeat
                 raise
+            finally:
+                intake.writing(False)
             for m in batch.msgs:
                 await m.ack()
             self.stats.stored += result.stored

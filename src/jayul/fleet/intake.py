@@ -34,9 +34,29 @@ class Intake:
         self._closed = False
         self._filled = asyncio.Event()
         self._emptied = asyncio.Event()
+        self._idle = asyncio.Event()  # the writer is not writing
+        self._idle.set()
 
     def room(self) -> int:
         return self.limit - len(self._held.msgs)
+
+    def holding(self) -> bool:
+        return bool(self._held.msgs)
+
+    def writing(self, busy: bool) -> None:
+        """Said by the writer around each write."""
+        if busy:
+            self._idle.clear()
+        else:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> None:
+        """Until the writer finishes its write, or `timeout`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+
+    def busy(self) -> bool:
+        return not self._idle.is_set()
 
     def put(self, msgs: list[Any], read: list[ReadMessage], fetched_ns: int) -> None:
         self._held.msgs += msgs
