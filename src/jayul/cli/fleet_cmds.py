@@ -38,6 +38,13 @@ def fleet_serve(
         "jayul", help="Subjects are <prefix>.site.<site>.<kind> (as the sites' fleet: sections)."
     ),
     durable: str = typer.Option("jayul-centre", help="Name of the durable pull consumer."),
+    writers: int = typer.Option(
+        2,
+        min=1,
+        max=8,
+        help="Batches written to PostgreSQL side by side, each on a connection of its own "
+        "(the next batch is fetched and read meanwhile).",
+    ),
     port: int | None = typer.Option(
         None, min=1, max=65535, help="Serve the fleet console and /api/fleet/sites on this port."
     ),
@@ -88,7 +95,9 @@ def fleet_serve(
             fail(f"--users {users}: {exc}")
     link = _link(tls_ca, tls_cert, tls_key, nkey)
     https = _https(https_cert, https_key)
-    config = CentreConfig(nats_url, db, schema, stream, subject_prefix, durable, link=link)
+    config = CentreConfig(
+        nats_url, db, schema, stream, subject_prefix, durable, link=link, writers=writers
+    )
     try:
         centre = Centre(config)
     except psycopg.Error as exc:

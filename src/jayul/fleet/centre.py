@@ -45,6 +45,7 @@ class CentreConfig:
     idle_wait_s: float = 1.0  # the longest wait for a first message (stopping is checked between)
     gather_s: float = 0.02  # after a first message, how long to wait for more when none is queued
     poll_while_writing_s: float = 0.05  # how often to fetch while a batch is written
+    writers: int = 2  # batches written side by side, each on a connection of its own
     link: Link = field(default_factory=Link)  # TLS and NKey, when the fleet's NATS has them
 
 
@@ -54,7 +55,10 @@ class Centre:
     def __init__(self, config: CentreConfig) -> None:
         self.config = config
         self.stats = CentreStats()
-        self.store = FleetStore(config.dsn, config.schema)
+        lock = threading.Lock()
+        self.stores = [
+            FleetStore(config.dsn, config.schema, lock) for _ in range(max(1, config.writers))
+        ]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,7 +71,12 @@ class Centre:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        self.store.close()
+        for store in self.stores:
+            store.close()
+
+    @property
+    def store(self) -> FleetStore:
+        return self.stores[0]
 
     def run(self) -> None:
         asyncio.run(self._run())
@@ -87,8 +96,9 @@ class Centre:
                 await self._consume(nc, sub)
             except Exception as exc:  # NATS or PostgreSQL gone: unacked messages come again
                 self._failed(f"consuming from {cfg.url}: {exc!r}")
-                if self.store.conn.closed or self.store.conn.broken:
-                    self._reopen()
+                for i, store in enumerate(self.stores):
+                    if store.conn.closed or store.conn.broken:
+                        self._reopen(i)
                 await asyncio.sleep(1.0)
             finally:
                 self.stats.connected = False
@@ -102,9 +112,11 @@ class Centre:
         under a write."""
         cfg = self.config
         intake = Intake(cfg.batch)
-        writer = asyncio.create_task(self._write_loop(intake))
+        writers = [
+            asyncio.create_task(self._write_loop(intake, i)) for i in range(len(self.stores))
+        ]
         try:
-            while not self._stop.is_set() and not writer.done():
+            while not self._stop.is_set() and not any(w.done() for w in writers):
                 self.stats.connected = nc.is_connected
                 room = intake.room()
                 if room <= 0:
@@ -121,18 +133,19 @@ class Centre:
                     intake.put(msgs, read, fetched_ns)
         finally:
             intake.close()
-            await asyncio.wait({writer})
+            await asyncio.wait(writers)
             await intake.release()
-        writer.result()  # the writer's error, if it stopped on one
+        for w in writers:
+            w.result()  # a writer's error, if one stopped on it
 
-    async def _write_loop(self, intake: Intake) -> None:
+    async def _write_loop(self, intake: Intake, i: int) -> None:
         """Store each batch in a thread (the event loop keeps fetching meanwhile), then ack
         it: only after the commit, so a centre killed in between loses nothing."""
         while (batch := await intake.take()) is not None:
             intake.writing(True)
             try:
                 result = await asyncio.to_thread(
-                    self.store.write_read, batch.read, batch.fetched_ns
+                    self.stores[i].write_read, batch.read, batch.fetched_ns
                 )  # committed here
             except BaseException:
                 await nak(batch.msgs)  # delivered again at once; what committed is a repeat
@@ -167,10 +180,11 @@ class Centre:
                 msgs += await sub.fetch(room - 1, timeout=cfg.gather_s)
         return msgs
 
-    def _reopen(self) -> None:
+    def _reopen(self, i: int) -> None:
         try:
-            self.store.close()
-            self.store = FleetStore(self.config.dsn, self.config.schema)
+            lock = self.stores[i].prepare_lock
+            self.stores[i].close()
+            self.stores[i] = FleetStore(self.config.dsn, self.config.schema, lock)
         except Exception as exc:
             self._failed(f"cannot reopen {self.config.dsn}: {exc!r}")
 

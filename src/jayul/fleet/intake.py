@@ -34,7 +34,8 @@ class Intake:
         self._closed = False
         self._filled = asyncio.Event()
         self._emptied = asyncio.Event()
-        self._idle = asyncio.Event()  # the writer is not writing
+        self._idle = asyncio.Event()  # no writer is writing
+        self._writes = 0
         self._idle.set()
 
     def room(self) -> int:
@@ -44,14 +45,15 @@ class Intake:
         return bool(self._held.msgs)
 
     def writing(self, busy: bool) -> None:
-        """Said by the writer around each write."""
-        if busy:
+        """Said by each writer around each write."""
+        self._writes += 1 if busy else -1
+        if self._writes > 0:
             self._idle.clear()
         else:
             self._idle.set()
 
     async def wait_idle(self, timeout: float) -> None:
-        """Until the writer finishes its write, or `timeout`."""
+        """Until no writer is writing, or `timeout`."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout)
 

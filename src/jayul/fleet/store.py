@@ -11,11 +11,15 @@ Samples go through `store_samples` (a block of arrays a message, one binary COPY
 
 Idempotency: `messages` holds every message id stored. A batch is written in one transaction:
 ids already there are skipped, the rest stored; the caller acknowledges to JetStream only after
-the commit, so a redelivery (centre killed between commit and ack) changes nothing.
+the commit, so a redelivery (centre killed between commit and ack) changes nothing. Two stores
+writing side by side (the centre's writers) stay exact: a message id in both batches at once
+makes the second wait for the first's commit on the primary key, fail, and be written again
+one message at a time, where the id is then found and skipped.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,8 +96,13 @@ class BatchResult:
 class FleetStore:
     """The fleet's tables in PostgreSQL schema `schema` (created when missing)."""
 
-    def __init__(self, dsn: str, schema: str = "jayul_fleet") -> None:
+    def __init__(
+        self, dsn: str, schema: str = "jayul_fleet", prepare_lock: threading.Lock | None = None
+    ) -> None:
         self.schema = schema
+        # stores writing side by side share it: new sites' partitions made by one at a time
+        # (two concurrent CREATE TABLE IF NOT EXISTS of one name can both try to make it)
+        self.prepare_lock = prepare_lock or threading.Lock()
         self.conn = psycopg.connect(dsn, application_name="jayul-fleet-centre")
         self._s = sql.Identifier(schema)
         self.sample_writer = SampleWriter(self.conn, self._s)
@@ -154,7 +163,8 @@ class FleetStore:
             r.error = r.decode_error  # a failed COPY of an earlier attempt marks it again
             r.samples = r.decoded
         try:
-            self.sample_writer.prepare([r.samples for r in read if r.samples], now)
+            with self.prepare_lock:
+                self.sample_writer.prepare([r.samples for r in read if r.samples], now)
             return self._write(read, now, together=True)
         except (psycopg.OperationalError, psycopg.InterfaceError):
             raise  # the database, not a message: nothing commits, nothing is acked
@@ -162,7 +172,8 @@ class FleetStore:
             for r in read:
                 if r.samples is not None:
                     try:
-                        self.sample_writer.prepare([r.samples], now)
+                        with self.prepare_lock:
+                            self.sample_writer.prepare([r.samples], now)
                     except (psycopg.OperationalError, psycopg.InterfaceError):
                         raise
                     except psycopg.Error as exc:
