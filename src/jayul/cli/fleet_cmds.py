@@ -143,12 +143,6 @@ def _serve_console(
     https: tuple[Path, Path] | None = None,
 ) -> None:
     server = console_server(centre, auth, host, port, offline_after, https)
-    if https is not None:  # SIGHUP loads a renewed certificate for the next connections
-        from jayul.fleet.cert_renewal import RenewableTls
-
-        server.config.load()
-        if server.config.ssl is not None:
-            RenewableTls(server.config.ssl, https[0], https[1], kept=True)
     scheme = "https" if https else "http"
     console.print(f"[bold]fleet console[/] at {scheme}://{host}:{port}/  (API: /api/fleet/sites)")
     if seconds is not None:
@@ -169,7 +163,7 @@ def console_server(
 
     from jayul.fleet.api import create_fleet_app
 
-    return uvicorn.Server(
+    server = uvicorn.Server(
         uvicorn.Config(
             create_fleet_app(centre, auth, offline_after),
             host=host,
@@ -179,6 +173,13 @@ def console_server(
             ssl_keyfile=str(https[1]) if https else None,
         )
     )
+    if https is not None:  # SIGHUP loads a renewed certificate for the next connections
+        from jayul.fleet.cert_renewal import RenewableTls
+
+        server.config.load()  # makes its TLS context now (run() would)
+        if server.config.ssl is not None:
+            RenewableTls(server.config.ssl, https[0], https[1], kept=True)
+    return server
 
 
 def _link(ca: Path | None, cert: Path | None, key: Path | None, nkey: Path | None) -> Link:

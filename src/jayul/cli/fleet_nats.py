@@ -120,7 +120,7 @@ def fleet_rotate_certs(
 ) -> None:
     """New keys and certificates signed by the fleet's CA, each file replaced in one rename.
     Running sites and centres take theirs at their next reconnect or on SIGHUP, nats-server on
-    `nats-server --signal reload`; nothing is lost meanwhile (docs/fleet.md)."""
+    `nats-server --signal reload=<pid>`; nothing is lost meanwhile (docs/fleet.md)."""
     from jayul.fleet.nats_tls import rotate_fleet_tls
 
     try:
