@@ -66,6 +66,8 @@ def test_the_default_is_jayul_duckdb_in_the_working_directory(
     assert "demo" not in result.output  # never suggests a command that replaces a database
     result = runner.invoke(app, ["models", "list"])
     assert "jayul.duckdb: no plant database here (pass --db or set JAYUL_DB)" in result.output
+    result = runner.invoke(app, ["report"])  # the report of what `jayul demo` just wrote
+    assert "jayul.duckdb: no such plant database (pass --db or set JAYUL_DB)" in result.output
     _fill("duckdb:///jayul.duckdb")  # three slashes: relative, as in SQLAlchemy
     assert (tmp_path / "jayul.duckdb").exists()
     result = runner.invoke(app, ["audit", "verify"])

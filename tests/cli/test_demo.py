@@ -59,6 +59,8 @@ def test_demo_seven_days_report_is_consistent(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     k = json.loads(report.read_text())
     assert set(k) >= KEYS
+    kpis_doc = (Path(__file__).resolve().parents[2] / "docs" / "kpis.md").read_text()
+    assert [key for key in k if f"`{key}`" not in kpis_doc] == [], "keys docs/kpis.md lacks"
     planned = 7 * 24 * 12
     assert k["availability"] == pytest.approx(1 - k["downtime_h"] / planned)
     assert k["oee"] == pytest.approx(k["availability"] * k["performance"] * k["quality"])

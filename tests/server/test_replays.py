@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jayul.server.live import LiveState
-from jayul.server.replays import ProposalReplays
+from jayul.server.replays import KeyInFlightError, KeyReusedError, ProposalReplays
 
 Login = Callable[[TestClient, str], dict[str, str]]
 
@@ -58,3 +59,19 @@ def test_only_the_newest_answers_are_kept() -> None:
     assert replays.answered("erik", "a", "a" * 64) is None  # forgotten: the oldest
     assert replays.answered("erik", "c", "c" * 64) == {"status": "pending", "key": "c"}
     assert replays.answered("olga", "c", "c" * 64) is None
+
+
+def test_a_key_in_flight_is_neither_answered_nor_proposed_again() -> None:
+    replays = ProposalReplays()
+    replays.begin("erik", "k", "a" * 64)
+    with pytest.raises(KeyInFlightError, match="still being verified"):
+        replays.answered("erik", "k", "a" * 64)
+    with pytest.raises(KeyReusedError):  # another proposal under the key in flight
+        replays.answered("erik", "k", "b" * 64)
+    assert replays.answered("olga", "k", "a" * 64) is None  # another account's own key
+    replays.remember("erik", "k", "a" * 64, {"status": "pending"})
+    replays.settle("erik", "k")
+    assert replays.answered("erik", "k", "a" * 64) == {"status": "pending"}
+    replays.begin("erik", "failed", "c" * 64)
+    replays.settle("erik", "failed")  # the proposal failed: the key is free again
+    assert replays.answered("erik", "failed", "c" * 64) is None

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from jayul.autopilot.counters import Counters
@@ -40,6 +42,12 @@ NO_TWIN = (
 )
 
 
+Unlocked = Callable[[], AbstractContextManager[object]]
+"""Lets go of the caller's lock for the length of a `with`, and takes it again at its end: a
+server that guards the plant with a lock passes one, so the twin's futures (the slow part of
+verifying) run while other requests go on. The default, `nullcontext`, lets go of nothing."""
+
+
 @dataclass(frozen=True)
 class Check:
     """The verify stage's finding on one action, for the gate."""
@@ -47,6 +55,15 @@ class Check:
     verdict: bool | None  # None: not verified
     reason: str = ""
     event: Event | None = None  # the verdict as an event, for the historian
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A verification made ready: `run` tries the action on a fork of the plant as it stood
+    at `at_ns`. The fork shares nothing with the plant, so `run` needs no lock."""
+
+    at_ns: int
+    run: Callable[[], Verdict]
 
 
 class Autopilot:
@@ -101,8 +118,9 @@ class Autopilot:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def tick(self) -> None:
-        """One step of the loop, its stages in order."""
+    def tick(self, unlocked: Unlocked = nullcontext) -> None:
+        """One step of the loop, its stages in order; `unlocked` lets go of the caller's lock
+        while an action is tried on the twin (see `_verify`)."""
         self.plant.advance(self.tick_h)
         if self.gate is not None:  # expire or escalate old requests; run those a person approved
             self.gate.tick(self.plant.time_ns())
@@ -125,7 +143,7 @@ class Autopilot:
             if self._quiet_until.get(key, -1.0) > self.plant.now_h:
                 continue
             records.append(action.to_event())
-            check = self._verify(action)  # verify
+            check = self._verify(action, unlocked)  # verify
             if check.event is not None:
                 verdicts.append(check.event)
             executed = self._gate_and_act(action, check)  # gate -> act
@@ -154,12 +172,15 @@ class Autopilot:
             self._pending_events.append(check.event)
         return self.counters.note_action(self._gate_and_act(action, check))
 
-    def propose_from(self, action: Action, proposer: str) -> GateOutcome:
+    def propose_from(
+        self, action: Action, proposer: str, unlocked: Unlocked = nullcontext
+    ) -> GateOutcome:
         """One action from outside the loop (a person or an agent through the API): verified
-        on a twin like the loop's own, then the gate, with the caller as the proposer."""
+        on a twin like the loop's own (`unlocked` as for `tick`), then the gate, with the
+        caller as the proposer."""
         if self.gate is None:
             raise RuntimeError("this plant runs without the gate")
-        check = self._verify(action)
+        check = self._verify(action, unlocked)
         if check.event is not None:
             self._pending_events.append(check.event)
         ctx = GateContext(proposer=proposer, verdict=check.verdict, verdict_reason=check.reason)
@@ -228,15 +249,41 @@ class Autopilot:
         )
         return MachineState.RUNNING
 
-    def _verify(self, action: Action) -> Check:
-        """Try a maintenance action on a twin of the plant (or, on a continuous process, a
-        setpoint change on the process twin), when there is a gate to judge it. While the kill
-        is on nothing can run: trying the action would only spend the machine's time at the
-        moment a person stopped everything."""
+    def _verify(self, action: Action, unlocked: Unlocked = nullcontext) -> Check:
+        """Try the action on a twin (see `_trial`). The fork is taken under the caller's lock
+        and the futures run outside it (`unlocked`); the verdict is recorded and the gate
+        decides under the lock again.
+
+        What may change while the lock is let go (another request, never another tick: a
+        server runs one tick at a time): a person pulls the kill switch or changes autonomy,
+        approves or proposes an action (on the same machine too), or the plant moves on a
+        tick when the proposal came from outside the loop. The verdict then speaks of the
+        plant at the fork's instant, as it would a moment later anyway. It stays safe because
+        the gate checks its own conditions when it decides, after the lock is taken again:
+        the kill switch and the autonomy level in force then, the interlock on the current
+        setpoints, the rate limit counting every proposal gated meanwhile; and the plant
+        itself declines an action it can no longer take (a machine already in maintenance),
+        which the gate records."""
+        trial = self._trial(action)
+        if isinstance(trial, Check):
+            return trial
+        with unlocked():
+            verdict = trial.run()
+        return self._verdict(action, verdict, trial.at_ns)
+
+    def _trial(self, action: Action) -> Check | Trial:
+        """What verifying a maintenance action (or, on a continuous process, a setpoint
+        change) needs from the plant: a fork of it now, when there is a gate to judge it; or
+        the finding at once when there is nothing to try. While the kill is on nothing can
+        run: trying the action would only spend the machine's time at the moment a person
+        stopped everything."""
         if self.gate is None or self.verifier is None or self.gate.autonomy.killed:
             return Check(None)
+        now = self.plant.time_ns()
         if action.kind is ActionKind.CHANGE_SETPOINT and isinstance(self.plant, ProcessPlant):
-            return self._verify_setpoint(action)
+            # a setpoint change tried on two copies of the process twin, with and without it
+            assert isinstance(self.verifier, ProcessVerifier)
+            return Trial(now, partial(self.verifier.verify, self.plant.fork(), action))
         # a real continuous process (a control system, not the process twin) has no twin that
         # stands where it stands: its setpoint changes are not verified, as maintenance is not
         process_change = (
@@ -248,13 +295,12 @@ class Autopilot:
         if twin is None:
             self.say_once("no-twin", f"{NO_TWIN}; every action waits for a person at L3")
             self.gate.audit.append(
-                self.plant.time_ns(), "verifier", "not_verified", action.machine, NO_TWIN,
+                now, "verifier", "not_verified", action.machine, NO_TWIN,
                 {"action_id": action.id},
             )  # fmt: skip
             return Check(None, NO_TWIN)
         assert isinstance(twin, Twin) and not isinstance(self.verifier, ProcessVerifier)
-        v = self.verifier.verify(twin, [(0.0, action)])
-        return self._verdict(action, v)
+        return Trial(now, partial(self.verifier.verify, twin, [(0.0, action)]))
 
     def _condition(self) -> LiveCondition | None:
         """The live RUL of every machine and failure mode that has one, for a calibrated twin
@@ -264,16 +310,11 @@ class Autopilot:
         views = {mid: self.rul_monitor.view(mid) for mid in self.plant.machines()}
         return {mid: v for mid, v in views.items() if v}
 
-    def _verify_setpoint(self, action: Action) -> Check:
-        """A setpoint change tried on two copies of the process twin, with and without it."""
-        assert isinstance(self.plant, ProcessPlant)
-        assert isinstance(self.verifier, ProcessVerifier)
-        return self._verdict(action, self.verifier.verify(self.plant.fork(), action))
-
-    def _verdict(self, action: Action, v: Verdict) -> Check:
+    def _verdict(self, action: Action, v: Verdict, at_ns: int) -> Check:
+        """The verdict on the plant as it stood at `at_ns` (the fork's instant), recorded."""
         assert self.gate is not None
         event = Event(
-            time=self.plant.time_ns(),
+            time=at_ns,
             machine=action.machine,
             kind=EventKind.VERDICT,
             payload={"action_id": action.id, **v.summary()},

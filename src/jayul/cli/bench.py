@@ -10,7 +10,8 @@ from __future__ import annotations
 import typer
 
 bench_app = typer.Typer(
-    help="Benchmarks: public data sets, policies, throughput. Each accepts --report FILE.",
+    help="Benchmarks: public data sets, policies, throughput. Each accepts --report FILE "
+    "(tep-generate writes a data set instead).",
     no_args_is_help=True,
 )
 
@@ -51,9 +52,10 @@ from jayul.bench.jsp.command import bench_replan  # noqa: E402
 
 bench_app.command("replan")(bench_replan)
 
-from jayul.bench.api.command import bench_api  # noqa: E402
+from jayul.bench.api.command import bench_api, bench_lock_wait  # noqa: E402
 
 bench_app.command("api")(bench_api)
+bench_app.command("lock-wait")(bench_lock_wait)
 
 from jayul.bench.rul_twin.command import bench_rul_twin  # noqa: E402
 

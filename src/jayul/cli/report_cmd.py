@@ -15,6 +15,7 @@ import duckdb
 import typer
 from rich.console import Console
 
+from jayul.cli.db_option import DB_FILE_OPTION
 from jayul.govern.db import connect
 from jayul.historian.duckdb_store import DuckDBHistorian
 from jayul.historian.open import open_historian
@@ -49,7 +50,7 @@ def print_pdf(html: Path, pdf: Path) -> None:
 
 
 def report(
-    db: Path = typer.Option(Path("jayul-demo.duckdb"), "--db", help="The plant database."),
+    db: Path = DB_FILE_OPTION,
     start: str | None = typer.Option(None, "--from", help="Start (ISO, plant time, UTC)."),
     end: str | None = typer.Option(None, "--to", help="End (ISO, plant time, UTC)."),
     last_h: float = typer.Option(
@@ -67,7 +68,7 @@ def report(
     Without --to the range ends at the last recorded event (so a finished demo run reports its
     own last week)."""
     if not db.exists():
-        fail(f"{db}: no such plant database (run jayul demo first, or pass --db)")
+        fail(f"{db}: no such plant database (pass --db or set JAYUL_DB)")
     try:
         historian = open_historian(historian_url or f"duckdb:///{db}")
         # the plant tables (audit, models) share the historian's DuckDB file: one connection

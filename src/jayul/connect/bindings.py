@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from jayul.connect.mapping_spec import PayloadMapping
 from jayul.historian.open import resolve_url
 from jayul.plant import Plant, PlantFileError, load_plant, parse_plant
-from jayul.plant.load import _field_path
+from jayul.plant.load import _field_path, check_sections
 
 
 class BindingsError(Exception):
@@ -529,6 +529,7 @@ def parse_bindings(text: str, source: Path) -> Bindings:
     if not isinstance(data, dict):
         raise BindingsError(f"{source}: expected a mapping with 'plant:' and 'connect:' keys")
     try:
+        check_sections(data, str(source))
         if "plant_file" in data:
             plant = load_plant(source.parent / str(data["plant_file"]))
         else:

@@ -15,6 +15,21 @@ class PlantFileError(Exception):
     """A plant file that cannot be used; the message says where and why."""
 
 
+# Every top-level section a plant file may hold, with who reads it: a misspelt `fleet:` or
+# `conect:` would otherwise be ignored and the site would run without it, silently.
+SECTIONS = ("plant", "plant_file", "connect", "fleet", "calibration")
+
+
+def check_sections(data: dict[object, object], source: str) -> None:
+    """PlantFileError naming each top-level key that is not a plant-file section."""
+    unknown = [str(key) for key in data if key not in SECTIONS]
+    if unknown:
+        raise PlantFileError(
+            f"{source}: unknown top-level section(s) {', '.join(map(repr, unknown))}; "
+            f"a plant file holds {', '.join(SECTIONS)}"
+        )
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -30,6 +45,7 @@ def parse_plant(text: str, source: str = "<string>") -> Plant:
         raise PlantFileError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or "plant" not in data or not isinstance(data["plant"], dict):
         raise PlantFileError(f"{source}: expected a mapping with a top-level 'plant:' key")
+    check_sections(data, source)
     try:
         return Plant.model_validate(data["plant"])
     except ValidationError as exc:

@@ -4,6 +4,10 @@ wall clock, and thread-safe access to what it knows.
 One lock (`LiveState.lock`) guards the twin, the gate and the plant database connection the
 gate, governance and users share: the runner holds it for one tick, an API write (approve,
 autonomy, kill) holds it for its change, so a person's decision and the loop never interleave.
+Verifying an action is the one long stretch (a week of sampled futures on forks of the twin):
+the fork is taken under the lock, the futures run with the lock let go (`unlocked`), and the
+verdict is gated under it again, so approvals, alarms and exports do not wait for a twin. Ticks
+never overlap: a second lock (`_ticking`) runs one at a time even while one has let go.
 What the console reads many times a second (machine states, KPIs, recent rows) comes from a
 snapshot published after every tick and from the signal rings, without taking the lock.
 """
@@ -13,7 +17,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +88,7 @@ class LiveState:
         self.speed = speed
         self.gate = gate if gate is not None else pilot.gate
         self.lock = threading.RLock()
+        self._ticking = threading.Lock()  # taken before `lock`, by `tick` alone
         if self.gate is not None:
             self.con = self.gate.con
             self.audit = self.gate.audit
@@ -140,12 +146,23 @@ class LiveState:
 
     def tick(self) -> None:
         """One autopilot tick and a fresh snapshot."""
-        with self.lock:
-            self.pilot.tick()
+        with self._ticking, self.lock:
+            self.pilot.tick(self.unlocked)
             self.alarms.after_tick()
             self.publish()
             if self.historian is not None:
                 self.historian.append_samples(derived_samples(self))
+
+    @contextmanager
+    def unlocked(self) -> Iterator[None]:
+        """Let go of `lock`, taken once by this thread, for work that touches nothing it
+        guards (a twin's futures on a fork), and take it again after. Taken more than once
+        (a caller that nested it), the lock stays held: slower for others, never unsafe."""
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock.acquire()
 
     def warm_up(self, hours: float, until: Callable[[], bool] | None = None) -> None:
         """Run `hours` of plant time as fast as possible (e.g. the detectors' training

@@ -25,7 +25,7 @@ from jayul.server.auth import (
     require,
 )
 from jayul.server.live import AGENT_ORIGIN, MANUAL_ORIGIN, LiveState
-from jayul.server.replays import KeyReusedError, proposal_digest
+from jayul.server.replays import KeyInFlightError, KeyReusedError, proposal_digest
 from jayul.server.users import Role, Session
 
 router = APIRouter(prefix="/api", tags=["gate"])
@@ -326,7 +326,7 @@ def propose(
         if key is not None:
             try:
                 first = state.proposal_replays.answered(s.user, key, digest)
-            except KeyReusedError as exc:
+            except (KeyReusedError, KeyInFlightError) as exc:
                 raise HTTPException(status_code=409, detail=str(exc)) from None
             if first is not None:  # a replay costs nothing: no rate, no gate, one record
                 state.audit.append(
@@ -347,19 +347,30 @@ def propose(
             "time": now,
             "origin": AGENT_ORIGIN if agent else MANUAL_ORIGIN,
         }
+        if key is not None:  # verifying lets go of the lock: the key waits for its answer
+            state.proposal_replays.begin(s.user, key, digest)
         try:
-            action = Action.model_validate(data)
-        except ValidationError:  # the gate records the malformed proposal and refuses it
-            out = gate.propose_raw(data, GateContext(proposer=proposer), now)
-        else:
-            # verified on a twin like the autopilot's own proposals, when the plant has one
-            if state.pilot.gate is gate:
-                out = state.pilot.propose_from(action, proposer)
-            else:
-                out = gate.propose(action, GateContext(proposer=proposer), now)
-        gate.audit.flush()
-        state.publish()
-        answer = outcome_json(out)
-        if key is not None:
-            state.proposal_replays.remember(s.user, key, digest, answer)
+            answer = outcome_json(_propose(state, gate, data, proposer))
+            if key is not None:
+                state.proposal_replays.remember(s.user, key, digest, answer)
+        finally:
+            if key is not None:
+                state.proposal_replays.settle(s.user, key)
     return {**answer, "replay": False} if key is not None else answer
+
+
+def _propose(state: LiveState, gate: Gate, data: dict[str, Any], proposer: str) -> GateOutcome:
+    """A proposal through the gate (the caller holds the lock), verified on a twin like the
+    autopilot's own when the plant has one: the lock is let go while its futures run."""
+    try:
+        action = Action.model_validate(data)
+    except ValidationError:  # the gate records the malformed proposal and refuses it
+        out = gate.propose_raw(data, GateContext(proposer=proposer), data["time"])
+    else:
+        if state.pilot.gate is gate:
+            out = state.pilot.propose_from(action, proposer, state.unlocked)
+        else:
+            out = gate.propose(action, GateContext(proposer=proposer), data["time"])
+    gate.audit.flush()
+    state.publish()
+    return out

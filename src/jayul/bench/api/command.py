@@ -1,5 +1,6 @@
 """`jayul bench api`: recent-signal requests per second, and the browser's CPU on a machine
-page with 8 live signals at 1 Hz."""
+page with 8 live signals at 1 Hz. `jayul bench lock-wait`: how long requests that take the
+plant's lock wait while proposals are verified on the twin."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from jayul.bench.api.harness import (
     login,
     serve,
 )
+from jayul.bench.api.lock_wait import lock_wait, verifying_plant
 from jayul.shell.errors import fail
 from jayul.shell.report import write_report
 
@@ -69,4 +71,29 @@ def bench_api(
         except RuntimeError as exc:
             tail = log.read_text()[-2000:] if log.exists() else ""
             fail(f"{exc}\n{tail}")
+    write_report(report, figures)
+
+
+def bench_lock_wait(
+    seconds: float = typer.Option(20.0, min=1.0, help="Seconds of each phase (idle, verifying)."),
+    every: float = typer.Option(0.02, min=0.0, help="Seconds between two timed reads."),
+    warmup_h: float = typer.Option(48.0, min=1.0, help="Plant hours run before measuring."),
+    report: Path | None = typer.Option(None, help="Write the figures as JSON to this file."),
+) -> None:
+    """Latency of GET /api/approvals and /api/alarms (they take the plant's lock), alone and
+    while maintenance proposals are verified back to back (8 futures x 7 days each), on the
+    demo plant served in this process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state = verifying_plant(Path(tmp) / "bench.duckdb", warmup_h)
+        try:
+            figures = lock_wait(state, seconds, every)
+        finally:
+            state.stop()
+    for phase in ("reads_idle", "reads_while_verifying", "proposals"):
+        f = figures[phase]
+        console.print(
+            f"{phase}: {f['n']} requests, p50 {f['p50_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
+            f"max {f['max_ms']:.1f} ms"
+        )
+    console.print(f"proposal outcomes: {figures['proposal_outcomes']}")
     write_report(report, figures)
