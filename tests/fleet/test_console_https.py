@@ -9,11 +9,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from jayul.bench.fleet.processes import free_port, wait_port
 from jayul.cli.fleet_cmds import console_server
 from jayul.fleet.auth import open_fleet_auth
-from jayul.fleet.nats_tls import CA_FILE, SERVER, cert_paths, make_fleet_tls
+from jayul.fleet.cert_renewal import renew_all
+from jayul.fleet.nats_tls import CA_FILE, SERVER, cert_paths, make_fleet_tls, rotate_fleet_tls
 
 from .conftest import Fleet
 
@@ -44,7 +46,29 @@ def test_the_console_serves_https(fleet: Fleet, tmp_path: Path) -> None:
         )
         with pytest.raises(ssl.SSLCertVerificationError):
             untrusted.request("GET", "/")
+        # a renewed certificate, taken on SIGHUP (renew_all) for the next connections
+        first = _served_serial(port, ctx)
+        rotate_fleet_tls(tls, [SERVER])
+        renew_all()
+        assert _served_serial(port, ctx) != first
+        assert (
+            _served_serial(port, ctx)
+            == x509.load_pem_x509_certificate(cert.read_bytes()).serial_number
+        )
     finally:
         server.should_exit = True
         thread.join(30)
         centre.stop()
+
+
+def _served_serial(port: int, ctx: ssl.SSLContext) -> int:
+    """The serial number of the certificate the console presents to a new connection."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    try:
+        conn.connect()
+        assert isinstance(conn.sock, ssl.SSLSocket)
+        der = conn.sock.getpeercert(binary_form=True)
+        assert der is not None
+        return x509.load_der_x509_certificate(der).serial_number
+    finally:
+        conn.close()

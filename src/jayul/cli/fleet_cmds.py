@@ -38,6 +38,13 @@ def fleet_serve(
         "jayul", help="Subjects are <prefix>.site.<site>.<kind> (as the sites' fleet: sections)."
     ),
     durable: str = typer.Option("jayul-centre", help="Name of the durable pull consumer."),
+    writers: int = typer.Option(
+        2,
+        min=1,
+        max=8,
+        help="Batches written to PostgreSQL side by side, each on a connection of its own "
+        "(the next batch is fetched and read meanwhile).",
+    ),
     port: int | None = typer.Option(
         None, min=1, max=65535, help="Serve the fleet console and /api/fleet/sites on this port."
     ),
@@ -88,7 +95,9 @@ def fleet_serve(
             fail(f"--users {users}: {exc}")
     link = _link(tls_ca, tls_cert, tls_key, nkey)
     https = _https(https_cert, https_key)
-    config = CentreConfig(nats_url, db, schema, stream, subject_prefix, durable, link=link)
+    config = CentreConfig(
+        nats_url, db, schema, stream, subject_prefix, durable, link=link, writers=writers
+    )
     try:
         centre = Centre(config)
     except psycopg.Error as exc:
@@ -103,6 +112,10 @@ def fleet_serve(
         highlight=False,
     )
     centre.start()
+    if link.tls is not None or https is not None:
+        from jayul.fleet.cert_renewal import renew_on_sighup
+
+        renew_on_sighup()  # renewed certificates (docs/fleet.md, rotating certificates)
     try:
         if port is not None and auth is not None:
             _serve_console(centre, auth, host, port, offline_after, seconds, https)
@@ -150,7 +163,7 @@ def console_server(
 
     from jayul.fleet.api import create_fleet_app
 
-    return uvicorn.Server(
+    server = uvicorn.Server(
         uvicorn.Config(
             create_fleet_app(centre, auth, offline_after),
             host=host,
@@ -160,6 +173,13 @@ def console_server(
             ssl_keyfile=str(https[1]) if https else None,
         )
     )
+    if https is not None:  # SIGHUP loads a renewed certificate for the next connections
+        from jayul.fleet.cert_renewal import RenewableTls
+
+        server.config.load()  # makes its TLS context now (run() would)
+        if server.config.ssl is not None:
+            RenewableTls(server.config.ssl, https[0], https[1], kept=True)
+    return server
 
 
 def _link(ca: Path | None, cert: Path | None, key: Path | None, nkey: Path | None) -> Link:

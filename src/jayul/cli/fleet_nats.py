@@ -100,3 +100,37 @@ def fleet_nats_config(
         f"{'; ' + said if said else ''}; start it with nats-server -c {out}",
         highlight=False,
     )
+
+
+@fleet_app.command("rotate-certs")
+def fleet_rotate_certs(
+    tls_dir: Path = typer.Option(
+        ..., "--tls-dir", help="The fleet's TLS folder (from nats-config --tls-dir): CA and certs."
+    ),
+    names: list[str] = typer.Argument(
+        None, help="Whose certificates: server, centre, site ids (default: every one there)."
+    ),
+    tls_host: list[str] = typer.Option(
+        [],
+        "--tls-host",
+        help="Names or addresses for the server's new certificate (repeatable; default: those "
+        "of its old one).",
+    ),
+    days: int = typer.Option(825, min=1, help="How long the new certificates are valid."),
+) -> None:
+    """New keys and certificates signed by the fleet's CA, each file replaced in one rename.
+    Running sites and centres take theirs at their next reconnect or on SIGHUP, nats-server on
+    `nats-server --signal reload=<pid>`; nothing is lost meanwhile (docs/fleet.md)."""
+    from jayul.fleet.nats_tls import rotate_fleet_tls
+
+    try:
+        renewed = rotate_fleet_tls(tls_dir, names or None, tls_host or None, days)
+    except ValueError as exc:
+        fail(f"--tls-dir {tls_dir}: {exc}" if str(tls_dir) not in str(exc) else str(exc))
+    except OSError as exc:
+        fail(f"--tls-dir {tls_dir}: cannot write the certificates ({exc})")
+    console.print(
+        f"renewed in {tls_dir}: {', '.join(renewed)} (valid {days} days); copy each to its "
+        "host, then SIGHUP the sites and the centre and reload nats-server",
+        highlight=False,
+    )

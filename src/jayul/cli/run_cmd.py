@@ -179,6 +179,10 @@ def run(
         edge.kpis = site_kpis(ingest, pilot)
         edge.start()
         console.print(f"fleet: site {edge.config.site} -> {edge.config.url}", highlight=False)
+        if edge.link is not None and edge.link.tls is not None:
+            from jayul.fleet.cert_renewal import renew_on_sighup
+
+            renew_on_sighup()  # renewed certificates (docs/fleet.md, rotating certificates)
     stopping = False
 
     def stop(*_args: object) -> None:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CA_FILE = "ca.pem"
+CA_KEY_FILE = "ca-key.pem"
 SERVER = "server"
 
 
@@ -48,13 +50,15 @@ def client_files(directory: Path, name: str) -> TlsFiles:
     return TlsFiles(directory / CA_FILE, cert, key)
 
 
-def make_fleet_tls(directory: Path, hosts: list[str], clients: list[str], days: int = 825) -> None:
+def make_fleet_tls(
+    directory: Path, hosts: list[str], clients: list[str], days: float = 825
+) -> None:
     """Write the CA (`ca.pem`, `ca-key.pem`), the server's certificate for `hosts` (names or
     addresses it is reached at) and one client certificate a name of `clients`."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import NameOID
 
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
@@ -70,25 +74,91 @@ def make_fleet_tls(directory: Path, hosts: list[str], clients: list[str], days: 
         .sign(ca_key, hashes.SHA256())
     )
     _write(directory / CA_FILE, _cert_pem(ca_cert))
-    _write(directory / "ca-key.pem", _key_pem(ca_key))
-
-    def issue(name: str, usage: Any, names: list[x509.GeneralName]) -> None:
-        key = ec.generate_private_key(ec.SECP256R1())
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        builder = (
-            _builder(subject, ca_name, key.public_key(), now, days)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        )
-        if names:
-            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-        cert_path, key_path = cert_paths(directory, name)
-        _write(cert_path, _cert_pem(builder.sign(ca_key, hashes.SHA256())))
-        _write(key_path, _key_pem(key))
-
-    issue(SERVER, ExtendedKeyUsageOID.SERVER_AUTH, [_general_name(h) for h in hosts])
+    _write(directory / CA_KEY_FILE, _key_pem(ca_key))
+    _issue(directory, ca_cert, ca_key, SERVER, hosts, days)
     for client in clients:
-        issue(client, ExtendedKeyUsageOID.CLIENT_AUTH, [])
+        _issue(directory, ca_cert, ca_key, client, [], days)
+
+
+def rotate_fleet_tls(
+    directory: Path, names: list[str] | None = None, hosts: list[str] | None = None,
+    days: float = 825,
+) -> list[str]:  # fmt: skip
+    """Issue new keys and certificates, signed by the fleet's CA already in `directory`, for
+    `names` (default: every certificate there but the CA's); the server keeps the names and
+    addresses of its old certificate unless `hosts` are given. Each file is replaced in one
+    rename, so a process reading it sees the old file or the new one, never a part. Returns
+    the names renewed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        ca_cert = x509.load_pem_x509_certificate((directory / CA_FILE).read_bytes())
+        ca_key = load_pem_private_key((directory / CA_KEY_FILE).read_bytes(), None)
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{directory}: no readable fleet CA ({CA_FILE}, {CA_KEY_FILE}): {exc}"
+        ) from None
+    found = sorted(
+        p.name.removesuffix(".pem")
+        for p in directory.glob("*.pem")
+        if p.name not in (CA_FILE, CA_KEY_FILE)
+        and not p.name.endswith("-key.pem")
+        and cert_paths(directory, p.name.removesuffix(".pem"))[1].is_file()
+    )
+    wanted = names or found
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise ValueError(f"{directory}: no certificate and key for {', '.join(missing)}")
+    for name in wanted:
+        sans: list[str] = []
+        if name == SERVER:
+            sans = hosts or _sans(cert_paths(directory, SERVER)[0])
+        _issue(directory, ca_cert, ca_key, name, sans, days)
+    return wanted
+
+
+def _issue(
+    directory: Path, ca_cert: Any, ca_key: Any, name: str, hosts: list[str], days: float
+) -> None:
+    """A key and a certificate for `name` signed by the CA: the server's (for `hosts`) or a
+    client's. The key is written first: a reader between the two renames finds a pair that
+    does not match and keeps what it had (`RenewableTls`)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    usage = ExtendedKeyUsageOID.SERVER_AUTH if name == SERVER else ExtendedKeyUsageOID.CLIENT_AUTH
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        _builder(subject, ca_cert.subject, key.public_key(), now, days)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    )
+    if hosts:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([_general_name(h) for h in hosts]), critical=False
+        )
+    cert_path, key_path = cert_paths(directory, name)
+    _write(key_path, _key_pem(key))
+    _write(cert_path, _cert_pem(builder.sign(ca_key, hashes.SHA256())))
+
+
+def _sans(cert_file: Path) -> list[str]:
+    """The names and addresses a certificate is for."""
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    try:
+        alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(v) for v in alt.get_values_for_type(x509.IPAddress)] + list(
+        alt.get_values_for_type(x509.DNSName)
+    )
 
 
 def tls_block(directory: Path, timeout_s: float = 5.0) -> str:
@@ -104,7 +174,9 @@ def tls_block(directory: Path, timeout_s: float = 5.0) -> str:
     return f"tls: {{ {body}, verify: true, timeout: {timeout_s:g} }}"
 
 
-def _builder(subject: Any, issuer: Any, public_key: Any, now: datetime.datetime, days: int) -> Any:
+def _builder(
+    subject: Any, issuer: Any, public_key: Any, now: datetime.datetime, days: float
+) -> Any:
     from cryptography import x509
 
     return (
@@ -144,6 +216,12 @@ def _key_pem(key: Any) -> bytes:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_bytes(data)
+    """Readable by its owner only, and replaced in one rename (never seen half written)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

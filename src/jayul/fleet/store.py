@@ -11,11 +11,15 @@ Samples go through `store_samples` (a block of arrays a message, one binary COPY
 
 Idempotency: `messages` holds every message id stored. A batch is written in one transaction:
 ids already there are skipped, the rest stored; the caller acknowledges to JetStream only after
-the commit, so a redelivery (centre killed between commit and ack) changes nothing.
+the commit, so a redelivery (centre killed between commit and ack) changes nothing. Two stores
+writing side by side (the centre's writers) stay exact: a message id in both batches at once
+makes the second wait for the first's commit on the primary key, fail, and be written again
+one message at a time, where the id is then found and skipped.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,8 +96,13 @@ class BatchResult:
 class FleetStore:
     """The fleet's tables in PostgreSQL schema `schema` (created when missing)."""
 
-    def __init__(self, dsn: str, schema: str = "jayul_fleet") -> None:
+    def __init__(
+        self, dsn: str, schema: str = "jayul_fleet", prepare_lock: threading.Lock | None = None
+    ) -> None:
         self.schema = schema
+        # stores writing side by side share it: new sites' partitions made by one at a time
+        # (two concurrent CREATE TABLE IF NOT EXISTS of one name can both try to make it)
+        self.prepare_lock = prepare_lock or threading.Lock()
         self.conn = psycopg.connect(dsn, application_name="jayul-fleet-centre")
         self._s = sql.Identifier(schema)
         self.sample_writer = SampleWriter(self.conn, self._s)
@@ -124,10 +133,15 @@ class FleetStore:
         take), the batch is written again one message at a time, so that only the culprit
         becomes a dead letter. `fetched_ns` (when the batch left JetStream) goes into
         `batches` with the write's start and commit times, the centre's stages of latency."""
+        return self.write_read(read_batch(batch, prefix), fetched_ns)
+
+    def write_read(self, read: Sequence[ReadMessage], fetched_ns: int | None = None) -> BatchResult:
+        """`write` of a batch already read (`read_batch`): the centre reads the next batch
+        while this one is written."""
         now = time.time_ns()
-        result = self._write_batch(batch, prefix, now)
-        if fetched_ns is not None and batch:
-            self._record_batch(fetched_ns, now, len(batch), result.samples)
+        result = self._write_batch(list(read), now)
+        if fetched_ns is not None and read:
+            self._record_batch(fetched_ns, now, len(read), result.samples)
         return result
 
     def _record_batch(self, fetched_ns: int, stored_ns: int, messages: int, samples: int) -> None:
@@ -144,10 +158,13 @@ class FleetStore:
                 (fetched_ns, stored_ns, committed_ns, messages, samples),
             )
 
-    def _write_batch(self, batch: Sequence[Incoming], prefix: str, now: int) -> BatchResult:
-        read = [_read(m, prefix, now) for m in batch]
+    def _write_batch(self, read: list[ReadMessage], now: int) -> BatchResult:
+        for r in read:
+            r.error = r.decode_error  # a failed COPY of an earlier attempt marks it again
+            r.samples = r.decoded
         try:
-            self.sample_writer.prepare([r.samples for r in read if r.samples], now)
+            with self.prepare_lock:
+                self.sample_writer.prepare([r.samples for r in read if r.samples], now)
             return self._write(read, now, together=True)
         except (psycopg.OperationalError, psycopg.InterfaceError):
             raise  # the database, not a message: nothing commits, nothing is acked
@@ -155,14 +172,15 @@ class FleetStore:
             for r in read:
                 if r.samples is not None:
                     try:
-                        self.sample_writer.prepare([r.samples], now)
+                        with self.prepare_lock:
+                            self.sample_writer.prepare([r.samples], now)
                     except (psycopg.OperationalError, psycopg.InterfaceError):
                         raise
                     except psycopg.Error as exc:
                         r.error, r.samples = str(exc), None
             return self._write(read, now, together=False)
 
-    def _write(self, read: list[_Read], now: int, together: bool) -> BatchResult:
+    def _write(self, read: list[ReadMessage], now: int, together: bool) -> BatchResult:
         out = BatchResult()
         samples: list[SamplesMessage] = []
         with self.conn.transaction():
@@ -300,32 +318,46 @@ class FleetStore:
 
 
 @dataclass
-class _Read:
+class ReadMessage:
     """A message routed and, for samples, decoded before any database work."""
 
     m: Incoming
     site: str = ""
     kind: Kind = Kind.EVENTS
+    decoded: SamplesMessage | None = None
+    decode_error: str | None = None
+    # what the write makes of it: the samples dropped and an error set when the database
+    # refuses them (reset from the decoded fields at each attempt)
     samples: SamplesMessage | None = None
     error: str | None = None
 
+    def __post_init__(self) -> None:
+        self.samples, self.error = self.decoded, self.decode_error
 
-def _read(m: Incoming, prefix: str, now: int) -> _Read:
+
+def read_batch(batch: Sequence[Incoming], prefix: str) -> list[ReadMessage]:
+    """Route every message and decode the samples ones: no database work, so it can run
+    while the previous batch is written."""
+    now = time.time_ns()
+    return [_read(m, prefix, now) for m in batch]
+
+
+def _read(m: Incoming, prefix: str, now: int) -> ReadMessage:
     try:
         site, kind = _route(m.subject, prefix)
         if m.msg_id is None:
             raise WireError("no Nats-Msg-Id header: cannot store it exactly once")
         if kind is Kind.SAMPLES:
             columns = decode_samples(m.body)
-            return _Read(
+            return ReadMessage(
                 m,
                 site,
                 kind,
                 SamplesMessage(m.msg_id, site, m.offered_ns or now, columns, m.stream_ns),
             )
-        return _Read(m, site, kind)
+        return ReadMessage(m, site, kind)
     except WireError as exc:
-        return _Read(m, error=str(exc))
+        return ReadMessage(m, decode_error=str(exc))
 
 
 def _route(subject: str, prefix: str) -> tuple[str, Kind]:

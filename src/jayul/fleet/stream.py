@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jayul.fleet.cert_renewal import RenewableTls
 from jayul.fleet.nats_tls import TlsFiles
 
 STREAM_MAX_AGE_S = 7 * 24 * 3600.0
@@ -69,13 +70,25 @@ async def connect(
 ) -> Any:
     """A NATS connection that reconnects forever (also on its first attempt), reporting each
     problem to `on_error` instead of printing it; None once `stop` is set before it connects.
-    A TLS or key file that cannot be read raises at once: waiting would not mend it."""
+    A TLS or key file that cannot be read raises at once: waiting would not mend it. With TLS,
+    renewed certificate files are loaded before each reconnection attempt (`RenewableTls`)."""
     import nats
 
-    options = (link or Link()).options()
+    link = link or Link()
+    options = link.options()
+    renewable = None
+    if link.tls is not None:  # certificates renewed on disk are taken before each reconnect
+        t = link.tls
+        renewable = RenewableTls(options["tls"], t.cert, t.key, t.ca, asyncio.get_running_loop())
 
     async def error_cb(exc: Exception) -> None:
         on_error(f"{url}: {exc!r}")
+        if renewable is not None:  # a failed attempt: the next one with renewed files
+            renewable.renew_reporting(on_error)
+
+    async def disconnected_cb() -> None:
+        if renewable is not None:
+            renewable.renew_reporting(on_error)
 
     task = asyncio.create_task(
         nats.connect(
@@ -86,6 +99,7 @@ async def connect(
             reconnect_time_wait=0.5,
             name=name,
             error_cb=error_cb,
+            disconnected_cb=disconnected_cb,
             **options,
         )
     )

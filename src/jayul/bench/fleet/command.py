@@ -43,6 +43,9 @@ def bench_fleet(
     centre_kill_at: float = typer.Option(
         0.5, min=0.0, max=1.0, help="When the centre is SIGKILLed, as a fraction of --seconds."
     ),
+    centre_writers: int = typer.Option(
+        2, min=1, max=8, help="The centre's writers (jayul fleet serve --writers)."
+    ),
     storage: bool = typer.Option(
         False, "--storage", help="Only compare the centre's storage layouts (docs/fleet.md)."
     ),
@@ -67,7 +70,7 @@ def bench_fleet(
                 figures = run_fleet(
                     sites, rate, seconds, db, Path(work), nats_url, offline=not no_offline,
                     offline_at=offline_at, offline_s=offline_s, nats_restart_at=nats_restart_at,
-                    centre_kill_at=centre_kill_at,
+                    centre_kill_at=centre_kill_at, centre_writers=centre_writers,
                     say=lambda m: console.print(m, highlight=False),
                 )  # fmt: skip
             except (FileNotFoundError, RuntimeError) as exc:

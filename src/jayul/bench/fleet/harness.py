@@ -42,6 +42,7 @@ def run_fleet(
     nats_restart_at: float = 0.25,
     centre_kill_at: float = 0.5,
     say: Callable[[str], None] = print,
+    centre_writers: int = 2,
 ) -> dict[str, Any]:
     # 50 sites each warn on every reconnection attempt while NATS is down: expected here, and
     # the counts at the centre are the proof; keep the console for the timeline
@@ -55,7 +56,7 @@ def run_fleet(
         nats_url = nats.url
     centre = CentreProcess(
         ["--db", dsn, "--schema", schema, "--nats", nats_url, "--stream", stream,
-         "--subject-prefix", prefix],
+         "--subject-prefix", prefix, "--writers", str(centre_writers)],
         work / "centre.log",
     )  # fmt: skip
     fleet = Sites(sites, rate, nats_url, stream, prefix, work)
@@ -157,6 +158,7 @@ def run_fleet(
         "sites": sites,
         "rate_per_site": rate,
         "seconds": seconds,
+        "centre_writers": centre_writers,
         "samples_offered": produced,
         "offered_per_s": round(produced / produced_s),
         "producer_max_lag_s": round(fleet.lag_s, 2),
