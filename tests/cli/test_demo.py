@@ -131,3 +131,32 @@ def test_the_summary_shows_the_gates_last_decisions_with_their_reasons(
     refused = "refused 2026-01-01 00:00 pump2 bearing_service: the verifier rejected it: worse"
     assert executed in out and refused in out
     assert out.index(executed) < out.index(refused)
+
+
+def test_the_summary_prints_only_requests_that_still_wait_and_counts_the_expired(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plant = load_demo_plant()
+    origins = Origins()
+    origins.register("policy:cbm")
+    gate = Gate(plant, ":memory:", lambda action: None, origins)
+    gate.autonomy.set_level(AutonomyLevel.L2, "test", T0, "test")
+    for machine, at in (("pump1", T0), ("pump2", T0 + 3 * gate.approvals.timeout_ns)):
+        action = Action(
+            time=at,
+            machine=machine,
+            kind=ActionKind.START_MAINTENANCE,
+            params={"action": "bearing_service"},
+            origin="policy:cbm",
+        )
+        gate.propose(action, GateContext("autopilot", True, "cheaper"), at)
+        if machine == "pump1":  # no one answers: escalated, then expired
+            gate.approvals.expire(T0 + gate.approvals.timeout_ns)
+            gate.approvals.expire(T0 + 2 * gate.approvals.timeout_ns)
+    # pump1's request escalated, then expired; pump2's was made after and still waits
+    assert [a.status for a in gate.approvals.requests()] == ["expired", "pending"]
+    _print_decisions(gate)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "pending 2026-01-01 00:00 pump1" not in out
+    assert "pump2 bearing_service" in out
+    assert "1 request(s) for approval expired" in out

@@ -37,6 +37,9 @@ class PlcServer:
     _loop: asyncio.AbstractEventLoop | None = None
     _stop: asyncio.Event | None = None
     node_ids: dict[str, str] = field(default_factory=dict)
+    # with setpoints: writable Pump_101 {Speed_SP rpm, EURange 0-3000} and Press_7 {Force_SP
+    # kN, no EURange}, which change only when a client writes them
+    setpoints: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -59,13 +62,22 @@ class PlcServer:
             (hyd, "PT7", "bar", (0.0, 400.0)),
             (press, "Cycle", "s", None),
         ]
-        for parent, name, unit, rng in spec:
+        writable = [
+            (pump, "Speed_SP", "rpm", (0.0, 3000.0), 1450.0),
+            (press, "Force_SP", "kN", None, 120.0),
+        ]
+        for parent, name, unit, rng, value in [
+            *((p, n, u, r, self.values[n]) for p, n, u, r in spec),
+            *(writable if self.setpoints else []),
+        ]:
             var = await parent.add_variable(
-                ua.NodeId(f"PLC1.{name}", ns), name, self.values[name], ua.VariantType.Double
+                ua.NodeId(f"PLC1.{name}", ns), name, value, ua.VariantType.Double
             )
             await var.add_property(ns, "EngineeringUnits", _eu(unit))
             if rng is not None:
                 await var.add_property(ns, "EURange", ua.Range(rng[0], rng[1]))
+            if name.endswith("_SP"):
+                await var.set_writable(True)
             self.node_ids[name] = var.nodeid.to_string()
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()

@@ -3,6 +3,7 @@ into plant files that load and bind what was found."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from jayul.connect.bindings import MqttSource, OpcUaSource, load_bindings
 from jayul.connect.discover_mqtt import propose
 
 sys.path.insert(0, str(Path(__file__).parent))  # the PLC server beside this file
-from plc_server import PlcServer
+from plc_server import PlcServer, free_port
 
 runner = CliRunner()
 
@@ -198,3 +199,72 @@ def test_mqtt_text_fields_are_ignored_a_status_is_the_state_and_periods_are_meas
     assert [(s.id, s.period_s) for s in ch1.signals] == [("TSupply", 5.0)]
     assert ch1.state is not None
     assert ch1.state.tag == {"kind": "mqtt", "topic": "gw/chiller/ch1", "field": "status"}
+
+
+def test_writable_variables_are_drafted_as_setpoints_not_silent_signals(tmp_path: Path) -> None:
+    """A server sends a setpoint only when someone writes it: drafted as a 1-second signal it
+    raised "no data" alerts a few seconds into `jayul run`. A writable variable is drafted as a
+    setpoint of its machine (EURange its envelope, EngineeringUnits its unit), read back under
+    `connect.machines`; one without a range stays commented out (no envelope is guessed)."""
+    plc = PlcServer(setpoints=True).start()
+    try:
+        out = tmp_path / "plant.yaml"
+        result = runner.invoke(app, ["connect", "discover", plc.endpoint, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert ": 2 machines, 4 signals, 2 setpoints" in result.output
+        b = load_bindings(out)
+    finally:
+        plc.stop()
+    pump = b.plant.machine_type("pump_101")
+    assert "speed_sp" not in {s.id for s in pump.signals}
+    (speed,) = pump.setpoints
+    assert (speed.id, speed.unit, speed.default) == ("speed_sp", "rpm", 1450.0)
+    assert (speed.envelope.low, speed.envelope.high) == (0.0, 3000.0)
+    press = b.plant.machine_type("press_7")
+    assert "force_sp" not in {s.id for s in press.signals} and press.setpoints == []
+    assert '# - {id: "force_sp", unit: "kN", default: 120' in out.read_text()
+    read_back = {m.machine: m.setpoints for m in b.connect.machines}
+    assert read_back["pump_101"]["speed_sp"].node_id == plc.node_ids["Speed_SP"]  # type: ignore[union-attr]
+    src = b.connect.sources[0]
+    assert isinstance(src, OpcUaSource) and src.nodes is not None
+    assert plc.node_ids["Speed_SP"] not in {n.node_id for n in src.nodes}  # not subscribed
+    # and so no "no data" alert can wait for them: every signal watched is a measurement
+    watched = {s.id for m in b.plant.machines for s in b.plant.machine_type(m.id).signals}
+    assert not {"speed_sp", "force_sp"} & watched
+
+
+def test_discovering_the_twin_server_finds_its_setpoints_units_and_ranges(
+    tmp_path: Path,
+) -> None:
+    """`jayul connect discover` against `jayul twin serve`: the twin's setpoints come back as
+    setpoints with their envelopes, its signals with their units and valid ranges."""
+    from jayul.connect.bindings import ServerConfig
+    from jayul.connect.discover_opcua import browse, opcua_parts
+    from jayul.connect.opcua_server import TwinServer, serving_twin
+    from jayul.connect.plant_draft import draft_yaml
+    from jayul.plant import load_demo_plant
+
+    plant = load_demo_plant()
+
+    async def discover() -> str:
+        config = ServerConfig(port=free_port(), host="127.0.0.1")
+        server = await TwinServer(plant, config, twin=serving_twin(plant)).start()
+        try:
+            found = await browse(server.endpoint)
+        finally:
+            await server.stop()
+        drafts, source = opcua_parts(server.endpoint, found)
+        return draft_yaml("twin", drafts, ["  sources:", *source])
+
+    out = tmp_path / "plant.yaml"
+    out.write_text(asyncio.run(discover()))
+    b = load_bindings(out)
+    demo = plant.machine_type("pump1")
+    pump = b.plant.machine_type("pump1")
+    assert {s.id for s in pump.signals} == {s.id for s in demo.signals}  # no setpoint among them
+    for s in demo.signals:
+        drafted = next(x for x in pump.signals if x.id == s.id)
+        assert (drafted.unit, drafted.low, drafted.high) == (s.unit, s.low, s.high)
+    assert [(sp.id, sp.unit, sp.envelope.low, sp.envelope.high) for sp in pump.setpoints] == [
+        (sp.id, sp.unit, sp.envelope.low, sp.envelope.high) for sp in demo.setpoints
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from jayul.cli.main import app
@@ -71,3 +72,27 @@ def test_replay_after_the_mapping_is_fixed(tmp_path: Path) -> None:
         assert len(h.dead_letters()) == 4  # kept, never deleted
     result = runner.invoke(app, ["deadletters", "show", "99", "--db", db])
     assert result.exit_code == 2 and "no dead letter number 99" in result.output
+
+
+def test_plant_finds_the_historian_jayul_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`deadletters list|show|replay --plant F` without --db: the dead letters of the
+    historian `jayul run --plant F` writes (connect.historian beside F), not ./jayul.duckdb."""
+    plant = write_plant(tmp_path, "timestamp")
+    wrong = load_bindings(plant)
+    parser = make_parser("json", wrong.connect.sources[0].mappings, "gw", 1 << 20)  # type: ignore[union-attr]
+    with open_historian(wrong.historian_url()) as h:
+        body = {"ts": MS, "flow": 40.0, "pressure": 6.0}
+        h.append_dead_letters(parser.parse("gw/pump1", json.dumps(body).encode())[1])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    listed = runner.invoke(app, ["deadletters", "list", "--plant", str(plant)])
+    assert listed.exit_code == 0 and "1 dead letters by reason" in listed.output, listed.output
+    shown = runner.invoke(app, ["deadletters", "show", "1", "--plant", str(plant)])
+    assert shown.exit_code == 0 and "mqtt:gw/pump1" in shown.output, shown.output
+    fixed = write_plant(tmp_path, "ts")
+    replayed = runner.invoke(app, ["deadletters", "replay", "--plant", str(fixed)])
+    assert replayed.exit_code == 0 and "1 now usable" in replayed.output, replayed.output
+    assert not (elsewhere / "jayul.duckdb").exists()

@@ -6,13 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from gate_helpers import T0, Recorder, maintenance, verified
+from pytest import MonkeyPatch
 from typer.testing import CliRunner
 
 from jayul.cli.gate_cmds import console, gate_app
+from jayul.connect.bindings import load_bindings
 from jayul.gate import AutonomyLevel, Gate, Origins
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import connect
+from jayul.plant import demo_plant_path
 from jayul.plant.model import Plant
+from jayul.records.events import ActionKind
 from jayul.server.users import UserStore
 
 runner = CliRunner()
@@ -131,3 +135,51 @@ def test_without_users_only_the_file_owner_acts(tmp_path: Path) -> None:
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     r = runner.invoke(gate_app, ["approvals", "list", "--db", str(tmp_path / "none.duckdb")])
     assert r.exit_code == 2 and "no plant database" in r.output
+
+
+def run_site(tmp_path: Path) -> Path:
+    """A plant file as `jayul run --plant` reads it: its buffer, and so its gate database, in
+    a folder of its own beside the file."""
+    site = tmp_path / "site"
+    site.mkdir()
+    path = site / "plant.yaml"
+    path.write_text(
+        f"plant_file: {demo_plant_path()}\nconnect:\n  buffer: run-buffer\n"
+        "  sources:\n    - {kind: mqtt, port: 1883}\n"
+    )
+    return path
+
+
+def test_plant_means_the_gate_database_jayul_run_keeps(
+    plant: Plant, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """`autonomy set|clear|show` and `kill` with `--plant F` change what `jayul run --plant F`
+    reads (they wrote ./jayul.duckdb, which the running loop never sees)."""
+    f = run_site(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["--reason", "pilot", "--plant", str(f)]
+    ok = runner.invoke(gate_app, ["autonomy", "set", "L3", *args])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(gate_app, ["autonomy", "set", "L4", "--line", "line9", *args])
+    assert bad.exit_code == 2 and "line 'line9' is not in" in bad.output  # still checked
+    line = runner.invoke(gate_app, ["autonomy", "set", "L1", "--line", "line2", *args])
+    assert line.exit_code == 0, line.output
+    shown = runner.invoke(gate_app, ["autonomy", "show", "--plant", str(f)])
+    assert "L3" in shown.output and "line:line2" in shown.output
+    assert runner.invoke(gate_app, ["autonomy", "clear", "--line", "line2", *args]).exit_code == 0
+    assert not (elsewhere / "jayul.duckdb").exists()
+    # the gate `jayul run --plant F` builds on its gate database sees the new level
+    where = load_bindings(f).gate_db()
+    assert where == f.parent / "run-buffer" / "gate.duckdb"
+    gate = Gate(plant, str(where), Recorder(), Origins(), default_level=AutonomyLevel.L1)
+    assert gate.autonomy.level_for("line2", ActionKind.START_MAINTENANCE) is AutonomyLevel.L3
+    gate.audit.close()
+    gate.con.close()
+    killed = runner.invoke(gate_app, ["kill", "--by", "olga", *args])
+    assert killed.exit_code == 0, killed.output
+    gate = Gate(plant, str(where), Recorder(), Origins(), default_level=AutonomyLevel.L1)
+    assert gate.autonomy.killed
+    gate.audit.close()
+    gate.con.close()

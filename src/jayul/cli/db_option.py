@@ -100,23 +100,27 @@ def plant_historian(db: str | None, plant_file: Path | None) -> str:
 PLANT_FILE_OPTION: Any = typer.Option(
     None,
     "--plant",
-    help="A plant file run with `jayul run --plant`: read what that run records (its "
+    help="A plant file run with `jayul run --plant`: use the databases that run keeps (its "
     "historian, or its gate database gate.duckdb in connect.buffer's folder) instead of --db.",
 )
 
 
-def plant_gate_db(db: Path, plant_file: Path | None) -> Path:
+def plant_gate_db(db: Path, plant_file: Path | None, line: str | None = None) -> Path:
     """The gate database a command given `--plant` uses: the one `jayul run --plant` of that
     file keeps (gate.duckdb in the durable buffer's folder, as `jayul run` prints at start);
-    without a plant file, `--db`."""
+    without a plant file, `--db`. A `line` given is checked against the file's lines."""
     if plant_file is None:
         return db
     from jayul.connect.bindings import BindingsError, load_bindings
 
     try:
-        return load_bindings(plant_file).gate_db()
+        bindings = load_bindings(plant_file)
     except BindingsError as exc:
         fail(str(exc))
+    lines = bindings.plant.lines
+    if line is not None and line not in lines:
+        fail(f"line {line!r} is not in {plant_file} (lines: {', '.join(lines)})")
+    return bindings.gate_db()
 
 
 def replace_scratch(db: Path, made_by: str) -> None:

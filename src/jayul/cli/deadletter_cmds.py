@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.cli.db_option import DB_URL_OPTION
+from jayul.cli.db_option import PLANT_DB_URL_OPTION, PLANT_FILE_OPTION, plant_historian
 from jayul.cli.query import open_existing
 from jayul.connect.bindings import BindingsError, load_bindings
 from jayul.connect.replay import replay
@@ -40,10 +40,11 @@ def list_letters(
     reason: str | None = typer.Option(None, help="Only reasons containing this text."),
     source: str | None = typer.Option(None, help="Only sources containing this (mqtt:, import:)."),
     limit: int = typer.Option(20, min=1, help="At most this many (newest first)."),
-    db: str = DB_URL_OPTION,
+    db: str | None = PLANT_DB_URL_OPTION,
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Counts by reason, then the newest dead letters."""
-    h = _store(db)
+    h = _store(plant_historian(db, plant))
     with h:
         counts = h.dead_letter_counts()
         rows = h.dead_letters_numbered(limit, reason=reason, source=source)
@@ -69,9 +70,11 @@ def list_letters(
 @deadletters_app.command("show")
 def show_letter(
     seq: int = typer.Argument(..., help="The dead letter's number (from `list`)."),
-    db: str = DB_URL_OPTION,
+    db: str | None = PLANT_DB_URL_OPTION,
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """One dead letter whole: time, source, reason and raw bytes (as JSON when they are)."""
+    db = plant_historian(db, plant)
     h = _store(db)
     with h:
         found = h.dead_letters_numbered(1, seqs=[seq])
@@ -88,11 +91,16 @@ def show_letter(
 
 @deadletters_app.command("replay")
 def replay_letters(
-    plant_file: Path = typer.Option(..., "--plant", help="The plant file with the fixed mapping."),
+    plant_file: Path = typer.Option(
+        ...,
+        "--plant",
+        help="The plant file with the fixed mapping; unless --db is given, the dead letters "
+        "are those of the historian `jayul run --plant` of this file writes.",
+    ),
     seq: list[int] = typer.Option(None, help="Only these numbers (repeat); default all matching."),
     reason: str | None = typer.Option(None, help="Only reasons containing this text."),
     source: str | None = typer.Option(None, help="Only sources containing this text."),
-    db: str = DB_URL_OPTION,
+    db: str | None = PLANT_DB_URL_OPTION,
 ) -> None:
     """Parse dead letters again with the plant file as it is now; store what passes (idempotent:
     replaying twice stores once). Dead letters are kept, never deleted."""
@@ -100,7 +108,7 @@ def replay_letters(
         bindings = load_bindings(plant_file)
     except BindingsError as exc:
         fail(str(exc))
-    h = _store(db)
+    h = _store(plant_historian(db, plant_file))
     with h:
         letters = h.dead_letters_numbered(None, reason=reason, source=source, seqs=seq or None)
         outcomes = replay(bindings, h, letters)

@@ -18,6 +18,8 @@ from jayul.cli.db_option import DB_ENV, duckdb_file, replace_scratch
 from jayul.connect.notify import load_channels
 from jayul.decide.named import POLICY_NAMES, make_policy
 from jayul.gate import AutonomyLevel, Gate, OutcomeStatus
+from jayul.gate.approvals import OPEN
+from jayul.gate.context import GateDecision
 from jayul.govern.db import DEFAULT_DB
 from jayul.historian.open import open_historian
 from jayul.plant import PlantFileError, demo_plant_path, load_plant
@@ -245,7 +247,8 @@ def _print(f: dict[str, object], pilot: Autopilot) -> None:
 def _print_decisions(gate: Gate) -> None:
     """The last few actions the gate decided on, with the check that decided and why, so
     the run shows the verify and gate steps and not only their counts."""
-    for decision in list(gate.recent)[-5:]:
+    shown = [d for d in gate.recent if _still_shown(gate, d)]
+    for decision in shown[-5:]:
         action, out = decision.action, decision.outcome
         when = datetime.fromtimestamp(decision.time / 1e9, UTC).strftime("%Y-%m-%d %H:%M")
         what = action.params.get("action", action.kind.value)
@@ -254,6 +257,22 @@ def _print_decisions(gate: Gate) -> None:
         why = decision.verdict_reason if executed and decision.verdict_reason else out.reason
         colour = "green" if executed else "magenta"
         console.print(f"[{colour}]{out.status.value}[/] {when} {action.machine} {what}: {why}")
+    expired = len(gate.approvals.requests(("expired",)))
+    if expired:
+        console.print(
+            f"{expired} request(s) for approval expired without a person's decision "
+            "(not executed); `jayul approvals list --all` shows them",
+            highlight=False,
+        )
+
+
+def _still_shown(gate: Gate, decision: GateDecision) -> bool:
+    """False for a request for approval that no longer waits (expired, or decided, before the
+    run ended): a "pending" line for it would ask a person for what is gone."""
+    approval = decision.outcome.approval_id
+    if decision.outcome.status is not OutcomeStatus.PENDING or approval is None:
+        return True
+    return gate.approvals.get(approval).status in OPEN
 
 
 def _print_footer(f: dict[str, object]) -> None:

@@ -29,11 +29,10 @@ def _opcua(url: str, security: Security) -> tuple[list[DraftMachine], list[str],
     if not found:
         fail(f"{url}: no object holds numeric variables; nothing to draft")
     machines, source = opcua_parts(url, found)
-    return (
-        machines,
-        source,
-        f"{url}: {len(found)} machines, {sum(len(m.signals) for m in found)} signals",
-    )
+    setpoints = sum(s.writable for m in found for s in m.signals)
+    signals = sum(len(m.signals) for m in found) - setpoints
+    said = f"{url}: {len(found)} machines, {signals} signals"
+    return machines, source, said + (f", {setpoints} setpoints" if setpoints else "")
 
 
 def _mqtt(

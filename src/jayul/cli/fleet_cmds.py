@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from jayul.fleet.stream import Link
 
 console = Console()
+FLEET_DB_ENV = "JAYUL_FLEET_DB"
+DEFAULT_FLEET_DB = "postgresql://127.0.0.1/jayul"  # a database of the fleet's own, not a test's
 fleet_app = typer.Typer(
     help="The fleet centre: what sites share, stored in PostgreSQL (docs/fleet.md).",
     no_args_is_help=True,
@@ -29,7 +31,11 @@ fleet_app = typer.Typer(
 @fleet_app.command("serve")
 def fleet_serve(
     db: str = typer.Option(
-        "postgresql://127.0.0.1/test", "--db", help="PostgreSQL URL of the centre's store."
+        DEFAULT_FLEET_DB,
+        "--db",
+        envvar=FLEET_DB_ENV,
+        show_envvar=True,
+        help="PostgreSQL URL of the centre's store.",
     ),
     schema: str = typer.Option("jayul_fleet", help="PostgreSQL schema of the fleet's tables."),
     nats_url: str = typer.Option("nats://127.0.0.1:4222", "--nats", help="NATS server URL."),

@@ -1,7 +1,8 @@
 """`jayul approvals ...`, `jayul autonomy ...`, `jayul kill`: the gate from the command line.
 
 They work on the plant database file (`--db`, default jayul.duckdb or
-$JAYUL_DB). DuckDB lets one process
+$JAYUL_DB), or with `--plant FILE` on the gate database `jayul run --plant FILE` keeps (as
+`jayul approvals`, `jayul query` and `jayul audit verify` do). DuckDB lets one process
 write a file at a time, so run them while no demo holds the file; a running autopilot picks
 up decisions at its next tick. Who acts is authenticated (`jayul.cli.local_auth`): a user of
 the plant database with their password, or, on a database without users, only the operating
@@ -15,6 +16,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -38,7 +40,6 @@ from jayul.gate.autonomy import (
 )
 from jayul.govern.audit import AuditLog
 from jayul.govern.db import Connection, connect
-from jayul.plant.load import PlantFileError, load_plant
 from jayul.records.autonomy import AutonomyLevel
 from jayul.records.events import ActionKind
 from jayul.records.timebase import from_ns, utc_now_ns
@@ -53,6 +54,13 @@ gate_app.add_typer(autonomy_app, name="autonomy")
 
 console = Console()
 DbOption = DB_FILE_OPTION
+# `--plant` where a `--line` is given too: the gate database, and the line checked
+PLANT_GATE_OPTION: Any = typer.Option(
+    None,
+    "--plant",
+    help="A plant file run with `jayul run --plant`: change the gate database that run keeps "
+    "(gate.duckdb in connect.buffer's folder) instead of --db, and check --line against it.",
+)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -184,17 +192,6 @@ def approvals_reject(
     _decide(plant_gate_db(db, plant), approval_id, False, user, password_file, note)
 
 
-def _check_line(plant: Path | None, line: str | None) -> None:
-    if plant is None or line is None:
-        return
-    try:
-        lines = load_plant(plant).lines
-    except PlantFileError as exc:
-        raise fail(str(exc)) from None
-    if line not in lines:
-        raise fail(f"line {line!r} is not in {plant} (lines: {', '.join(lines)})")
-
-
 def _kind(action: str | None) -> ActionKind | None:
     if action is None:
         return None
@@ -214,7 +211,7 @@ def autonomy_set(
     password_file: Path | None = PasswordFileOption,
     line: str | None = typer.Option(None, "--line", help="only this line"),
     action: str | None = typer.Option(None, "--action", help="only this action class"),
-    plant: Path | None = typer.Option(None, "--plant", help="plant file to check --line"),
+    plant: Path | None = PLANT_GATE_OPTION,
     db: Path = DbOption,
 ) -> None:
     """Set the autonomy level of the plant, a line, an action class or both (audited)."""
@@ -222,7 +219,7 @@ def autonomy_set(
         parsed = AutonomyLevel.parse(level)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    _check_line(plant, line)
+    db = plant_gate_db(db, plant, line)
     kind = _kind(action)
     with plant_db(db, must_exist=False) as (con, audit):
         ident = who(con, audit, db, user, password_file)
@@ -241,8 +238,10 @@ def autonomy_clear(
     line: str | None = typer.Option(None, "--line"),
     action: str | None = typer.Option(None, "--action"),
     db: Path = DbOption,
+    plant: Path | None = PLANT_GATE_OPTION,
 ) -> None:
     """Remove a line or action-class override (the plant level then applies)."""
+    db = plant_gate_db(db, plant, line)
     scope = scope_name(line, _kind(action))
     with plant_db(db) as (con, audit):
         ident = who(con, audit, db, user, password_file)
@@ -256,8 +255,9 @@ def autonomy_clear(
 
 
 @autonomy_app.command("show")
-def autonomy_show(db: Path = DbOption) -> None:
+def autonomy_show(db: Path = DbOption, plant: Path | None = PLANT_FILE_OPTION) -> None:
     """Show every autonomy setting and whether the kill switch is on."""
+    db = plant_gate_db(db, plant)
     with plant_db(db) as (con, audit):
         config = AutonomyConfig(con, audit)
         settings = config.settings()
@@ -296,12 +296,14 @@ def kill(
     user: str | None = UserOption,
     password_file: Path | None = PasswordFileOption,
     db: Path = DbOption,
+    plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Drop the whole plant to L0 at once (or, with --clear, release it).
 
-    If a running demo holds the database, a kill file is left next to it instead; the gate
-    engages the kill switch before its next proposal.
+    If a running demo or `jayul run` holds the database, a kill file is left next to it
+    instead; the gate engages the kill switch before its next proposal.
     """
+    db = plant_gate_db(db, plant)
     now = utc_now_ns()
     if not clear:
         try:

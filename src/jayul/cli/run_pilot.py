@@ -186,11 +186,12 @@ def _monitor(
 
 def report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:
     w = ingest.writer.stats
-    done = ""
+    # every alert stored: the health monitor's, and the inputs' (no data, connection lost)
+    alerts = w.alerts_stored + (pilot.counters.alerts if pilot is not None else 0)
+    done = f", {alerts} alerts ({w.alerts_stored} on the inputs)"
     if pilot is not None:
         c = pilot.counters
-        done = f", {c.alerts} alerts, {c.actions_proposed} actions proposed"
-        done += f", {c.actions_executed} executed"
+        done += f", {c.actions_proposed} actions proposed, {c.actions_executed} executed"
     console.print(
         f"{prefix}{w.samples_stored} samples and {w.dead_letters} dead letters stored{done}"
         + (f" (store: {w.last_error})" if w.last_error else ""),

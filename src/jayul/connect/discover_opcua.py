@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncua import ua
 from asyncua.client.client import Client
@@ -27,6 +27,9 @@ from asyncua.ua.uaerrors import UaError
 
 from jayul.connect.bindings import Security
 from jayul.connect.opcua_common import configure_client
+
+if TYPE_CHECKING:
+    from jayul.connect.plant_draft import DraftSetpoint
 
 _NUMERIC = {
     ua.VariantType.Boolean,
@@ -60,6 +63,7 @@ class FoundSignal:
     high: float | None
     period_s: float
     value: float | None
+    writable: bool = False  # AccessLevel CurrentWrite: a setpoint, not a measurement
 
 
 @dataclass
@@ -99,6 +103,11 @@ async def _signal(node: Node, prefix: str) -> FoundSignal | None:
         current = float(raw) if raw is not None else None
     except (UaError, TypeError, ValueError):
         current = None
+    try:
+        access = await node.read_attribute(AttributeIds.AccessLevel)
+        level = int(access.Value.Value or 0) if access.Value is not None else 0
+    except (UaError, TypeError, ValueError):
+        level = 0
     return FoundSignal(
         id=plant_id(f"{prefix}{name}"),
         node_id=node.nodeid.to_string(),
@@ -108,6 +117,7 @@ async def _signal(node: Node, prefix: str) -> FoundSignal | None:
         high=high,
         period_s=ms / 1000.0 if ms > 0 else 1.0,
         value=current,
+        writable=bool(level & ua.AccessLevel.CurrentWrite.mask),
     )
 
 
@@ -172,10 +182,21 @@ async def browse(
     return machines
 
 
+def _setpoint(s: FoundSignal) -> DraftSetpoint:
+    """A writable variable as a setpoint of its machine: its current value the default, its
+    EURange the safe envelope (none invented: without one it is drafted commented out)."""
+    from jayul.connect.plant_draft import DraftSetpoint
+
+    sp_id = re.sub(r"^setpoints?_", "", s.id) or s.id  # the twin's setpoints folder
+    return DraftSetpoint(sp_id, s.node_id, s.unit, s.low, s.high, s.value, s.data_type)
+
+
 def opcua_parts(endpoint: str, machines: list[FoundMachine]) -> tuple[list[Any], list[str]]:
     """Draft machines and the source's lines for the plant file's `connect.sources`. A variable
     named as a state or a run-hour counter (`plant_draft.tag_role`) is bound as that machine's
-    `connect.machines` tag, not as a signal: a PLC's status code is no measurement to monitor."""
+    `connect.machines` tag, not as a signal: a PLC's status code is no measurement to monitor.
+    A writable variable is a setpoint (`_setpoint`), not a signal: a server sends it only when
+    someone writes it, so as a signal it would read as "no data" a few periods after start."""
     from jayul.connect.plant_draft import DraftMachine, DraftSignal, DraftTag, tag_role
 
     drafts, source = [], ["    - kind: opcua", f"      endpoint: {endpoint}", "      nodes:"]
@@ -186,7 +207,9 @@ def opcua_parts(endpoint: str, machines: list[FoundMachine]) -> tuple[list[Any],
             role = tag_role(s.id)
             value = "" if s.value is None else f"{s.value:g}"
             tag = DraftTag({"kind": "opcua", "node_id": s.node_id}, value)
-            if role == "state" and draft.state is None:
+            if s.writable:
+                draft.setpoints.append(_setpoint(s))
+            elif role == "state" and draft.state is None:
                 draft.state = tag
             elif role == "run_hours" and draft.run_hours is None:
                 draft.run_hours = tag
@@ -197,10 +220,10 @@ def opcua_parts(endpoint: str, machines: list[FoundMachine]) -> tuple[list[Any],
                 )
         if not draft.signals:  # nothing else to monitor: keep them as signals after all
             draft.state = draft.run_hours = None
-            bound = list(m.signals)
+            bound = [s for s in m.signals if not s.writable]
             draft.signals = [
                 DraftSignal(s.id, s.unit, s.low, s.high, s.period_s, s.value, s.data_type)
-                for s in m.signals
+                for s in bound
             ]
         drafts.append(draft)
         for s in bound[:16]:

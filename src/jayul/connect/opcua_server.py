@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from asyncua import ua
+from asyncua.common.node import Node
 from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.server.server import Server
 from asyncua.server.user_managers import UserManager
@@ -141,6 +142,18 @@ class TwinServer:
     def node_id(self, text: str) -> ua.NodeId:
         return node_id(text, self.ns)
 
+    async def _describe(self, var: Node, unit: str, low: float | None, high: float | None) -> None:
+        """The standard properties a client reads a variable's unit and range from
+        (`EngineeringUnits`, `EURange`: a setpoint's envelope), so that `jayul connect
+        discover` drafts them rather than leaving them to fill in."""
+        if unit:
+            info = ua.EUInformation()
+            info.DisplayName = ua.LocalizedText(unit)
+            info.Description = ua.LocalizedText(unit)
+            await var.add_property(self.ns, "EngineeringUnits", info)
+        if low is not None and high is not None:
+            await var.add_property(self.ns, "EURange", ua.Range(float(low), float(high)))
+
     async def _build(self) -> None:
         objects = self.server.nodes.objects
         plant = await objects.add_object(self.node_id(self.plant.name), self.plant.name)
@@ -152,7 +165,10 @@ class TwinServer:
             m = await lines[spec.line].add_object(self.node_id(spec.id), spec.id)
             for sig in mt.signals:
                 nid = self.node_id(signal_id(spec.id, sig.id))
-                await m.add_variable(nid, sig.id, float(sig.nominal or 0.0), ua.VariantType.Double)
+                var = await m.add_variable(
+                    nid, sig.id, float(sig.nominal or 0.0), ua.VariantType.Double
+                )
+                await self._describe(var, sig.unit, sig.low, sig.high)
                 self.nodes[(spec.id, sig.id)] = nid
             await m.add_variable(self.node_id(f"{spec.id}.status"), "status", "idle")
             if mt.setpoints:
@@ -165,6 +181,7 @@ class TwinServer:
                         ua.VariantType.Double,
                     )
                     await var.set_writable(True)
+                    await self._describe(var, sp.unit, sp.envelope.low, sp.envelope.high)
                     self.server.set_attribute_value_setter(
                         var.nodeid, self._setpoint_setter(spec.id, sp.id)
                     )

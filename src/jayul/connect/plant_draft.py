@@ -6,7 +6,9 @@ actions (none are guessed). It holds only what the plant showed: machines, their
 range, sampling period) and the bindings; no simulation parameters (nominal levels, noise,
 orders, crews, costs), which monitoring does not need (docs/twin.md). Each machine gets a
 machine type of its own. A tag whose name says it is the machine's state or its run-hour
-counter is drafted as a `connect.machines` binding instead of a signal, its code map to fill in.
+counter is drafted as a `connect.machines` binding instead of a signal, its code map to fill in;
+a writable variable is drafted as a setpoint (read back through `connect.machines`), not as a
+signal that a server sends only when it is written.
 """
 
 from __future__ import annotations
@@ -30,6 +32,30 @@ class DraftSignal:
 
 
 @dataclass
+class DraftSetpoint:
+    """A value the plant takes from a write (a writable OPC UA variable): drafted as a
+    setpoint of the machine type, with the range the source gave as its envelope, and bound
+    under `connect.machines` to read back what is in force."""
+
+    id: str
+    node_id: str
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+    value: float | None = None
+    note: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """An envelope from the source with the current value inside: a valid setpoint. Else
+        it is drafted commented out: no safety limit is guessed."""
+        low, high, value = self.low, self.high, self.value
+        if low is None or high is None or value is None:
+            return False
+        return low < high and low <= value <= high
+
+
+@dataclass
 class DraftTag:
     """A tag that is not a signal: where the machine's state or run-hour counter is read, as a
     `connect.machines` tag (`{kind: opcua, node_id: ...}` or `{kind: mqtt, topic, field}`)."""
@@ -46,6 +72,7 @@ class DraftMachine:
     note: str = ""
     state: DraftTag | None = None
     run_hours: DraftTag | None = None
+    setpoints: list[DraftSetpoint] = field(default_factory=list)
 
 
 # Names PLC programmers give a machine's state and its operating-hour counter
@@ -87,18 +114,46 @@ def _signal_line(s: DraftSignal) -> str:
     return f"        - {{{', '.join(fields)}}}{comment}"
 
 
+def _setpoint_lines(sps: list[DraftSetpoint]) -> list[str]:
+    if not sps:
+        return []
+    # a setpoint is written, not measured: no "no data" alert waits for it
+    head = "      setpoints:" if any(sp.complete for sp in sps) else "      # setpoints:"
+    out = [head]
+    for sp in sps:
+        where = f"writable node {sp.node_id}" + (f" ({sp.note})" if sp.note else "")
+        if sp.complete and sp.value is not None and sp.low is not None and sp.high is not None:
+            fields = f"id: {_q(sp.id)}, unit: {_q(sp.unit or '')}, default: {_num(sp.value)}"
+            env = f"envelope: {{low: {_num(sp.low)}, high: {_num(sp.high)}}}"
+            out.append(f"        - {{{fields}, {env}}}  # {where}; envelope = EURange: narrow it")
+        else:
+            value = "TODO" if sp.value is None else _num(sp.value)
+            out.append(
+                f"        # - {{id: {_q(sp.id)}, unit: {_q(sp.unit or '')}, default: {value}, "
+                f"envelope: {{low: TODO, high: TODO}}}}  # {where}: the source gave no range; "
+                "give the safe envelope, then uncomment it and its binding"
+            )
+    return out
+
+
 def _tag_text(tag: dict[str, str]) -> str:
     return "{" + ", ".join(f"{k}: {_q(v)}" for k, v in tag.items()) + "}"
 
 
 def machines_yaml(machines: list[DraftMachine]) -> list[str]:
     """`connect.machines`: the state and run-hour tags found, to check and complete."""
-    found = [m for m in machines if m.state is not None or m.run_hours is not None]
+    found = [m for m in machines if m.state is not None or m.run_hours is not None or m.setpoints]
     if not found:
         return []
     out = ["  machines:  # found by their names: check each, and fill in the state codes"]
     for m in found:
         out.append(f"    - machine: {_q(m.id)}")
+        if m.setpoints:
+            head = "setpoints:" if any(sp.complete for sp in m.setpoints) else "# setpoints:"
+            out.append(f"      {head}  # where the setpoints in force are read back")
+            for sp in m.setpoints:
+                tag = _tag_text({"kind": "opcua", "node_id": sp.node_id})
+                out.append(f"        {'' if sp.complete else '# '}{_q(sp.id)}: {tag}")
         if m.state is not None:
             seen = f", last read {m.state.value!r}" if m.state.value else ""
             out += [
@@ -136,6 +191,7 @@ def draft_yaml(name: str, machines: list[DraftMachine], connect_yaml: list[str])
         if len(m.signals) > MAX_SIGNALS:
             rest = ", ".join(s.id for s in m.signals[MAX_SIGNALS:])
             out.append(f"        # left out (at most {MAX_SIGNALS} per machine type): {rest}")
+        out += _setpoint_lines(m.setpoints)
     out.append("  machines:")
     out += [f"    - {{id: {_q(m.id)}, type: {_q(m.id)}, line: {m.line}}}" for m in machines]
     out.append("connect:")
@@ -155,10 +211,14 @@ def merge(machines: list[DraftMachine]) -> list[DraftMachine]:
     out: dict[str, DraftMachine] = {}
     for m in machines:
         if m.id not in out:
-            out[m.id] = DraftMachine(m.id, m.line, list(m.signals), m.note, m.state, m.run_hours)
+            out[m.id] = DraftMachine(
+                m.id, m.line, list(m.signals), m.note, m.state, m.run_hours, list(m.setpoints)
+            )
             continue
         known = {s.id for s in out[m.id].signals}
         out[m.id].signals += [s for s in m.signals if s.id not in known]
+        known_sp = {sp.id for sp in out[m.id].setpoints}
+        out[m.id].setpoints += [sp for sp in m.setpoints if sp.id not in known_sp]
         out[m.id].state = out[m.id].state or m.state
         out[m.id].run_hours = out[m.id].run_hours or m.run_hours
     return list(out.values())

@@ -19,7 +19,7 @@ from jayul.connect.buffer import DurableBuffer
 from jayul.connect.codec import decode_entry
 from jayul.historian.base import DeadLetter, Historian
 from jayul.historian.open import open_historian
-from jayul.records import Event, Samples
+from jayul.records import Event, EventKind, Samples
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ class WriterStats:
     samples_stored: int = 0
     samples_offered: int = 0
     dead_letters: int = 0
+    alerts_stored: int = 0  # the input watch's and the link watch's, for `jayul run`'s summary
     store_failures: int = 0
     last_error: str = ""
 
@@ -101,6 +102,7 @@ class HistorianWriter:
             if self._historian is None:
                 self._historian = open_historian(self.url)
             self._historian.append_events(events)
+            self.stats.alerts_stored += sum(e.kind is EventKind.ALERT for e in events)
         except Exception as exc:  # keep them for the next try
             log.warning("storing %d events failed: %s", len(events), exc)
             self._drop_connection()

@@ -36,7 +36,7 @@ class CentreStats:
 @dataclass(frozen=True)
 class CentreConfig:
     url: str = "nats://127.0.0.1:4222"
-    dsn: str = "postgresql://127.0.0.1/test"
+    dsn: str = "postgresql://127.0.0.1/jayul"
     schema: str = "jayul_fleet"
     stream: str = "JAYUL_FLEET"
     subject_prefix: str = "jayul"
