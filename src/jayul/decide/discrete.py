@@ -4,7 +4,8 @@ The CP-SAT planner and the greedy dispatcher both work on this view, so the disp
 a valid, complete hint for the solver. Maintenance may start at any minute of
 its window; its expected cost (failure risk from the RUL CDF, maintenance cost, downtime) enters
 the model as a non-decreasing step function of the start, sampled every `maintenance_step_min`
-minutes and thinned to at most `max_cost_steps` steps.
+minutes, thinned where the curve is flat (`max_cost_steps` sets how flat), and charged at the
+first breakpoint at or after the start, so the model never prices a maintenance below its cost.
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ class DOp:
 class DOption:
     """A maintenance option in minutes: allowed start window and its expected-cost steps.
 
-    `steps` are (minute, cents) breakpoints, ascending in both: starting at or after a breakpoint
-    costs at least its cents (the expected cost only grows as maintenance is put off, since the
-    chance of failing first grows). The model charges the last breakpoint at or before the start,
-    which is exact on the breakpoints; `evaluate_plan` reports the exact cost.
+    `steps` are (minute, cents) breakpoints, ascending in both, the first at `earliest` and the
+    last at `latest` (or where the cost stops rising). The expected cost only grows as
+    maintenance is put off (the chance of failing first grows), so starting at or before a
+    breakpoint costs at most its cents. The model charges the first breakpoint at or after the
+    start: exact on the breakpoints, never below the true cost between them. Charging the
+    breakpoint before the start instead let the solver see a maintenance put off by up to a
+    cell as free, and return plans that cost more than the dispatch plan it started from.
+    `evaluate_plan` reports the exact cost.
     """
 
     machine: str
@@ -53,12 +58,11 @@ class DOption:
     steps: tuple[tuple[int, int], ...]
 
     def charged_cents(self, start: int) -> int:
-        """The model's cost of starting at `start`."""
-        cents = self.steps[0][1]
-        for minute, c in self.steps:
-            if minute <= start:
-                cents = c
-        return cents
+        """The model's cost of starting at `start` (an upper bound of the expected cost)."""
+        for minute, cents in self.steps:
+            if start <= minute:
+                return cents
+        return self.steps[-1][1]
 
 
 @dataclass(frozen=True)
@@ -114,20 +118,26 @@ def _cost_steps(
     step_min: int,
     max_steps: int,
 ) -> tuple[tuple[int, int], ...]:
-    """Breakpoints every `step_min`, thinned so each kept one adds at least 1/`max_steps` of the
-    whole window's cost increase (few booleans in the model where the risk curve is flat)."""
+    """Breakpoints every `step_min` from `earliest`, and `latest`, thinned where the risk curve
+    is flat (few booleans in the model): a point is kept when the next one costs at least
+    1/`max_steps` of the whole window's increase more than the last kept one, so a start
+    charged at the next kept point pays at most that much (or one grid cell's rise) too much."""
 
     def cents(minute: int) -> int:
         start_h = problem.now_h + minute / 60.0
         return round(CENTS * expected_maintenance_cost(problem, machine, option, start_h))
 
-    first, last = cents(earliest), cents(latest)
-    threshold = max(1, (last - first) // max_steps)
-    steps = [(earliest, first)]
-    for minute in range(earliest + step_min, latest + 1, step_min):
-        c = cents(minute)
-        if c - steps[-1][1] >= threshold:
-            steps.append((minute, c))
+    grid = list(range(earliest, latest + 1, step_min))
+    if grid[-1] != latest:
+        grid.append(latest)
+    costs = [cents(minute) for minute in grid]
+    threshold = max(1, (costs[-1] - costs[0]) // max_steps)
+    steps = [(grid[0], costs[0])]
+    for i in range(1, len(grid)):
+        if i == len(grid) - 1 or costs[i + 1] - steps[-1][1] >= threshold:
+            steps.append((grid[i], costs[i]))
+    while len(steps) > 1 and steps[-1][1] == steps[-2][1]:
+        steps.pop()  # flat to the window's end: one price covers it
     return tuple(steps)
 
 

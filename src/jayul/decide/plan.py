@@ -33,10 +33,11 @@ class Plan:
     """A complete plan and how it was found.
 
     `status` is the CP-SAT status (OPTIMAL or FEASIBLE), or FALLBACK_GREEDY when the solver found
-    nothing in time and the earliest-due-date dispatch plan is returned instead (or DISPATCH when
-    it was asked for directly). `objective` is the expected total cost in the problem's currency,
-    recomputed from the plan (not the solver's scaled figure). `notes` explain the machines left
-    without maintenance.
+    nothing in time and the cheapest dispatch plan is returned instead, DISPATCH_CHEAPER when
+    the solver's plan cost more by `objective` than that dispatch plan, which is returned (or
+    DISPATCH when a dispatch plan was asked for directly). `objective` is the expected total
+    cost in the problem's currency, recomputed from the plan (not the solver's scaled figure).
+    `notes` explain the machines left without maintenance.
     """
 
     operations: tuple[ScheduledOp, ...]

@@ -7,7 +7,8 @@ each machine (no overlap); maintenance needs a crew (cumulative per crew). Re-pl
 warm-started: the previous plan, repaired by the dispatcher into a complete feasible solution,
 is the solver's hint, so the solver always has a feasible plan to improve and returns the best
 one found within the time limit. If it finds none, the dispatch plan is returned, marked
-FALLBACK_GREEDY.
+FALLBACK_GREEDY; if the plan it finds costs more, by the exact expected cost (`evaluate_plan`),
+than the dispatch plan it started from, that dispatch plan is returned, marked DISPATCH_CHEAPER.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from jayul.decide.problem import PlanningProblem
 # Main costs (cents) are multiplied by this; order completion minutes are added once each as a
 # tie-breaker, so among equally cheap plans the solver prefers the one that finishes work early.
 _COST_WEIGHT = 1000
+# Currency units by which the dispatch plan must beat the solver's plan to replace it (float
+# noise of the exact cost, which sums the same terms in different orders).
+_EXACT_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ class Planner:
         candidates = [dispatch(d), dispatch(d, slack=True)]
         if previous is not None:
             candidates.insert(0, dispatch(d, *_guides(d, previous)))
-        hint = min(candidates, key=lambda sol: to_plan(d, sol, "", 0.0).objective)
+        costs = [to_plan(d, sol, "", 0.0).objective for sol in candidates]
+        hint_cost = min(costs)
+        hint = candidates[costs.index(hint_cost)]
         model, tasks, maint_vars, tardies = _build(d)
         _add_hints(model, d, hint, tasks, maint_vars)
         for i, tardy in tardies:
@@ -121,6 +127,12 @@ class Planner:
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             sol = _extract(d, solver, tasks, maint_vars)
             name = solver.status_name(status)
+            # The model's cost is close to, not equal to, the exact one (maintenance priced by
+            # steps, lateness rates rounded to cents a minute): a plan cheaper in the model can
+            # cost more than the hint. Judge by the exact cost, so the plan never costs more
+            # than the dispatch plan it started from.
+            if hint_cost < to_plan(d, sol, "", 0.0).objective - _EXACT_TOLERANCE:
+                sol, name = hint, "DISPATCH_CHEAPER"
         else:
             sol, name = hint, "FALLBACK_GREEDY"
         slack = self.config.on_time_slack_h
@@ -235,15 +247,16 @@ def _build(
             )
             machines.add(m.id, interval)
             crew_intervals.setdefault(opt.option.crew, []).append((interval, opt.option.crew_size))
-            # Step cost: base when done; each later breakpoint reached adds its increment. The
-            # step literal is forced on once the start reaches it; the objective keeps it off
-            # otherwise (increments are non-negative).
+            # Step cost (`DOption.charged_cents`): base when done at the earliest start; a start
+            # past breakpoint j-1 pays up to breakpoint j, so the model never prices a start
+            # below its expected cost. The step literal is forced on once the start passes the
+            # previous breakpoint; the objective keeps it off otherwise (increments are >= 0).
             objective.append(_COST_WEIGHT * opt.steps[0][1] * lit)
             steps = []
             for j in range(1, len(opt.steps)):
-                minute, cents = opt.steps[j]
+                cents = opt.steps[j][1]
                 reached = model.new_bool_var(f"step_{m.id}_{k}_{j}")
-                model.add(start < minute).only_enforce_if([lit, ~reached])
+                model.add(start <= opt.steps[j - 1][0]).only_enforce_if([lit, ~reached])
                 model.add_implication(reached, lit)
                 objective.append(_COST_WEIGHT * (cents - opt.steps[j - 1][1]) * reached)
                 steps.append(reached)
@@ -288,7 +301,7 @@ def _add_hints(
             model.add_hint(lit, on)
             model.add_hint(start, at)
             for j, reached in enumerate(steps, start=1):
-                model.add_hint(reached, on and at >= opt.steps[j][0])
+                model.add_hint(reached, on and at > opt.steps[j - 1][0])
 
 
 def _extract(
