@@ -44,6 +44,8 @@ class ProcessRun:
     gate: dict[str, int] = field(default_factory=dict)
     final_setpoints: dict[str, float] = field(default_factory=dict)
     alerts: list[str] = field(default_factory=list)  # each alert's unit and reason, in order
+    # what the registry and the deployment gate decided about the soft sensor, in order
+    notices: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, object]:
         run, base = self.run.per_hour(), self.base.per_hour()
@@ -65,6 +67,7 @@ class ProcessRun:
             "targets": {f"{m}.{sp}": v for (m, sp), v in self.search.setpoints.items()},
             "final_setpoints": self.final_setpoints,
             "alerts": self.alerts,
+            "model_notices": self.notices,
             **self.gate,
         }
 
@@ -115,10 +118,12 @@ def run_process(
     )  # fmt: skip
     port = ProcessPlant(twin)
     gate = process_gate(plant, twin, port, str(db), level, "autopilot")
-    monitor = None
+    monitor, refit = None, None
     if monitor_fit_h is not None:
+        # the soft sensor's first fit and every refit: registered, served only through the gate
         refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=historian)
-        monitor = ProcessMonitor(HealthMonitor(plant, fit_h=monitor_fit_h), namer, refit)
+        monitor = ProcessMonitor(HealthMonitor(plant, fit_h=monitor_fit_h), namer, refit,
+                                 first_fit=refit.first_fit, audit=gate.audit)  # fmt: skip
     pilot = Autopilot(
         port,
         SetpointWalk(found.setpoints),
@@ -148,4 +153,5 @@ def run_process(
         gate.counters(),
         final,
         alerts,
+        list(refit.outcomes) if refit is not None else [],
     )

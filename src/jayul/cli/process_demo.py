@@ -24,13 +24,14 @@ PROCESS_FIT_H = 8.0
 
 def process_demo(
     plant: Plant, hours: float, seed: int, db: Path, level: AutonomyLevel | None,
-    budget: int, report: Path | None, fault_model: Path | None = None,
+    budget: int, report: Path | None, fault_model: tuple[str | None, Path] = (None, Path()),
 ) -> None:  # fmt: skip
     """Search setpoints on forks of the process twin, walk to them through the verifier and
     the gate for `hours`, and print the operating cost against the base case."""
     if level is None:
         fail("--autonomy off: a process demo's setpoint changes always go through the gate")
-    namer = load_fault_namer(fault_model, plant) if fault_model is not None else None
+    ref, model_db = fault_model  # a model file, or a registered model in that database
+    namer = load_fault_namer(ref, plant, model_db) if ref is not None else None
     try:
         with (
             open_historian(str(db)) as historian,
@@ -70,6 +71,8 @@ def process_demo(
         f"{f['actions_executed']} setpoint change(s) executed, {f['actions_refused']} refused, "
         f"{f['approvals_pending']} waiting for a person (jayul approvals list --db {db})"
     )
+    for line in run.notices:
+        console.print(f"model: {line}", highlight=False)
     for line in run.alerts[-10:]:
         console.print(f"alert: {line}", highlight=False)
     write_report(report, {**f, "seed": seed, "autonomy": level.name, "db": str(db)})

@@ -3,8 +3,10 @@ prediction made for the time its sample was drawn.
 
 A `SoftSensorWatch` takes the process row by row (the fast inputs and the analyser's latest
 reading, aligned in time). It fits a `SoftSensor` once, at the first row where commissioning is
-over and `min_readings` readings are known (on those rows and readings only). From then on it
-predicts at every row from the inputs up to that row and keeps the prediction; when a new
+over and `min_readings` readings are known (on those rows and readings only). With a
+`first_fit` policy, that policy fits, registers and gates the first version instead: when it
+refuses, the watch serves no soft sensor and judges nothing from then on (`refused`). From
+then on it predicts at every row from the inputs up to that row and keeps the prediction; when a new
 reading appears at row r, it describes the sample drawn `delay` rows earlier, and is compared
 with the prediction kept for row r - delay: that prediction was made before the reading (or
 any row after the sample) existed, so the comparison cannot peek at the analyser's future.
@@ -26,6 +28,7 @@ that drifted raises one finding and stays drifting (no repeat) until it is refit
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +85,10 @@ class SoftSensorWatch:
         self.sensor: SoftSensor | None = None
         self.fit_inputs = np.empty((0, n_inputs))  # the input rows the sensor was fitted on
         self.fitted_ns: int | None = None
+        # fits, registers and gates the first version and serves it (`adopt`): True when it
+        # served one, False when refused, None when the rows are not ready yet
+        self.first_fit: Callable[[SoftSensorWatch], bool | None] | None = None
+        self.refused = False  # the first version was refused: no soft sensor is served
         self.rows = 0  # rows seen so far
         self.times: deque[int] = deque(maxlen=capacity)
         self.inputs: deque[NDArray[np.float64]] = deque(maxlen=capacity)
@@ -132,9 +139,12 @@ class SoftSensorWatch:
         return np.vstack([self.inputs[i] for i in range(len(self.inputs) - n, len(self.inputs))])
 
     def _maybe_fit(self, row: int) -> None:
-        if row + 1 < self.fit_rows or len(self.reading_rows) < self.min_readings:
+        if self.refused or row + 1 < self.fit_rows or len(self.reading_rows) < self.min_readings:
             return
-        self.refit()
+        if self.first_fit is None:
+            self.refit()
+        elif self.first_fit(self) is False:
+            self.refused = True
 
     def refit(self) -> bool:
         """Fit on every row the watch holds and the readings known by the last one (the
