@@ -46,6 +46,7 @@ class ProcessRun:
     alerts: list[str] = field(default_factory=list)  # each alert's unit and reason, in order
     # what the registry and the deployment gate decided about the soft sensor, in order
     notices: list[str] = field(default_factory=list)
+    alert_hours: list[float] = field(default_factory=list)  # each alert's time in run hours
 
     def figures(self) -> dict[str, object]:
         run, base = self.run.per_hour(), self.base.per_hour()
@@ -67,6 +68,7 @@ class ProcessRun:
             "targets": {f"{m}.{sp}": v for (m, sp), v in self.search.setpoints.items()},
             "final_setpoints": self.final_setpoints,
             "alerts": self.alerts,
+            "alert_hours": self.alert_hours,
             "model_notices": self.notices,
             **self.gate,
         }
@@ -103,12 +105,15 @@ def run_process(
     progress: Progress | None = None,
     monitor_fit_h: float | None = None,
     namer: FaultNamer | None = None,
+    disturbance: tuple[int, float] | None = None,
 ) -> ProcessRun:
     """Search setpoints on forks, then run the process for `hours` under the autopilot walking
     to them (every change verified and gated) beside the unchanged base case. With
     `monitor_fit_h`, the process monitor watches it too (commissioned over that many hours):
     the units' alerts, naming the known fault when `namer` is given, and the soft sensor's
-    drift against its analyser, refitted through the registry and the deployment gate."""
+    drift against its analyser, refitted through the registry and the deployment gate.
+    `disturbance` (IDV number, hour) switches one of the process's known disturbances on at
+    that hour of the run (not in the base case), to see the loop meet a fault."""
     twin = ProcessTwin(plant, seed=seed)
     base = twin.fork()
     objective = CostOnFork(twin)
@@ -135,7 +140,10 @@ def run_process(
         # (L2) is not asked again for a day
         repropose_after_h=2.0 if level >= AutonomyLevel.L3 else 24.0,
     )
+    start_ns = port.time_ns()
     while port.now_h < hours - 1e-9 and not twin.tripped:
+        if disturbance is not None and port.now_h >= disturbance[1] - 1e-9:
+            twin.set_disturbance(disturbance[0])
         pilot.tick()
         if progress is not None:
             progress("running the process", port.now_h, hours)
@@ -143,6 +151,7 @@ def run_process(
     gate.audit.flush()
     base.step(hours)
     alerts = [f"{a.machine}: {a.reason()}" for a in monitor.raised] if monitor else []
+    hours_at = [(a.time - start_ns) / NS_PER_H for a in monitor.raised] if monitor else []
     final = {f"{m}.{sp}": v for (m, sp), v in twin.all_setpoints().items()}
     return ProcessRun(
         hours,
@@ -154,4 +163,5 @@ def run_process(
         final,
         alerts,
         list(refit.outcomes) if refit is not None else [],
+        hours_at,
     )

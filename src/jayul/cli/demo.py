@@ -72,6 +72,13 @@ def demo(
         "NAME or NAME@VERSION of a deployed model in --model-db's registry (`jayul quality "
         "train faults`, then `jayul models promote`), or a model file.",
     ),
+    disturbance: str | None = typer.Option(
+        None,
+        "--disturbance",
+        help="Process plant: switch a known disturbance on during the run, as IDV@HOUR "
+        "(e.g. 6@24: the Tennessee Eastman A feed loss at hour 24), to see the loop meet a "
+        "fault.",
+    ),
     model_db: Path = typer.Option(
         DEFAULT_DB,
         "--model-db",
@@ -107,7 +114,7 @@ def demo(
         from jayul.cli.process_demo import process_demo
 
         process_demo(plant, (days or 2.0) * 24, seed, db, level, search_runs, report,
-                     (fault_model, model_db))  # fmt: skip
+                     (fault_model, model_db), disturbance)  # fmt: skip
         return
     days = days or 30.0
     if notify is not None:
