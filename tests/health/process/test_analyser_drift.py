@@ -115,3 +115,14 @@ def test_cusum_against_a_hand_computed_case() -> None:
     assert low.update(-3.0) == -1 and low.low == 2.5 and low.high == 0.0
     low.reset()
     assert (low.high, low.low) == (0.0, 0.0) and CUSUM_H == 10.0
+
+
+def test_a_phase_i_bias_the_intervals_absorb_raises_nothing() -> None:
+    """The readings of phase I (the 30 after the fit) sit two residual sigmas low, as a
+    wandering process's do, then return to the soft sensor's predictions: the CUSUM, centred
+    on phase I, crosses, but the readings are inside their 90 % intervals, so it is no
+    finding; a drift that leaves them (above) still is."""
+    x, r = stream(4000, 0)
+    r[200:360] -= 0.2  # the noise is 0.1: phase I's centre two sigmas off
+    watch, found = run(x, r)
+    assert watch.sensor is not None and found == [] and watch.drifting == [False]
