@@ -75,7 +75,7 @@ def _wandering(n: int, seed: int) -> np.ndarray:
 def test_held_out_levels_hold_on_a_wandering_process_where_in_sample_levels_do_not() -> None:
     from jayul.health.defaults import default_detector
 
-    rates = {"in-sample": [], "held-out": []}
+    rates: dict[str, list[float]] = {"in-sample": [], "held-out": []}
     for seed in range(4):
         X = _wandering(1160, seed)
         train, later = X[:160], X[160:]  # 8 h of 3-minute rows, then 50 h
