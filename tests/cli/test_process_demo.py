@@ -31,3 +31,13 @@ def test_autonomy_off_is_refused_for_a_process(tmp_path: Path) -> None:
     args = ["demo", "--plant", str(TEP), "--autonomy", "off", "--db", str(tmp_path / "p.duckdb")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "always go through the gate" in result.output
+
+
+def test_a_bad_disturbance_is_named(tmp_path: Path) -> None:
+    for text, said in (("six@24", "give it as IDV@HOUR"), ("6@99", "inside the 48 h run"),
+                       ("40@1", "IDV 1-28")):  # fmt: skip
+        args = ["demo", "--plant", str(TEP), "--disturbance", text,
+                "--db", str(tmp_path / "p.duckdb")]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+        assert "Traceback" not in result.output

@@ -62,13 +62,19 @@ def test_a_fault_model_is_read_as_the_plants_signals(
     joblib.dump(
         QualityModel("faults", columns, ["fault"], FaultClassifier(n_estimators=5).fit(runs)), good
     )
-    namer = load_fault_namer(good, plant)
+    db = tmp_path / "plant.duckdb"  # no registry there: a path that is no file is an error
+    namer = load_fault_namer(str(good), plant, db)
+    assert namer.source == str(good)
     assert namer.inputs == [("feed", "feed_A_flow"), ("reactor", "reactor_pressure")]
     assert namer.name(6) == "IDV(6) A feed loss"
     bad = tmp_path / "v.joblib"
     joblib.dump(QualityModel("faults", ["v1", "v2"], ["fault"], namer.model), bad)
+    empty = tmp_path / "empty.joblib"
+    empty.write_bytes(b"")
+    nowhere = tmp_path / "none.joblib"
     for path, said in ((bad, "column(s) v1, v2 are not signals of plant"),
-                       (tmp_path / "none.joblib", "cannot read the model file")):  # fmt: skip
+                       (empty, "cannot read the model file"),
+                       (nowhere, "no such file, and no model registry at")):  # fmt: skip
         with pytest.raises(typer.Exit):
-            load_fault_namer(path, plant)
+            load_fault_namer(str(path), plant, db)
         assert said in capsys.readouterr().err.replace("\n", " ")

@@ -114,3 +114,36 @@ def test_retraining_policy() -> None:
     assert policy.challenger_wins(0.60, 0.65, 1000.0, 990.0).due
     assert not policy.challenger_wins(0.60, 0.58, 1000.0, 900.0).due
     assert not policy.challenger_wins(0.60, 0.65, 1000.0, 1100.0).due  # worse on the twin
+
+
+def test_the_gate_holds_a_version_to_its_cards_declared_back_test_limits() -> None:
+    from jayul.govern import MetricLimit
+
+    limits = ModelCard(intended_use="x", data="y", acceptance=[
+        MetricLimit(metric="holdout_interval_coverage", low=0.8),
+        MetricLimit(metric="holdout_rmse", high=1.0),
+    ])  # fmt: skip
+    met = {"holdout_interval_coverage": 0.85, "holdout_rmse": 0.5}
+    ok = deployment_gate(card(RiskClass.LOW), None, limits, met)
+    assert ok.allowed and ok.reason == "low risk, back-test within the declared limits"
+    missed = deployment_gate(card(RiskClass.LOW), "Dana Park", limits,
+                             {"holdout_interval_coverage": 0.6})  # fmt: skip
+    assert not missed.allowed  # no approver overrides a back-test outside its limits
+    assert missed.reason == (
+        "back-test outside the declared limits: holdout_interval_coverage 0.6 below the "
+        "declared 0.8; holdout_rmse was not measured"
+    )
+    assert "0.8 <= holdout_interval_coverage" in limits.to_markdown("m")
+
+
+def test_a_version_keeps_its_model_and_the_model_is_checked_on_read(tmp_path: Path) -> None:
+    reg = Registry(connect(tmp_path / "p.duckdb"))
+    model = IsolationForest(n_estimators=5, random_state=0).fit(X)
+    with_model = reg.register("m", model, X, {}, "me", 1, artifact=b"serialised")
+    without = reg.register("m", model, X, {}, "me", 2)
+    assert reg.artifact("m", with_model.version) == b"serialised"
+    with pytest.raises(KeyError, match="m version 2 was registered without its model"):
+        reg.artifact("m", without.version)
+    reg.con.execute("UPDATE model_artifacts SET data = ?", [b"swapped"])
+    with pytest.raises(ValueError, match="does not match its hash"):
+        reg.artifact("m", with_model.version)

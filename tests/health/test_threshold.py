@@ -59,3 +59,37 @@ def test_lower_clear_level() -> None:
 def test_bad_hysteresis_is_rejected() -> None:
     with pytest.raises(ValueError):
         Hysteresis(raise_k=3, raise_n=2)
+
+
+def _wandering(n: int, seed: int) -> np.ndarray:
+    """Six signals driven by two slow AR(1) states (rho 0.99) plus noise: a continuous
+    process whose few hours of commissioning hold few independent states."""
+    rng = np.random.default_rng(seed)
+    state = np.zeros((n, 2))
+    for t in range(1, n):
+        state[t] = 0.99 * state[t - 1] + 0.14 * rng.normal(size=2)
+    mixing = rng.normal(size=(2, 6))
+    return state @ mixing + 0.3 * rng.normal(size=(n, 6))
+
+
+def test_held_out_levels_hold_on_a_wandering_process_where_in_sample_levels_do_not() -> None:
+    from jayul.health.defaults import default_detector
+
+    rates: dict[str, list[float]] = {"in-sample": [], "held-out": []}
+    for seed in range(4):
+        X = _wandering(1160, seed)
+        train, later = X[:160], X[160:]  # 8 h of 3-minute rows, then 50 h
+        in_sample = QuantileThreshold(default_detector(), 0.999, 1.2).fit(train)
+        held = QuantileThreshold(default_detector(), 0.999, 1.2).fit_held_out(train, 4)
+        assert held.level_ > in_sample.level_
+        for name, threshold in (("in-sample", in_sample), ("held-out", held)):
+            rates[name].append(float(threshold.above(later).mean()))
+    # the later hours cross an in-sample level far more often than a held-out one
+    assert np.mean(rates["held-out"]) < 0.5 * np.mean(rates["in-sample"]), rates
+
+
+def test_held_out_fit_falls_back_to_in_sample_on_too_few_rows_or_folds() -> None:
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    for folds in (0, 1, 30):
+        a = QuantileThreshold(ZScoreDetector(), 0.99).fit_held_out(X, folds)
+        assert a.level_ == QuantileThreshold(ZScoreDetector(), 0.99).fit(X).level_

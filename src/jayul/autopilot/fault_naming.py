@@ -31,6 +31,7 @@ class FaultNamer:
     inputs: list[SignalRef]
     names: Mapping[int, str] = field(default_factory=dict)
     min_probability: float = MIN_PROBABILITY
+    source: str | None = None  # the registered version it came from, as name@version
 
     @property
     def rows_needed(self) -> int:

@@ -8,7 +8,8 @@ that need the whole process at once.
   coverage y". A drifting soft sensor is refitted when the caller's `refit` policy says so.
 - The known fault (when a `FaultNamer` is given): each alert a unit's monitor raises names the
   known fault the process's latest rows look like, with its probability, or says none
-  matches.
+  matches. A classifier loaded from the model registry says which version named it, in the
+  alert and, with an `audit` log, in a `fault_named` record of the audit trail.
 
 It wraps the units' `HealthMonitor` and shares its state (like the console's tap), so
 everything that reads the monitor reads the units as before. Rows of the whole process are
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 
 from jayul.autopilot.fault_naming import FaultNamer
 from jayul.autopilot.monitor import HealthMonitor
+from jayul.govern.audit import AuditLog
 from jayul.health.process.analyser_drift import DriftFinding, SoftSensorWatch
 from jayul.plant.process import delay_rows
 from jayul.records import Alert, MachineState, Samples
@@ -36,6 +38,9 @@ DRIFT_DETECTOR = "SoftSensorDrift"
 SignalRef = tuple[str, str]
 # Called with the watch and the finding when a quantity drifts; returns whether it refitted.
 RefitPolicy = Callable[[SoftSensorWatch, DriftFinding], bool]
+# Called with the watch at the end of commissioning; fits, registers and gates the first
+# version: True served, False refused (no soft sensor then), None not ready yet.
+FirstFitPolicy = Callable[[SoftSensorWatch], bool | None]
 
 
 class ProcessMonitor(HealthMonitor):
@@ -47,6 +52,8 @@ class ProcessMonitor(HealthMonitor):
         namer: FaultNamer | None = None,
         refit: RefitPolicy | None = None,
         min_readings: int = 40,
+        first_fit: FirstFitPolicy | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         # No super().__init__: the state is the inner monitor's, shared, not copied.
         self.inner = inner
@@ -56,6 +63,7 @@ class ProcessMonitor(HealthMonitor):
         self.fit_h = inner.fit_h
         self.namer = namer
         self.refit = refit
+        self.audit = audit
         self.drift_alerts: deque[Alert] = deque(maxlen=100)
         self.raised: deque[Alert] = deque(maxlen=1000)  # the alerts it returned, in order
         process = self.plant.process
@@ -78,6 +86,7 @@ class ProcessMonitor(HealthMonitor):
                 len(self.soft_inputs), len(self.analysed), delay_rows(process, periods),
                 fit_rows=int(np.ceil(self.fit_h / period_h)), min_readings=min_readings,
             )  # fmt: skip
+            self.watch.first_fit = first_fit
         self.units = {
             (m, s.id): s.unit for m in self.plant.machine_ids
             for s in self.plant.machine_type(m).signals
@@ -120,7 +129,13 @@ class ProcessMonitor(HealthMonitor):
         rows = np.vstack(self.recent)[:, cols]
         if not np.all(np.isfinite(rows)):
             return alert
-        named = alert.model_copy(update={"finding": self.namer.say(rows)})
+        finding = self.namer.say(rows)
+        if self.namer.source is not None:
+            finding += f" ({self.namer.source})"
+            if self.audit is not None:
+                self.audit.append(alert.time, "process-monitor", "fault_named", self.namer.source,
+                                  finding, {"machine": alert.machine})  # fmt: skip
+        named = alert.model_copy(update={"finding": finding})
         mh = self.machines.get(alert.machine)
         if mh is not None and mh.last_alert is alert:
             mh.last_alert = named

@@ -44,6 +44,9 @@ class ProcessRun:
     gate: dict[str, int] = field(default_factory=dict)
     final_setpoints: dict[str, float] = field(default_factory=dict)
     alerts: list[str] = field(default_factory=list)  # each alert's unit and reason, in order
+    # what the registry and the deployment gate decided about the soft sensor, in order
+    notices: list[str] = field(default_factory=list)
+    alert_hours: list[float] = field(default_factory=list)  # each alert's time in run hours
 
     def figures(self) -> dict[str, object]:
         run, base = self.run.per_hour(), self.base.per_hour()
@@ -65,6 +68,8 @@ class ProcessRun:
             "targets": {f"{m}.{sp}": v for (m, sp), v in self.search.setpoints.items()},
             "final_setpoints": self.final_setpoints,
             "alerts": self.alerts,
+            "alert_hours": self.alert_hours,
+            "model_notices": self.notices,
             **self.gate,
         }
 
@@ -100,12 +105,15 @@ def run_process(
     progress: Progress | None = None,
     monitor_fit_h: float | None = None,
     namer: FaultNamer | None = None,
+    disturbance: tuple[int, float] | None = None,
 ) -> ProcessRun:
     """Search setpoints on forks, then run the process for `hours` under the autopilot walking
     to them (every change verified and gated) beside the unchanged base case. With
     `monitor_fit_h`, the process monitor watches it too (commissioned over that many hours):
     the units' alerts, naming the known fault when `namer` is given, and the soft sensor's
-    drift against its analyser, refitted through the registry and the deployment gate."""
+    drift against its analyser, refitted through the registry and the deployment gate.
+    `disturbance` (IDV number, hour) switches one of the process's known disturbances on at
+    that hour of the run (not in the base case), to see the loop meet a fault."""
     twin = ProcessTwin(plant, seed=seed)
     base = twin.fork()
     objective = CostOnFork(twin)
@@ -115,10 +123,12 @@ def run_process(
     )  # fmt: skip
     port = ProcessPlant(twin)
     gate = process_gate(plant, twin, port, str(db), level, "autopilot")
-    monitor = None
+    monitor, refit = None, None
     if monitor_fit_h is not None:
+        # the soft sensor's first fit and every refit: registered, served only through the gate
         refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=historian)
-        monitor = ProcessMonitor(HealthMonitor(plant, fit_h=monitor_fit_h), namer, refit)
+        monitor = ProcessMonitor(HealthMonitor(plant, fit_h=monitor_fit_h), namer, refit,
+                                 first_fit=refit.first_fit, audit=gate.audit)  # fmt: skip
     pilot = Autopilot(
         port,
         SetpointWalk(found.setpoints),
@@ -130,7 +140,10 @@ def run_process(
         # (L2) is not asked again for a day
         repropose_after_h=2.0 if level >= AutonomyLevel.L3 else 24.0,
     )
+    start_ns = port.time_ns()
     while port.now_h < hours - 1e-9 and not twin.tripped:
+        if disturbance is not None and port.now_h >= disturbance[1] - 1e-9:
+            twin.set_disturbance(disturbance[0])
         pilot.tick()
         if progress is not None:
             progress("running the process", port.now_h, hours)
@@ -138,6 +151,7 @@ def run_process(
     gate.audit.flush()
     base.step(hours)
     alerts = [f"{a.machine}: {a.reason()}" for a in monitor.raised] if monitor else []
+    hours_at = [(a.time - start_ns) / NS_PER_H for a in monitor.raised] if monitor else []
     final = {f"{m}.{sp}": v for (m, sp), v in twin.all_setpoints().items()}
     return ProcessRun(
         hours,
@@ -148,4 +162,6 @@ def run_process(
         gate.counters(),
         final,
         alerts,
+        list(refit.outcomes) if refit is not None else [],
+        hours_at,
     )

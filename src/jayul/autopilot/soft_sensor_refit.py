@@ -12,8 +12,18 @@ its readings for its figures, and must beat the serving version on those held-ou
 first if it never was (version 1, as it was fitted). The new version's scorecard runs the
 robustness probes on its training rows, scoring each row by how far its prediction lies from
 the training predictions' mean in their spread (a gap holds the last value, as the live loop
-does). Only a version the gate admits (low or medium risk) is served; a high-risk one waits for
-a person (`jayul models promote --approver`), and the drifting version keeps serving meanwhile.
+does). Only a version the gate admits (low or medium risk, and its back-test within the plant
+file's declared limits: `process.soft_sensor.min_holdout_coverage`, `max_holdout_rmse`) is
+served; a high-risk one waits for a person (`jayul models promote --approver`), and the
+drifting version keeps serving meanwhile.
+
+The first fit goes the same way (`first_fit`): at the end of commissioning it is fitted,
+held out on the last fifth of its readings, registered as version 1 with its card and
+scorecard, and served only if the gate admits it. It has no serving version to beat, so the
+gate judges it on its back-test against the declared limits. Refused, the loop runs without a
+soft sensor: the refusal and that consequence are in the audit trail and in `outcomes`.
+Its data is rated against the commissioning the plant asked for (the watch's `fit_rows`), not
+a generic row count: the back-test says whether those rows were enough.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ from numpy.typing import NDArray
 
 from jayul.autopilot.process_monitor import process_rows
 from jayul.govern.assess import assess
-from jayul.govern.card import ModelCard
+from jayul.govern.card import MetricLimit, ModelCard
 from jayul.govern.registry import ModelRecord, Registry
 from jayul.govern.retrain import RetrainingPolicy
 from jayul.health.process.analyser_drift import DriftFinding, SoftSensorWatch, fit_candidate
@@ -121,7 +131,8 @@ class SoftSensorRefit:
             self.outcomes.append(f"not refitted: {due.reason}")
             return False
         if not any(m.name == name for m in self.registry.models()):
-            self._register(name, sensor, watch.fit_inputs, {}, now, "the first fit, live")
+            self._register(name, sensor, watch.fit_inputs, {}, now, "the first fit, live",
+                           watch.fit_rows)  # fmt: skip
         start, _ = self.policy.training_window(now)
         if self.historian is not None:
             found = self._from_historian(watch, start, now + 1)
@@ -131,7 +142,7 @@ class SoftSensorRefit:
             self.outcomes.append("not refitted: too few readings in the training window")
             return False
         fresh, X, metrics = found
-        rec = self._register(name, fresh, X, metrics, now, due.reason)
+        rec = self._register(name, fresh, X, metrics, now, due.reason, watch.fit_rows)
         # the challenger must beat the serving version on the same held-out readings (RMSE)
         served, fitted = metrics["serving_holdout_rmse"], metrics["holdout_rmse"]
         wins = served - fitted > self.policy.min_improvement
@@ -151,8 +162,42 @@ class SoftSensorRefit:
         self.outcomes.append(f"{name} version {rec.version} deployed: {decision.reason}")
         return True
 
+    def first_fit(self, watch: SoftSensorWatch) -> bool | None:
+        """The watch's first version, fitted on the rows it holds, registered and served only
+        through the deployment gate: True when served, False when refused (the loop then runs
+        without a soft sensor), None when the rows do not allow a fit yet."""
+        found = watch.candidate(holdout=HOLDOUT)
+        if found is None:
+            return None
+        sensor, X, metrics = found
+        name, now = soft_sensor_name(self.plant), watch.times[-1]
+        why = "the first fit, at the end of commissioning"
+        rec = self._register(name, sensor, X, metrics, now, why, watch.fit_rows)
+        decision = self.registry.promote(name, rec.version, BY, now)
+        subject = f"{name}@{rec.version}"
+        if not decision.allowed:
+            text = f"not deployed ({decision.reason}): the loop runs without the soft sensor"
+            self.registry.audit.append(now, BY, "soft_sensor_off", subject, text,
+                                       {"metrics": metrics})  # fmt: skip
+            self.outcomes.append(f"{name} version {rec.version} {text}")
+            return False
+        watch.adopt(sensor, X)
+        self.outcomes.append(f"{name} version {rec.version} deployed: {decision.reason}")
+        return True
+
+    def acceptance(self) -> list[MetricLimit]:
+        """The back-test limits the plant file declares for its soft sensor."""
+        spec = self.plant.process.soft_sensor if self.plant.process is not None else None
+        if spec is None:
+            return []
+        limits = [MetricLimit(metric="holdout_interval_coverage", low=spec.min_holdout_coverage)]
+        if spec.max_holdout_rmse is not None:
+            limits.append(MetricLimit(metric="holdout_rmse", high=spec.max_holdout_rmse))
+        return limits
+
     def _register(self, name: str, sensor: SoftSensor, X: NDArray[np.float64],
-                  metrics: dict[str, float], now: int, why: str) -> ModelRecord:  # fmt: skip
+                  metrics: dict[str, float], now: int, why: str,
+                  min_rows: int) -> ModelRecord:  # fmt: skip
         spec = self.plant.process.soft_sensor if self.plant.process is not None else None
         analysed = ", ".join(spec.analysed) if spec is not None else "the analyser"
         card = ModelCard(
@@ -167,10 +212,12 @@ class SoftSensorRefit:
                 "refitted when a drift finding's interval coverage falls by more than "
                 f"{self.policy.decay_tolerance:.0%} of the promised {sensor.coverage:.0%}",
             ],
+            acceptance=self.acceptance(),
         )
         rec = self.registry.register(name, sensor, X, metrics, BY, now, card)
         scorecard, _ = assess(
-            name, rec.version, prediction_score(sensor, X), X, (), AutonomyLevel.L1
-        )
+            name, rec.version, prediction_score(sensor, X), X, (), AutonomyLevel.L1,
+            min_rows=min_rows,
+        )  # fmt: skip
         self.registry.set_scorecard(scorecard, BY, now)
         return rec

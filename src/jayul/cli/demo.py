@@ -67,11 +67,25 @@ def demo(
     search_runs: int = typer.Option(
         24, min=1, help="Process plant: setpoint candidates tried on forks of the process twin."
     ),
-    fault_model: Path | None = typer.Option(
+    fault_model: str | None = typer.Option(
         None,
         "--fault-model",
-        help="Process plant: a fault classifier (`jayul quality train faults`) whose known "
-        "fault each alert names.",
+        help="Process plant: the fault classifier whose known fault each alert names, as "
+        "NAME or NAME@VERSION of a deployed model in --model-db's registry (`jayul quality "
+        "train faults`, then `jayul models promote`), or a model file.",
+    ),
+    disturbance: str | None = typer.Option(
+        None,
+        "--disturbance",
+        help="Process plant: switch a known disturbance on during the run, as IDV@HOUR "
+        "(e.g. 6@24: the Tennessee Eastman A feed loss at hour 24), to see the loop meet a "
+        "fault.",
+    ),
+    model_db: Path = typer.Option(
+        DEFAULT_DB,
+        "--model-db",
+        help="Process plant: the plant database whose model registry --fault-model NAME is "
+        "loaded from (not --db, which the demo replaces).",
     ),
     warm: bool = typer.Option(
         True,
@@ -101,7 +115,8 @@ def demo(
     if plant.process is not None:  # a continuous process: the process twin, headless
         from jayul.cli.process_demo import process_demo
 
-        process_demo(plant, (days or 2.0) * 24, seed, db, level, search_runs, report, fault_model)
+        process_demo(plant, (days or 2.0) * 24, seed, db, level, search_runs, report,
+                     (fault_model, model_db), disturbance)  # fmt: skip
         return
     days = days or 30.0
     if notify is not None:

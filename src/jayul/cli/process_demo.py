@@ -24,13 +24,16 @@ PROCESS_FIT_H = 8.0
 
 def process_demo(
     plant: Plant, hours: float, seed: int, db: Path, level: AutonomyLevel | None,
-    budget: int, report: Path | None, fault_model: Path | None = None,
+    budget: int, report: Path | None, fault_model: tuple[str | None, Path] = (None, Path()),
+    disturbance: str | None = None,
 ) -> None:  # fmt: skip
     """Search setpoints on forks of the process twin, walk to them through the verifier and
     the gate for `hours`, and print the operating cost against the base case."""
     if level is None:
         fail("--autonomy off: a process demo's setpoint changes always go through the gate")
-    namer = load_fault_namer(fault_model, plant) if fault_model is not None else None
+    fault = parse_disturbance(disturbance, hours) if disturbance is not None else None
+    ref, model_db = fault_model  # a model file, or a registered model in that database
+    namer = load_fault_namer(ref, plant, model_db) if ref is not None else None
     try:
         with (
             open_historian(str(db)) as historian,
@@ -45,7 +48,8 @@ def process_demo(
 
             run = run_process(plant, hours, db, seed=seed, level=level, budget=budget,
                               historian=historian, progress=progress,
-                              monitor_fit_h=min(PROCESS_FIT_H, hours / 4), namer=namer)  # fmt: skip
+                              monitor_fit_h=min(PROCESS_FIT_H, hours / 4), namer=namer,
+                              disturbance=fault)  # fmt: skip
     except RuntimeError as exc:  # tep-studio is not installed
         fail(str(exc))
     f = run.figures()
@@ -70,6 +74,20 @@ def process_demo(
         f"{f['actions_executed']} setpoint change(s) executed, {f['actions_refused']} refused, "
         f"{f['approvals_pending']} waiting for a person (jayul approvals list --db {db})"
     )
-    for line in run.alerts[-10:]:
-        console.print(f"alert: {line}", highlight=False)
+    for line in run.notices:
+        console.print(f"model: {line}", highlight=False)
+    for at, line in list(zip(run.alert_hours, run.alerts, strict=True))[-10:]:
+        console.print(f"alert at {at:.2f} h: {line}", highlight=False)
     write_report(report, {**f, "seed": seed, "autonomy": level.name, "db": str(db)})
+
+
+def parse_disturbance(text: str, hours: float) -> tuple[int, float]:
+    """`IDV@HOUR` -> (IDV, hour); a clear error naming --disturbance otherwise."""
+    number, at, hour = text.partition("@")
+    try:
+        idv, when = int(number), float(hour) if at else 0.0
+    except ValueError:
+        fail(f"--disturbance {text!r}: give it as IDV@HOUR, e.g. 6@24")
+    if not 1 <= idv <= 28 or not 0 <= when < hours:
+        fail(f"--disturbance {text!r}: IDV 1-28 at an hour inside the {hours:g} h run")
+    return idv, when

@@ -9,6 +9,7 @@ import joblib
 import pandas as pd
 import typer
 
+from jayul.autopilot.fault_model import DEFAULT_NAME, MIN_ACCURACY, register_fault_model
 from jayul.cli.gate_cmds import DbOption, console, plant_db
 from jayul.govern.registry import Registry
 from jayul.health.process.tabular import KINDS, QualityModel, train_quality
@@ -42,8 +43,20 @@ def quality_train(
     delay: int = typer.Option(0, min=0, help="soft-sensor: the analyser's dead time in rows."),
     db: Path = DbOption,
     by: str = typer.Option("jayul quality train", help="Who registers the model."),
+    name: str | None = typer.Option(
+        None, help="The name to register it under (default quality-<kind>)."
+    ),
+    min_accuracy: float = typer.Option(
+        MIN_ACCURACY,
+        min=0.0,
+        max=1.0,
+        help="faults: the held-out accuracy its card declares; the deployment gate deploys it "
+        "only if it reaches it.",
+    ),
 ) -> None:
-    """Fit a model on a table, report its held-out figures, save it and register it."""
+    """Fit a model on a table, report its held-out figures, save it and register it (with
+    the model itself; a fault classifier with its card and scorecard, ready for `jayul models
+    promote`)."""
     if kind not in KINDS:
         fail(f"kind {kind!r}: use one of {', '.join(KINDS)}")
     table = _read(data)
@@ -53,14 +66,25 @@ def quality_train(
     except ValueError as exc:
         fail(str(exc))
     joblib.dump(model, out)
+    X = table[model.inputs].to_numpy(dtype=float)
     with plant_db(db, must_exist=False) as (con, audit):
-        rec = Registry(con, audit).register(
-            f"quality-{kind}", model.model, table[model.inputs].to_numpy(), model.metrics, by,
-            utc_now_ns(),
-        )  # fmt: skip
+        registry = Registry(con, audit)
+        if kind == "faults":
+            labels = table[target[0]].to_numpy().astype(int)
+            rec = register_fault_model(registry, model, X, labels, where=str(data), by=by,
+                                       now=utc_now_ns(), name=name or DEFAULT_NAME,
+                                       min_accuracy=min_accuracy)  # fmt: skip
+        else:
+            rec = registry.register(name or f"quality-{kind}", model.model, X, model.metrics,
+                                    by, utc_now_ns(), artifact=out.read_bytes())  # fmt: skip
     figures = ", ".join(f"{k} {v:.4g}" for k, v in model.metrics.items())
     console.print(f"{kind}: {len(table)} rows, {len(model.inputs)} inputs; {figures}")
     console.print(f"saved {out}; registered {rec.name} version {rec.version} in {db}")
+    if rec.scorecard is not None:
+        console.print(
+            f"risk {rec.scorecard.overall.value}; deploy it through the gate: jayul models "
+            f"promote {rec.name} {rec.version} --by NAME --db {db}"
+        )
 
 
 @quality_app.command("score")

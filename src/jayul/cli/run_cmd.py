@@ -120,11 +120,12 @@ def run(
         help="A process plant: walk its setpoints to these targets (JSON, e.g. the report of "
         "`jayul demo --plant`), one largest step at a time, each through the gate.",
     ),
-    fault_model: Path | None = typer.Option(
+    fault_model: str | None = typer.Option(
         None,
         "--fault-model",
-        help="A process plant: a fault classifier (`jayul quality train faults`, its columns "
-        "the plant's signals) whose known fault each alert names.",
+        help="A process plant: the fault classifier whose known fault each alert names, as "
+        "NAME or NAME@VERSION of a deployed model in the plant database's registry (`jayul "
+        "quality train faults`, then `jayul models promote`), or a model file.",
     ),
 ) -> None:
     """Run the autopilot against the plant the file binds: sources -> durable buffer ->

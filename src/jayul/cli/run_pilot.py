@@ -98,7 +98,7 @@ def plant_pilot(
     detector_factory: Callable[[], Detector],
     twin: tuple[Path | None, RecalibrationPolicy],
     setpoint_targets: Path | None = None,
-    fault_model: Path | None = None,
+    fault_model: str | None = None,
     warm_days: float = 0.0,
     timing: Monitoring | None = None,
 ) -> Autopilot:
@@ -167,7 +167,7 @@ def plant_pilot(
 
 
 def _monitor(
-    plant: Plant, gate: Gate, units: HealthMonitor, fault_model: Path | None, store: Historian
+    plant: Plant, gate: Gate, units: HealthMonitor, fault_model: str | None, store: Historian
 ) -> HealthMonitor:
     """The units' monitor; on a process, inside the process monitor (the soft sensor's drift,
     refitted from the historian through the registry and the deployment gate, and the known
@@ -179,9 +179,10 @@ def _monitor(
     from jayul.cli.run_process_plant import load_fault_namer
     from jayul.govern.registry import Registry
 
-    namer = load_fault_namer(fault_model, plant) if fault_model is not None else None
-    refit = SoftSensorRefit(plant, Registry(gate.con, gate.audit), historian=store)
-    return ProcessMonitor(units, namer, refit)
+    registry = Registry(gate.con, gate.audit)
+    namer = load_fault_namer(fault_model, plant, registry) if fault_model is not None else None
+    refit = SoftSensorRefit(plant, registry, historian=store)
+    return ProcessMonitor(units, namer, refit, first_fit=refit.first_fit, audit=gate.audit)
 
 
 def report(ingest: Ingest, pilot: Autopilot | None, prefix: str) -> None:

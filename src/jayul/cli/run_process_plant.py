@@ -17,6 +17,7 @@ from typing import Any
 
 from jayul.autopilot.fault_naming import FaultNamer
 from jayul.decide.process_setpoints import SetpointWalk
+from jayul.govern.registry import Registry
 from jayul.plant.model import Plant
 from jayul.shell.errors import fail
 
@@ -56,9 +57,28 @@ def process_policy(plant: Plant, targets_file: Path | None) -> SetpointWalk:
     return SetpointWalk(read_targets(targets_file, plant) if targets_file is not None else {})
 
 
-def load_fault_namer(path: Path, plant: Plant) -> FaultNamer:
-    """The fault classifier in a `jayul quality train faults` model file, its columns read as
-    the plant's signals; a clear error naming the file otherwise."""
+def load_fault_namer(ref: str, plant: Plant, registry: Registry | Path) -> FaultNamer:
+    """The fault classifier `--fault-model` names: a registered model (NAME or NAME@VERSION,
+    the deployed version, from `registry` or the plant database at that path), or, for
+    compatibility, a `jayul quality train faults` model file at that path; a clear error
+    naming what is wrong otherwise."""
+    if Path(ref).is_file():
+        return _namer_from_file(Path(ref), plant)
+    from jayul.autopilot.fault_model import namer_from_registry
+    from jayul.cli.gate_cmds import plant_db
+
+    try:
+        if isinstance(registry, Registry):
+            return namer_from_registry(registry, plant, ref)
+        if not registry.exists():
+            fail(f"--fault-model {ref}: no such file, and no model registry at {registry}")
+        with plant_db(registry) as (con, audit):
+            return namer_from_registry(Registry(con, audit), plant, ref)
+    except (OSError, ValueError) as exc:
+        fail(f"--fault-model {ref}: {exc}")
+
+
+def _namer_from_file(path: Path, plant: Plant) -> FaultNamer:
     import joblib
 
     from jayul.autopilot.fault_naming import namer_from
@@ -71,6 +91,8 @@ def load_fault_namer(path: Path, plant: Plant) -> FaultNamer:
     if not isinstance(loaded, QualityModel):
         fail(f"--fault-model {path}: not a model file from jayul quality train")
     try:
-        return namer_from(loaded, plant, f"--fault-model {path}")
+        namer = namer_from(loaded, plant, f"--fault-model {path}")
     except ValueError as exc:
         fail(str(exc))
+    namer.source = str(path)
+    return namer

@@ -10,7 +10,7 @@ from jayul.govern.audit_chain import AuditRecord, AuditReport, verify_chain
 from jayul.govern.audit_file import verify_trail_file
 from jayul.govern.audit_key import AuditKeyError, AuditKeyring
 from jayul.govern.audit_proof import Checkpoint
-from jayul.govern.card import ModelCard
+from jayul.govern.card import MetricLimit, ModelCard
 from jayul.govern.deploy import DeployDecision, deployment_gate
 from jayul.govern.drift import DriftMonitor, DriftReport, psi
 from jayul.govern.probes import ProbeResult, robustness_rating, run_probes
@@ -28,6 +28,7 @@ __all__ = [
     "DeployDecision",
     "DriftMonitor",
     "DriftReport",
+    "MetricLimit",
     "ModelCard",
     "ModelRecord",
     "ProbeResult",

@@ -30,8 +30,10 @@ def assess(
     threshold: float | None = None,
     temperature_columns: Sequence[int] = (),
     safety_function: bool = False,
+    min_rows: int = 500,
 ) -> tuple[Scorecard, list[ProbeResult]]:
-    """The scorecard of a model version and the probe results behind its robustness."""
+    """The scorecard of a model version and the probe results behind its robustness;
+    `min_rows`: the training rows below which its data rates high (see `rate_data_quality`)."""
     probes = run_probes(score, X_train, threshold, temperature_columns)
     drift_rating = (
         drift.rating()
@@ -44,7 +46,7 @@ def assess(
         safety_impact=rate_safety_impact(kinds, safety_function),
         autonomy=rate_autonomy(requested),
         robustness=robustness_rating(probes),
-        data_quality=rate_data_quality(X_train),
+        data_quality=rate_data_quality(X_train, min_rows),
         drift=drift_rating,
     )
     return card, probes

@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class MetricLimit(BaseModel):
+    """A bound its back-test (held-out) figure must meet before a version may deploy: what a
+    first model, with no serving version to beat, is judged by."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    low: float | None = None
+    high: float | None = None
+
+    def failure(self, metrics: Mapping[str, float]) -> str | None:
+        """Why `metrics` miss this limit, or None when they meet it."""
+        value = metrics.get(self.metric)
+        if value is None or not math.isfinite(value):
+            return f"{self.metric} was not measured"
+        if self.low is not None and value < self.low:
+            return f"{self.metric} {value:.4g} below the declared {self.low:.4g}"
+        if self.high is not None and value > self.high:
+            return f"{self.metric} {value:.4g} above the declared {self.high:.4g}"
+        return None
+
+    def describe(self) -> str:
+        low = f"{self.low:.4g} <= " if self.low is not None else ""
+        high = f" <= {self.high:.4g}" if self.high is not None else ""
+        return f"{low}{self.metric}{high}"
 
 
 class ModelCard(BaseModel):
@@ -15,6 +45,10 @@ class ModelCard(BaseModel):
     data: str = Field(description="what it was trained and evaluated on")
     metrics: dict[str, float] = Field(default_factory=dict)
     limits: list[str] = Field(default_factory=list, description="known limits and failure modes")
+    acceptance: list[MetricLimit] = Field(
+        default_factory=list,
+        description="declared back-test limits the deployment gate holds every version to",
+    )
 
     def to_markdown(self, title: str) -> str:
         lines = [f"# {title}", "", "## Intended use", "", self.intended_use, ""]
@@ -24,4 +58,7 @@ class ModelCard(BaseModel):
         lines += [f"- {k}: {v:.4g}" for k, v in sorted(self.metrics.items())] or ["- none"]
         lines += ["", "## Known limits", ""]
         lines += [f"- {x}" for x in self.limits] or ["- none stated"]
+        if self.acceptance:
+            lines += ["", "## Deploys only if its back-test meets", ""]
+            lines += [f"- {a.describe()}" for a in self.acceptance]
         return "\n".join(lines) + "\n"

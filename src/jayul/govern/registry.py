@@ -2,7 +2,9 @@
 scorecard and deployment status of every model, in the `models` table of the plant database.
 
 Promotion goes through the deployment gate and is audited; the champion of a name is its one
-`deployed` version (promoting another retires it).
+`deployed` version (promoting another retires it). A version may carry its artifact (the
+serialised model, `model_artifacts`), so a loop can load what the gate let through by name and
+version rather than from a file anyone could swap.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ CREATE TABLE IF NOT EXISTS models (
     card VARCHAR, scorecard VARCHAR, status VARCHAR NOT NULL,
     registered_at BIGINT NOT NULL, registered_by VARCHAR NOT NULL,
     deployed_at BIGINT, deployed_by VARCHAR, PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS model_artifacts (
+    name VARCHAR NOT NULL, version INTEGER NOT NULL, sha256 VARCHAR NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (name, version));
 """
 _COLUMNS = (
     "name, version, class_name, params, fingerprint, metrics, card, scorecard, status, "
@@ -94,8 +99,10 @@ class Registry:
         by: str,
         now: int,
         card: ModelCard | None = None,
+        artifact: bytes | None = None,
     ) -> ModelRecord:
-        """Add a new version of `name` (versions count from 1)."""
+        """Add a new version of `name` (versions count from 1), with its serialised model
+        when `artifact` is given (`artifact()` returns it)."""
         rows = self.con.execute("SELECT max(version) FROM models WHERE name = ?", [name])
         last = rows.fetchall()[0][0]
         rec = ModelRecord(
@@ -110,15 +117,36 @@ class Registry:
             registered_by=by,
         )
         self._store(rec)
+        details: dict[str, Any] = {
+            "fingerprint": rec.fingerprint,
+            "params": rec.params,
+            "metrics": rec.metrics,
+        }
+        if artifact is not None:
+            details["artifact_sha256"] = hashlib.sha256(artifact).hexdigest()
+            self.con.execute(
+                "INSERT INTO model_artifacts (name, version, sha256, data) VALUES (?, ?, ?, ?)",
+                [name, rec.version, details["artifact_sha256"], artifact],
+            )
         self.audit.append(
-            now,
-            by,
-            "model_registered",
-            f"{name}@{rec.version}",
-            f"registered {rec.class_name}",
-            {"fingerprint": rec.fingerprint, "params": rec.params, "metrics": rec.metrics},
-        )
+            now, by, "model_registered", f"{name}@{rec.version}", f"registered {rec.class_name}",
+            details,
+        )  # fmt: skip
         return rec
+
+    def artifact(self, name: str, version: int) -> bytes:
+        """The serialised model registered with `name` version `version`; KeyError when it
+        was registered without one, ValueError when its bytes no longer match their hash."""
+        rows = self.con.execute(
+            "SELECT sha256, data FROM model_artifacts WHERE name = ? AND version = ?",
+            [name, version],
+        ).fetchall()
+        if not rows:
+            raise KeyError(f"{name} version {version} was registered without its model")
+        sha, data = rows[0][0], bytes(rows[0][1])
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise ValueError(f"{name} version {version}: stored model does not match its hash")
+        return data
 
     def get(self, name: str, version: int | None = None) -> ModelRecord:
         """A version of `name` (the latest when `version` is None); KeyError if unknown."""
@@ -164,7 +192,7 @@ class Registry:
     ) -> DeployDecision:
         """Deploy a version if the deployment gate allows it; retire the old champion."""
         rec = self.get(name, version)
-        decision = deployment_gate(rec.scorecard, approver)
+        decision = deployment_gate(rec.scorecard, approver, rec.card, rec.metrics)
         subject = f"{name}@{version}"
         if not decision.allowed:
             self.audit.append(now, by, "deployment_refused", subject, decision.reason)

@@ -6,6 +6,8 @@ abnormal episode raises one alert instead of a flicker of them.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -28,6 +30,33 @@ class Threshold(ABC):
         self.detector.fit(X)
         skip = min(self.detector.context_rows - 1, len(X) - 1)
         self.level_ = self._calibrate(self.detector.score(X)[skip:])
+        return self
+
+    def fit_held_out(self, X: FloatArray, folds: int) -> Self:
+        """Fit the detector on all of `X` (normal rows in time order), but calibrate the level
+        on held-out scores: `X` cut into `folds` contiguous blocks, each scored by a copy of
+        the detector fitted on the other blocks.
+
+        Scores of a detector's own training rows are optimistic, and the more so the fewer
+        independent rows it learned from: on a continuous process the rows are strongly
+        autocorrelated, so a few hours of commissioning hold only a handful of independent
+        states, and the process's ordinary wander after it reads as abnormal. A block held
+        out scores as the next hours will (a state the fit did not see), so its scores set a
+        level the normal process does not cross at once."""
+        X = as_rows(X)
+        if folds < 2 or len(X) < 2 * folds:
+            return self.fit(X)
+        skip = max(self.detector.context_rows - 1, 0)
+        edges = np.linspace(0, len(X), folds + 1).astype(int)
+        held = []
+        for start, end in itertools.pairwise(int(e) for e in edges):
+            detector = copy.deepcopy(self.detector)
+            detector.fit(np.vstack([X[:start], X[end:]]))
+            # the block's first rows read their trailing context from the rows before it
+            since = max(start - skip, 0)
+            held.append(detector.score(X[since:end])[start - since if start else skip :])
+        self.detector.fit(X)
+        self.level_ = self._calibrate(np.concatenate(held))
         return self
 
     def fit_level(self, training_scores: FloatArray) -> Self:

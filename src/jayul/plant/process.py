@@ -72,6 +72,16 @@ class SoftSensorSpec(Strict):
     inputs: list[str] = Field(
         min_length=2, description="the fast measurements the soft sensor reads, as machine.signal"
     )
+    # the back-test every fitted version (the first one included) must meet before the loop
+    # serves it: its figures on the last fifth of its readings, fitted without them
+    min_holdout_coverage: float = Field(
+        0.5, ge=0, le=1, description="least share of held-out readings inside the 90 % "
+        "interval for a fitted soft sensor to be served",
+    )  # fmt: skip
+    max_holdout_rmse: float | None = Field(
+        None, gt=0, description="largest held-out RMSE (over the analysed quantities, in "
+        "their units) for a fitted soft sensor to be served; none by default",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _refs(self) -> SoftSensorSpec:

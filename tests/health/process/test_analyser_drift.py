@@ -5,8 +5,16 @@ a normal run none, and a refit starts the judgement afresh."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from jayul.health.process.analyser_drift import CUSUM_H, Cusum, SoftSensorWatch
+from jayul.health.process import analyser_drift
+from jayul.health.process.analyser_drift import (
+    ALERT_COVERAGE,
+    CUSUM_H,
+    Cusum,
+    DriftFinding,
+    SoftSensorWatch,
+)
 
 DELAY = 5
 
@@ -115,3 +123,26 @@ def test_cusum_against_a_hand_computed_case() -> None:
     assert low.update(-3.0) == -1 and low.low == 2.5 and low.high == 0.0
     low.reset()
     assert (low.high, low.low) == (0.0, 0.0) and CUSUM_H == 10.0
+
+
+def findings_with_phase_i_bias(seed: int) -> list[DriftFinding]:
+    """The readings of phase I (the 30 after the fit) sit two residual sigmas low, as a
+    wandering process's do, then return to the soft sensor's predictions."""
+    x, r = stream(4000, seed)
+    r[200:360] -= 0.2  # the noise is 0.1: phase I's centre two sigmas off
+    watch = SoftSensorWatch(3, 1, DELAY, fit_rows=200, min_readings=40)
+    found = []
+    for t in range(len(x)):
+        found += watch.update(t * 180 * 10**9, x[t], r[t])
+    return found
+
+
+def test_a_crossing_the_intervals_absorb_is_no_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CUSUM, centred on a biased phase I, crosses again and again; only the crossings
+    whose readings left their 90 % intervals are findings, far fewer than every crossing."""
+    product = [f for seed in range(3) for f in findings_with_phase_i_bias(seed)]
+    assert all(f.coverage < ALERT_COVERAGE for f in product)
+    monkeypatch.setattr(analyser_drift, "ALERT_COVERAGE", 1.01)  # every crossing a finding
+    every = [f for seed in range(3) for f in findings_with_phase_i_bias(seed)]
+    assert any(f.coverage >= ALERT_COVERAGE for f in every)
+    assert len(product) <= len(every) / 2, (len(product), len(every))

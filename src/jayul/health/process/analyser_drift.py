@@ -3,8 +3,10 @@ prediction made for the time its sample was drawn.
 
 A `SoftSensorWatch` takes the process row by row (the fast inputs and the analyser's latest
 reading, aligned in time). It fits a `SoftSensor` once, at the first row where commissioning is
-over and `min_readings` readings are known (on those rows and readings only). From then on it
-predicts at every row from the inputs up to that row and keeps the prediction; when a new
+over and `min_readings` readings are known (on those rows and readings only). With a
+`first_fit` policy, that policy fits, registers and gates the first version instead: when it
+refuses, the watch serves no soft sensor and judges nothing from then on (`refused`). From
+then on it predicts at every row from the inputs up to that row and keeps the prediction; when a new
 reading appears at row r, it describes the sample drawn `delay` rows earlier, and is compared
 with the prediction kept for row r - delay: that prediction was made before the reading (or
 any row after the sample) existed, so the comparison cannot peek at the analyser's future.
@@ -18,14 +20,22 @@ S- = max(0, S- - z - k), drift when either passes h. With k = 0.75 and h = 10, S
 approximation gives an in-control run length of about 1.7e7 readings per side on independent
 standard normal residuals (margin for residuals that are neither), and a shift of two sigmas
 is seen after about nine readings, three sigmas after about five. A finding reports the mean
-residual and the interval coverage over the readings of the excursion that crossed. A quantity
-that drifted raises one finding and stays drifting (no repeat) until it is refitted or
+residual and the interval coverage over the readings of the excursion that crossed. An
+excursion whose readings still fall mostly inside their 90 % intervals (coverage at or above
+`ALERT_COVERAGE`) is no finding: the quantity's CUSUM starts afresh. On a wandering process the
+phase I centre, set on 30 autocorrelated readings, is itself off by a sigma or two, so the
+CUSUM crosses on a bias the intervals absorb (docs/benchmarks/process.md: two of three drift
+alerts on normal 48 h runs had coverage 0.91 and 1.00); the interval is what the soft sensor
+promised, and a drift worth a person's attention breaks it (a G reading off by 1 mol%, about
+two residual sigmas, leaves well under 80 % inside). A quantity that drifted raises
+one finding and stays drifting (no repeat) until it is refitted or
 `clear_n` readings in a row fall back inside the interval.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +45,10 @@ from jayul.health.process.soft_sensor import SoftSensor, analyser_pairs
 
 CUSUM_K = 0.75  # the allowance, in residual sigmas: half the smallest shift worth seeing
 CUSUM_H = 10.0  # the decision limit, in residual sigmas (see the module's docstring)
+# a crossing is a finding only when under this share of its excursion's readings fell inside
+# their 90 % interval: the coverage the retraining policy's default decay tolerance still
+# accepts (0.9 promised, less 10 %: 0.81) is no drift worth an alert either
+ALERT_COVERAGE = 0.8
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,10 @@ class SoftSensorWatch:
         self.sensor: SoftSensor | None = None
         self.fit_inputs = np.empty((0, n_inputs))  # the input rows the sensor was fitted on
         self.fitted_ns: int | None = None
+        # fits, registers and gates the first version and serves it (`adopt`): True when it
+        # served one, False when refused, None when the rows are not ready yet
+        self.first_fit: Callable[[SoftSensorWatch], bool | None] | None = None
+        self.refused = False  # the first version was refused: no soft sensor is served
         self.rows = 0  # rows seen so far
         self.times: deque[int] = deque(maxlen=capacity)
         self.inputs: deque[NDArray[np.float64]] = deque(maxlen=capacity)
@@ -132,9 +150,12 @@ class SoftSensorWatch:
         return np.vstack([self.inputs[i] for i in range(len(self.inputs) - n, len(self.inputs))])
 
     def _maybe_fit(self, row: int) -> None:
-        if row + 1 < self.fit_rows or len(self.reading_rows) < self.min_readings:
+        if self.refused or row + 1 < self.fit_rows or len(self.reading_rows) < self.min_readings:
             return
-        self.refit()
+        if self.first_fit is None:
+            self.refit()
+        elif self.first_fit(self) is False:
+            self.refused = True
 
     def refit(self) -> bool:
         """Fit on every row the watch holds and the readings known by the last one (the
@@ -206,16 +227,18 @@ class SoftSensorWatch:
                     self.cusums[j].reset()
                 continue
             if crossed:
-                self.drifting[j] = True
-                self.back_inside[j] = 0
                 # the readings of the excursion that crossed (since its sum last stood at 0)
                 cusum = self.cusums[j]
                 run = cusum.run_high if crossed > 0 else cusum.run_low
                 n = max(1, min(run, len(self.residuals[j])))
                 last = list(self.residuals[j])[-n:]
-                findings.append(DriftFinding(
-                    j, time, float(np.mean(last)), n, float(np.mean(list(self.inside[j])[-n:])),
-                ))  # fmt: skip
+                coverage = float(np.mean(list(self.inside[j])[-n:]))
+                if coverage >= ALERT_COVERAGE:  # the intervals still hold: a bias, no drift
+                    cusum.reset()
+                    continue
+                self.drifting[j] = True
+                self.back_inside[j] = 0
+                findings.append(DriftFinding(j, time, float(np.mean(last)), n, coverage))
         return findings
 
 
