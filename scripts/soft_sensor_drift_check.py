@@ -5,7 +5,8 @@ SEED, records the rows the process monitor forms, then replays them through the 
 (`jayul.health.process.analyser_drift.SoftSensorWatch`, the settings `ProcessMonitor` uses):
 once as recorded (every finding on a normal run is a false alarm), and once per OFFSET with
 the product analyser's G reading off by that much from the first reading after FROM_H hours
-(how many readings the watch took to raise its one finding, and what it said).
+(how many readings the watch took to raise its one finding, and what it said). Each line also
+gives the crossings the prediction intervals absorbed (no finding), per quantity.
 
     .venv/bin/python scripts/soft_sensor_drift_check.py SEED HOURS FROM_H OFFSET...
 """
@@ -28,14 +29,16 @@ FIT_H = 2.5  # the units' commissioning; the soft sensor fits after it and 40 re
 G = 3  # the analysed quantity the offset is added to (stripper_underflow_G_concentration)
 
 
-def replay(t: np.ndarray, rows: np.ndarray, k: int, q: int, delay: int) -> list[tuple[int, str]]:
+def replay(t: np.ndarray, rows: np.ndarray, k: int, q: int, delay: int
+           ) -> tuple[list[tuple[int, str]], list[int]]:  # fmt: skip
+    """The findings (row, what it said) and each quantity's crossings the intervals absorbed."""
     watch = SoftSensorWatch(k, q, delay, fit_rows=int(FIT_H * 20), min_readings=40)
     found = []
     for i in range(len(t)):
         for f in watch.update(int(t[i]), rows[i, :k], rows[i, k : k + q]):
             found.append((i, f"quantity {f.quantity}: mean residual {f.mean_residual:+.3g} "
                              f"over {f.n} readings, coverage {f.coverage:.2f}"))  # fmt: skip
-    return found
+    return found, watch.absorbed
 
 
 def main(seed: int, hours: float, from_h: float, offsets: list[float]) -> None:
@@ -51,16 +54,19 @@ def main(seed: int, hours: float, from_h: float, offsets: list[float]) -> None:
         chunks.append(r)
     t, rows = np.concatenate(times), np.vstack(chunks)
     k, q, delay = len(monitor.soft_inputs), len(monitor.analysed), monitor.watch.delay
-    print(f"seed {seed}, {hours:g} h normal: {replay(t, rows, k, q, delay) or 'no finding'}")
+    found, absorbed = replay(t, rows, k, q, delay)
+    print(f"seed {seed}, {hours:g} h normal: {found or 'no finding'}; "
+          f"absorbed crossings per quantity {absorbed}")  # fmt: skip
     g = rows[:, k + G]
     new = np.flatnonzero(np.diff(g) != 0) + 1
     start = int(new[new >= from_h * 20][0])
     for offset in offsets:
         shifted = rows.copy()
         shifted[start:, k + G] += offset
-        found = replay(t, shifted, k, q, delay)
+        found, absorbed = replay(t, shifted, k, q, delay)
         said = [(round((i - start) / 5) + 1, text) for i, text in found]  # readings after
-        print(f"seed {seed}, G {offset:+g} mol% from {start / 20:g} h: (reading, finding) {said}")
+        print(f"seed {seed}, G {offset:+g} mol% from {start / 20:g} h: (reading, finding) {said}; "
+              f"absorbed {absorbed}")  # fmt: skip
 
 
 if __name__ == "__main__":

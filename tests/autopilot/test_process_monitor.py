@@ -68,7 +68,10 @@ def stream(n: int, seed: int, offset: float = 0.0, from_row: int | None = None
 
 
 def feed(monitor: ProcessMonitor, x: np.ndarray, reading: np.ndarray, batch: int = 20,
-         historian: Historian | None = None) -> list[Alert]:  # fmt: skip
+         historian: Historian | None = None, written_to: int | None = None
+         ) -> list[Alert]:  # fmt: skip
+    """The rows in batches to the monitor; with `historian`, each batch stored first (only
+    those before row `written_to` when given: a loop that has not written the rest yet)."""
     alerts = []
     for start in range(0, len(x), batch):
         t = np.arange(start, min(start + batch, len(x)), dtype=np.int64) * PERIOD_NS
@@ -80,8 +83,8 @@ def feed(monitor: ProcessMonitor, x: np.ndarray, reading: np.ndarray, batch: int
             + ["purity"] * len(t),
             np.concatenate([x[rows, 0], x[rows, 1], x[rows, 2], reading[rows]]),
         )  # fmt: skip
-        if historian is not None:  # stored before the loop reads it, as the autopilot does
-            historian.append_samples(samples)
+        if historian is not None and (written_to is None or start < written_to):
+            historian.append_samples(samples)  # stored before the loop reads it
         alerts += monitor.update(samples)
     return alerts
 
@@ -143,6 +146,27 @@ def test_a_drift_refit_is_registered_and_deployed_through_the_gate(
     assert "challenger_decision" in kinds  # the refit against the serving version, held out
     assert fresh.metrics["holdout_rmse"] < fresh.metrics["serving_holdout_rmse"]
     assert ("deployment" in kinds) == deployed and ("deployment_refused" in kinds) != deployed
+
+
+def test_a_refit_uses_the_readings_up_to_its_own_time_not_the_historians_last_write(
+    tmp_path: Path,
+) -> None:
+    """The historian holds the rows up to row 1000 only (the loop writes it in batches); the
+    drift begins at 1200, and the refit it calls for trains and back-tests on every reading
+    up to the finding, the newest ones from the rows the loop holds."""
+    plant = mixing_plant()
+    registry = Registry(str(tmp_path / "plant.duckdb"))
+    historian = open_historian(f"duckdb:///{tmp_path / 'history.duckdb'}")
+    refit = SoftSensorRefit(plant, registry, historian=historian)
+    monitor = ProcessMonitor(HealthMonitor(plant, fit_h=10.0), refit=refit)
+    x, reading = stream(2500, 0, offset=0.5, from_row=1200)
+    alerts = drift_alerts(feed(monitor, x, reading, historian=historian, written_to=1000))
+    assert len(alerts) == 1, refit.outcomes
+    found_at = alerts[0].time // PERIOD_NS
+    versions = [m for m in registry.models() if m.name == soft_sensor_name(plant)]
+    assert [m.version for m in versions] == [1, 2], refit.outcomes
+    # a reading every 5 rows from row 5 to the finding; the historian alone holds 199
+    assert versions[1].metrics["readings"] == found_at // 5, (found_at, versions[1].metrics)
 
 
 class _Classifier:

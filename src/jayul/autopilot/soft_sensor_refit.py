@@ -5,8 +5,9 @@ deployment gate.
 When a quantity drifts, the policy (`RetrainingPolicy.due`, its decay rule) compares the
 interval coverage the analyser's recent readings found (the drift finding's) with the coverage
 the serving soft sensor promised: due when it fell by more than the policy's tolerance. The
-candidate is fitted on the historian's rows within the policy's training window (without a
-historian, on the rows the loop holds: at most its last 4,000), held out on the last fifth of
+candidate is fitted on the historian's rows within the policy's training window and the rows
+the loop holds after the historian's last (without a historian, on the rows the loop holds: at
+most its last 4,000), so it sees the readings up to its own time; held out on the last fifth of
 its readings for its figures, and must beat the serving version on those held-out readings
 (RMSE lower by more than the policy's `min_improvement`). The serving version is registered
 first if it never was (version 1, as it was fitted). The new version's scorecard runs the
@@ -95,7 +96,11 @@ class SoftSensorRefit:
     def _from_historian(
         self, watch: SoftSensorWatch, start: int, end: int
     ) -> tuple[SoftSensor, NDArray[np.float64], dict[str, float]] | None:
-        """The candidate fitted on the historian's rows in [start, end)."""
+        """The candidate fitted on the historian's rows in [start, end), then the watch's own
+        rows after the historian's last one: a loop writes its historian in batches (the
+        autopilot every 24 ticks, a day of a process run), so the newest readings, those that
+        made the drift, are often not there yet; without them every refit between two writes
+        would fit and back-test the same rows."""
         assert self.historian is not None and self.plant.process is not None
         spec = self.plant.process.soft_sensor
         assert spec is not None
@@ -109,7 +114,13 @@ class SoftSensorRefit:
         batch = Samples.build(table["time"], table["machine"], table["signal"], table["value"],
                               table["quality"])  # fmt: skip
         columns = {ref: j for j, ref in enumerate(refs)}
-        _, rows = process_rows(batch, columns, np.full(len(refs), np.nan))
+        times, rows = process_rows(batch, columns, np.full(len(refs), np.nan))
+        lacking = max(start, int(times[-1]) + 1) if len(times) else start  # not written yet
+        held_ns = np.asarray(watch.times, dtype=np.int64)
+        newer = (held_ns >= lacking) & (held_ns < end)
+        if newer.any():
+            held = np.hstack([np.vstack(list(watch.inputs)), np.vstack(list(watch.readings))])
+            rows = np.vstack([rows, held[newer]])
         complete = np.flatnonzero(np.all(np.isfinite(rows), axis=1))
         if len(complete) == 0:
             return None

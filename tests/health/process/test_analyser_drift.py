@@ -146,3 +146,37 @@ def test_a_crossing_the_intervals_absorb_is_no_finding(monkeypatch: pytest.Monke
     every = [f for seed in range(3) for f in findings_with_phase_i_bias(seed)]
     assert any(f.coverage >= ALERT_COVERAGE for f in every)
     assert len(product) <= len(every) / 2, (len(product), len(every))
+
+
+def test_an_absorbed_crossing_recentres_so_a_drift_the_other_way_is_seen_as_soon() -> None:
+    """Phase I's centre sits two sigmas low; the crossings that bias makes are absorbed and
+    move the centre back to the residuals' own, so a drift of three sigmas downwards is found
+    within 20 readings, as on an unbiased start (on the old centre it reads as one sigma)."""
+    for seed in range(3):
+        x, r = stream(4000, seed, offset=-0.3, from_row=2500)
+        r[200:360] -= 0.2  # the noise is 0.1: phase I's centre two sigmas off
+        watch = SoftSensorWatch(3, 1, DELAY, fit_rows=200, min_readings=40)
+        found = []
+        for t in range(len(x)):
+            found += [(t, f) for f in watch.update(t * 180 * 10**9, x[t], r[t])]
+        assert watch.absorbed[0] >= 1
+        assert abs(float(watch.centre[0])) < 0.05  # back near the residuals' own centre
+        after = [(t, f) for t, f in found if t >= 2500]
+        assert len(after) == 1 and after[0][0] < 2500 + 20 * 5, found
+        assert after[0][1].mean_residual < 0
+
+
+def test_too_few_residuals_inside_their_intervals_keep_the_centre() -> None:
+    watch = SoftSensorWatch(3, 1, DELAY, fit_rows=200, min_readings=40, baseline_n=30)
+    watch.centre[0] = -0.2
+    for _ in range(29):
+        watch.residuals[0].append(0.0)
+        watch.inside[0].append(True)
+        watch.residuals[0].append(1.0)  # outside: never part of the centre
+        watch.inside[0].append(False)
+    watch._recentre(0)
+    assert watch.centre[0] == -0.2  # 29 inside, the floor is 30
+    watch.residuals[0].append(0.1)
+    watch.inside[0].append(True)
+    watch._recentre(0)
+    assert watch.centre[0] == pytest.approx(0.1 / 30)

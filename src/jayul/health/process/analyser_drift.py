@@ -27,7 +27,12 @@ phase I centre, set on 30 autocorrelated readings, is itself off by a sigma or t
 CUSUM crosses on a bias the intervals absorb (docs/benchmarks/process.md: two of three drift
 alerts on normal 48 h runs had coverage 0.91 and 1.00); the interval is what the soft sensor
 promised, and a drift worth a person's attention breaks it (a G reading off by 1 mol%, about
-two residual sigmas, leaves well under 80 % inside). A quantity that drifted raises
+two residual sigmas, leaves well under 80 % inside). Such an absorbed crossing also moves the
+quantity's centre to the mean of its last `baseline_n` residuals that fell inside their
+intervals (kept when fewer are known, so the centre rests on no fewer readings than phase I's).
+Left on the old centre, the bias would make the CUSUM cross again every few readings, silently,
+and would blunt it by the bias's size against a drift the other way; the centre never moves
+outside the intervals, so it cannot follow a drift that breaks them. A quantity that drifted raises
 one finding and stays drifting (no repeat) until it is refitted or
 `clear_n` readings in a row fall back inside the interval.
 """
@@ -112,6 +117,7 @@ class SoftSensorWatch:
         self.cusums = [Cusum() for _ in range(n_quantities)]
         self.drifting = [False] * n_quantities
         self.back_inside = [0] * n_quantities
+        self.absorbed = [0] * n_quantities  # crossings the intervals absorbed, since the start
         # phase I: the first `baseline_n` readings after a fit set the residuals' centre and
         # spread the CUSUM measures from (no smaller than the fit's out-of-fold spread)
         self.baseline_n = baseline_n
@@ -234,12 +240,22 @@ class SoftSensorWatch:
                 last = list(self.residuals[j])[-n:]
                 coverage = float(np.mean(list(self.inside[j])[-n:]))
                 if coverage >= ALERT_COVERAGE:  # the intervals still hold: a bias, no drift
+                    self.absorbed[j] += 1
+                    self._recentre(j)
                     cusum.reset()
                     continue
                 self.drifting[j] = True
                 self.back_inside[j] = 0
                 findings.append(DriftFinding(j, time, float(np.mean(last)), n, coverage))
         return findings
+
+    def _recentre(self, j: int) -> None:
+        """Quantity `j`'s centre from its last `baseline_n` residuals inside their intervals
+        (unchanged while fewer are known): after a crossing the intervals absorbed, the bias
+        it measured, so the CUSUM does not cross on it again."""
+        held = [r for r, ok in zip(self.residuals[j], self.inside[j], strict=True) if ok]
+        if len(held) >= self.baseline_n:
+            self.centre[j] = float(np.mean(held[-self.baseline_n :]))
 
 
 def fit_candidate(
