@@ -28,17 +28,19 @@ console.width = 250
 PASSWORD = "olga-pass-1"
 
 
-def pending_request(plant: Plant, db: Path) -> str:
+def pending_request(plant: Plant, db: Path, machine: str = "pump1", user: bool = True) -> str:
     """A maintenance request waiting in the gate database `db`, and olga (operator) as a user."""
     con = connect(db)
     origins = Origins()
     origins.register("policy:cbm")
     gate = Gate(plant, con, Recorder(), origins, default_level=AutonomyLevel.L2)
-    out = gate.propose(maintenance(), verified(), T0)
-    UserStore(con, gate.audit).add("olga", "operator", PASSWORD, by="test")
+    out = gate.propose(maintenance(machine=machine), verified(), T0)
+    if user:
+        UserStore(con, gate.audit).add("olga", "operator", PASSWORD, by="test")
     gate.audit.close()
     con.close()
-    return str(out.approval_id)
+    assert out.approval_id is not None, out
+    return out.approval_id
 
 
 def olga(*args: str):  # type: ignore[no-untyped-def]
@@ -55,15 +57,11 @@ def approval_events(url: str) -> list[Event]:
 
 def test_decisions_with_db_are_historian_events(plant: Plant, tmp_path: Path) -> None:
     db = tmp_path / "plant.duckdb"  # the gate's tables and the historian in one file
-    approved, rejected = pending_request(plant, db), ""
+    approved = pending_request(plant, db)
     ok = olga("approvals", "approve", approved[:8], "--note", "crew is free", "--db", str(db))
     assert ok.exit_code == 0, ok.output
     assert "as an `approval` event" in ok.output
-    con = connect(db)
-    gate = Gate(plant, con, Recorder(), Origins(), default_level=AutonomyLevel.L2)
-    rejected = str(gate.propose(maintenance(machine="pump2"), verified(), T0).approval_id)
-    gate.audit.close()
-    con.close()
+    rejected = pending_request(plant, db, "pump2", user=False)
     no = olga("approvals", "reject", rejected, "--note", "not this week", "--db", str(db))
     assert no.exit_code == 0, no.output
 
