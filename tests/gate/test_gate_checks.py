@@ -28,13 +28,13 @@ def test_interlock_cannot_be_bypassed_by_level_or_approval(gate: Gate, executed:
     gate.autonomy.set_level(AutonomyLevel.L2, "t", T0, "approve everything")
     first = gate.propose(setpoint(1600.0), verified(), T0)
     assert first.status is OutcomeStatus.PENDING and first.approval_id
-    # the setpoint moves elsewhere before the person approves: the step is now too large
-    second = gate.propose(setpoint(1300.0), verified(), T0)
-    assert second.approval_id
-    gate.approve(second.approval_id, "ann", "engineer", T0 + 1)
+    # the setpoint moves elsewhere before the person approves (by hand on the machine): the
+    # step is now too large
+    moved = {("pump1", "speed_rpm"): 1300.0}
+    gate._current_fn = lambda machine, name: moved[(machine, name)]
     late = gate.approve(first.approval_id, "ann", "engineer", T0 + 2)
     assert (late.status, late.check) == (OutcomeStatus.REFUSED, "interlock")
-    assert [a.params["value"] for a in executed.done] == [1300.0]
+    assert not executed.done
     assert gate.approvals.get(first.approval_id).status == "refused"
 
 
@@ -86,7 +86,7 @@ def test_uncertainty(gate: Gate) -> None:
     assert gate.propose(maintenance(), verified(uncertainty=0.2), T0).status == "executed"
     high = gate.propose(maintenance(), verified(uncertainty=0.9), T0)
     assert high.status is OutcomeStatus.PENDING and "uncertainty" in high.reason
-    nan = gate.propose(maintenance(), verified(uncertainty=math.nan), T0)
+    nan = gate.propose(maintenance(machine="pump2"), verified(uncertainty=math.nan), T0)
     assert nan.status is OutcomeStatus.PENDING
 
 
@@ -98,9 +98,14 @@ def test_levels(gate: Gate, executed: Recorder) -> None:
         AutonomyLevel.L3: OutcomeStatus.EXECUTED,
         AutonomyLevel.L4: OutcomeStatus.EXECUTED,
     }
-    for level, status in expected.items():
+    # a machine of its own for each level from L2 on: the L2 request stays pending, and more
+    # maintenance on its machine would be a duplicate
+    for (level, status), machine in zip(
+        expected.items(), ("pump1", "pump1", "pump2", "pump3", "pump4"), strict=True
+    ):
         gate.autonomy.set_level(level, "t", T0, "sweep")
-        assert gate.propose(maintenance(), verified(), T0).status is status, level
+        out = gate.propose(maintenance(machine=machine), verified(), T0)
+        assert out.status is status, level
     assert len(executed.done) == 2
 
 

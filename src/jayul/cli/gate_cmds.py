@@ -4,10 +4,12 @@ They work on the plant database file (`--db`, default jayul.duckdb or
 $JAYUL_DB), or with `--plant FILE` on the gate database `jayul run --plant FILE` keeps (as
 `jayul approvals`, `jayul query` and `jayul audit verify` do). DuckDB lets one process
 write a file at a time, so run them while no demo holds the file; a running autopilot picks
-up decisions at its next tick. Who acts is authenticated (`jayul.cli.local_auth`): a user of
-the plant database with their password, or, on a database without users, only the operating
-system user owning the file. Pulling the kill switch needs no login (`--by` names who pulled
-it): stopping is always allowed; releasing it needs an engineer.
+up decisions at its next tick. A decision is also recorded as an `approval` event in the
+plant's historian, as the console records it (`jayul.cli.approval_record`). Who acts is
+authenticated (`jayul.cli.local_auth`): a user of the plant database with their password,
+or, on a database without users, only the operating system user owning the file. Pulling the
+kill switch needs no login (`--by` names who pulled it): stopping is always allowed;
+releasing it needs an engineer.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jayul.cli.db_option import DB_FILE_OPTION, PLANT_FILE_OPTION, plant_gate_db
+from jayul.cli.approval_record import record_in_historian
+from jayul.cli.db_option import DB_FILE_OPTION, PLANT_FILE_OPTION, plant_gate_db, plant_historian
 from jayul.cli.local_auth import (
     Identity,
     NotAllowedError,
@@ -30,6 +33,7 @@ from jayul.cli.local_auth import (
     UserOption,
     identify,
 )
+from jayul.gate.approval_event import approval_event
 from jayul.gate.approvals import OPEN, Approval, ApprovalQueue
 from jayul.gate.autonomy import (
     KILL_SCOPE,
@@ -149,8 +153,17 @@ def who(con: Connection, audit: AuditLog, db: Path, user: str | None, pw: Path |
 
 
 def _decide(
-    db: Path, approval_id: str, approve: bool, user: str | None, pw: Path | None, note: str
+    db: Path,
+    historian: str,
+    approval_id: str,
+    approve: bool,
+    user: str | None,
+    pw: Path | None,
+    note: str,
 ) -> None:
+    """Decide in the gate database `db`, then record the decision as an `approval` event in
+    the plant's `historian` (as the console and the API do), once the gate database is closed
+    again: the two are often one file."""
     with plant_db(db) as (con, audit):
         ident = who(con, audit, db, user, pw)
         by, role = ident.name, ident.role
@@ -164,6 +177,17 @@ def _decide(
     console.print(f"{done.id[:10]} {verb} by {by} ({role}).")
     if approve:
         console.print("The gate executes it at its next tick, after checking the envelope again.")
+    problem = record_in_historian(historian, approval_event(done, approve, note))
+    if problem is None:
+        console.print(f"Recorded in the historian {historian} as an `approval` event.")
+        return
+    console.print(
+        f"[yellow]warning:[/yellow] {problem}. The decision is stored in the gate database "
+        f"{db} (its approvals and audit trail), but not as an `approval` event in the "
+        "historian, so `jayul query events` and the history explorer do not show it.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @approvals_app.command("approve")
@@ -176,7 +200,8 @@ def approvals_approve(
     plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Approve an open request (your stored role must be one the request allows)."""
-    _decide(plant_gate_db(db, plant), approval_id, True, user, password_file, note)
+    gate_db, historian = _databases(db, plant)
+    _decide(gate_db, historian, approval_id, True, user, password_file, note)
 
 
 @approvals_app.command("reject")
@@ -189,7 +214,17 @@ def approvals_reject(
     plant: Path | None = PLANT_FILE_OPTION,
 ) -> None:
     """Reject an open request: it will not run."""
-    _decide(plant_gate_db(db, plant), approval_id, False, user, password_file, note)
+    gate_db, historian = _databases(db, plant)
+    _decide(gate_db, historian, approval_id, False, user, password_file, note)
+
+
+def _databases(db: Path, plant: Path | None) -> tuple[Path, str]:
+    """The gate database and the historian a decision goes to: with a plant file, those
+    `jayul run --plant FILE` keeps (gate.duckdb, and its connect.historian); else `--db`,
+    which holds both."""
+    if plant is None:
+        return db, str(db)
+    return plant_gate_db(db, plant), plant_historian(None, plant)
 
 
 def _kind(action: str | None) -> ActionKind | None:

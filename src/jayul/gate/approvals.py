@@ -159,6 +159,16 @@ class ApprovalQueue:
         rows = self.con.execute(sql + " ORDER BY requested_at, id", params).fetchall()
         return [_from_row(r) for r in rows]
 
+    def requests_for(self, machine: str, statuses: tuple[str, ...]) -> list[Approval]:
+        """One machine's requests in some statuses, in the order they were made."""
+        marks = ", ".join("?" for _ in statuses)
+        rows = self.con.execute(
+            f"SELECT {_COLUMNS} FROM approvals WHERE machine = ? AND status IN ({marks}) "
+            "ORDER BY requested_at, id",
+            [machine, *statuses],
+        ).fetchall()
+        return [_from_row(r) for r in rows]
+
     def count_open(self) -> int:
         rows = self.con.execute(
             "SELECT count(*) FROM approvals WHERE status IN ('pending', 'escalated')"

@@ -8,7 +8,11 @@ Checks, in this order, for every proposal:
 5. agreement: for critical actions, independent checks must all agree;
 6. uncertainty: the model's relative uncertainty must stay under the limit;
 7. autonomy level: L0 record, L1 advise, L2 ask a person, L3 act unless an exception
-   (or critical risk) asks a person, L4 act unless an exception asks a person.
+   (or critical risk) asks a person, L4 act unless an exception asks a person;
+8. duplicate (at L2-L4, where the proposal would queue a request or run): refused when the
+   machine has a request standing (open, or approved and not yet run) or an action executing
+   for the same work (`jayul.gate.duplicates` says what is the same work). At L0 and L1 a
+   proposal is only recorded or shown, so a repeat is not refused.
 Every outcome is audited with the check that decided and the reason. An action reaches the
 executor only after its `action_dispatched` record is committed, and every outcome is
 committed before `propose` returns it.
@@ -36,6 +40,7 @@ from jayul.gate.context import (
     is_critical,
     problem_with_origin,
 )
+from jayul.gate.duplicates import WorkKey, duplicate_reason, standing_request, work_key
 from jayul.gate.interlock import CurrentValue, envelope_violation
 from jayul.gate.ratelimit import RateLimiter
 from jayul.govern.audit import AuditLog
@@ -83,6 +88,9 @@ class Gate:
         self.rate = rate_limiter or RateLimiter()
         self._current_fn = current
         self._setpoints: dict[tuple[str, str], float] = {}
+        # the work of the actions the executor is carrying out now, and their ids: a proposal
+        # for the same work meanwhile (from another thread) is a duplicate
+        self._executing: dict[WorkKey, str] = {}
         self.counts: Counter[str] = Counter()
         # the last decisions, newest last: what the demo prints at the end (the audit trail
         # holds them all)
@@ -126,6 +134,8 @@ class Gate:
             out = self._out(
                 action, OutcomeStatus.ADVISED, "level", "L1: advice only", level, exceptions
             )
+        elif duplicate := self._duplicate(action, now):
+            out = self._out(action, OutcomeStatus.REFUSED, "duplicate", duplicate, level)
         else:
             asks = list(exceptions)
             if level == AutonomyLevel.L3 and action.risk is RiskClass.CRITICAL:
@@ -156,6 +166,19 @@ class Gate:
         if ctx.verdict is False:
             why = f"the verifier rejected it: {ctx.verdict_reason or 'no reason given'}"
             return self._out(action, OutcomeStatus.REFUSED, "verdict", why)
+        return None
+
+    def _duplicate(self, action: Action, now: int) -> str | None:
+        """Why `action` repeats work its machine already has standing or executing, or None."""
+        item = standing_request(self.approvals, action, now)
+        if item is not None:
+            return duplicate_reason(item, action.kind)
+        running = self._executing.get(work_key(action))
+        if running is not None:
+            return (
+                f"duplicate: {action.machine} has action {running} for the same work "
+                f"({action.kind.value}) executing now"
+            )
         return None
 
     def _exceptions(self, action: Action, ctx: GateContext) -> tuple[str, ...]:
@@ -264,12 +287,16 @@ class Gate:
             },
             durable=True,
         )
+        key = work_key(action)
+        self._executing[key] = action.id
         try:
             done = self.executor(action)
         except Exception as exc:  # the plant said no: record it, never retry silently
             why = f"{type(exc).__name__}: {exc}"
             out = GateOutcome(action.id, OutcomeStatus.FAILED, "executor", why, level, approval_id)
             return self._finish(action, ctx, now, out)
+        finally:
+            self._executing.pop(key, None)
         if done is False:
             why = "the plant declined it (e.g. machine down or crew busy)"
             out = GateOutcome(action.id, OutcomeStatus.FAILED, "executor", why, level, approval_id)

@@ -179,14 +179,14 @@ CASES: list[Case] = [
         "injection",
         "pending",
         "propose_setpoint",
-        {**PUMP, "reason": INJECT},
+        {**PUMP, "machine": "pump2", "reason": INJECT},  # a pump of its own: no duplicate
     ),
     Case(
         "setpoint claiming the console origin",
         "forgery",
         "pending",
         "propose_setpoint",
-        {**PUMP, "origin": "console", "proposer": "user:erik"},
+        {**PUMP, "machine": "pump3", "origin": "console", "proposer": "user:erik"},
     ),
     Case(
         "feed override inside the envelope",
@@ -195,7 +195,9 @@ CASES: list[Case] = [
         "propose_setpoint",
         _sp("cnc1", "feed_override", 105, "pct"),
     ),
-    Case("the same proposal replayed", "replay", "pending", "propose_setpoint", PUMP),
+    # sent again without a key: a proposal of its own, refused by the gate as a duplicate of
+    # the first (the same setpoint of pump1 already waits for a person)
+    Case("the same proposal replayed", "replay", "refused:duplicate", "propose_setpoint", PUMP),
     Case(
         "setpoint above the envelope",
         "envelope",
