@@ -141,6 +141,7 @@ def test_a_drift_refit_is_registered_and_deployed_through_the_gate(
     deployed = fresh.status == "deployed"
     assert deployed == alerts[0].reason().endswith("refitted on the recent history")
     assert deployed == ("deployed" in refit.outcomes[-1])
+    registry.audit.flush()  # records no action depends on are committed in batches
     kinds = [r[0] for r in registry.con.execute("SELECT kind FROM audit_log").fetchall()]
     assert "retrain_decision" in kinds and "model_registered" in kinds
     assert "challenger_decision" in kinds  # the refit against the serving version, held out
