@@ -47,6 +47,28 @@ def test_probe_catches_mosquittos_default_limits(default_broker: OwnBroker, tag:
     assert "at most 20 unacknowledged" in warnings[1]
 
 
+def test_a_broker_gone_mid_probe_is_a_warning_not_a_crash(
+    default_broker: OwnBroker, tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe's publisher loses its broker between connecting and publishing (here: its
+    connect does nothing, so paho refuses every publish as not connected): `jayul run`'s
+    background check used to die on paho's RuntimeError with a traceback."""
+    import jayul.connect.broker_check as broker_check
+
+    real = broker_check.make_client
+
+    def make_client(cfg: MqttSource, client_id: str, **kw: object) -> mqtt.Client:
+        client = real(cfg, client_id, **kw)  # type: ignore[arg-type]
+        if client_id.endswith("-pub"):
+            monkeypatch.setattr(client, "connect", lambda *a, **k: 0)
+        return client
+
+    monkeypatch.setattr(broker_check, "make_client", make_client)
+    cfg = MqttSource(kind="mqtt", port=default_broker.port, client_id=f"p-{tag}")
+    (warning,) = broker_warnings(cfg)
+    assert "could not check its queue limits (the broker dropped the probe" in warning
+
+
 def test_shipped_settings_keep_a_burst(
     shipped_broker: OwnBroker, mqtt_bindings: Callable[..., Bindings], tmp_path: Path, tag: str
 ) -> None:

@@ -109,11 +109,15 @@ def probe_queue(
     except OSError as exc:
         return QueueProbe(messages, 0, 0, f"cannot connect: {exc}")
     pub.loop_start()
-    infos = [pub.publish(topic, str(i).encode(), qos=1) for i in range(messages)]
-    for info in infos:
-        info.wait_for_publish(10)
-    pub.disconnect()
-    pub.loop_stop()
+    try:
+        infos = [pub.publish(topic, str(i).encode(), qos=1) for i in range(messages)]
+        for info in infos:
+            info.wait_for_publish(10)
+    except (RuntimeError, ValueError) as exc:  # the broker went away mid-probe: say so
+        return QueueProbe(messages, 0, 0, f"the broker dropped the probe: {exc}")
+    finally:
+        pub.disconnect()
+        pub.loop_stop()
     first, _ = _collect(cfg, client_id, topic, ack=False, wait_s=3.0, base=base)  # 3: the window
     kept, problem = _collect(cfg, client_id, topic, ack=True, wait_s=20.0, base=base)  # 4: all kept
     cleaner = make_client(cfg, client_id, clean_session=True, base=base)  # 5: drop the session
